@@ -1,1 +1,36 @@
+"""Persistence: the one ``Database`` and its repositories. Every SQL string lives here."""
 
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from storage.articles import ArticleRepository
+from storage.database import Database
+from storage.feeds import FeedRepository
+from storage.outbox import OutboxRepository
+from storage.subscriptions import SubscriptionRepository
+
+
+@dataclass(frozen=True)
+class Repositories:
+    """Every repository over one database, built once at start-up."""
+
+    database: Database
+    feeds: FeedRepository
+    subscriptions: SubscriptionRepository
+    articles: ArticleRepository
+    outbox: OutboxRepository
+
+    @classmethod
+    def over(cls, database: Database) -> Repositories:
+        """Build the repositories that share ``database``."""
+        return cls(
+            database=database,
+            feeds=FeedRepository(database),
+            subscriptions=SubscriptionRepository(database),
+            articles=ArticleRepository(database),
+            outbox=OutboxRepository(database),
+        )
+
+
+__all__ = ["Database", "Repositories"]

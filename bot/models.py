@@ -1,0 +1,105 @@
+"""Plain data shared between storage and the domain: what repositories return.
+
+Times are aware UTC datetimes in the domain and epoch seconds in SQLite; the repositories
+convert at the boundary so nothing else has to.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+
+@dataclass(frozen=True)
+class Feed:
+    """One feed URL, shared by every server that follows it."""
+
+    id: int
+    url: str
+    title: str
+    site_url: str | None
+    etag: str | None
+    last_modified: str | None
+    body_sha256: str | None
+    interval_seconds: int
+    next_check_at: datetime
+    last_checked_at: datetime | None
+    error_count: int
+    last_error: str | None
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """A server's channel following a feed."""
+
+    id: int
+    guild_id: int
+    channel_id: int
+    feed_id: int
+    created_by: int
+    created_at: datetime
+    enabled: bool
+    disabled_reason: str | None
+
+
+@dataclass(frozen=True)
+class SubscriptionView:
+    """A subscription with the feed details a listing shows."""
+
+    subscription: Subscription
+    feed_url: str
+    feed_title: str
+    last_error: str | None
+
+
+@dataclass(frozen=True)
+class NewArticle:
+    """An article about to be stored: what a feed entry says, keyed within its feed."""
+
+    entry_key: str
+    url: str | None
+    title: str
+    summary: str
+    author: str | None
+    image_url: str | None
+    published_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Article:
+    """A stored article (global: one row per feed entry whatever the number of servers)."""
+
+    id: int
+    feed_id: int
+    entry_key: str
+    url: str | None
+    title: str
+    summary: str
+    author: str | None
+    image_url: str | None
+    published_at: datetime | None
+    first_seen_at: datetime
+
+
+class OutboxState(StrEnum):
+    """Where one (article, channel) delivery stands."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A claimed outbox row with everything needed to post it."""
+
+    outbox_id: int
+    guild_id: int
+    channel_id: int
+    subscription_id: int | None
+    attempts: int
+    article: Article
+    feed_title: str
+    feed_site_url: str | None

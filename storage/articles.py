@@ -1,0 +1,142 @@
+"""Articles and the ingest transaction that turns new feed entries into outbox rows.
+
+Rule: an article and the outbox rows it causes (one per enabled subscription of its feed) are
+written in one transaction, together with the feed's new polling state. An entry already
+stored for the feed (same ``entry_key``) is never stored or queued again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+
+from bot.models import Article, NewArticle
+from storage.database import Database, Row, from_epoch, require_epoch, to_epoch
+
+ARTICLE_COLUMNS = (
+    "a.id, a.feed_id, a.entry_key, a.url, a.title, a.summary, a.author, a.image_url,"
+    " a.published_at, a.first_seen_at"
+)
+
+
+def article_from_row(row: Row) -> Article:
+    """Build an ``Article`` from a row selected with ``ARTICLE_COLUMNS``."""
+    return Article(
+        id=row["id"],
+        feed_id=row["feed_id"],
+        entry_key=row["entry_key"],
+        url=row["url"],
+        title=row["title"],
+        summary=row["summary"],
+        author=row["author"],
+        image_url=row["image_url"],
+        published_at=from_epoch(row["published_at"]),
+        first_seen_at=require_epoch(row["first_seen_at"]),
+    )
+
+
+@dataclass(frozen=True)
+class FeedCheck:
+    """The feed state to record with a successful check."""
+
+    title: str
+    site_url: str | None
+    etag: str | None
+    last_modified: str | None
+    body_sha256: str
+    next_check_at: datetime
+
+
+async def insert_articles_and_queue(
+    tx: aiosqlite.Connection, feed_id: int, articles: Sequence[NewArticle], now: datetime
+) -> tuple[int, list[int]]:
+    """Store the entries not yet known for the feed and queue them for every subscriber.
+
+    Returns the number of new articles and the ids of the outbox rows created. Must run
+    inside an open transaction.
+    """
+    new_articles = 0
+    outbox_ids: list[int] = []
+    for article in articles:
+        async with tx.execute(
+            "INSERT INTO articles (feed_id, entry_key, url, title, summary, author, image_url,"
+            " published_at, first_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (feed_id, entry_key) DO NOTHING RETURNING id",
+            (
+                feed_id,
+                article.entry_key,
+                article.url,
+                article.title,
+                article.summary,
+                article.author,
+                article.image_url,
+                to_epoch(article.published_at),
+                to_epoch(now),
+            ),
+        ) as cursor:
+            inserted = await cursor.fetchone()
+        if inserted is None:
+            continue
+        new_articles += 1
+        async with tx.execute(
+            "INSERT INTO outbox (guild_id, channel_id, subscription_id, article_id,"
+            " next_attempt_at, created_at)"
+            " SELECT guild_id, channel_id, id, ?, ?, ? FROM subscriptions"
+            " WHERE feed_id = ? AND enabled = 1 ORDER BY id"
+            " ON CONFLICT (channel_id, article_id) DO NOTHING RETURNING id",
+            (inserted[0], to_epoch(now), to_epoch(now), feed_id),
+        ) as cursor:
+            outbox_ids.extend(int(row[0]) for row in await cursor.fetchall())
+    return new_articles, outbox_ids
+
+
+class ArticleRepository:
+    """Article storage and the per-poll ingest transaction."""
+
+    def __init__(self, database: Database) -> None:
+        self._db = database
+
+    async def ingest(
+        self, feed_id: int, articles: Sequence[NewArticle], check: FeedCheck, now: datetime
+    ) -> list[int]:
+        """Record a successful check: new articles, their outbox rows, the feed's new state.
+
+        Returns the ids of the outbox rows created, in the order they should be delivered.
+        """
+        async with self._db.transaction() as tx:
+            _, outbox_ids = await insert_articles_and_queue(tx, feed_id, articles, now)
+            await tx.execute(
+                "UPDATE feeds SET title = ?, site_url = ?, etag = ?, last_modified = ?,"
+                " body_sha256 = ?, last_checked_at = ?, next_check_at = ?, error_count = 0,"
+                " last_error = NULL WHERE id = ?",
+                (
+                    check.title,
+                    check.site_url,
+                    check.etag,
+                    check.last_modified,
+                    check.body_sha256,
+                    to_epoch(now),
+                    to_epoch(check.next_check_at),
+                    feed_id,
+                ),
+            )
+        return outbox_ids
+
+    async def latest_for_feed(self, feed_id: int, limit: int) -> list[Article]:
+        """Return the feed's most recently published (else first seen) articles."""
+        rows = await self._db.fetch_all(
+            f"SELECT {ARTICLE_COLUMNS} FROM articles a WHERE a.feed_id = ?"
+            " ORDER BY COALESCE(a.published_at, a.first_seen_at) DESC, a.id DESC LIMIT ?",
+            (feed_id, limit),
+        )
+        return [article_from_row(row) for row in rows]
+
+    async def count_for_feed(self, feed_id: int) -> int:
+        """Return how many articles are stored for the feed."""
+        row = await self._db.fetch_one(
+            "SELECT COUNT(*) FROM articles WHERE feed_id = ?", (feed_id,)
+        )
+        return 0 if row is None else int(row[0])

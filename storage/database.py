@@ -1,0 +1,176 @@
+"""The one ``Database``: a single aiosqlite connection, migrations, and the write transaction.
+
+Rules:
+- One long-lived connection in autocommit mode; WAL, ``foreign_keys=ON``, ``busy_timeout``.
+- Every write goes through ``transaction()`` (``BEGIN IMMEDIATE`` … ``COMMIT``); reads go
+  through ``fetch_all``/``fetch_one``. Both take the same lock, so coroutines never interleave
+  statements inside another's transaction. Never await network I/O inside a transaction.
+- Migrations are numbered ``NNNN_name.sql`` files applied in order above ``PRAGMA user_version``,
+  each in its own transaction together with its ``user_version`` bump: a failing migration
+  leaves the database exactly as it was. A database newer than the code is refused.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from bot.errors import DatabaseTooNew
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+_MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+
+Row = aiosqlite.Row
+Params = Sequence[Any] | dict[str, Any]
+
+
+def to_epoch(moment: datetime | None) -> float | None:
+    """Convert an aware datetime to the epoch seconds stored in SQLite."""
+    return None if moment is None else moment.timestamp()
+
+
+def from_epoch(seconds: float | None) -> datetime | None:
+    """Convert stored epoch seconds back to an aware UTC datetime."""
+    return None if seconds is None else datetime.fromtimestamp(seconds, tz=UTC)
+
+
+def require_epoch(seconds: float) -> datetime:
+    """Convert a NOT NULL epoch column to an aware UTC datetime."""
+    return datetime.fromtimestamp(seconds, tz=UTC)
+
+
+def list_migrations(directory: Path) -> list[tuple[int, Path]]:
+    """Return the numbered migration files of ``directory`` in order, checking the numbering."""
+    found: list[tuple[int, Path]] = []
+    for path in sorted(directory.glob("*.sql")):
+        match = _MIGRATION_NAME.match(path.name)
+        if match is None:
+            raise ValueError(f"migration file {path.name!r} is not named NNNN_name.sql")
+        found.append((int(match.group(1)), path))
+    for expected, (number, path) in enumerate(found, start=1):
+        if number != expected:
+            raise ValueError(f"migration {path.name!r} breaks the numbering (expected {expected})")
+    return found
+
+
+class Database:
+    """The application's SQLite database behind one aiosqlite connection."""
+
+    def __init__(self, connection: aiosqlite.Connection) -> None:
+        self._connection = connection
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: Path | str, *, migrations_dir: Path = MIGRATIONS_DIR) -> Database:
+        """Open (creating if needed) the database at ``path`` and bring its schema up to date.
+
+        Raises:
+            DatabaseTooNew: the file was migrated by a newer Newsdesk.
+        """
+        if str(path) != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        connection = await aiosqlite.connect(str(path), isolation_level=None)
+        connection.row_factory = aiosqlite.Row
+        database = cls(connection)
+        try:
+            await database._configure()
+            await database.migrate(migrations_dir)
+        except BaseException:
+            await connection.close()
+            raise
+        return database
+
+    async def _configure(self) -> None:
+        for pragma in (
+            "PRAGMA journal_mode = WAL",
+            "PRAGMA foreign_keys = ON",
+            "PRAGMA busy_timeout = 5000",
+            "PRAGMA synchronous = NORMAL",
+        ):
+            await self._connection.execute(pragma)
+
+    async def close(self) -> None:
+        """Close the connection; pending writes were committed by their transactions."""
+        await self._connection.close()
+
+    async def schema_version(self) -> int:
+        """Return ``PRAGMA user_version``: the number of the last migration applied."""
+        row = await self.fetch_one("PRAGMA user_version")
+        return int(row[0]) if row is not None else 0
+
+    async def migrate(self, migrations_dir: Path = MIGRATIONS_DIR) -> int:
+        """Apply the migrations above the current version; return how many were applied.
+
+        Raises:
+            DatabaseTooNew: the database's version is above the newest migration known here.
+        """
+        migrations = list_migrations(migrations_dir)
+        current = await self.schema_version()
+        if current > len(migrations):
+            raise DatabaseTooNew(
+                f"The database is at schema version {current} but this Newsdesk only knows "
+                f"{len(migrations)}: upgrade Newsdesk or point NEWSDESK_DB at another file."
+            )
+        applied = 0
+        async with self._lock:
+            for number, path in migrations[current:]:
+                script = path.read_text(encoding="utf-8")
+                # executescript commits any open transaction first, so the BEGIN and the
+                # version bump travel inside the script itself.
+                wrapped = f"BEGIN IMMEDIATE;\n{script}\n;PRAGMA user_version = {number};\nCOMMIT;"
+                try:
+                    await self._connection.executescript(wrapped)
+                except BaseException:
+                    if self._connection.in_transaction:
+                        await self._connection.execute("ROLLBACK")
+                    log.exception("migration failed migration=%s", path.name)
+                    raise
+                log.info("applied migration=%s", path.name)
+                applied += 1
+        return applied
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """Run the block as one ``BEGIN IMMEDIATE`` transaction: all of it or none of it."""
+        async with self._lock:
+            await self._connection.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._connection
+            except BaseException:
+                await self._connection.execute("ROLLBACK")
+                raise
+            else:
+                await self._connection.execute("COMMIT")
+
+    async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]:
+        """Run a read query and return every row."""
+        async with self._lock, self._connection.execute(sql, params) as cursor:
+            return list(await cursor.fetchall())
+
+    async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
+        """Run a read query and return its first row, if any."""
+        async with self._lock, self._connection.execute(sql, params) as cursor:
+            return await cursor.fetchone()
+
+
+async def fetch_all_in(connection: aiosqlite.Connection, sql: str, params: Params) -> list[Row]:
+    """Run a query inside an open transaction and return every row."""
+    async with connection.execute(sql, params) as cursor:
+        return list(await cursor.fetchall())
+
+
+async def execute_many_in(
+    connection: aiosqlite.Connection, sql: str, rows: Iterable[Params]
+) -> None:
+    """Run one statement for each parameter row inside an open transaction."""
+    await connection.executemany(sql, rows)

@@ -1,0 +1,104 @@
+"""Feed rows: the global, per-URL polling state (validators, schedule, errors)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.models import Feed
+from storage.database import Database, Row, from_epoch, require_epoch, to_epoch
+
+_FEED_COLUMNS = (
+    "id, url, title, site_url, etag, last_modified, body_sha256, interval_seconds,"
+    " next_check_at, last_checked_at, error_count, last_error"
+)
+
+
+def feed_from_row(row: Row) -> Feed:
+    """Build a ``Feed`` from a row selected with the feed columns."""
+    return Feed(
+        id=row["id"],
+        url=row["url"],
+        title=row["title"],
+        site_url=row["site_url"],
+        etag=row["etag"],
+        last_modified=row["last_modified"],
+        body_sha256=row["body_sha256"],
+        interval_seconds=row["interval_seconds"],
+        next_check_at=require_epoch(row["next_check_at"]),
+        last_checked_at=from_epoch(row["last_checked_at"]),
+        error_count=row["error_count"],
+        last_error=row["last_error"],
+    )
+
+
+class FeedRepository:
+    """Reads and schedule updates of feeds."""
+
+    def __init__(self, database: Database) -> None:
+        self._db = database
+
+    async def get(self, feed_id: int) -> Feed | None:
+        """Return the feed with this id, if it exists."""
+        row = await self._db.fetch_one(
+            f"SELECT {_FEED_COLUMNS} FROM feeds WHERE id = ?", (feed_id,)
+        )
+        return None if row is None else feed_from_row(row)
+
+    async def get_by_url(self, url: str) -> Feed | None:
+        """Return the feed stored for exactly this URL, if any."""
+        row = await self._db.fetch_one(f"SELECT {_FEED_COLUMNS} FROM feeds WHERE url = ?", (url,))
+        return None if row is None else feed_from_row(row)
+
+    async def due(self, now: datetime, limit: int) -> list[Feed]:
+        """Return followed feeds whose next check is at or before ``now``, most overdue first."""
+        rows = await self._db.fetch_all(
+            f"SELECT {_FEED_COLUMNS} FROM feeds"
+            " WHERE next_check_at <= ? AND EXISTS"
+            " (SELECT 1 FROM subscriptions s WHERE s.feed_id = feeds.id AND s.enabled = 1)"
+            " ORDER BY next_check_at LIMIT ?",
+            (to_epoch(now), limit),
+        )
+        return [feed_from_row(row) for row in rows]
+
+    async def followed(self) -> list[Feed]:
+        """Return every feed that at least one enabled subscription follows."""
+        rows = await self._db.fetch_all(
+            f"SELECT {_FEED_COLUMNS} FROM feeds WHERE EXISTS"
+            " (SELECT 1 FROM subscriptions s WHERE s.feed_id = feeds.id AND s.enabled = 1)"
+            " ORDER BY id"
+        )
+        return [feed_from_row(row) for row in rows]
+
+    async def record_unchanged(
+        self,
+        feed_id: int,
+        *,
+        now: datetime,
+        next_check_at: datetime,
+        etag: str | None,
+        last_modified: str | None,
+    ) -> None:
+        """Record a successful check that found nothing new (304 or the same body)."""
+        async with self._db.transaction() as tx:
+            await tx.execute(
+                "UPDATE feeds SET last_checked_at = ?, next_check_at = ?, error_count = 0,"
+                " last_error = NULL, etag = COALESCE(?, etag),"
+                " last_modified = COALESCE(?, last_modified) WHERE id = ?",
+                (to_epoch(now), to_epoch(next_check_at), etag, last_modified, feed_id),
+            )
+
+    async def record_failure(
+        self, feed_id: int, *, error: str, now: datetime, next_check_at: datetime
+    ) -> int:
+        """Record a failed check and its retry time; return the consecutive error count."""
+        async with (
+            self._db.transaction() as tx,
+            tx.execute(
+                "UPDATE feeds SET last_checked_at = ?, next_check_at = ?,"
+                " error_count = error_count + 1, last_error = ? WHERE id = ?"
+                " RETURNING error_count",
+                (to_epoch(now), to_epoch(next_check_at), error, feed_id),
+            ) as cursor,
+        ):
+            row = await cursor.fetchone()
+        return 0 if row is None else int(row[0])

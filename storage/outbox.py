@@ -1,0 +1,113 @@
+"""The outbox: one row per (article, channel), claimed, sent and recorded by the deliverer.
+
+States: ``pending`` → ``sending`` (claimed) → ``sent`` (message id recorded) or ``failed``
+(reason recorded). A crash leaves rows in ``sending``; ``release_interrupted`` returns them to
+``pending`` at start-up and the resend carries the same row-derived nonce, so Discord
+returns the first message instead of posting twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from bot.models import Delivery
+from storage.articles import ARTICLE_COLUMNS, article_from_row
+from storage.database import Database, to_epoch
+
+
+class OutboxRepository:
+    """Claiming and recording deliveries."""
+
+    def __init__(self, database: Database) -> None:
+        self._db = database
+
+    async def release_interrupted(self) -> int:
+        """Return rows a crashed run left claimed to ``pending``; return how many."""
+        async with self._db.transaction() as tx:
+            cursor = await tx.execute(
+                "UPDATE outbox SET state = 'pending', claimed_at = NULL WHERE state = 'sending'"
+            )
+            return cursor.rowcount
+
+    async def claim(self, now: datetime, limit: int) -> list[Delivery]:
+        """Claim up to ``limit`` ready rows, oldest first within each channel."""
+        async with self._db.transaction() as tx:
+            async with tx.execute(
+                "UPDATE outbox SET state = 'sending', claimed_at = ?, attempts = attempts + 1"
+                " WHERE id IN (SELECT id FROM outbox WHERE state = 'pending'"
+                " AND next_attempt_at <= ? ORDER BY id LIMIT ?) RETURNING id",
+                (to_epoch(now), to_epoch(now), limit),
+            ) as cursor:
+                claimed = [int(row[0]) for row in await cursor.fetchall()]
+            if not claimed:
+                return []
+            marks = ",".join("?" * len(claimed))
+            async with tx.execute(
+                "SELECT o.id AS outbox_id, o.guild_id, o.channel_id, o.subscription_id,"
+                " o.attempts, f.title AS feed_title, f.site_url AS feed_site_url,"
+                f" {ARTICLE_COLUMNS}"
+                " FROM outbox o JOIN articles a ON a.id = o.article_id"
+                f" JOIN feeds f ON f.id = a.feed_id WHERE o.id IN ({marks}) ORDER BY o.id",
+                claimed,
+            ) as cursor:
+                rows = await cursor.fetchall()
+        return [
+            Delivery(
+                outbox_id=row["outbox_id"],
+                guild_id=row["guild_id"],
+                channel_id=row["channel_id"],
+                subscription_id=row["subscription_id"],
+                attempts=row["attempts"],
+                article=article_from_row(row),
+                feed_title=row["feed_title"],
+                feed_site_url=row["feed_site_url"],
+            )
+            for row in rows
+        ]
+
+    async def mark_sent(self, outbox_id: int, message_id: int, now: datetime) -> None:
+        """Record the Discord message that carries this row."""
+        async with self._db.transaction() as tx:
+            await tx.execute(
+                "UPDATE outbox SET state = 'sent', message_id = ?, sent_at = ?, failure = NULL"
+                " WHERE id = ?",
+                (message_id, to_epoch(now), outbox_id),
+            )
+
+    async def mark_retry(self, outbox_id: int, reason: str, retry_at: datetime) -> None:
+        """Put a row back in the queue after a passing failure."""
+        async with self._db.transaction() as tx:
+            await tx.execute(
+                "UPDATE outbox SET state = 'pending', claimed_at = NULL, failure = ?,"
+                " next_attempt_at = ? WHERE id = ?",
+                (reason, to_epoch(retry_at), outbox_id),
+            )
+
+    async def mark_failed(self, outbox_id: int, reason: str) -> None:
+        """Record that a row will never be delivered, and why."""
+        async with self._db.transaction() as tx:
+            await tx.execute(
+                "UPDATE outbox SET state = 'failed', failure = ? WHERE id = ?",
+                (reason, outbox_id),
+            )
+
+    async def count_unfinished(self, outbox_ids: Sequence[int]) -> int:
+        """Return how many of these rows are still pending or being sent."""
+        if not outbox_ids:
+            return 0
+        marks = ",".join("?" * len(outbox_ids))
+        row = await self._db.fetch_one(
+            f"SELECT COUNT(*) FROM outbox WHERE id IN ({marks})"
+            " AND state IN ('pending', 'sending')",
+            list(outbox_ids),
+        )
+        return 0 if row is None else int(row[0])
+
+    async def count_ready(self, now: datetime) -> int:
+        """Return how many rows are waiting to be sent now."""
+        row = await self._db.fetch_one(
+            "SELECT COUNT(*) FROM outbox WHERE state = 'pending' AND next_attempt_at <= ?",
+            (to_epoch(now),),
+        )
+        return 0 if row is None else int(row[0])

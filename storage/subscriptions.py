@@ -1,0 +1,187 @@
+"""Subscriptions: a server's channels following feeds. Every call takes ``guild_id`` first.
+
+Rule (first poll posts nothing old): subscribing stores the feed's current entries as seen
+*before* the new subscription row exists, in the same transaction, so none of them is ever
+queued for it; subscriptions that already followed the feed get the truly new ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.errors import LimitReached
+from bot.models import NewArticle, Subscription, SubscriptionView
+from storage.articles import insert_articles_and_queue
+from storage.database import Database, Row, require_epoch, to_epoch
+
+_SUBSCRIPTION_COLUMNS = (
+    "s.id, s.guild_id, s.channel_id, s.feed_id, s.created_by, s.created_at, s.enabled,"
+    " s.disabled_reason"
+)
+
+
+def subscription_from_row(row: Row) -> Subscription:
+    """Build a ``Subscription`` from a row selected with the subscription columns."""
+    return Subscription(
+        id=row["id"],
+        guild_id=row["guild_id"],
+        channel_id=row["channel_id"],
+        feed_id=row["feed_id"],
+        created_by=row["created_by"],
+        created_at=require_epoch(row["created_at"]),
+        enabled=bool(row["enabled"]),
+        disabled_reason=row["disabled_reason"],
+    )
+
+
+@dataclass(frozen=True)
+class FeedSnapshot:
+    """What a fresh fetch of a feed said, stored when a subscription is created."""
+
+    url: str
+    title: str
+    site_url: str | None
+    etag: str | None
+    last_modified: str | None
+    body_sha256: str
+    interval_seconds: int
+    next_check_at: datetime
+    entries: Sequence[NewArticle]
+
+
+@dataclass(frozen=True)
+class SubscribeResult:
+    """The subscription and whether it existed before this call."""
+
+    subscription: Subscription
+    already_existed: bool
+    queued_for_others: list[int]
+
+
+class SubscriptionRepository:
+    """Per-server subscription storage."""
+
+    def __init__(self, database: Database) -> None:
+        self._db = database
+
+    async def subscribe(
+        self,
+        guild_id: int,
+        channel_id: int,
+        snapshot: FeedSnapshot,
+        *,
+        created_by: int,
+        now: datetime,
+        max_feeds: int,
+    ) -> SubscribeResult:
+        """Follow ``snapshot.url`` in a channel, seeding its current entries as already seen.
+
+        Raises:
+            LimitReached: the server already follows ``max_feeds`` distinct feeds.
+        """
+        async with self._db.transaction() as tx:
+            async with tx.execute(
+                "INSERT INTO feeds (url, title, site_url, etag, last_modified, body_sha256,"
+                " interval_seconds, next_check_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (url) DO UPDATE SET title = excluded.title RETURNING id",
+                (
+                    snapshot.url,
+                    snapshot.title,
+                    snapshot.site_url,
+                    snapshot.etag,
+                    snapshot.last_modified,
+                    snapshot.body_sha256,
+                    snapshot.interval_seconds,
+                    to_epoch(snapshot.next_check_at),
+                    to_epoch(now),
+                ),
+            ) as cursor:
+                feed_row = await cursor.fetchone()
+            assert feed_row is not None  # RETURNING always yields the upserted row
+            feed_id = int(feed_row[0])
+
+            async with tx.execute(
+                f"SELECT {_SUBSCRIPTION_COLUMNS} FROM subscriptions s"
+                " WHERE s.guild_id = ? AND s.channel_id = ? AND s.feed_id = ?",
+                (guild_id, channel_id, feed_id),
+            ) as cursor:
+                existing = await cursor.fetchone()
+            if existing is not None:
+                return SubscribeResult(subscription_from_row(existing), True, [])
+
+            async with tx.execute(
+                "SELECT COUNT(DISTINCT feed_id), COALESCE(MAX(feed_id = ?), 0)"
+                " FROM subscriptions WHERE guild_id = ?",
+                (feed_id, guild_id),
+            ) as cursor:
+                count_row = await cursor.fetchone()
+            followed, follows_this_feed = (0, 0) if count_row is None else count_row
+            if not follows_this_feed and followed >= max_feeds:
+                raise LimitReached(
+                    f"This server already follows {followed} feeds, the most allowed "
+                    f"({max_feeds}). Remove one with /feed remove first."
+                )
+
+            _, queued = await insert_articles_and_queue(tx, feed_id, snapshot.entries, now)
+            async with tx.execute(
+                "INSERT INTO subscriptions (guild_id, channel_id, feed_id, created_by, created_at)"
+                f" VALUES (?, ?, ?, ?, ?) RETURNING {_SUBSCRIPTION_COLUMNS.replace('s.', '')}",
+                (guild_id, channel_id, feed_id, created_by, to_epoch(now)),
+            ) as cursor:
+                created = await cursor.fetchone()
+            assert created is not None
+            return SubscribeResult(subscription_from_row(created), False, queued)
+
+    async def list_for_guild(self, guild_id: int) -> list[SubscriptionView]:
+        """Return the server's subscriptions with their feeds, by channel then feed title."""
+        rows = await self._db.fetch_all(
+            f"SELECT {_SUBSCRIPTION_COLUMNS}, f.url AS feed_url, f.title AS feed_title,"
+            " f.last_error AS last_error FROM subscriptions s JOIN feeds f ON f.id = s.feed_id"
+            " WHERE s.guild_id = ? ORDER BY s.channel_id, f.title COLLATE NOCASE, s.id",
+            (guild_id,),
+        )
+        return [
+            SubscriptionView(
+                subscription_from_row(row), row["feed_url"], row["feed_title"], row["last_error"]
+            )
+            for row in rows
+        ]
+
+    async def get(self, guild_id: int, subscription_id: int) -> SubscriptionView | None:
+        """Return one of the server's subscriptions; another server's id finds nothing."""
+        row = await self._db.fetch_one(
+            f"SELECT {_SUBSCRIPTION_COLUMNS}, f.url AS feed_url, f.title AS feed_title,"
+            " f.last_error AS last_error FROM subscriptions s JOIN feeds f ON f.id = s.feed_id"
+            " WHERE s.guild_id = ? AND s.id = ?",
+            (guild_id, subscription_id),
+        )
+        if row is None:
+            return None
+        return SubscriptionView(
+            subscription_from_row(row), row["feed_url"], row["feed_title"], row["last_error"]
+        )
+
+    async def remove(self, guild_id: int, subscription_id: int) -> bool:
+        """Delete one of the server's subscriptions and cancel its undelivered posts."""
+        async with self._db.transaction() as tx:
+            await tx.execute(
+                "UPDATE outbox SET state = 'failed', failure = 'subscription removed'"
+                " WHERE guild_id = ? AND subscription_id = ? AND state = 'pending'",
+                (guild_id, subscription_id),
+            )
+            cursor = await tx.execute(
+                "DELETE FROM subscriptions WHERE guild_id = ? AND id = ?",
+                (guild_id, subscription_id),
+            )
+            return cursor.rowcount > 0
+
+    async def disable(self, guild_id: int, subscription_id: int, reason: str) -> None:
+        """Stop delivering a subscription, keeping it listed with the reason."""
+        async with self._db.transaction() as tx:
+            await tx.execute(
+                "UPDATE subscriptions SET enabled = 0, disabled_reason = ?"
+                " WHERE guild_id = ? AND id = ?",
+                (reason, guild_id, subscription_id),
+            )
