@@ -1,0 +1,84 @@
+"""The ``newsdesk`` command (also ``python -m bot``): ``run`` on Discord, ``sandbox`` offline."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.errors import DatabaseTooNew, UserError
+from bot.log_config import configure_logging
+from bot.runtime import open_newsdesk
+from bot.sandbox.console import ConsoleOptions, run_console
+from bot.settings import Settings
+
+NO_TOKEN = (
+    "Newsdesk needs a bot token: set DISCORD_TOKEN in the environment or in a .env file "
+    "(or try it offline with `newsdesk sandbox`)."
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser for every subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="newsdesk", description="Newsdesk: a news desk for your Discord server."
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub.add_parser("run", help="connect to Discord with DISCORD_TOKEN and run the bot")
+    sandbox = sub.add_parser(
+        "sandbox", help="run the bot offline against a local Discord, with a prompt"
+    )
+    sandbox.add_argument("--db", type=Path, help="SQLite file to use (kept between runs)")
+    sandbox.add_argument("--script", type=Path, help="run the lines of FILE instead of a prompt")
+    sandbox.add_argument(
+        "--transcript", type=Path, help="write everything the bot sent to FILE as JSON lines"
+    )
+    sandbox.add_argument("--serve", type=Path, help="serve DIR over HTTP; {serve} in lines is it")
+    sandbox.add_argument("--no-demo", action="store_true", help="do not start the demo newswire")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse the command line and run the chosen subcommand; return the exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        settings = Settings.from_environment()
+    except UserError as error:
+        print(error.message, file=sys.stderr)
+        return 2
+    try:
+        if args.command == "run":
+            return run_on_discord(settings)
+        options = ConsoleOptions(
+            database_path=args.db,
+            script=args.script,
+            transcript=args.transcript,
+            serve=args.serve,
+            demo=not args.no_demo,
+        )
+        return asyncio.run(run_console(settings, options))
+    except DatabaseTooNew as error:
+        print(str(error), file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def run_on_discord(settings: Settings) -> int:
+    """Connect to Discord and run until interrupted."""
+    if not settings.discord_token:
+        print(NO_TOKEN, file=sys.stderr)
+        return 2
+    configure_logging(settings.log_level)
+    async def serve(token: str) -> None:
+        async with open_newsdesk(settings) as bot:
+            await bot.start(token)
+
+    asyncio.run(serve(settings.discord_token))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

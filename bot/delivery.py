@@ -1,0 +1,198 @@
+"""Delivery: claim outbox rows, post them to Discord, record what happened.
+
+Rules (exactly once per channel):
+- A row is claimed (``sending``) before it is sent and recorded (``sent`` + message id) after.
+- Every send carries a nonce derived from the row id with ``enforce_nonce``; if the process
+  dies between send and record, the row is released at start-up and resent, and Discord
+  answers the repeat with the message it already created.
+- 403/404 from Discord mean the channel is gone or closed to the bot: the row fails for good
+  and its subscription is disabled with the reason. Other failures retry with back-off, up
+  to ``MAX_ATTEMPTS``.
+- Rows of one channel go out oldest first, one at a time; channels are served concurrently so
+  one slow channel never holds up the others. ``allowed_mentions`` is explicit: nothing in a
+  feed pings anyone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+import discord
+
+from bot.formatting import article_embed
+from bot.models import Delivery
+from storage import Repositories
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+CLAIM_BATCH = 100
+IDLE_WAKE_SECONDS = 5.0
+
+
+def delivery_nonce(outbox_id: int) -> str:
+    """Return the Discord nonce of an outbox row (stable across restarts, at most 25 chars)."""
+    return f"nd-{outbox_id}"
+
+
+@dataclass(frozen=True)
+class SendRejected(Exception):
+    """Discord refused a send; ``permanent`` when retrying cannot help."""
+
+    reason: str
+    permanent: bool
+
+
+class PostSender(Protocol):
+    """Posts one article embed to a channel and returns the message id."""
+
+    async def send_post(self, delivery: Delivery, embed: discord.Embed, nonce: str) -> int:
+        """Send, or raise ``SendRejected``."""
+        ...
+
+
+class DiscordPostSender:
+    """Sends posts through the bot's own HTTP client (and its rate-limit handling)."""
+
+    def __init__(self, client: discord.Client) -> None:
+        self._client = client
+
+    async def send_post(self, delivery: Delivery, embed: discord.Embed, nonce: str) -> int:
+        """Post ``embed`` to the delivery's channel with no mentions allowed."""
+        channel = self._client.get_partial_messageable(
+            delivery.channel_id, guild_id=delivery.guild_id
+        )
+        try:
+            message = await channel.send(
+                embed=embed, nonce=nonce, allowed_mentions=discord.AllowedMentions.none()
+            )
+        except discord.Forbidden as error:
+            raise SendRejected(
+                "Newsdesk may not post in that channel: give it View Channel, Send Messages "
+                f"and Embed Links there (Discord said: {error.text or 'Missing Permissions'}).",
+                permanent=True,
+            ) from error
+        except discord.NotFound as error:
+            raise SendRejected("The channel no longer exists.", permanent=True) from error
+        except discord.HTTPException as error:
+            raise SendRejected(
+                f"Discord answered {error.status}: {error.text or 'no details'}.",
+                permanent=400 <= error.status < 500 and error.status != 429,
+            ) from error
+        except (OSError, TimeoutError) as error:
+            raise SendRejected(f"Could not reach Discord ({error!r}).", permanent=False) from error
+        return message.id
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Return how long to wait before the next attempt after ``attempts`` failures."""
+    return timedelta(seconds=min(5 * 2 ** (attempts - 1), 3600))
+
+
+class Deliverer:
+    """Drains the outbox: claim, send, record."""
+
+    def __init__(
+        self, repositories: Repositories, sender: PostSender, clock: Callable[[], datetime]
+    ) -> None:
+        self._repos = repositories
+        self._sender = sender
+        self._clock = clock
+        self._wake = asyncio.Event()
+        self._drained = asyncio.Condition()
+
+    def wake(self) -> None:
+        """Ask the running deliverer to look at the outbox now."""
+        self._wake.set()
+
+    async def run_forever(self) -> None:
+        """Deliver whenever woken (or every few seconds) until cancelled; never dies of a bug."""
+        released = await self._repos.outbox.release_interrupted()
+        if released:
+            log.info("released interrupted deliveries count=%d", released)
+        while True:
+            try:
+                while await self.deliver_ready():
+                    pass
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("delivery round crashed; retrying shortly")
+            async with self._drained:
+                self._drained.notify_all()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=IDLE_WAKE_SECONDS)
+            self._wake.clear()
+
+    async def deliver_ready(self) -> int:
+        """Claim and send one batch of ready rows; return how many were claimed."""
+        claimed = await self._repos.outbox.claim(self._clock(), CLAIM_BATCH)
+        by_channel: dict[int, list[Delivery]] = defaultdict(list)
+        for delivery in claimed:
+            by_channel[delivery.channel_id].append(delivery)
+        await asyncio.gather(*(self._deliver_channel(rows) for rows in by_channel.values()))
+        return len(claimed)
+
+    async def _deliver_channel(self, deliveries: Sequence[Delivery]) -> None:
+        for position, delivery in enumerate(deliveries):
+            if not await self._deliver_one(delivery):
+                # Keep the channel in publish order: later rows wait for the failed one.
+                rest = [later.outbox_id for later in deliveries[position + 1 :]]
+                await self._repos.outbox.release(rest)
+                return
+
+    async def _deliver_one(self, delivery: Delivery) -> bool:
+        embed = article_embed(
+            delivery.article, source_name=delivery.feed_title, source_url=delivery.feed_site_url
+        )
+        try:
+            message_id = await self._sender.send_post(
+                delivery, embed, delivery_nonce(delivery.outbox_id)
+            )
+        except SendRejected as rejected:
+            await self._record_rejection(delivery, rejected)
+            return False
+        await self._repos.outbox.mark_sent(delivery.outbox_id, message_id, self._clock())
+        return True
+
+    async def _record_rejection(self, delivery: Delivery, rejected: SendRejected) -> None:
+        context = (delivery.guild_id, delivery.channel_id, delivery.article.id)
+        if rejected.permanent or delivery.attempts >= MAX_ATTEMPTS:
+            log.warning(
+                "delivery failed for good guild_id=%s channel_id=%s article_id=%s reason=%s",
+                *context, rejected.reason,
+            )
+            await self._repos.outbox.mark_failed(delivery.outbox_id, rejected.reason)
+            if rejected.permanent and delivery.subscription_id is not None:
+                await self._repos.subscriptions.disable(
+                    delivery.guild_id, delivery.subscription_id, rejected.reason
+                )
+            return
+        log.info(
+            "delivery will retry guild_id=%s channel_id=%s article_id=%s reason=%s",
+            *context, rejected.reason,
+        )
+        await self._repos.outbox.mark_retry(
+            delivery.outbox_id, rejected.reason, self._clock() + retry_delay(delivery.attempts)
+        )
+
+    async def wait_until_delivered(self, outbox_ids: Sequence[int], wait_seconds: float) -> bool:
+        """Wake the deliverer and wait until these rows are sent or failed; False on timeout."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + wait_seconds
+        while await self._repos.outbox.count_unfinished(outbox_ids):
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return False
+            self.wake()
+            with contextlib.suppress(TimeoutError):
+                async with self._drained:
+                    await asyncio.wait_for(self._drained.wait(), timeout=min(1.0, remaining))
+        return True

@@ -1,0 +1,60 @@
+"""The ``commands.Bot`` subclass: loads the cogs, syncs commands, owns the deliverer.
+
+Rules: resources are injected (``Services``), never global; slash commands sync to
+``DEV_GUILD_ID`` at start-up when it is set, and globally only through the owner's ``/sync``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import discord
+from discord.ext import commands
+
+from bot.delivery import Deliverer, DiscordPostSender
+from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+COG_EXTENSIONS = (
+    "cogs.errors",
+    "cogs.feeds",
+    "cogs.help",
+    "cogs.owner",
+    "cogs.scheduler",
+)
+
+
+class NewsdeskBot(commands.Bot):
+    """Newsdesk's Discord client."""
+
+    def __init__(self, services: Services, **client_options: Any) -> None:
+        intents = discord.Intents.default()
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents,
+            help_command=None,
+            allowed_mentions=discord.AllowedMentions.none(),
+            **client_options,
+        )
+        self.services = services
+        self.deliverer = Deliverer(
+            services.repositories, DiscordPostSender(self), services.clock
+        )
+
+    async def setup_hook(self) -> None:
+        """Load the cogs and sync commands to the development server when one is set."""
+        for extension in COG_EXTENSIONS:
+            await self.load_extension(extension)
+        guild_id = self.services.settings.dev_guild_id
+        if guild_id is not None:
+            guild = discord.Object(id=guild_id)
+            self.tree.copy_global_to(guild=guild)
+            synced = await self.tree.sync(guild=guild)
+            log.info("synced commands guild_id=%s count=%d", guild_id, len(synced))
+
+    async def on_ready(self) -> None:
+        """Log who we are once connected."""
+        assert self.user is not None
+        log.info("connected as %s (id=%s) guilds=%d", self.user, self.user.id, len(self.guilds))

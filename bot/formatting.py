@@ -1,0 +1,81 @@
+"""How an article looks in Discord: one embed, within every Discord size limit.
+
+Rules: text is trimmed, never refused (title 256, description 4096, field 1024, footer 2048,
+author 256, 6000 in all); a summary is cut at a sentence boundary when one is near, else at a
+word, and marked with an ellipsis; only http(s) URLs become links or images; feed text is
+shown as written but never pings (the deliverer sends ``allowed_mentions`` = none).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+import discord
+
+from bot.models import Article
+
+SUMMARY_LIMIT = 350
+TITLE_LIMIT = 256
+AUTHOR_LIMIT = 256
+FOOTER_LIMIT = 2048
+EMBED_COLOUR = 0x2B6CB0
+
+_SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*(?=\s)")
+
+
+def trim_text(text: str, limit: int) -> str:
+    """Trim ``text`` to ``limit`` characters at a word boundary, adding an ellipsis if cut."""
+    text = text.strip()
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:-") + "…"
+
+
+def trim_to_sentence(text: str, limit: int) -> str:
+    """Trim ``text`` to ``limit`` characters, preferring to end on a whole sentence."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    window = text[: limit + 1]
+    ends = [match.end() for match in _SENTENCE_END.finditer(window)]
+    if ends and ends[-1] >= limit // 3:
+        return text[: ends[-1]]
+    return trim_text(text, limit)
+
+
+def is_web_url(url: str | None) -> bool:
+    """Return whether ``url`` is an absolute http(s) URL Discord can link to."""
+    return url is not None and url.startswith(("https://", "http://")) and len(url) <= 2048
+
+
+def discord_timestamp(moment: datetime) -> str:
+    """Render a moment as Discord timestamp markup (shown in each reader's time zone)."""
+    seconds = int(moment.timestamp())
+    return f"<t:{seconds}:f> (<t:{seconds}:R>)"
+
+
+def article_embed(article: Article, *, source_name: str, source_url: str | None) -> discord.Embed:
+    """Build the embed posted for an article."""
+    embed = discord.Embed(
+        title=trim_text(article.title, TITLE_LIMIT),
+        url=article.url if is_web_url(article.url) else None,
+        description=trim_to_sentence(article.summary, SUMMARY_LIMIT) or None,
+        colour=EMBED_COLOUR,
+        timestamp=article.published_at,
+    )
+    embed.set_author(
+        name=trim_text(source_name or "Feed", AUTHOR_LIMIT),
+        url=source_url if is_web_url(source_url) else None,
+    )
+    if article.published_at is not None:
+        embed.add_field(name="Published", value=discord_timestamp(article.published_at))
+    if article.author:
+        embed.set_footer(text=trim_text(f"By {article.author}", FOOTER_LIMIT))
+    if is_web_url(article.image_url):
+        embed.set_image(url=article.image_url)
+    return embed

@@ -1,0 +1,159 @@
+"""Polling: fetch each followed feed when it is due, and turn new entries into outbox rows.
+
+Rules:
+- One fetch per feed URL per check, whatever the number of servers following it.
+- Conditional GET with the stored validators; an unchanged body (same SHA-256) is not parsed.
+- The next check honours the feed's interval, ``Cache-Control``/``Expires`` and RSS ``<ttl>``,
+  never later than a day.
+- A failure backs off exponentially (interval × 2^(n-1), honouring ``Retry-After``, at most a
+  day) and is recorded on the feed; it never stops the poller or other feeds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from bot.entry_identity import articles_from_entries
+from bot.errors import FetchError, UserError
+from bot.feed_parsing import parse_feed_in_thread
+from bot.fetching import Fetcher
+from bot.models import Feed
+from storage import Repositories
+from storage.articles import FeedCheck
+
+log = logging.getLogger(__name__)
+
+MAX_DELAY = timedelta(days=1)
+CONCURRENT_FEEDS = 8
+DUE_BATCH = 200
+
+
+@dataclass
+class PollReport:
+    """What one round of polling did."""
+
+    feeds_checked: int = 0
+    feeds_failed: int = 0
+    outbox_ids: list[int] = field(default_factory=list)
+
+
+def next_check_after_success(
+    feed: Feed, now: datetime, *, max_age_seconds: float | None, ttl_minutes: int | None
+) -> datetime:
+    """Return when to check a feed again after a good fetch."""
+    seconds = float(feed.interval_seconds)
+    if max_age_seconds is not None:
+        seconds = max(seconds, max_age_seconds)
+    if ttl_minutes is not None:
+        seconds = max(seconds, ttl_minutes * 60.0)
+    return now + min(timedelta(seconds=seconds), MAX_DELAY)
+
+
+def next_check_after_failure(
+    feed: Feed, now: datetime, *, failures: int, retry_after: float | None
+) -> datetime:
+    """Return when to retry a feed after its ``failures``-th consecutive failure."""
+    seconds = feed.interval_seconds * 2.0 ** max(failures - 1, 0)
+    if retry_after is not None:
+        seconds = max(seconds, retry_after)
+    return now + min(timedelta(seconds=seconds), MAX_DELAY)
+
+
+class Poller:
+    """Checks feeds and records what they bring."""
+
+    def __init__(
+        self, repositories: Repositories, fetcher: Fetcher, clock: Callable[[], datetime]
+    ) -> None:
+        self._repos = repositories
+        self._fetcher = fetcher
+        self._clock = clock
+
+    async def poll_due(self) -> PollReport:
+        """Check every followed feed whose next check time has come."""
+        return await self._poll(await self._repos.feeds.due(self._clock(), DUE_BATCH))
+
+    async def poll_all(self) -> PollReport:
+        """Check every followed feed now, whatever its schedule."""
+        return await self._poll(await self._repos.feeds.followed())
+
+    async def _poll(self, feeds: Sequence[Feed]) -> PollReport:
+        report = PollReport()
+        limit = asyncio.Semaphore(CONCURRENT_FEEDS)
+
+        async def check(feed: Feed) -> None:
+            async with limit:
+                created = await self.poll_feed(feed)
+            report.feeds_checked += 1
+            if created is None:
+                report.feeds_failed += 1
+            else:
+                report.outbox_ids.extend(created)
+
+        await asyncio.gather(*(check(feed) for feed in feeds))
+        return report
+
+    async def poll_feed(self, feed: Feed) -> list[int] | None:
+        """Check one feed; return the outbox rows created, or None when the check failed.
+
+        Never raises for a bad feed: the failure is recorded on the feed and logged.
+        """
+        try:
+            return await self._check(feed)
+        except UserError as error:
+            await self._record_failure(feed, error)
+            return None
+        except Exception as error:
+            log.exception("feed check crashed feed_id=%s url=%s", feed.id, feed.url)
+            await self._record_failure(feed, error)
+            return None
+
+    async def _check(self, feed: Feed) -> list[int]:
+        result = await self._fetcher.fetch(
+            feed.url, etag=feed.etag, last_modified=feed.last_modified
+        )
+        now = self._clock()
+        if result.status == 304 or result.body_sha256 == feed.body_sha256:
+            await self._repos.feeds.record_unchanged(
+                feed.id, now=now, etag=result.etag, last_modified=result.last_modified,
+                next_check_at=next_check_after_success(
+                    feed, now, max_age_seconds=result.max_age_seconds, ttl_minutes=None
+                ),
+            )
+            return []
+        parsed = await parse_feed_in_thread(result.body, url=result.url,
+                                            content_type=result.content_type)
+        check = FeedCheck(
+            title=parsed.title or feed.title,
+            site_url=parsed.link,
+            etag=result.etag,
+            last_modified=result.last_modified,
+            body_sha256=result.body_sha256,
+            next_check_at=next_check_after_success(
+                feed, now, max_age_seconds=result.max_age_seconds, ttl_minutes=parsed.ttl_minutes
+            ),
+        )
+        created = await self._repos.articles.ingest(
+            feed.id, articles_from_entries(parsed.entries), check, now
+        )
+        if created:
+            log.info("feed brought new posts feed_id=%s queued=%d", feed.id, len(created))
+        return created
+
+    async def _record_failure(self, feed: Feed, error: Exception) -> None:
+        now = self._clock()
+        message = error.message if isinstance(error, UserError) else "Newsdesk failed to read it."
+        retry_after = error.retry_after if isinstance(error, FetchError) else None
+        failures = feed.error_count + 1
+        count = await self._repos.feeds.record_failure(
+            feed.id, error=message, now=now,
+            next_check_at=next_check_after_failure(
+                feed, now, failures=failures, retry_after=retry_after
+            ),
+        )
+        log.warning("feed check failed feed_id=%s url=%s failures=%d error=%s",
+                    feed.id, feed.url, count, message)

@@ -1,0 +1,61 @@
+"""Run the real, unmodified Newsdesk bot against a running ``Sandbox``.
+
+Used by ``newsdesk sandbox`` and by the end-to-end tests. The sandbox's guild becomes the
+development guild (commands sync there at start-up) and private addresses are allowed,
+because every sandbox feed is served from 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import replace
+from datetime import datetime
+
+from bot.discord_bot import NewsdeskBot
+from bot.runtime import open_newsdesk
+from bot.sandbox import Sandbox
+from bot.services import utc_now
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+READY_TIMEOUT = 20.0
+
+
+def sandbox_settings(settings: Settings, sandbox: Sandbox) -> Settings:
+    """Return ``settings`` adjusted to the sandbox: its guild, loopback feeds, no token."""
+    return replace(
+        settings,
+        discord_token=sandbox.bot_token,
+        dev_guild_id=sandbox.world.guild_id,
+        allow_private_addresses=True,
+    )
+
+
+@asynccontextmanager
+async def bot_in_sandbox(
+    sandbox: Sandbox,
+    settings: Settings,
+    *,
+    clock: Callable[[], datetime] = utc_now,
+) -> AsyncIterator[NewsdeskBot]:
+    """Start the bot against ``sandbox``; yield it once connected with its commands synced."""
+    settings = sandbox_settings(settings, sandbox)
+    with sandbox.patch_discord():
+        async with open_newsdesk(settings, clock=clock, guild_ready_timeout=0.1) as bot:
+            runner = asyncio.create_task(bot.start(sandbox.bot_token), name="newsdesk-bot")
+            try:
+                async with asyncio.timeout(READY_TIMEOUT):
+                    await sandbox.wait_for_bot(timeout=READY_TIMEOUT)
+                    await sandbox.wait_for_commands(timeout=READY_TIMEOUT)
+                    await bot.wait_until_ready()
+                yield bot
+            finally:
+                await bot.close()
+                runner.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await runner

@@ -1,0 +1,241 @@
+"""``newsdesk sandbox``: a prompt (or a script) where a person types slash commands as in Discord.
+
+Script lines, run in order as the current user in the current channel:
+- ``/command [sub] option:value option:"value with spaces"`` (channels ``#name``, roles ``@name``)
+- ``:as admin|member`` · ``:channel NAME`` · ``:poll`` (check every followed feed now and return
+  once the posts it caused are sent) · ``:wait SECONDS``
+- ``#`` comments and blank lines are skipped; ``{serve}`` expands to the ``--serve`` base URL.
+An unknown ``:directive`` ends a script with exit status 2; at the prompt it is only reported.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import IO, Any
+
+from bot.sandbox.newswire import DemoNewswire
+from bot.sandbox.static_files import StaticFileServer
+
+from bot.discord_bot import NewsdeskBot
+from bot.log_config import configure_logging
+from bot.sandbox import RecordedMessage, Sandbox
+from bot.sandbox.bot_runner import bot_in_sandbox
+from bot.sandbox.message_display import render_message
+from bot.settings import Settings
+
+POLL_TIMEOUT = 120.0
+DEMO_INTERVAL_SECONDS = 5
+PROMPT_HELP = (
+    "Type a slash command as in Discord, e.g. /feed add url:https://example.com/feed.xml "
+    "channel:#news\nDirectives: :as admin|member, :channel NAME, :poll, :wait SECONDS, "
+    ":help, :quit"
+)
+
+
+class ScriptError(Exception):
+    """A script line the console cannot run (an unknown directive or a bad argument)."""
+
+
+@dataclass(frozen=True)
+class ConsoleOptions:
+    """The ``newsdesk sandbox`` options."""
+
+    database_path: Path | None = None
+    script: Path | None = None
+    transcript: Path | None = None
+    serve: Path | None = None
+    demo: bool = True
+
+
+class TranscriptWriter:
+    """Writes one JSON object per message the bot sent, with mentions as a person sees them."""
+
+    def __init__(self, sandbox: Sandbox, stream: IO[str] | None) -> None:
+        self._sandbox = sandbox
+        self._stream = stream
+        self.current_line: str | None = None
+
+    def record(self, message: RecordedMessage) -> None:
+        """Append ``message`` to the transcript (if one is being written)."""
+        if self._stream is None:
+            return
+        render = self._sandbox.render_mentions
+        entry = {
+            "kind": message.kind,
+            "channel": f"#{self._sandbox.world.channel_name(message.channel_id)}",
+            "ephemeral": message.ephemeral,
+            "content": render(message.content),
+            "embeds": [_render_strings(embed, render) for embed in message.embeds],
+            "allowed_mentions": message.allowed_mentions,
+            "line": self.current_line,
+        }
+        self._stream.write(json.dumps(entry, ensure_ascii=False) + "\n")
+        self._stream.flush()
+
+
+def _render_strings(value: Any, render: Any) -> Any:
+    if isinstance(value, str):
+        return render(value)
+    if isinstance(value, dict):
+        return {key: _render_strings(item, render) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_render_strings(item, render) for item in value]
+    return value
+
+
+class Console:
+    """Runs script lines against the sandbox and the bot."""
+
+    def __init__(
+        self, sandbox: Sandbox, bot: NewsdeskBot, transcript: TranscriptWriter,
+        serve_url: str | None,
+    ) -> None:
+        self.sandbox = sandbox
+        self.bot = bot
+        self.transcript = transcript
+        self.serve_url = serve_url
+        self.user = "admin"
+        self.channel = "general"
+
+    async def run_line(self, raw_line: str) -> None:
+        """Run one line; raise ``ScriptError`` for a line the console cannot run."""
+        line = raw_line.strip()
+        if not line or line.startswith("#"):
+            return
+        self.transcript.current_line = line
+        if self.serve_url is not None:
+            line = line.replace("{serve}", self.serve_url)
+        if line.startswith("/"):
+            outcome = await self.sandbox.run_command(line, user=self.user, channel=self.channel)
+            if outcome.refused is not None:
+                print(f"  Discord: {outcome.refused}")
+            elif outcome.timed_out:
+                print("  Discord: The application did not respond.")
+            return
+        if line.startswith(":"):
+            await self._directive(line)
+            return
+        raise ScriptError(f"Lines start with / (a command) or : (a directive), not {line!r}.")
+
+    async def _directive(self, line: str) -> None:
+        name, _, argument = line[1:].partition(" ")
+        argument = argument.strip()
+        if name == "as":
+            self.sandbox.world.user_id(argument)  # raises KeyError for an unknown user
+            self.user = argument
+        elif name == "channel":
+            channel = argument.lstrip("#")
+            self.sandbox.world.channel_id(channel)
+            self.channel = channel
+        elif name == "poll":
+            report = await self.bot.services.poller.poll_all()
+            if not await self.bot.deliverer.wait_until_delivered(report.outbox_ids, POLL_TIMEOUT):
+                print("  (some posts were still being sent when :poll gave up waiting)")
+        elif name == "wait":
+            try:
+                seconds = float(argument)
+            except ValueError:
+                raise ScriptError(f":wait needs a number of seconds, not {argument!r}.") from None
+            await asyncio.sleep(seconds)
+        elif name == "help":
+            print(PROMPT_HELP)
+        else:
+            raise ScriptError(f"Unknown directive :{name}. {PROMPT_HELP}")
+
+
+def _show(sandbox: Sandbox, message: RecordedMessage) -> None:
+    print(render_message(sandbox, message), flush=True)
+
+
+@asynccontextmanager
+async def _optional_servers(
+    options: ConsoleOptions,
+) -> AsyncIterator[tuple[str | None, DemoNewswire | None]]:
+    async with AsyncExitStack() as stack:
+        serve_url = None
+        if options.serve is not None:
+            server = await stack.enter_async_context(StaticFileServer(options.serve))
+            serve_url = server.base_url
+        wire = None
+        if options.demo:
+            wire = await stack.enter_async_context(DemoNewswire())
+        yield serve_url, wire
+
+
+async def _follow_demo(bot: NewsdeskBot, sandbox: Sandbox, wire: DemoNewswire) -> None:
+    world = sandbox.world
+    await bot.services.subscriptions.add(
+        world.guild_id, world.channel_id("news"), wire.feed_url, added_by=world.user_id("admin")
+    )
+
+
+async def run_console(settings: Settings, options: ConsoleOptions) -> int:
+    """Run the sandbox, the bot and the prompt or script; return the exit status."""
+    if options.database_path is not None:
+        settings = replace(settings, database_path=options.database_path)
+    log_file = settings.database_path.with_suffix(".log")
+    configure_logging(settings.log_level, log_file=log_file)
+    if options.demo:
+        settings = replace(
+            settings, default_interval_seconds=DEMO_INTERVAL_SECONDS, scheduler_tick_seconds=1.0
+        )
+    transcript_stream = (
+        options.transcript.open("w", encoding="utf-8") if options.transcript else None
+    )
+    try:
+        async with (
+            _optional_servers(options) as (serve_url, wire),
+            Sandbox() as sandbox,
+            bot_in_sandbox(sandbox, settings) as bot,
+        ):
+            transcript = TranscriptWriter(sandbox, transcript_stream)
+            sandbox.on_message(transcript.record)
+            sandbox.on_message(lambda message: _show(sandbox, message))
+            if wire is not None:
+                await _follow_demo(bot, sandbox, wire)
+            console = Console(sandbox, bot, transcript, serve_url)
+            print(f"Newsdesk sandbox: guild {sandbox.world.guild_name!r}, database "
+                  f"{settings.database_path}, log {log_file}")
+            if options.script is not None:
+                return await _run_script(console, options.script)
+            return await _run_prompt(console, demo=wire is not None)
+    finally:
+        if transcript_stream is not None:
+            transcript_stream.close()
+
+
+async def _run_script(console: Console, script: Path) -> int:
+    text = await asyncio.to_thread(script.read_text, encoding="utf-8")
+    for number, line in enumerate(text.splitlines(), start=1):
+        try:
+            await console.run_line(line)
+        except (ScriptError, KeyError) as error:
+            print(f"{script}:{number}: {error}", file=sys.stderr)
+            return 2
+    return 0
+
+
+async def _run_prompt(console: Console, *, demo: bool) -> int:
+    print(PROMPT_HELP)
+    if demo:
+        print("The demo newswire is followed by #news: new posts appear every few seconds.")
+    while True:
+        prompt = f"{console.user} in #{console.channel}> "
+        try:
+            line = await asyncio.to_thread(input, prompt)
+        except EOFError:
+            print()
+            return 0
+        if line.strip() in {":quit", ":exit"}:
+            return 0
+        try:
+            await console.run_line(line)
+        except (ScriptError, KeyError) as error:
+            print(f"  {error}")
+

@@ -1,0 +1,62 @@
+"""Showing what the bot sent, readably, in a terminal: embeds as text blocks."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from bot.sandbox import RecordedMessage, Sandbox
+
+_TIMESTAMP = re.compile(r"<t:(-?\d+)(?::[tTdDfFR])?>")
+
+
+def render_timestamps(text: str) -> str:
+    """Replace Discord timestamp markup with a readable UTC time."""
+
+    def readable(match: re.Match[str]) -> str:
+        moment = datetime.fromtimestamp(int(match.group(1)), tz=UTC)
+        return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+    return _TIMESTAMP.sub(readable, text)
+
+
+def _embed_lines(embed: dict[str, Any], readable: Any) -> list[str]:
+    lines: list[str] = []
+    author = embed.get("author", {}).get("name")
+    if author:
+        lines.append(f"│ {readable(author)}")
+    title = embed.get("title")
+    if title:
+        url = embed.get("url")
+        lines.append(f"│ **{readable(title)}**" + (f"  <{url}>" if url else ""))
+    description = embed.get("description")
+    if description:
+        lines.extend(f"│ {part}" for part in readable(description).splitlines())
+    for item in embed.get("fields", []):
+        lines.append(f"│ {readable(item.get('name', ''))}: {readable(item.get('value', ''))}")
+    image = embed.get("image", {}).get("url")
+    if image:
+        lines.append(f"│ [image] {image}")
+    footer = embed.get("footer", {}).get("text")
+    if footer:
+        lines.append(f"│ {readable(footer)}")
+    return ["┌" + "─" * 40, *lines, "└" + "─" * 40]
+
+
+def render_message(sandbox: Sandbox, message: RecordedMessage) -> str:
+    """Return a multi-line, human-readable rendering of one recorded message."""
+
+    def readable(text: str) -> str:
+        return render_timestamps(sandbox.render_mentions(text))
+
+    channel = sandbox.world.channel_name(message.channel_id)
+    label = message.kind + (" (only you can see this)" if message.ephemeral else "")
+    lines = [f"[#{channel}] Newsdesk · {label}"]
+    if message.content:
+        lines.extend(f"  {part}" for part in readable(message.content).splitlines())
+    for embed in message.embeds:
+        lines.extend(f"  {part}" for part in _embed_lines(embed, readable))
+    for filename, data in message.attachments:
+        lines.append(f"  [attachment] {filename} ({len(data)} bytes)")
+    return "\n".join(lines)

@@ -1,0 +1,48 @@
+"""The domain services, built once at start-up from settings and shared resources."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from bot.fetching import Fetcher
+from bot.polling import Poller
+from bot.settings import Settings
+from bot.subscriptions import SubscriptionService
+from storage import Repositories
+
+
+def utc_now() -> datetime:
+    """Return the current moment as an aware UTC datetime (the production clock)."""
+    return datetime.now(tz=UTC)
+
+
+@dataclass(frozen=True)
+class Services:
+    """Everything the cogs and loops call; nothing here knows about Discord."""
+
+    settings: Settings
+    repositories: Repositories
+    fetcher: Fetcher
+    subscriptions: SubscriptionService
+    poller: Poller
+    clock: Callable[[], datetime]
+
+    @classmethod
+    def build(
+        cls,
+        settings: Settings,
+        repositories: Repositories,
+        fetcher: Fetcher,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> Services:
+        """Wire the services over the given resources."""
+        return cls(
+            settings=settings,
+            repositories=repositories,
+            fetcher=fetcher,
+            subscriptions=SubscriptionService(repositories, fetcher, settings, clock),
+            poller=Poller(repositories, fetcher, clock),
+            clock=clock,
+        )

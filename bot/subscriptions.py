@@ -1,0 +1,150 @@
+"""Following feeds: what ``/feed add``, ``/feed list`` and ``/feed remove`` do, without Discord.
+
+Rules: a feed is validated by fetching and parsing it before anything is stored; subscribing
+seeds the feed's current entries as already seen, so the first poll posts nothing old;
+subscribing twice to the same feed in the same channel is reported, not an error; every
+call is scoped to one server (``guild_id`` first) and never sees another server's rows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.entry_identity import articles_from_entries
+from bot.errors import InvalidInput, NotFound
+from bot.feed_parsing import ParsedEntry, parse_feed_in_thread
+from bot.fetching import Fetcher
+from bot.models import Subscription, SubscriptionView
+from bot.settings import Settings
+from storage import Repositories
+from storage.subscriptions import FeedSnapshot
+
+MAX_URL_LENGTH = 2048
+
+
+@dataclass(frozen=True)
+class AddedFeed:
+    """The outcome of ``/feed add``: what was followed and what will happen next."""
+
+    subscription: Subscription
+    feed_url: str
+    feed_title: str
+    entry_count: int
+    latest: ParsedEntry | None
+    already_existed: bool
+
+
+def normalise_feed_address(raw: str) -> str:
+    """Return the URL to fetch for what a person typed, adding ``https://`` when omitted.
+
+    Raises:
+        InvalidInput: the text cannot be a web address.
+    """
+    url = raw.strip().strip("<>")
+    if not url:
+        raise InvalidInput("Give the feed's address, for example https://example.com/feed.xml.")
+    if "://" not in url:
+        url = f"https://{url}"
+    scheme = url.split("://", 1)[0].lower()
+    if scheme not in {"http", "https"}:
+        raise InvalidInput(
+            f"Newsdesk follows http and https addresses only, not {scheme}: links. "
+            "Paste the feed's web address."
+        )
+    if len(url) > MAX_URL_LENGTH or any(ch.isspace() for ch in url):
+        raise InvalidInput("That does not look like a web address. Paste the feed's full URL.")
+    return url
+
+
+def first_check_delay(url: str, interval_seconds: int) -> timedelta:
+    """Spread first checks over the interval by a stable hash of the URL."""
+    fraction = int.from_bytes(hashlib.sha256(url.encode()).digest()[:4], "big") / 2**32
+    return timedelta(seconds=interval_seconds * (0.5 + fraction / 2))
+
+
+def latest_entry(entries: tuple[ParsedEntry, ...]) -> ParsedEntry | None:
+    """Return the most recently published entry, else the first one listed."""
+    dated = [entry for entry in entries if entry.published is not None]
+    if dated:
+        return max(dated, key=lambda entry: entry.published or datetime.min)
+    return entries[0] if entries else None
+
+
+class SubscriptionService:
+    """Adds, lists and removes a server's feed subscriptions."""
+
+    def __init__(
+        self,
+        repositories: Repositories,
+        fetcher: Fetcher,
+        settings: Settings,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._repos = repositories
+        self._fetcher = fetcher
+        self._settings = settings
+        self._clock = clock
+
+    async def add(
+        self, guild_id: int, channel_id: int, address: str, *, added_by: int
+    ) -> AddedFeed:
+        """Validate a feed by fetching it, then follow it in a channel.
+
+        Raises:
+            InvalidInput: the address is not a web address.
+            FetchError: the address could not be fetched.
+            FeedParseError: the address does not serve a feed.
+            LimitReached: the server follows as many feeds as it may.
+        """
+        url = normalise_feed_address(address)
+        result = await self._fetcher.fetch(url)
+        parsed = await parse_feed_in_thread(result.body, url=result.url,
+                                            content_type=result.content_type)
+        now = self._clock()
+        interval = self._settings.default_interval_seconds
+        snapshot = FeedSnapshot(
+            url=url,
+            title=parsed.title or url,
+            site_url=parsed.link,
+            etag=result.etag,
+            last_modified=result.last_modified,
+            body_sha256=result.body_sha256,
+            interval_seconds=interval,
+            next_check_at=now + first_check_delay(url, interval),
+            entries=articles_from_entries(parsed.entries),
+        )
+        outcome = await self._repos.subscriptions.subscribe(
+            guild_id, channel_id, snapshot, created_by=added_by, now=now,
+            max_feeds=self._settings.max_feeds_per_server,
+        )
+        return AddedFeed(
+            subscription=outcome.subscription,
+            feed_url=url,
+            feed_title=snapshot.title,
+            entry_count=len(parsed.entries),
+            latest=latest_entry(parsed.entries),
+            already_existed=outcome.already_existed,
+        )
+
+    async def list(self, guild_id: int) -> list[SubscriptionView]:
+        """Return the server's subscriptions."""
+        return await self._repos.subscriptions.list_for_guild(guild_id)
+
+    async def remove(self, guild_id: int, subscription_id: int) -> SubscriptionView:
+        """Stop following one of the server's subscriptions and return what was removed.
+
+        Raises:
+            NotFound: the server has no subscription with that id.
+        """
+        existing = await self._repos.subscriptions.get(guild_id, subscription_id)
+        if existing is None or not await self._repos.subscriptions.remove(
+            guild_id, subscription_id
+        ):
+            raise NotFound(
+                f"This server has no subscription #{subscription_id}. "
+                "Use /feed list to see the numbers."
+            )
+        return existing

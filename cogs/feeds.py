@@ -1,0 +1,107 @@
+"""``/feed``: follow, list and stop following feeds. Manage Server required, checked here too."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.discord_bot import NewsdeskBot
+from bot.errors import NotAllowed
+from bot.feed_listing import describe_added_feed, describe_subscriptions
+from cogs.replies import reply_privately
+
+POST_PERMISSIONS = ("view_channel", "send_messages", "embed_links")
+
+
+def ensure_bot_can_post(channel: discord.TextChannel) -> None:
+    """Refuse a channel where Newsdesk could not post.
+
+    Raises:
+        NotAllowed: the bot lacks a permission it needs in that channel.
+    """
+    granted = channel.permissions_for(channel.guild.me)
+    missing = [name for name in POST_PERMISSIONS if not getattr(granted, name)]
+    if missing:
+        names = ", ".join(name.replace("_", " ").title() for name in missing)
+        raise NotAllowed(
+            f"Newsdesk cannot post in {channel.mention}: give it {names} there, then try again."
+        )
+
+
+@app_commands.guild_only()
+@app_commands.default_permissions(manage_guild=True)
+class FeedCommands(commands.GroupCog, group_name="feed", group_description="Follow news feeds"):
+    """Feed subscriptions of this server."""
+
+    def __init__(self, bot: NewsdeskBot) -> None:
+        self.bot = bot
+        super().__init__()
+
+    @app_commands.command(name="add")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    @app_commands.describe(
+        url="The feed's address (RSS, Atom, RDF or JSON Feed)",
+        channel="The channel where new articles will be posted",
+    )
+    async def add(
+        self,
+        interaction: discord.Interaction[Any],
+        url: app_commands.Range[str, 1, 2048],
+        channel: discord.TextChannel,
+    ) -> None:
+        """Follow a feed in a channel; only articles published from now on are posted."""
+        assert interaction.guild_id is not None
+        ensure_bot_can_post(channel)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        added = await self.bot.services.subscriptions.add(
+            interaction.guild_id, channel.id, url, added_by=interaction.user.id
+        )
+        await reply_privately(interaction, describe_added_feed(added))
+
+    @app_commands.command(name="list")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def list_feeds(self, interaction: discord.Interaction[Any]) -> None:
+        """List the feeds this server follows, with their numbers and channels."""
+        assert interaction.guild_id is not None
+        subscriptions = await self.bot.services.subscriptions.list(interaction.guild_id)
+        await reply_privately(interaction, describe_subscriptions(subscriptions))
+
+    @app_commands.command(name="remove")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    @app_commands.describe(subscription="The subscription's number, as shown by /feed list")
+    async def remove(
+        self,
+        interaction: discord.Interaction[Any],
+        subscription: app_commands.Range[int, 1],
+    ) -> None:
+        """Stop following a feed in a channel."""
+        assert interaction.guild_id is not None
+        removed = await self.bot.services.subscriptions.remove(interaction.guild_id, subscription)
+        await reply_privately(
+            interaction,
+            f"Stopped following **{removed.feed_title}** in "
+            f"<#{removed.subscription.channel_id}>. Nothing more from it will be posted there.",
+        )
+
+    @remove.autocomplete("subscription")
+    async def remove_choices(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[int]]:
+        """Offer this server's subscriptions whose title or URL contains what was typed."""
+        if interaction.guild_id is None:
+            return []
+        typed = current.strip().lower()
+        choices: list[app_commands.Choice[int]] = []
+        for view in await self.bot.services.subscriptions.list(interaction.guild_id):
+            label = f"#{view.subscription.id} {view.feed_title or view.feed_url}"[:100]
+            if typed in label.lower() or typed in view.feed_url.lower():
+                choices.append(app_commands.Choice(name=label, value=view.subscription.id))
+        return choices[:25]
+
+
+async def setup(bot: NewsdeskBot) -> None:
+    """Load the /feed commands."""
+    await bot.add_cog(FeedCommands(bot))
