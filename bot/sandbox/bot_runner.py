@@ -49,13 +49,21 @@ async def bot_in_sandbox(
         async with open_newsdesk(settings, clock=clock, guild_ready_timeout=0.1) as bot:
             runner = asyncio.create_task(bot.start(sandbox.bot_token), name="newsdesk-bot")
             try:
-                async with asyncio.timeout(READY_TIMEOUT):
-                    await sandbox.wait_for_bot(timeout=READY_TIMEOUT)
-                    await sandbox.wait_for_commands(timeout=READY_TIMEOUT)
-                    await bot.wait_until_ready()
+                await _wait_until_connected(bot, runner)
+                await sandbox.wait_for_commands(timeout=READY_TIMEOUT)
                 yield bot
             finally:
                 await bot.close()
                 runner.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await runner
+
+
+async def _wait_until_connected(bot: NewsdeskBot, runner: asyncio.Task[None]) -> None:
+    """Wait for the bot's READY, or re-raise why it stopped before getting there."""
+    async with asyncio.timeout(READY_TIMEOUT):
+        while not bot.is_ready():
+            if runner.done():
+                runner.result()  # raises the start-up error (bad token, refused connection…)
+                raise RuntimeError("the bot stopped before it was ready")
+            await asyncio.sleep(0.02)

@@ -1,0 +1,84 @@
+"""End-to-end fixtures: the real bot against the sandbox, real SQLite, real feed servers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+import pytest
+
+from bot.discord_bot import NewsdeskBot
+from bot.sandbox import Sandbox
+from bot.sandbox.bot_runner import bot_in_sandbox
+from bot.settings import Settings
+from tests.fixtures.http_servers import Route, RouteServer, serve_routes
+
+FEED_PATH = "/feed.xml"
+BASE_TIME = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
+
+BotStarter = Callable[[], AbstractAsyncContextManager[NewsdeskBot]]
+
+
+def rss(*numbers: int, title: str = "Example News") -> bytes:
+    """An RSS 2.0 feed with items ``n`` (newest first), each with guid, link and date."""
+    items = []
+    for number in sorted(numbers, reverse=True):
+        published = (BASE_TIME + timedelta(hours=number)).strftime("%a, %d %b %Y %H:%M:%S +0000")
+        items.append(
+            f"<item><title>Story {number}: {escape('Mayor & council agree')}</title>"
+            f"<link>https://news.example/story-{number}</link>"
+            f"<guid isPermaLink='false'>story-{number}</guid><pubDate>{published}</pubDate>"
+            f"<description>Paragraph for story {number}. It has two sentences.</description>"
+            "</item>"
+        )
+    return (
+        "<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel>"
+        f"<title>{escape(title)}</title><link>https://news.example/</link>"
+        f"<description>Test feed</description>{''.join(items)}</channel></rss>"
+    ).encode()
+
+
+@pytest.fixture
+async def sandbox() -> AsyncIterator[Sandbox]:
+    """A running sandbox Discord."""
+    async with Sandbox() as running:
+        yield running
+
+
+@pytest.fixture
+async def feed_server() -> AsyncIterator[RouteServer]:
+    """A feed server on 127.0.0.1 serving ``rss(1, 2)`` at ``/feed.xml``."""
+    async with serve_routes(
+        {FEED_PATH: Route(200, {"Content-Type": "application/rss+xml"}, rss(1, 2))}
+    ) as server:
+        yield server
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings with a temporary database and no automatic polling (tests poll explicitly)."""
+    return Settings(
+        database_path=tmp_path / "newsdesk.sqlite3",
+        scheduler_tick_seconds=3600.0,
+        default_interval_seconds=3600,
+    )
+
+
+@pytest.fixture
+def start_bot(sandbox: Sandbox, settings: Settings) -> BotStarter:
+    """Start (or restart, with the same database) the real bot against the sandbox."""
+
+    def starter() -> AbstractAsyncContextManager[NewsdeskBot]:
+        return bot_in_sandbox(sandbox, settings)
+
+    return starter
+
+
+async def poll_and_deliver(bot: NewsdeskBot) -> list[int]:
+    """Poll every followed feed now and wait for the posts it caused; return outbox ids."""
+    report = await bot.services.poller.poll_all()
+    assert await bot.deliverer.wait_until_delivered(report.outbox_ids, 30.0)
+    return report.outbox_ids

@@ -1,0 +1,150 @@
+"""The first slice, end to end: /feed add, list, remove, and posts arriving once."""
+
+from __future__ import annotations
+
+from bot.delivery import delivery_nonce
+from bot.sandbox import Sandbox
+from tests.e2e.conftest import FEED_PATH, BotStarter, poll_and_deliver, rss
+from tests.fixtures.http_servers import RouteServer
+
+
+async def test_admin_adds_a_feed_and_sees_its_title_and_latest_item(
+    sandbox: Sandbox, start_bot: BotStarter, feed_server: RouteServer
+) -> None:
+    async with start_bot():
+        outcome = await sandbox.run_command(
+            f"/feed add url:{feed_server.url(FEED_PATH)} channel:#news", user="admin"
+        )
+    assert outcome.refused is None and not outcome.timed_out
+    reply = outcome.messages[-1]
+    assert reply.ephemeral
+    text = sandbox.render_mentions(reply.content)
+    assert "Now following **Example News** in #news" in text
+    assert "Story 2: Mayor & council agree" in text
+    assert "https://news.example/story-2" in text
+    assert sandbox.posts("news") == []
+
+
+async def test_member_cannot_add_a_feed(
+    sandbox: Sandbox, start_bot: BotStarter, feed_server: RouteServer
+) -> None:
+    async with start_bot() as bot:
+        outcome = await sandbox.run_command(
+            f"/feed add url:{feed_server.url(FEED_PATH)} channel:#news", user="member"
+        )
+        assert outcome.refused is not None
+        assert await bot.services.subscriptions.list(sandbox.world.guild_id) == []
+    assert feed_server.count(FEED_PATH) == 0
+
+
+async def test_list_and_remove(
+    sandbox: Sandbox, start_bot: BotStarter, feed_server: RouteServer
+) -> None:
+    async with start_bot() as bot:
+        await sandbox.run_command(f"/feed add url:{feed_server.url(FEED_PATH)} channel:#news")
+        listed = await sandbox.run_command("/feed list")
+        text = sandbox.render_mentions(listed.messages[-1].content)
+        assert "This server follows 1 feed:" in text
+        assert "**Example News** → #news" in text
+        (view,) = await bot.services.subscriptions.list(sandbox.world.guild_id)
+
+        removed = await sandbox.run_command(f"/feed remove subscription:{view.subscription.id}")
+        assert "Stopped following **Example News** in #news" in sandbox.render_mentions(
+            removed.messages[-1].content
+        )
+        again = await sandbox.run_command(f"/feed remove subscription:{view.subscription.id}")
+        assert again.messages[-1].content == (
+            f"This server has no subscription #{view.subscription.id}. "
+            "Use /feed list to see the numbers."
+        )
+        empty = await sandbox.run_command("/feed list")
+        assert empty.messages[-1].content.startswith("This server follows no feeds yet.")
+
+
+async def test_first_poll_posts_nothing_old_and_later_items_post_once_in_order(
+    sandbox: Sandbox, start_bot: BotStarter, feed_server: RouteServer
+) -> None:
+    async with start_bot() as bot:
+        await sandbox.run_command(f"/feed add url:{feed_server.url(FEED_PATH)} channel:#news")
+        assert await poll_and_deliver(bot) == []
+        feed_server.set_body(FEED_PATH, rss(1, 2, 3, 4))
+        created = await poll_and_deliver(bot)
+        assert len(created) == 2
+        assert await poll_and_deliver(bot) == []
+
+    posts = sandbox.posts("news")
+    assert [post.embeds[0]["title"] for post in posts] == [
+        "Story 3: Mayor & council agree",
+        "Story 4: Mayor & council agree",
+    ]
+    assert [post.embeds[0]["url"] for post in posts] == [
+        "https://news.example/story-3",
+        "https://news.example/story-4",
+    ]
+    first = posts[0]
+    assert first.embeds[0]["author"]["name"] == "Example News"
+    assert "<t:" in first.embeds[0]["fields"][0]["value"]
+    assert first.embeds[0]["description"].startswith("Paragraph for story 3.")
+    assert first.allowed_mentions == {"parse": []}
+    assert first.nonce == delivery_nonce(created[0])
+
+
+async def test_restart_with_the_same_database_posts_nothing_again(
+    sandbox: Sandbox, start_bot: BotStarter, feed_server: RouteServer
+) -> None:
+    async with start_bot() as bot:
+        await sandbox.run_command(f"/feed add url:{feed_server.url(FEED_PATH)} channel:#news")
+        feed_server.set_body(FEED_PATH, rss(1, 2, 3))
+        await poll_and_deliver(bot)
+    assert len(sandbox.posts("news")) == 1
+
+    async with start_bot() as bot:
+        assert await poll_and_deliver(bot) == []
+        (view,) = await bot.services.subscriptions.list(sandbox.world.guild_id)
+        assert view.feed_title == "Example News"
+    assert len(sandbox.posts("news")) == 1
+
+
+async def test_a_crash_between_send_and_record_does_not_post_twice(
+    sandbox: Sandbox, start_bot: BotStarter, feed_server: RouteServer
+) -> None:
+    async with start_bot() as bot:
+        await sandbox.run_command(f"/feed add url:{feed_server.url(FEED_PATH)} channel:#news")
+        feed_server.set_body(FEED_PATH, rss(1, 2, 3))
+        # Stop the deliverer, then play its part up to the crash: claim and send, no record.
+        await bot.remove_cog("Scheduler")
+        report = await bot.services.poller.poll_all()
+        (delivery,) = await bot.services.repositories.outbox.claim(bot.services.clock(), 10)
+        channel = bot.get_partial_messageable(delivery.channel_id)
+        await channel.send("first attempt", nonce=delivery_nonce(delivery.outbox_id))
+    assert len(sandbox.posts("news")) == 1
+
+    async with start_bot() as bot:
+        assert await bot.deliverer.wait_until_delivered(report.outbox_ids, 30.0)
+        sent = await bot.services.repositories.database.fetch_one(
+            "SELECT state, message_id FROM outbox WHERE id = ?", (delivery.outbox_id,)
+        )
+    posts = sandbox.posts("news")
+    assert len(posts) == 1
+    assert sent is not None and tuple(sent) == ("sent", posts[0].id)
+
+
+async def test_a_bad_address_gets_a_clear_sentence(
+    sandbox: Sandbox, start_bot: BotStarter, feed_server: RouteServer
+) -> None:
+    async with start_bot():
+        missing = await sandbox.run_command(
+            f"/feed add url:{feed_server.url('/missing.xml')} channel:#news"
+        )
+        scheme = await sandbox.run_command("/feed add url:ftp://example.com/feed channel:#news")
+    assert "404" in missing.messages[-1].content
+    assert missing.messages[-1].ephemeral
+    assert scheme.messages[-1].content.startswith("Newsdesk follows http and https addresses")
+
+
+async def test_help_lists_every_command(sandbox: Sandbox, start_bot: BotStarter) -> None:
+    async with start_bot():
+        outcome = await sandbox.run_command("/help", user="member")
+    text = outcome.messages[-1].content
+    for command in ("/feed add", "/feed list", "/feed remove", "/help"):
+        assert f"`{command}`" in text
