@@ -1,0 +1,102 @@
+"""Interactions the sandbox sent to the bot, and when each one counts as answered.
+
+Rules:
+- each interaction has an id and a secret token; callbacks and follow-ups
+  find it by id + token (tokens are not expired: the sandbox is loose here);
+- an interaction can be answered once (a second callback is 400, code 40060
+  "Interaction has already been acknowledged");
+- it counts as answered on a reply (4), a component update (7), a deferred
+  update (6), an autocomplete result (8) or a modal (9); a deferred reply (5)
+  counts only once a follow-up or an edit of the original arrives;
+- a follow-up that resolves an ephemeral defer is ephemeral;
+- `last_activity` moves on every message so callers can wait for quiet.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import time
+from dataclasses import dataclass, field
+
+from bot.sandbox.payloads import JSON
+
+REPLY = 4
+DEFERRED_REPLY = 5
+DEFERRED_UPDATE = 6
+UPDATE_MESSAGE = 7
+AUTOCOMPLETE_RESULT = 8
+MODAL = 9
+ANSWERING_TYPES = {REPLY, DEFERRED_UPDATE, UPDATE_MESSAGE, AUTOCOMPLETE_RESULT, MODAL}
+ALREADY_ACKNOWLEDGED = 40060
+
+
+@dataclass
+class InteractionRecord:
+    """One interaction: where it happened and how far its answer got."""
+
+    id: int
+    token: str
+    type: int
+    guild_id: int | None
+    channel_id: int
+    user_id: int
+    payload: JSON = field(default_factory=dict)
+    response_type: int | None = None
+    deferred_ephemeral: bool = False
+    original_message_id: int | None = None
+    component_message_id: int | None = None
+    answered: asyncio.Event = field(default_factory=asyncio.Event)
+    last_activity: float = field(default_factory=time.monotonic)
+
+    def touch(self) -> None:
+        """Note that something happened for this interaction."""
+        self.last_activity = time.monotonic()
+
+    def acknowledge(self, response_type: int) -> None:
+        """Record the callback type; answer now unless it was a deferred reply."""
+        self.response_type = response_type
+        self.touch()
+        if response_type in ANSWERING_TYPES:
+            self.answered.set()
+
+    def resolve_deferred(self) -> None:
+        """A follow-up or original edit arrived: the interaction is answered."""
+        self.touch()
+        if self.response_type is not None:
+            self.answered.set()
+
+
+class InteractionRegistry:
+    """Interactions by id, with their tokens."""
+
+    def __init__(self) -> None:
+        self._by_id: dict[int, InteractionRecord] = {}
+        self._by_token: dict[str, InteractionRecord] = {}
+
+    def create(
+        self,
+        interaction_id: int,
+        *,
+        interaction_type: int,
+        guild_id: int | None,
+        channel_id: int,
+        user_id: int,
+    ) -> InteractionRecord:
+        """Register a new interaction with a fresh token."""
+        token = "sandbox-interaction-" + secrets.token_urlsafe(24)
+        record = InteractionRecord(
+            interaction_id, token, interaction_type, guild_id, channel_id, user_id
+        )
+        self._by_id[interaction_id] = record
+        self._by_token[token] = record
+        return record
+
+    def by_id_and_token(self, interaction_id: int, token: str) -> InteractionRecord | None:
+        """The interaction, if id and token match."""
+        record = self._by_id.get(interaction_id)
+        return record if record is not None and record.token == token else None
+
+    def by_token(self, token: str) -> InteractionRecord | None:
+        """The interaction owning this token."""
+        return self._by_token.get(token)

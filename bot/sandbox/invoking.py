@@ -1,0 +1,249 @@
+"""Acting as a person: typing a slash command or clicking a component.
+
+Rules:
+- a command line is parsed, validated against the synced schema (guild scope
+  first, then global) and either refused with a sentence - nothing reaches
+  the bot - or dispatched as INTERACTION_CREATE type 2;
+- a click finds the component by custom_id on the stored message and is
+  dispatched as INTERACTION_CREATE type 3 (refused if absent or disabled);
+- an outcome completes once the interaction is answered (see
+  `interactions.py`) and then nothing new happened for `QUIET_SECONDS`; no
+  answer within the timeout is `timed_out=True` ("The application did not
+  respond"); the messages are those the interaction produced, plus edits of
+  the clicked message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from bot.sandbox import payloads
+from bot.sandbox.commands import CommandLineError, parse_command_line
+from bot.sandbox.interactions import InteractionRecord
+from bot.sandbox.payloads import JSON
+from bot.sandbox.records import CommandOutcome
+from bot.sandbox.state import SandboxState
+from bot.sandbox.validation import CommandRefused, Invocation, build_command_data, find_command
+from bot.sandbox.world import ChannelSpec, GuildSpec
+
+QUIET_SECONDS = 0.3
+ATTACHMENT_SIZE_LIMIT = 10 * 1024 * 1024
+APPLICATION_COMMAND = 2
+MESSAGE_COMPONENT = 3
+SELECT_TYPES = {3, 5, 6, 7, 8}
+
+
+def _place(
+    state: SandboxState, user: str, channel: str | int, guild: str | None
+) -> tuple[GuildSpec, ChannelSpec, int]:
+    world = state.world
+    guild_spec = world.primary if guild is None else world.guild_named(guild)
+    try:
+        user_id = world.user_id(user)
+    except KeyError:
+        raise CommandRefused(f"There is no user called {user} in the sandbox.") from None
+    if user_id not in guild_spec.members:
+        raise CommandRefused(f"{user} is not a member of {guild_spec.name}.")
+    try:
+        channel_id = (
+            channel
+            if isinstance(channel, int)
+            else world.channel_id(channel, guild_id=guild_spec.id)
+        )
+    except KeyError:
+        raise CommandRefused(f"There is no channel {channel} in {guild_spec.name}.") from None
+    found = world.live_channel(channel_id)
+    if found is None or found[0].id != guild_spec.id:
+        raise CommandRefused(f"There is no channel {channel} in {guild_spec.name}.")
+    return guild_spec, found[1], user_id
+
+
+def interaction_payload(
+    state: SandboxState,
+    record: InteractionRecord,
+    *,
+    data: JSON,
+    guild: GuildSpec,
+    channel: ChannelSpec,
+    message: JSON | None = None,
+) -> JSON:
+    """A complete INTERACTION_CREATE body for a guild interaction."""
+    world = state.world
+    granted = world.channel_permissions(channel.id, record.user_id)
+    channel_body = payloads.channel_payload(guild, channel) | {"permissions": str(granted)}
+    payload: JSON = {
+        "id": str(record.id),
+        "application_id": str(world.application_id),
+        "type": record.type,
+        "token": record.token,
+        "version": 1,
+        "data": data,
+        "guild_id": str(guild.id),
+        "guild": {"id": str(guild.id), "locale": "en-US", "features": []},
+        "channel_id": str(channel.id),
+        "channel": channel_body,
+        "member": payloads.member_payload(world, guild, record.user_id, permissions=granted),
+        "app_permissions": str(world.channel_permissions(channel.id, world.bot_user_id)),
+        "locale": "en-US",
+        "guild_locale": "en-US",
+        "entitlements": [],
+        "authorizing_integration_owners": {"0": str(guild.id)},
+        "context": 0,
+        "attachment_size_limit": ATTACHMENT_SIZE_LIMIT,
+    }
+    if message is not None:
+        payload["message"] = message
+    return payload
+
+
+async def _outcome(
+    state: SandboxState, record: InteractionRecord, start: int, wait_seconds: float
+) -> CommandOutcome:
+    timed_out = False
+    try:
+        async with asyncio.timeout(wait_seconds):
+            await record.answered.wait()
+            # Polling is the point here: wait until the interaction has been quiet long enough.
+            while (quiet := time.monotonic() - record.last_activity) < QUIET_SECONDS:  # noqa: ASYNC110
+                await asyncio.sleep(QUIET_SECONDS - quiet)
+    except TimeoutError:
+        timed_out = not record.answered.is_set()
+    messages = [
+        m
+        for m in state.records[start:]
+        if m.interaction_id == record.id
+        or (
+            record.component_message_id is not None
+            and m.edited_message_id == record.component_message_id
+        )
+    ]
+    return CommandOutcome(refused=None, timed_out=timed_out, messages=messages)
+
+
+async def run_command(
+    state: SandboxState,
+    line: str,
+    *,
+    user: str,
+    channel: str | int,
+    guild: str | None,
+    wait_seconds: float,
+) -> CommandOutcome:
+    """Type a slash command as `user` in `channel` and wait for the bot's answer."""
+    try:
+        parsed = parse_command_line(line)
+        guild_spec, channel_spec, user_id = _place(state, user, channel, guild)
+        command_scope: int | None = guild_spec.id
+        command = find_command(state.commands.get(guild_spec.id, []), parsed.path[0])
+        if command is None:
+            command_scope = None
+            command = find_command(state.commands.get(None, []), parsed.path[0])
+        if command is None:
+            raise CommandRefused(f"There is no command /{parsed.path[0]} in {guild_spec.name}.")
+        invocation = Invocation(state.world, guild_spec, channel_spec, user_id)
+        data = build_command_data(parsed, command, invocation, command_guild_id=command_scope)
+    except (CommandLineError, CommandRefused) as refusal:
+        return CommandOutcome(refused=str(refusal))
+    record = state.interactions.create(
+        state.snowflakes.next(),
+        interaction_type=APPLICATION_COMMAND,
+        guild_id=guild_spec.id,
+        channel_id=channel_spec.id,
+        user_id=user_id,
+    )
+    return await _send(
+        state,
+        record,
+        data=data,
+        guild=guild_spec,
+        channel=channel_spec,
+        message=None,
+        wait_seconds=wait_seconds,
+    )
+
+
+async def _send(
+    state: SandboxState,
+    record: InteractionRecord,
+    *,
+    data: JSON,
+    guild: GuildSpec,
+    channel: ChannelSpec,
+    message: JSON | None,
+    wait_seconds: float,
+) -> CommandOutcome:
+    if state.gateway.session is None:
+        return CommandOutcome(timed_out=True)
+    payload = interaction_payload(
+        state, record, data=data, guild=guild, channel=channel, message=message
+    )
+    record.payload = payload
+    start = len(state.records)
+    await state.gateway.dispatch("INTERACTION_CREATE", payload)
+    return await _outcome(state, record, start, wait_seconds)
+
+
+def _find_component(components: list[JSON], custom_id: str) -> JSON | None:
+    for component in components:
+        if component.get("custom_id") == custom_id:
+            return component
+        found = _find_component(list(component.get("components") or []), custom_id)
+        if found is not None:
+            return found
+        accessory = component.get("accessory")
+        if isinstance(accessory, dict) and accessory.get("custom_id") == custom_id:
+            return accessory
+    return None
+
+
+async def click(
+    state: SandboxState,
+    message_id: int,
+    custom_id: str,
+    *,
+    values: list[str] | None,
+    user: str,
+    wait_seconds: float,
+) -> CommandOutcome:
+    """Click a button or choose select values on a message, as `user`."""
+    stored = state.store.get(message_id)
+    if stored is None or stored.guild_id is None:
+        return CommandOutcome(refused=f"There is no message {message_id} to click on.")
+    component = _find_component(list(stored.payload.get("components") or []), custom_id)
+    if component is None:
+        return CommandOutcome(refused=f"That message has no component '{custom_id}'.")
+    if component.get("disabled"):
+        return CommandOutcome(refused=f"The component '{custom_id}' is disabled.")
+    data: JSON = {"custom_id": custom_id, "component_type": component.get("type")}
+    if component.get("type") in SELECT_TYPES:
+        chosen = list(values or [])
+        options = [o.get("value") for o in component.get("options") or []]
+        if component.get("type") == 3 and any(v not in options for v in chosen):
+            return CommandOutcome(refused=f"Choose among: {', '.join(map(str, options))}.")
+        data["values"] = chosen
+    try:
+        found = state.world.live_channel(stored.channel_id)
+        if found is None:
+            raise CommandRefused("That message's channel no longer exists.")
+        guild, channel, user_id = _place(state, user, stored.channel_id, found[0].name)
+    except CommandRefused as refusal:
+        return CommandOutcome(refused=str(refusal))
+    record = state.interactions.create(
+        state.snowflakes.next(),
+        interaction_type=MESSAGE_COMPONENT,
+        guild_id=guild.id,
+        channel_id=channel.id,
+        user_id=user_id,
+    )
+    record.component_message_id = stored.id
+    message = state.gateway_message(stored)
+    return await _send(
+        state,
+        record,
+        data=data,
+        guild=guild,
+        channel=channel,
+        message=message,
+        wait_seconds=wait_seconds,
+    )

@@ -1,0 +1,54 @@
+"""What the sandbox records about the bot's output, as frozen public dataclasses.
+
+Rules:
+- every message the bot produces is recorded once per create or edit, in
+  arrival order, with exactly what was sent (embeds, allowed_mentions as given);
+- kinds: "post" (channel message or webhook execution), "reply" (interaction
+  response message), "followup" (interaction follow-up), "edit" (any edit;
+  `edited_message_id` names the edited message);
+- a command's outcome is refused (never sent to the bot), timed out, or the
+  messages its interaction produced.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+MessageKind = Literal["post", "reply", "followup", "edit"]
+
+
+@dataclass(frozen=True)
+class RecordedMessage:
+    """One message (or edit) the bot produced, as the sandbox received it."""
+
+    id: int
+    kind: MessageKind
+    channel_id: int
+    guild_id: int | None
+    content: str
+    embeds: list[dict[str, Any]]
+    allowed_mentions: dict[str, Any] | None
+    ephemeral: bool
+    nonce: str | None
+    components: list[dict[str, Any]]
+    attachments: list[tuple[str, bytes]]
+    interaction_id: int | None
+    webhook_id: int | None
+    edited_message_id: int | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class CommandOutcome:
+    """The result of a typed command or a click."""
+
+    refused: str | None = None
+    timed_out: bool = False
+    messages: list[RecordedMessage] = field(default_factory=list)
+
+    @property
+    def contents(self) -> list[str]:
+        """The content of every message, in order."""
+        return [m.content for m in self.messages]

@@ -1,0 +1,172 @@
+"""Fixtures for the sandbox conformance tests: a running sandbox and a minimal real bot.
+
+The bot is a plain `commands.Bot` with a few app commands that exercise what
+Discord (not discord.py) enforces: default permissions, integer ranges,
+choices, channel options, deferring, and components.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import discord
+import pytest
+from discord import app_commands
+from discord.ext import commands
+
+from bot.sandbox import Sandbox
+
+START_TIMEOUT = 10.0
+
+
+class ConfirmView(discord.ui.View):
+    """A button and a select, to test component clicks."""
+
+    def __init__(self) -> None:
+        super().__init__(timeout=None)
+
+    @discord.ui.button(label="Confirm", custom_id="confirm")
+    async def confirm(
+        self, interaction: discord.Interaction, button: discord.ui.Button[ConfirmView]
+    ) -> None:
+        await interaction.response.edit_message(
+            content=f"confirmed by {interaction.user.name}", view=None
+        )
+
+    @discord.ui.select(
+        custom_id="colour",
+        options=[
+            discord.SelectOption(label="Red", value="red"),
+            discord.SelectOption(label="Blue", value="blue"),
+        ],
+    )
+    async def colour(
+        self, interaction: discord.Interaction, select: discord.ui.Select[ConfirmView]
+    ) -> None:
+        await interaction.response.send_message(f"picked {select.values[0]}", ephemeral=True)
+
+
+def build_test_bot() -> commands.Bot:
+    """A minimal real discord.py bot with a handful of app commands."""
+    bot = commands.Bot(
+        command_prefix="!", intents=discord.Intents.default(), guild_ready_timeout=0.1
+    )
+
+    @bot.tree.command(name="ping", description="Reply pong")
+    async def ping(interaction: discord.Interaction) -> None:
+        await interaction.response.send_message("pong")
+
+    @bot.tree.command(name="secret", description="Ephemeral reply")
+    async def secret(interaction: discord.Interaction) -> None:
+        await interaction.response.send_message("only you", ephemeral=True)
+
+    @bot.tree.command(name="configure", description="Admins only")
+    @app_commands.default_permissions(manage_guild=True)
+    async def configure(interaction: discord.Interaction) -> None:
+        perms = interaction.permissions
+        await interaction.response.send_message(f"configured (manage_guild={perms.manage_guild})")
+
+    @bot.tree.command(name="backfill", description="Integer range and choice")
+    @app_commands.choices(
+        mode=[
+            app_commands.Choice(name="Fast", value="fast"),
+            app_commands.Choice(name="Slow", value="slow"),
+        ]
+    )
+    async def backfill(
+        interaction: discord.Interaction,
+        count: app_commands.Range[int, 0, 10],
+        mode: app_commands.Choice[str],
+        note: str | None = None,
+    ) -> None:
+        await interaction.response.send_message(f"backfill {count} {mode.value} {note or '-'}")
+
+    @bot.tree.command(name="announce", description="Post to a channel")
+    async def announce(
+        interaction: discord.Interaction, channel: discord.TextChannel, text: str
+    ) -> None:
+        await channel.send(text)
+        await interaction.response.send_message(f"posted to {channel.mention}", ephemeral=True)
+
+    @bot.tree.command(name="slow", description="Defers then follows up")
+    async def slow(interaction: discord.Interaction, hidden: bool = False) -> None:
+        await interaction.response.defer(ephemeral=hidden, thinking=True)
+        await asyncio.sleep(0.05)
+        await interaction.followup.send("done slowly")
+
+    @bot.tree.command(name="edited", description="Defers then edits the original")
+    async def edited(interaction: discord.Interaction) -> None:
+        await interaction.response.defer()
+        await interaction.edit_original_response(content="edited original")
+
+    @bot.tree.command(name="silent", description="Never answers")
+    async def silent(interaction: discord.Interaction) -> None:
+        return None
+
+    @bot.tree.command(name="buttons", description="Sends a message with components")
+    async def buttons(interaction: discord.Interaction) -> None:
+        await interaction.response.send_message("choose", view=ConfirmView())
+
+    feed = app_commands.Group(name="feed", description="Feeds")
+
+    @feed.command(name="add", description="Add a feed")
+    async def feed_add(
+        interaction: discord.Interaction, url: str, channel: discord.TextChannel
+    ) -> None:
+        await interaction.response.send_message(f"added {url} to {channel.name}")
+
+    bot.tree.add_command(feed)
+
+    async def setup_hook() -> None:
+        bot.add_view(ConfirmView())
+
+    bot.setup_hook = setup_hook  # type: ignore[method-assign]
+    return bot
+
+
+@dataclass
+class RunningBot:
+    """A sandbox with the test bot logged in and its commands synced."""
+
+    sandbox: Sandbox
+    bot: commands.Bot
+
+
+@pytest.fixture
+async def sandbox() -> AsyncIterator[Sandbox]:
+    """A running sandbox with no bot."""
+    async with Sandbox(port=0) as running:
+        yield running
+
+
+@contextlib.asynccontextmanager
+async def bot_logged_in(sandbox: Sandbox, *, sync: bool = True) -> AsyncIterator[commands.Bot]:
+    """Start the test bot against the sandbox; stop it afterwards."""
+    bot = build_test_bot()
+    with sandbox.patch_discord():
+        task = asyncio.create_task(bot.start(sandbox.bot_token))
+        try:
+            await sandbox.wait_for_bot(timeout=START_TIMEOUT)
+            async with asyncio.timeout(START_TIMEOUT):
+                await bot.wait_until_ready()
+            if sync:
+                guild = discord.Object(id=sandbox.world.guild_id)
+                bot.tree.copy_global_to(guild=guild)
+                await bot.tree.sync(guild=guild)
+                await sandbox.wait_for_commands(timeout=START_TIMEOUT)
+            yield bot
+        finally:
+            await bot.close()
+            with contextlib.suppress(Exception):
+                async with asyncio.timeout(5):
+                    await task
+
+
+@pytest.fixture
+async def running(sandbox: Sandbox) -> AsyncIterator[RunningBot]:
+    """The sandbox with the test bot logged in and synced."""
+    async with bot_logged_in(sandbox) as bot:
+        yield RunningBot(sandbox, bot)
