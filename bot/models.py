@@ -92,6 +92,16 @@ class OutboxState(StrEnum):
 
 
 @dataclass(frozen=True)
+class OutboxStatus:
+    """Where one outbox row stands: its state, the message that carries it, or why it failed."""
+
+    state: OutboxState
+    message_id: int | None
+    failure: str | None
+    attempts: int
+
+
+@dataclass(frozen=True)
 class Delivery:
     """A claimed outbox row with everything needed to post it."""
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from bot.models import Delivery
+from bot.models import Delivery, OutboxState, OutboxStatus
 from storage.articles import ARTICLE_COLUMNS, article_from_row
 from storage.database import Database, to_epoch
 
@@ -84,6 +84,18 @@ class OutboxRepository:
                 (reason, to_epoch(retry_at), outbox_id),
             )
 
+    async def release(self, outbox_ids: Sequence[int]) -> None:
+        """Return claimed rows to the queue untouched (they were not attempted)."""
+        if not outbox_ids:
+            return
+        marks = ",".join("?" * len(outbox_ids))
+        async with self._db.transaction() as tx:
+            await tx.execute(
+                "UPDATE outbox SET state = 'pending', claimed_at = NULL,"
+                f" attempts = MAX(attempts - 1, 0) WHERE id IN ({marks}) AND state = 'sending'",
+                list(outbox_ids),
+            )
+
     async def mark_failed(self, outbox_id: int, reason: str) -> None:
         """Record that a row will never be delivered, and why."""
         async with self._db.transaction() as tx:
@@ -91,6 +103,17 @@ class OutboxRepository:
                 "UPDATE outbox SET state = 'failed', failure = ? WHERE id = ?",
                 (reason, outbox_id),
             )
+
+    async def status(self, outbox_id: int) -> OutboxStatus | None:
+        """Return the state of one outbox row, if it exists."""
+        row = await self._db.fetch_one(
+            "SELECT state, message_id, failure, attempts FROM outbox WHERE id = ?", (outbox_id,)
+        )
+        if row is None:
+            return None
+        return OutboxStatus(
+            OutboxState(row["state"]), row["message_id"], row["failure"], row["attempts"]
+        )
 
     async def count_unfinished(self, outbox_ids: Sequence[int]) -> int:
         """Return how many of these rows are still pending or being sent."""

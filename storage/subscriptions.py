@@ -178,8 +178,13 @@ class SubscriptionRepository:
             return cursor.rowcount > 0
 
     async def disable(self, guild_id: int, subscription_id: int, reason: str) -> None:
-        """Stop delivering a subscription, keeping it listed with the reason."""
+        """Stop delivering a subscription (listed with the reason) and cancel its queue."""
         async with self._db.transaction() as tx:
+            await tx.execute(
+                "UPDATE outbox SET state = 'failed', failure = ? WHERE guild_id = ?"
+                " AND subscription_id = ? AND state IN ('pending', 'sending')",
+                (f"subscription disabled: {reason}", guild_id, subscription_id),
+            )
             await tx.execute(
                 "UPDATE subscriptions SET enabled = 0, disabled_reason = ?"
                 " WHERE guild_id = ? AND id = ?",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.delivery import delivery_nonce
+from bot.models import OutboxState
 from bot.sandbox import Sandbox
 from tests.e2e.conftest import FEED_PATH, BotStarter, poll_and_deliver, rss
 from tests.fixtures.http_servers import RouteServer
@@ -121,12 +122,11 @@ async def test_a_crash_between_send_and_record_does_not_post_twice(
 
     async with start_bot() as bot:
         assert await bot.deliverer.wait_until_delivered(report.outbox_ids, 30.0)
-        sent = await bot.services.repositories.database.fetch_one(
-            "SELECT state, message_id FROM outbox WHERE id = ?", (delivery.outbox_id,)
-        )
+        status = await bot.services.repositories.outbox.status(delivery.outbox_id)
     posts = sandbox.posts("news")
     assert len(posts) == 1
-    assert sent is not None and tuple(sent) == ("sent", posts[0].id)
+    assert status is not None
+    assert (status.state, status.message_id) == (OutboxState.SENT, posts[0].id)
 
 
 async def test_a_bad_address_gets_a_clear_sentence(
