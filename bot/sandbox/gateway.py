@@ -11,7 +11,8 @@ Rules:
 - every dispatch gets the next sequence number and is kept in the session's
   history; RESUME (op 6) replays everything after the client's `seq`, then
   sends RESUMED; an unknown session gets INVALID_SESSION (op 9, d=false);
-- dispatches made while the bot is disconnected are only kept for replay.
+- dispatches made while the bot is disconnected are only kept for replay;
+- `ready` is set while the bot holds an identified or resumed socket.
 """
 
 from __future__ import annotations
@@ -78,6 +79,7 @@ class GatewayHub:
             self._sockets.discard(socket)
             if self.session is not None and self.session.socket is socket:
                 self.session.socket = None
+                self.ready.clear()
         return socket
 
     async def _send(self, socket: web.WebSocketResponse, frame: JSON) -> None:
@@ -127,6 +129,7 @@ class GatewayHub:
                 if sequence > after:
                     await self._send(socket, {"op": 0, "s": sequence, "t": event, "d": body})
         await self.dispatch("RESUMED", {"_trace": ["newsdesk-sandbox"]})
+        self.ready.set()
 
     async def _request_members(self, socket: web.WebSocketResponse, data: JSON) -> None:
         guild = self.world.guild(int(data.get("guild_id") or 0))
@@ -161,8 +164,10 @@ class GatewayHub:
                     session.socket = None
 
     async def announce_guild(self, guild: GuildSpec) -> None:
-        """Tell the connected bot it joined a guild (GUILD_CREATE)."""
-        await self.dispatch("GUILD_CREATE", payloads.guild_create_payload(self.world, guild))
+        """Tell the connected bot it joined a guild (GUILD_CREATE without `unavailable`)."""
+        payload = payloads.guild_create_payload(self.world, guild)
+        del payload["unavailable"]
+        await self.dispatch("GUILD_CREATE", payload)
 
     async def drop(self, *, resumable: bool) -> None:
         """Close the bot's socket; unless resumable, forget the session first."""
@@ -172,6 +177,7 @@ class GatewayHub:
             self.ready.clear()
         if session is not None and session.socket is not None:
             socket, session.socket = session.socket, None
+            self.ready.clear()
             await socket.close(code=RESUMABLE_CLOSE, message=b"Sandbox dropped the connection.")
 
     async def close_all(self) -> None:

@@ -91,7 +91,8 @@ class SandboxState:
             entry["id"] = str(command_id)
             entry["application_id"] = str(self.world.application_id)
             entry["version"] = str(command_id)
-            entry.setdefault("default_member_permissions", None)
+            required = entry.get("default_member_permissions")
+            entry["default_member_permissions"] = None if required is None else str(required)
             entry.setdefault("nsfw", False)
             if scope is not None:
                 entry["guild_id"] = str(scope)

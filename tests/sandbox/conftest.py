@@ -12,6 +12,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
+import aiohttp
 import discord
 import pytest
 from discord import app_commands
@@ -123,7 +124,12 @@ def build_test_bot() -> commands.Bot:
     async def setup_hook() -> None:
         bot.add_view(ConfirmView())
 
+    async def before_identify_hook(shard_id: int | None, *, initial: bool = False) -> None:
+        # discord.py sleeps 5 s before every non-initial IDENTIFY; not useful against a sandbox.
+        return None
+
     bot.setup_hook = setup_hook  # type: ignore[method-assign]
+    bot.before_identify_hook = before_identify_hook  # type: ignore[method-assign]
     return bot
 
 
@@ -170,3 +176,12 @@ async def running(sandbox: Sandbox) -> AsyncIterator[RunningBot]:
     """The sandbox with the test bot logged in and synced."""
     async with bot_logged_in(sandbox) as bot:
         yield RunningBot(sandbox, bot)
+
+
+@pytest.fixture
+async def raw(sandbox: Sandbox) -> AsyncIterator[aiohttp.ClientSession]:
+    """A plain aiohttp session carrying the bot token (ignores rate-limit headers)."""
+    async with aiohttp.ClientSession(
+        headers={"Authorization": f"Bot {sandbox.bot_token}"}
+    ) as session:
+        yield session
