@@ -42,6 +42,11 @@ def delivery_nonce(outbox_id: int) -> str:
     return f"nd-{outbox_id}"
 
 
+def notice_nonce(notice_id: int) -> str:
+    """Return the Discord nonce of a notice row."""
+    return f"nn-{notice_id}"
+
+
 @dataclass(frozen=True)
 class SendRejected(Exception):
     """Discord refused a send; ``permanent`` when retrying cannot help."""
@@ -57,6 +62,10 @@ class PostSender(Protocol):
         """Send, or raise ``SendRejected``."""
         ...
 
+    async def send_text(self, guild_id: int, channel_id: int, text: str, nonce: str) -> int:
+        """Send a plain message with no mentions, or raise ``SendRejected``."""
+        ...
+
 
 class DiscordPostSender:
     """Sends posts through the bot's own HTTP client (and its rate-limit handling)."""
@@ -66,12 +75,21 @@ class DiscordPostSender:
 
     async def send_post(self, delivery: Delivery, embed: discord.Embed, nonce: str) -> int:
         """Post ``embed`` to the delivery's channel with no mentions allowed."""
-        channel = self._client.get_partial_messageable(
-            delivery.channel_id, guild_id=delivery.guild_id
-        )
+        return await self._send(delivery.guild_id, delivery.channel_id, nonce, embed=embed)
+
+    async def send_text(self, guild_id: int, channel_id: int, text: str, nonce: str) -> int:
+        """Post a plain message to a channel with no mentions allowed."""
+        return await self._send(guild_id, channel_id, nonce, content=text[:2000])
+
+    async def _send(
+        self, guild_id: int, channel_id: int, nonce: str, *,
+        content: str | None = None, embed: discord.Embed | None = None,
+    ) -> int:
+        channel = self._client.get_partial_messageable(channel_id, guild_id=guild_id)
         try:
             message = await channel.send(
-                embed=embed, nonce=nonce, allowed_mentions=discord.AllowedMentions.none()
+                content, embeds=[embed] if embed is not None else [], nonce=nonce,
+                allowed_mentions=discord.AllowedMentions.none(),
             )
         except discord.Forbidden as error:
             raise SendRejected(
@@ -115,6 +133,7 @@ class Deliverer:
     async def run_forever(self) -> None:
         """Deliver whenever woken (or every few seconds) until cancelled; never dies of a bug."""
         released = await self._repos.outbox.release_interrupted()
+        released += await self._repos.notices.release_interrupted()
         if released:
             log.info("released interrupted deliveries count=%d", released)
         while True:
@@ -132,13 +151,36 @@ class Deliverer:
             self._wake.clear()
 
     async def deliver_ready(self) -> int:
-        """Claim and send one batch of ready rows; return how many were claimed."""
+        """Claim and send one batch of notices and ready rows; return how many were claimed."""
+        notices = await self._deliver_notices()
         claimed = await self._repos.outbox.claim(self._clock(), CLAIM_BATCH)
         by_channel: dict[int, list[Delivery]] = defaultdict(list)
         for delivery in claimed:
             by_channel[delivery.channel_id].append(delivery)
         await asyncio.gather(*(self._deliver_channel(rows) for rows in by_channel.values()))
-        return len(claimed)
+        return notices + len(claimed)
+
+    async def _deliver_notices(self) -> int:
+        notices = await self._repos.notices.claim(self._clock(), CLAIM_BATCH)
+        for notice in notices:
+            try:
+                message_id = await self._sender.send_text(
+                    notice.guild_id, notice.channel_id, notice.text, notice_nonce(notice.id)
+                )
+            except SendRejected as rejected:
+                log.warning(
+                    "notice not delivered guild_id=%s channel_id=%s reason=%s",
+                    notice.guild_id, notice.channel_id, rejected.reason,
+                )
+                if rejected.permanent or notice.attempts >= MAX_ATTEMPTS:
+                    await self._repos.notices.mark_failed(notice.id, rejected.reason)
+                else:
+                    await self._repos.notices.mark_retry(
+                        notice.id, rejected.reason, self._clock() + retry_delay(notice.attempts)
+                    )
+                continue
+            await self._repos.notices.mark_sent(notice.id, message_id)
+        return len(notices)
 
     async def _deliver_channel(self, deliveries: Sequence[Delivery]) -> None:
         for position, delivery in enumerate(deliveries):

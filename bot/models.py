@@ -27,6 +27,46 @@ class Feed:
     last_checked_at: datetime | None
     error_count: int
     last_error: str | None
+    failing_since: datetime | None = None
+    disabled_at: datetime | None = None
+    last_success_at: datetime | None = None
+    failure_notified: bool = False
+
+    @property
+    def health(self) -> FeedHealth:
+        """Return whether the feed is ok, failing or disabled."""
+        if self.disabled_at is not None:
+            return FeedHealth.DISABLED
+        return FeedHealth.FAILING if self.error_count else FeedHealth.OK
+
+
+class FeedHealth(StrEnum):
+    """How a feed is doing, as admins see it."""
+
+    OK = "ok"
+    FAILING = "failing"
+    DISABLED = "disabled"
+
+
+@dataclass(frozen=True)
+class FeedFailure:
+    """A failed check to record, with its consequences decided by the domain."""
+
+    error: str
+    next_check_at: datetime
+    notice: str | None
+    disable: bool
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A claimed message for a server's admins."""
+
+    id: int
+    guild_id: int
+    channel_id: int
+    text: str
+    attempts: int
 
 
 @dataclass(frozen=True)

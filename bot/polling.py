@@ -5,8 +5,8 @@ Rules:
 - Conditional GET with the stored validators; an unchanged body (same SHA-256) is not parsed.
 - The next check honours the feed's interval, ``Cache-Control``/``Expires`` and RSS ``<ttl>``,
   never later than a day.
-- A failure backs off exponentially (interval × 2^(n-1), honouring ``Retry-After``, at most a
-  day) and is recorded on the feed; it never stops the poller or other feeds.
+- A failure is recorded on the feed with the back-off, notice and disabling that
+  ``bot.feed_health`` decides; it never stops the poller or other feeds.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 
 from bot.entry_identity import articles_from_entries
 from bot.errors import FetchError, UserError
+from bot.feed_health import plan_failure, recovery_notice
 from bot.feed_parsing import parse_feed_in_thread
 from bot.fetching import Fetcher
 from bot.models import Feed
@@ -50,16 +51,6 @@ def next_check_after_success(
         seconds = max(seconds, max_age_seconds)
     if ttl_minutes is not None:
         seconds = max(seconds, ttl_minutes * 60.0)
-    return now + min(timedelta(seconds=seconds), MAX_DELAY)
-
-
-def next_check_after_failure(
-    feed: Feed, now: datetime, *, failures: int, retry_after: float | None
-) -> datetime:
-    """Return when to retry a feed after its ``failures``-th consecutive failure."""
-    seconds = feed.interval_seconds * 2.0 ** max(failures - 1, 0)
-    if retry_after is not None:
-        seconds = max(seconds, retry_after)
     return now + min(timedelta(seconds=seconds), MAX_DELAY)
 
 
@@ -120,6 +111,7 @@ class Poller:
         if result.status == 304 or result.body_sha256 == feed.body_sha256:
             await self._repos.feeds.record_unchanged(
                 feed.id, now=now, etag=result.etag, last_modified=result.last_modified,
+                recovery_notice=recovery_notice(feed),
                 next_check_at=next_check_after_success(
                     feed, now, max_age_seconds=result.max_age_seconds, ttl_minutes=None
                 ),
@@ -136,6 +128,7 @@ class Poller:
             next_check_at=next_check_after_success(
                 feed, now, max_age_seconds=result.max_age_seconds, ttl_minutes=parsed.ttl_minutes
             ),
+            recovery_notice=recovery_notice(feed),
         )
         created = await self._repos.articles.ingest(
             feed.id, articles_from_entries(parsed.entries), check, now
@@ -146,14 +139,14 @@ class Poller:
 
     async def _record_failure(self, feed: Feed, error: Exception) -> None:
         now = self._clock()
-        message = error.message if isinstance(error, UserError) else "Newsdesk failed to read it."
-        retry_after = error.retry_after if isinstance(error, FetchError) else None
-        failures = feed.error_count + 1
-        count = await self._repos.feeds.record_failure(
-            feed.id, error=message, now=now,
-            next_check_at=next_check_after_failure(
-                feed, now, failures=failures, retry_after=retry_after
-            ),
+        message = (
+            error.message if isinstance(error, UserError)
+            else "Newsdesk could not read it because of an internal error (logged)."
         )
-        log.warning("feed check failed feed_id=%s url=%s failures=%d error=%s",
-                    feed.id, feed.url, count, message)
+        retry_after = error.retry_after if isinstance(error, FetchError) else None
+        failure = plan_failure(feed, message, now, retry_after)
+        count = await self._repos.feeds.record_failure(feed.id, failure, now)
+        log.warning(
+            "feed check failed feed_id=%s url=%s failures=%d disabled=%s error=%s",
+            feed.id, feed.url, count, failure.disable, message,
+        )

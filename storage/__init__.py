@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from storage.articles import ArticleRepository
 from storage.database import Database
 from storage.feeds import FeedRepository
+from storage.guild_settings import GuildSettingsRepository
+from storage.notices import NoticeRepository
 from storage.outbox import OutboxRepository
 from storage.subscriptions import SubscriptionRepository
 
@@ -20,6 +22,8 @@ class Repositories:
     subscriptions: SubscriptionRepository
     articles: ArticleRepository
     outbox: OutboxRepository
+    notices: NoticeRepository
+    guild_settings: GuildSettingsRepository
 
     @classmethod
     def over(cls, database: Database) -> Repositories:
@@ -30,6 +34,8 @@ class Repositories:
             subscriptions=SubscriptionRepository(database),
             articles=ArticleRepository(database),
             outbox=OutboxRepository(database),
+            notices=NoticeRepository(database),
+            guild_settings=GuildSettingsRepository(database),
         )
 
 

@@ -15,6 +15,7 @@ import aiosqlite
 
 from bot.models import Article, NewArticle
 from storage.database import Database, Row, from_epoch, require_epoch, to_epoch
+from storage.feeds import record_success_in
 
 ARTICLE_COLUMNS = (
     "a.id, a.feed_id, a.entry_key, a.url, a.title, a.summary, a.author, a.image_url,"
@@ -48,6 +49,7 @@ class FeedCheck:
     last_modified: str | None
     body_sha256: str
     next_check_at: datetime
+    recovery_notice: str | None = None
 
 
 async def insert_articles_and_queue(
@@ -108,17 +110,16 @@ class ArticleRepository:
         """
         async with self._db.transaction() as tx:
             _, outbox_ids = await insert_articles_and_queue(tx, feed_id, articles, now)
+            await record_success_in(tx, feed_id, now, check.recovery_notice)
             await tx.execute(
                 "UPDATE feeds SET title = ?, site_url = ?, etag = ?, last_modified = ?,"
-                " body_sha256 = ?, last_checked_at = ?, next_check_at = ?, error_count = 0,"
-                " last_error = NULL WHERE id = ?",
+                " body_sha256 = ?, next_check_at = ? WHERE id = ?",
                 (
                     check.title,
                     check.site_url,
                     check.etag,
                     check.last_modified,
                     check.body_sha256,
-                    to_epoch(now),
                     to_epoch(check.next_check_at),
                     feed_id,
                 ),

@@ -4,12 +4,24 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.models import Feed
+import aiosqlite
+
+from bot.models import Feed, FeedFailure
 from storage.database import Database, Row, from_epoch, require_epoch, to_epoch
 
 _FEED_COLUMNS = (
     "id, url, title, site_url, etag, last_modified, body_sha256, interval_seconds,"
-    " next_check_at, last_checked_at, error_count, last_error"
+    " next_check_at, last_checked_at, error_count, last_error, failing_since, disabled_at,"
+    " last_success_at, failure_notified"
+)
+
+# Notices go to the server's log channel when it has one, else to each channel that follows
+# the feed; one row per (server, channel).
+QUEUE_FEED_NOTICE = (
+    "INSERT INTO notices (guild_id, channel_id, text, created_at)"
+    " SELECT DISTINCT s.guild_id, COALESCE(g.log_channel_id, s.channel_id), ?, ?"
+    " FROM subscriptions s LEFT JOIN guild_settings g ON g.guild_id = s.guild_id"
+    " WHERE s.feed_id = ? AND s.enabled = 1"
 )
 
 
@@ -28,6 +40,24 @@ def feed_from_row(row: Row) -> Feed:
         last_checked_at=from_epoch(row["last_checked_at"]),
         error_count=row["error_count"],
         last_error=row["last_error"],
+        failing_since=from_epoch(row["failing_since"]),
+        disabled_at=from_epoch(row["disabled_at"]),
+        last_success_at=from_epoch(row["last_success_at"]),
+        failure_notified=bool(row["failure_notified"]),
+    )
+
+
+async def record_success_in(
+    tx: aiosqlite.Connection, feed_id: int, now: datetime, recovery_notice: str | None
+) -> None:
+    """Mark a feed healthy inside an open transaction, queueing the recovery notice if any."""
+    if recovery_notice is not None:
+        await tx.execute(QUEUE_FEED_NOTICE, (recovery_notice, to_epoch(now), feed_id))
+    await tx.execute(
+        "UPDATE feeds SET last_checked_at = ?, last_success_at = ?, error_count = 0,"
+        " last_error = NULL, failing_since = NULL, disabled_at = NULL, failure_notified = 0"
+        " WHERE id = ?",
+        (to_epoch(now), to_epoch(now), feed_id),
     )
 
 
@@ -53,7 +83,7 @@ class FeedRepository:
         """Return followed feeds whose next check is at or before ``now``, most overdue first."""
         rows = await self._db.fetch_all(
             f"SELECT {_FEED_COLUMNS} FROM feeds"
-            " WHERE next_check_at <= ? AND EXISTS"
+            " WHERE next_check_at <= ? AND disabled_at IS NULL AND EXISTS"
             " (SELECT 1 FROM subscriptions s WHERE s.feed_id = feeds.id AND s.enabled = 1)"
             " ORDER BY next_check_at LIMIT ?",
             (to_epoch(now), limit),
@@ -63,42 +93,44 @@ class FeedRepository:
     async def followed(self) -> list[Feed]:
         """Return every feed that at least one enabled subscription follows."""
         rows = await self._db.fetch_all(
-            f"SELECT {_FEED_COLUMNS} FROM feeds WHERE EXISTS"
+            f"SELECT {_FEED_COLUMNS} FROM feeds WHERE disabled_at IS NULL AND EXISTS"
             " (SELECT 1 FROM subscriptions s WHERE s.feed_id = feeds.id AND s.enabled = 1)"
             " ORDER BY id"
         )
         return [feed_from_row(row) for row in rows]
 
     async def record_unchanged(
-        self,
-        feed_id: int,
-        *,
-        now: datetime,
-        next_check_at: datetime,
-        etag: str | None,
-        last_modified: str | None,
+        self, feed_id: int, *, now: datetime, next_check_at: datetime,
+        etag: str | None, last_modified: str | None, recovery_notice: str | None = None,
     ) -> None:
         """Record a successful check that found nothing new (304 or the same body)."""
         async with self._db.transaction() as tx:
+            await record_success_in(tx, feed_id, now, recovery_notice)
             await tx.execute(
-                "UPDATE feeds SET last_checked_at = ?, next_check_at = ?, error_count = 0,"
-                " last_error = NULL, etag = COALESCE(?, etag),"
+                "UPDATE feeds SET next_check_at = ?, etag = COALESCE(?, etag),"
                 " last_modified = COALESCE(?, last_modified) WHERE id = ?",
-                (to_epoch(now), to_epoch(next_check_at), etag, last_modified, feed_id),
+                (to_epoch(next_check_at), etag, last_modified, feed_id),
             )
 
-    async def record_failure(
-        self, feed_id: int, *, error: str, now: datetime, next_check_at: datetime
-    ) -> int:
-        """Record a failed check and its retry time; return the consecutive error count."""
-        async with (
-            self._db.transaction() as tx,
-            tx.execute(
+    async def record_failure(self, feed_id: int, failure: FeedFailure, now: datetime) -> int:
+        """Record a failed check, its retry time, and any notice or disabling it causes.
+
+        Returns the consecutive error count.
+        """
+        async with self._db.transaction() as tx:
+            if failure.notice is not None:
+                await tx.execute(QUEUE_FEED_NOTICE, (failure.notice, to_epoch(now), feed_id))
+            async with tx.execute(
                 "UPDATE feeds SET last_checked_at = ?, next_check_at = ?,"
-                " error_count = error_count + 1, last_error = ? WHERE id = ?"
-                " RETURNING error_count",
-                (to_epoch(now), to_epoch(next_check_at), error, feed_id),
-            ) as cursor,
-        ):
-            row = await cursor.fetchone()
+                " error_count = error_count + 1, last_error = ?,"
+                " failing_since = COALESCE(failing_since, ?),"
+                " failure_notified = MAX(failure_notified, ?),"
+                " disabled_at = CASE WHEN ? THEN ? ELSE disabled_at END"
+                " WHERE id = ? RETURNING error_count",
+                (
+                    to_epoch(now), to_epoch(failure.next_check_at), failure.error, to_epoch(now),
+                    int(failure.notice is not None), int(failure.disable), to_epoch(now), feed_id,
+                ),
+            ) as cursor:
+                row = await cursor.fetchone()
         return 0 if row is None else int(row[0])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from bot.delivery import delivery_nonce
 from bot.models import OutboxState
 from bot.sandbox import Sandbox
@@ -148,3 +150,29 @@ async def test_help_lists_every_command(sandbox: Sandbox, start_bot: BotStarter)
     text = outcome.messages[-1].content
     for command in ("/feed add", "/feed list", "/feed remove", "/help"):
         assert f"`{command}`" in text
+
+
+async def test_a_failing_feed_warns_the_channel_and_announces_its_recovery(
+    sandbox: Sandbox, start_bot: BotStarter, feed_server: RouteServer
+) -> None:
+    async with start_bot() as bot:
+        await sandbox.run_command(f"/feed add url:{feed_server.url(FEED_PATH)} channel:#news")
+        working = feed_server.routes[FEED_PATH]
+        feed_server.routes[FEED_PATH] = (500, {}, b"down")
+        for _ in range(3):
+            await poll_and_deliver(bot)
+        await bot.deliverer.wait_until_delivered([], 1.0)
+        listed = await sandbox.run_command("/feed list")
+        feed_server.routes[FEED_PATH] = working
+        await poll_and_deliver(bot)
+        for _ in range(50):
+            if len(sandbox.posts("news")) >= 2:
+                break
+            await asyncio.sleep(0.1)
+
+    notices = [post.content for post in sandbox.posts("news")]
+    assert len(notices) == 2
+    assert "failed 3 checks in a row" in notices[0]
+    assert "500" in notices[0]
+    assert "works again" in notices[1]
+    assert "failing:" in listed.messages[-1].content

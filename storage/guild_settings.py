@@ -1,0 +1,28 @@
+"""Per-server settings. Every call takes ``guild_id`` first."""
+
+from __future__ import annotations
+
+from storage.database import Database
+
+
+class GuildSettingsRepository:
+    """Reads and writes a server's settings row."""
+
+    def __init__(self, database: Database) -> None:
+        self._db = database
+
+    async def log_channel(self, guild_id: int) -> int | None:
+        """Return the server's log channel, if it set one."""
+        row = await self._db.fetch_one(
+            "SELECT log_channel_id FROM guild_settings WHERE guild_id = ?", (guild_id,)
+        )
+        return None if row is None else row[0]
+
+    async def set_log_channel(self, guild_id: int, channel_id: int | None) -> None:
+        """Set (or clear, with None) the channel that receives the server's notices."""
+        async with self._db.transaction() as tx:
+            await tx.execute(
+                "INSERT INTO guild_settings (guild_id, log_channel_id) VALUES (?, ?)"
+                " ON CONFLICT (guild_id) DO UPDATE SET log_channel_id = excluded.log_channel_id",
+                (guild_id, channel_id),
+            )

@@ -1,0 +1,79 @@
+"""Notices for a server's admins, queued durably and drained by the deliverer like posts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.models import Notice
+from storage.database import Database, to_epoch
+
+
+class NoticeRepository:
+    """Queueing, claiming and recording notices."""
+
+    def __init__(self, database: Database) -> None:
+        self._db = database
+
+    async def queue(self, guild_id: int, channel_id: int, text: str, now: datetime) -> int:
+        """Queue one notice for a server's channel; return its id."""
+        async with self._db.transaction() as tx, tx.execute(
+            "INSERT INTO notices (guild_id, channel_id, text, created_at)"
+            " VALUES (?, ?, ?, ?) RETURNING id",
+            (guild_id, channel_id, text, to_epoch(now)),
+        ) as cursor:
+            row = await cursor.fetchone()
+        assert row is not None
+        return int(row[0])
+
+    async def release_interrupted(self) -> int:
+        """Return notices a crashed run left claimed to ``pending``; return how many."""
+        async with self._db.transaction() as tx:
+            cursor = await tx.execute(
+                "UPDATE notices SET state = 'pending' WHERE state = 'sending'"
+            )
+            return cursor.rowcount
+
+    async def claim(self, now: datetime, limit: int) -> list[Notice]:
+        """Claim up to ``limit`` pending notices that are due, oldest first."""
+        async with self._db.transaction() as tx, tx.execute(
+            "UPDATE notices SET state = 'sending', attempts = attempts + 1"
+            " WHERE id IN (SELECT id FROM notices WHERE state = 'pending'"
+            " AND next_attempt_at <= ? ORDER BY id LIMIT ?)"
+            " RETURNING id, guild_id, channel_id, text, attempts",
+            (to_epoch(now), limit),
+        ) as cursor:
+            rows = await cursor.fetchall()
+        notices = [Notice(row[0], row[1], row[2], row[3], row[4]) for row in rows]
+        return sorted(notices, key=lambda notice: notice.id)
+
+    async def mark_sent(self, notice_id: int, message_id: int) -> None:
+        """Record the message that carried a notice."""
+        async with self._db.transaction() as tx:
+            await tx.execute(
+                "UPDATE notices SET state = 'sent', message_id = ? WHERE id = ?",
+                (message_id, notice_id),
+            )
+
+    async def mark_failed(self, notice_id: int, reason: str) -> None:
+        """Record that a notice could not be delivered, and why."""
+        async with self._db.transaction() as tx:
+            await tx.execute(
+                "UPDATE notices SET state = 'failed', failure = ? WHERE id = ?",
+                (reason, notice_id),
+            )
+
+    async def mark_retry(self, notice_id: int, reason: str, retry_at: datetime) -> None:
+        """Put a notice back in the queue after a passing failure, to retry at ``retry_at``."""
+        async with self._db.transaction() as tx:
+            await tx.execute(
+                "UPDATE notices SET state = 'pending', failure = ?, next_attempt_at = ?"
+                " WHERE id = ?",
+                (reason, to_epoch(retry_at), notice_id),
+            )
+
+    async def texts_for_guild(self, guild_id: int) -> list[str]:
+        """Return the texts of a server's notices, oldest first (for status views and tests)."""
+        rows = await self._db.fetch_all(
+            "SELECT text FROM notices WHERE guild_id = ? ORDER BY id", (guild_id,)
+        )
+        return [row[0] for row in rows]
