@@ -23,6 +23,7 @@ COG_EXTENSIONS = (
     "cogs.help",
     "cogs.owner",
     "cogs.scheduler",
+    "cogs.settings",
 )
 
 

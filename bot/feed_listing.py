@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.formatting import discord_timestamp, trim_text
-from bot.models import SubscriptionView
-from bot.subscriptions import AddedFeed
+from bot.models import FeedHealth, SubscriptionView
+from bot.subscriptions import AddedFeed, FeedStatus
 
 MESSAGE_LIMIT = 2000
 
@@ -26,10 +26,17 @@ def describe_added_feed(added: AddedFeed) -> str:
         shown = f"[{latest_title}](<{added.latest.link}>)" if added.latest.link else latest_title
         when = f", {discord_timestamp(added.latest.published)}" if added.latest.published else ""
         lines.append(f"Latest item: {shown}{when}.")
-    lines.append(
-        f"The {added.entry_count} items already in the feed will not be posted; "
-        "new articles will appear there as the feed publishes them."
-    )
+    if added.backfill:
+        lines.append(
+            f"The latest {added.backfill} items will be posted there now; the rest of the "
+            f"{added.entry_count} already in the feed will not. New articles follow as the "
+            "feed publishes them."
+        )
+    else:
+        lines.append(
+            f"The {added.entry_count} items already in the feed will not be posted; "
+            "new articles will appear there as the feed publishes them."
+        )
     return "\n".join(lines)
 
 
@@ -54,3 +61,49 @@ def describe_subscriptions(views: Sequence[SubscriptionView]) -> str:
             break
         lines.append(line)
     return "\n".join(lines)
+
+
+HEALTH_LABEL = {
+    FeedHealth.OK: "✅ ok",
+    FeedHealth.FAILING: "⚠️ failing",
+    FeedHealth.DISABLED: "⛔ disabled",
+}
+
+
+def describe_status(statuses: Sequence[FeedStatus]) -> str:
+    """Show each followed feed's health: state, last success, next check, errors, volume."""
+    if not statuses:
+        return "This server follows no feeds yet. Add one with /feed add."
+    blocks: list[str] = []
+    for status in statuses:
+        feed, sub = status.feed, status.view.subscription
+        last_success = (
+            discord_timestamp(feed.last_success_at) if feed.last_success_at else "never yet"
+        )
+        lines = [
+            f"`#{sub.id}` **{trim_text(feed.title or feed.url, 80)}** → <#{sub.channel_id}> · "
+            f"{HEALTH_LABEL[feed.health]}",
+            f"last success {last_success} · next check "
+            + ("none (disabled)" if feed.disabled_at else discord_timestamp(feed.next_check_at)),
+            f"{feed.error_count} errors in a row · {status.items_last_7_days} items in 7 days",
+        ]
+        if feed.last_error and feed.health is not FeedHealth.OK:
+            lines.append(f"last error: {trim_text(feed.last_error, 300)}")
+        if not sub.enabled:
+            lines.append(f"posting here is off: {trim_text(sub.disabled_reason or '', 300)}")
+        blocks.append("\n".join(lines))
+    return join_within_limit(blocks, "\n\n")
+
+
+def join_within_limit(blocks: Sequence[str], separator: str) -> str:
+    """Join whole blocks while they fit one message, then say how many were left out."""
+    kept: list[str] = []
+    used = 0
+    for position, block in enumerate(blocks):
+        cost = len(block) + (len(separator) if kept else 0)
+        if used + cost > MESSAGE_LIMIT - 40:
+            kept.append(f"…and {len(blocks) - position} more.")
+            break
+        kept.append(block)
+        used += cost
+    return separator.join(kept)

@@ -54,6 +54,14 @@ def next_check_after_success(
     return now + min(timedelta(seconds=seconds), MAX_DELAY)
 
 
+@dataclass(frozen=True)
+class RefreshOutcome:
+    """What a check by hand found: posts queued, or the error in plain words."""
+
+    queued: int
+    error: str | None
+
+
 class Poller:
     """Checks feeds and records what they bring."""
 
@@ -87,6 +95,14 @@ class Poller:
 
         await asyncio.gather(*(check(feed) for feed in feeds))
         return report
+
+    async def refresh(self, feed: Feed) -> RefreshOutcome:
+        """Check one feed now, whatever its schedule or health, and say what happened."""
+        created = await self.poll_feed(feed)
+        if created is not None:
+            return RefreshOutcome(len(created), None)
+        checked = await self._repos.feeds.get(feed.id)
+        return RefreshOutcome(0, checked.last_error if checked else None)
 
     async def poll_feed(self, feed: Feed) -> list[int] | None:
         """Check one feed; return the outbox rows created, or None when the check failed.

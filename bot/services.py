@@ -11,6 +11,7 @@ from bot.polling import Poller
 from bot.settings import Settings
 from bot.subscriptions import SubscriptionService
 from storage import Repositories
+from storage.guild_settings import GuildSettingsRepository
 
 
 def utc_now() -> datetime:
@@ -27,6 +28,7 @@ class Services:
     fetcher: Fetcher
     subscriptions: SubscriptionService
     poller: Poller
+    guild_settings: GuildSettingsRepository
     clock: Callable[[], datetime]
 
     @classmethod
@@ -44,5 +46,6 @@ class Services:
             fetcher=fetcher,
             subscriptions=SubscriptionService(repositories, fetcher, settings, clock),
             poller=Poller(repositories, fetcher, clock),
+            guild_settings=repositories.guild_settings,
             clock=clock,
         )

@@ -14,15 +14,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.entry_identity import articles_from_entries
-from bot.errors import InvalidInput, NotFound
+from bot.errors import InvalidInput, LimitReached, NotFound
 from bot.feed_parsing import ParsedEntry, parse_feed_in_thread
 from bot.fetching import Fetcher
-from bot.models import Subscription, SubscriptionView
+from bot.models import Feed, Subscription, SubscriptionView
 from bot.settings import Settings
 from storage import Repositories
 from storage.subscriptions import FeedSnapshot
 
 MAX_URL_LENGTH = 2048
+MAX_BACKFILL = 10
+REFRESH_COOLDOWN = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,8 @@ class AddedFeed:
     entry_count: int
     latest: ParsedEntry | None
     already_existed: bool
+    backfill: int
+    queued_outbox_ids: list[int]
 
 
 def normalise_feed_address(raw: str) -> str:
@@ -89,9 +93,11 @@ class SubscriptionService:
         self._clock = clock
 
     async def add(
-        self, guild_id: int, channel_id: int, address: str, *, added_by: int
+        self, guild_id: int, channel_id: int, address: str, *, added_by: int, backfill: int = 0
     ) -> AddedFeed:
         """Validate a feed by fetching it, then follow it in a channel.
+
+        Nothing already in the feed is posted, except the latest ``backfill`` items, once.
 
         Raises:
             InvalidInput: the address is not a web address.
@@ -99,6 +105,8 @@ class SubscriptionService:
             FeedParseError: the address does not serve a feed.
             LimitReached: the server follows as many feeds as it may.
         """
+        if not 0 <= backfill <= MAX_BACKFILL:
+            raise InvalidInput(f"backfill must be between 0 and {MAX_BACKFILL}.")
         url = normalise_feed_address(address)
         result = await self._fetcher.fetch(url)
         parsed = await parse_feed_in_thread(result.body, url=result.url,
@@ -118,7 +126,7 @@ class SubscriptionService:
         )
         outcome = await self._repos.subscriptions.subscribe(
             guild_id, channel_id, snapshot, created_by=added_by, now=now,
-            max_feeds=self._settings.max_feeds_per_server,
+            max_feeds=self._settings.max_feeds_per_server, backfill=backfill,
         )
         return AddedFeed(
             subscription=outcome.subscription,
@@ -127,11 +135,56 @@ class SubscriptionService:
             entry_count=len(parsed.entries),
             latest=latest_entry(parsed.entries),
             already_existed=outcome.already_existed,
+            backfill=0 if outcome.already_existed else min(backfill, len(parsed.entries)),
+            queued_outbox_ids=outcome.queued_outbox_ids,
         )
 
-    async def list(self, guild_id: int) -> list[SubscriptionView]:
+    async def list_subscriptions(self, guild_id: int) -> list[SubscriptionView]:
         """Return the server's subscriptions."""
         return await self._repos.subscriptions.list_for_guild(guild_id)
+
+    async def get(self, guild_id: int, subscription_id: int) -> SubscriptionView:
+        """Return one of the server's subscriptions.
+
+        Raises:
+            NotFound: the server has no subscription with that id.
+        """
+        view = await self._repos.subscriptions.get(guild_id, subscription_id)
+        if view is None:
+            raise _no_such_subscription(subscription_id)
+        return view
+
+    async def status(self, guild_id: int) -> list[FeedStatus]:
+        """Return the health of every feed the server follows."""
+        now = self._clock()
+        statuses: list[FeedStatus] = []
+        for view in await self._repos.subscriptions.list_for_guild(guild_id):
+            feed = await self._repos.feeds.get(view.subscription.feed_id)
+            if feed is None:
+                continue
+            recent = await self._repos.articles.count_seen_since(feed.id, now - timedelta(days=7))
+            statuses.append(FeedStatus(view, feed, recent))
+        return statuses
+
+    async def feed_to_refresh(self, guild_id: int, subscription_id: int) -> Feed:
+        """Return the feed behind a subscription if it may be checked by hand now.
+
+        Raises:
+            NotFound: the server has no subscription with that id.
+            LimitReached: the feed was checked less than a minute ago.
+        """
+        view = await self.get(guild_id, subscription_id)
+        feed = await self._repos.feeds.get(view.subscription.feed_id)
+        if feed is None:
+            raise _no_such_subscription(subscription_id)
+        now = self._clock()
+        if feed.last_checked_at is not None and now - feed.last_checked_at < REFRESH_COOLDOWN:
+            wait = REFRESH_COOLDOWN - (now - feed.last_checked_at)
+            raise LimitReached(
+                f"**{feed.title}** was checked less than a minute ago. "
+                f"Try again in {max(1, int(wait.total_seconds()))} seconds."
+            )
+        return feed
 
     async def remove(self, guild_id: int, subscription_id: int) -> SubscriptionView:
         """Stop following one of the server's subscriptions and return what was removed.
@@ -143,8 +196,20 @@ class SubscriptionService:
         if existing is None or not await self._repos.subscriptions.remove(
             guild_id, subscription_id
         ):
-            raise NotFound(
-                f"This server has no subscription #{subscription_id}. "
-                "Use /feed list to see the numbers."
-            )
+            raise _no_such_subscription(subscription_id)
         return existing
+
+
+@dataclass(frozen=True)
+class FeedStatus:
+    """A subscription with its feed's health and recent volume."""
+
+    view: SubscriptionView
+    feed: Feed
+    items_last_7_days: int
+
+
+def _no_such_subscription(subscription_id: int) -> NotFound:
+    return NotFound(
+        f"This server has no subscription #{subscription_id}. Use /feed list to see the numbers."
+    )

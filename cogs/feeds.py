@@ -10,7 +10,7 @@ from discord.ext import commands
 
 from bot.discord_bot import NewsdeskBot
 from bot.errors import NotAllowed
-from bot.feed_listing import describe_added_feed, describe_subscriptions
+from bot.feed_listing import describe_added_feed, describe_status, describe_subscriptions
 from cogs.replies import reply_privately
 
 POST_PERMISSIONS = ("view_channel", "send_messages", "embed_links")
@@ -45,20 +45,25 @@ class FeedCommands(commands.GroupCog, group_name="feed", group_description="Foll
     @app_commands.describe(
         url="The feed's address (RSS, Atom, RDF or JSON Feed)",
         channel="The channel where new articles will be posted",
+        backfill="Also post the feed's latest N items now (0-10, default 0)",
     )
     async def add(
         self,
         interaction: discord.Interaction[Any],
         url: app_commands.Range[str, 1, 2048],
         channel: discord.TextChannel,
+        backfill: app_commands.Range[int, 0, 10] = 0,
     ) -> None:
         """Follow a feed in a channel; only articles published from now on are posted."""
         assert interaction.guild_id is not None
         ensure_bot_can_post(channel)
         await interaction.response.defer(ephemeral=True, thinking=True)
         added = await self.bot.services.subscriptions.add(
-            interaction.guild_id, channel.id, url, added_by=interaction.user.id
+            interaction.guild_id, channel.id, url, added_by=interaction.user.id,
+            backfill=backfill,
         )
+        if added.backfill or added.queued_outbox_ids:
+            self.bot.deliverer.wake()
         await reply_privately(interaction, describe_added_feed(added))
 
     @app_commands.command(name="list")
@@ -66,8 +71,40 @@ class FeedCommands(commands.GroupCog, group_name="feed", group_description="Foll
     async def list_feeds(self, interaction: discord.Interaction[Any]) -> None:
         """List the feeds this server follows, with their numbers and channels."""
         assert interaction.guild_id is not None
-        subscriptions = await self.bot.services.subscriptions.list(interaction.guild_id)
-        await reply_privately(interaction, describe_subscriptions(subscriptions))
+        service = self.bot.services.subscriptions
+        views = await service.list_subscriptions(interaction.guild_id)
+        await reply_privately(interaction, describe_subscriptions(views))
+
+    @app_commands.command(name="status")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def status(self, interaction: discord.Interaction[Any]) -> None:
+        """Show each feed's health: state, last success, next check, errors, recent items."""
+        assert interaction.guild_id is not None
+        statuses = await self.bot.services.subscriptions.status(interaction.guild_id)
+        await reply_privately(interaction, describe_status(statuses))
+
+    @app_commands.command(name="refresh")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    @app_commands.describe(subscription="The subscription's number, as shown by /feed list")
+    async def refresh(
+        self, interaction: discord.Interaction[Any], subscription: app_commands.Range[int, 1]
+    ) -> None:
+        """Check one feed now (at most once a minute per feed); resumes a disabled feed."""
+        assert interaction.guild_id is not None
+        services = self.bot.services
+        feed = await services.subscriptions.feed_to_refresh(interaction.guild_id, subscription)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        outcome = await services.poller.refresh(feed)
+        if outcome.error is not None:
+            await reply_privately(
+                interaction, f"Checked **{feed.title}** now: it failed. {outcome.error}"
+            )
+            return
+        self.bot.deliverer.wake()
+        plural = "s" if outcome.queued != 1 else ""
+        await reply_privately(
+            interaction, f"Checked **{feed.title}** now: {outcome.queued} new post{plural}."
+        )
 
     @app_commands.command(name="remove")
     @app_commands.checks.has_permissions(manage_guild=True)
@@ -86,6 +123,7 @@ class FeedCommands(commands.GroupCog, group_name="feed", group_description="Foll
             f"<#{removed.subscription.channel_id}>. Nothing more from it will be posted there.",
         )
 
+    @refresh.autocomplete("subscription")
     @remove.autocomplete("subscription")
     async def remove_choices(
         self, interaction: discord.Interaction[Any], current: str
@@ -95,7 +133,7 @@ class FeedCommands(commands.GroupCog, group_name="feed", group_description="Foll
             return []
         typed = current.strip().lower()
         choices: list[app_commands.Choice[int]] = []
-        for view in await self.bot.services.subscriptions.list(interaction.guild_id):
+        for view in await self.bot.services.subscriptions.list_subscriptions(interaction.guild_id):
             label = f"#{view.subscription.id} {view.feed_title or view.feed_url}"[:100]
             if typed in label.lower() or typed in view.feed_url.lower():
                 choices.append(app_commands.Choice(name=label, value=view.subscription.id))

@@ -135,6 +135,14 @@ class ArticleRepository:
         )
         return [article_from_row(row) for row in rows]
 
+    async def count_seen_since(self, feed_id: int, since: datetime) -> int:
+        """Return how many of the feed's articles were first seen at or after ``since``."""
+        row = await self._db.fetch_one(
+            "SELECT COUNT(*) FROM articles WHERE feed_id = ? AND first_seen_at >= ?",
+            (feed_id, to_epoch(since)),
+        )
+        return 0 if row is None else int(row[0])
+
     async def count_for_feed(self, feed_id: int) -> int:
         """Return how many articles are stored for the feed."""
         row = await self._db.fetch_one(

@@ -57,7 +57,7 @@ class SubscribeResult:
 
     subscription: Subscription
     already_existed: bool
-    queued_for_others: list[int]
+    queued_outbox_ids: list[int]
 
 
 class SubscriptionRepository:
@@ -75,6 +75,7 @@ class SubscriptionRepository:
         created_by: int,
         now: datetime,
         max_feeds: int,
+        backfill: int = 0,
     ) -> SubscribeResult:
         """Follow ``snapshot.url`` in a channel, seeding its current entries as already seen.
 
@@ -132,7 +133,23 @@ class SubscriptionRepository:
             ) as cursor:
                 created = await cursor.fetchone()
             assert created is not None
-            return SubscribeResult(subscription_from_row(created), False, queued)
+            subscription = subscription_from_row(created)
+            if backfill > 0:
+                # The latest N go out once, oldest of them first, to this subscription only.
+                await tx.execute(
+                    "INSERT INTO outbox (guild_id, channel_id, subscription_id, article_id,"
+                    " next_attempt_at, created_at)"
+                    " SELECT ?, ?, ?, id, ?, ? FROM (SELECT id, published_at, first_seen_at"
+                    " FROM articles WHERE feed_id = ?"
+                    " ORDER BY COALESCE(published_at, first_seen_at) DESC, id DESC LIMIT ?)"
+                    " ORDER BY COALESCE(published_at, first_seen_at), id"
+                    " ON CONFLICT (channel_id, article_id) DO NOTHING",
+                    (
+                        guild_id, channel_id, subscription.id, to_epoch(now), to_epoch(now),
+                        feed_id, backfill,
+                    ),
+                )
+            return SubscribeResult(subscription, False, queued)
 
     async def list_for_guild(self, guild_id: int) -> list[SubscriptionView]:
         """Return the server's subscriptions with their feeds, by channel then feed title."""

@@ -36,7 +36,7 @@ async def test_member_cannot_add_a_feed(
             f"/feed add url:{feed_server.url(FEED_PATH)} channel:#news", user="member"
         )
         assert outcome.refused is not None
-        assert await bot.services.subscriptions.list(sandbox.world.guild_id) == []
+        assert await bot.services.subscriptions.list_subscriptions(sandbox.world.guild_id) == []
     assert feed_server.count(FEED_PATH) == 0
 
 
@@ -49,7 +49,7 @@ async def test_list_and_remove(
         text = sandbox.render_mentions(listed.messages[-1].content)
         assert "This server follows 1 feed:" in text
         assert "**Example News** → #news" in text
-        (view,) = await bot.services.subscriptions.list(sandbox.world.guild_id)
+        (view,) = await bot.services.subscriptions.list_subscriptions(sandbox.world.guild_id)
 
         removed = await sandbox.run_command(f"/feed remove subscription:{view.subscription.id}")
         assert "Stopped following **Example News** in #news" in sandbox.render_mentions(
@@ -103,7 +103,7 @@ async def test_restart_with_the_same_database_posts_nothing_again(
 
     async with start_bot() as bot:
         assert await poll_and_deliver(bot) == []
-        (view,) = await bot.services.subscriptions.list(sandbox.world.guild_id)
+        (view,) = await bot.services.subscriptions.list_subscriptions(sandbox.world.guild_id)
         assert view.feed_title == "Example News"
     assert len(sandbox.posts("news")) == 1
 

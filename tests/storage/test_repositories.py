@@ -48,7 +48,7 @@ async def test_subscribing_seeds_current_entries_without_queueing_them(
         created_by=1, now=NOW, max_feeds=10,
     )
     assert not result.already_existed
-    assert result.queued_for_others == []
+    assert result.queued_outbox_ids == []
     assert await repositories.articles.count_for_feed(result.subscription.feed_id) == 2
     assert await repositories.outbox.claim(NOW, 10) == []
 
@@ -89,7 +89,7 @@ async def test_a_second_channel_subscribing_later_is_not_sent_the_backlog(
     second = await repositories.subscriptions.subscribe(
         GUILD_A, CHANNEL_A2, snapshot(url, "a", "b"), created_by=1, now=NOW, max_feeds=10
     )
-    assert len(second.queued_for_others) == 1
+    assert len(second.queued_outbox_ids) == 1
     claimed = await repositories.outbox.claim(NOW, 10)
     assert [(d.channel_id, d.subscription_id) for d in claimed] == [
         (CHANNEL_A, first.subscription.id)
