@@ -1,0 +1,209 @@
+"""The page: parse HTML once, read what its markup declares, and run trafilatura on it.
+
+Rules:
+
+- The HTML is parsed once (trafilatura's loader, which guesses the encoding of bytes); the
+  same tree is read here and then handed to trafilatura, which works on its own copy.
+- Markup facts are read, never guessed: JSON-LD objects, ``<meta>`` tags by ``property``,
+  ``name`` and ``itemprop``, ``<link rel=canonical>``, ``<html lang>``, ``<time datetime>``
+  inside ``<article>`` or ``<main>``, every link with its text and the text around it, and
+  the text of date widgets (elements classed "date" or "today" outside the article).
+- trafilatura runs with metadata, without comments (reader comments are not the article),
+  and its text comes back as paragraphs, one per block.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urljoin
+
+import trafilatura
+from lxml.html import HtmlElement  # type: ignore[import-untyped,unused-ignore]
+from trafilatura.utils import load_html
+
+MAX_LINK_CONTEXT = 120
+
+
+@dataclass(frozen=True)
+class PageLink:
+    """A link on the page: where it goes, what it says, and the text of its block."""
+
+    href: str
+    text: str
+    block_text: str
+
+
+@dataclass(frozen=True)
+class PageMarkup:
+    """What the page's markup declares about itself."""
+
+    json_ld: tuple[dict[str, Any], ...] = ()
+    meta: dict[str, str] = field(default_factory=dict)
+    canonical: str | None = None
+    html_lang: str | None = None
+    article_times: tuple[str, ...] = ()
+    links: tuple[PageLink, ...] = ()
+    image_texts: tuple[str, ...] = ()
+    widget_texts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class LibraryResult:
+    """What trafilatura extracted: paragraphs and its own metadata."""
+
+    paragraphs: tuple[str, ...]
+    title: str | None
+    author: str | None
+    date: str | None
+    url: str | None
+    sitename: str | None
+    language: str | None
+    image: str | None
+
+
+def parse_html(html: str | bytes) -> HtmlElement | None:
+    """Return the parsed tree of ``html``, or None when it is not HTML."""
+    try:
+        tree: HtmlElement | None = load_html(html)
+    except (TypeError, ValueError):
+        return None
+    return tree
+
+
+def run_library(tree: HtmlElement, url: str | None) -> LibraryResult | None:
+    """Run trafilatura on ``tree`` with metadata; None when it finds no main text."""
+    document = trafilatura.bare_extraction(
+        tree, url=url, with_metadata=True, include_comments=False
+    )
+    if document is None or isinstance(document, dict):
+        return None
+    text = document.text or ""
+    paragraphs = tuple(line.strip() for line in text.split("\n") if line.strip())
+    return LibraryResult(
+        paragraphs=paragraphs,
+        title=document.title,
+        author=document.author,
+        date=document.date,
+        url=document.url,
+        sitename=document.sitename,
+        language=document.language,
+        image=document.image,
+    )
+
+
+def _json_ld_objects(value: Any) -> Iterator[dict[str, Any]]:
+    """Yield every object in a JSON-LD value, descending into lists and ``@graph``."""
+    if isinstance(value, list):
+        for item in value:
+            yield from _json_ld_objects(item)
+    elif isinstance(value, dict):
+        yield value
+        if "@graph" in value:
+            yield from _json_ld_objects(value["@graph"])
+
+
+def _read_json_ld(tree: HtmlElement) -> tuple[dict[str, Any], ...]:
+    objects: list[dict[str, Any]] = []
+    for script in tree.iter("script"):
+        if (script.get("type") or "").strip().lower() != "application/ld+json":
+            continue
+        try:
+            value = json.loads(script.text or "")
+        except ValueError:
+            continue
+        objects.extend(_json_ld_objects(value))
+    return tuple(objects)
+
+
+def _read_meta(tree: HtmlElement) -> dict[str, str]:
+    meta: dict[str, str] = {}
+    for element in tree.iter("meta"):
+        key = element.get("property") or element.get("name") or element.get("itemprop")
+        content = element.get("content")
+        if key and content and key.strip().lower() not in meta:
+            meta[key.strip().lower()] = content.strip()
+    return meta
+
+
+def _read_canonical(tree: HtmlElement, base: str | None) -> str | None:
+    for element in tree.iter("link"):
+        rel = (element.get("rel") or "").lower().split()
+        href: str = (element.get("href") or "").strip()
+        if "canonical" in rel and href:
+            return urljoin(base or "", href)
+    return None
+
+
+def _read_article_times(tree: HtmlElement) -> tuple[str, ...]:
+    found: list[str] = []
+    for container in ("article", "main"):
+        for element in tree.iter(container):
+            for time in element.iter("time"):
+                value = (time.get("datetime") or "").strip()
+                if value:
+                    found.append(value)
+    for time in tree.iter("time"):
+        value = (time.get("datetime") or "").strip()
+        if value and (time.get("itemprop") == "datePublished" or time.get("pubdate") is not None):
+            found.insert(0, value)
+    return tuple(found)
+
+
+def _text_of(element: HtmlElement) -> str:
+    return " ".join((element.text_content() or "").split())
+
+
+def _read_links(tree: HtmlElement, base: str | None) -> tuple[PageLink, ...]:
+    links: list[PageLink] = []
+    for anchor in tree.iter("a"):
+        href = (anchor.get("href") or "").strip()
+        if not href.startswith(("http://", "https://", "/")):
+            continue
+        text = _text_of(anchor)
+        parent = anchor.getparent()
+        block = _text_of(parent) if parent is not None else text
+        links.append(PageLink(urljoin(base or "", href), text, block[: MAX_LINK_CONTEXT * 4]))
+    return tuple(links)
+
+
+def _read_image_texts(tree: HtmlElement) -> tuple[str, ...]:
+    texts: list[str] = []
+    for image in tree.iter("img"):
+        alt = " ".join((image.get("alt") or "").split())
+        if alt:
+            texts.append(alt)
+    texts.extend(_text_of(caption) for caption in tree.iter("figcaption"))
+    return tuple(text for text in texts if text)
+
+
+_WIDGET_XPATH = (
+    "//*[(contains(@class, 'date') or contains(@id, 'date') or contains(@class, 'today'))"
+    " and not(ancestor::article) and not(ancestor::main)]"
+)
+
+
+def _read_widget_texts(tree: HtmlElement) -> tuple[str, ...]:
+    texts = (_text_of(element) for element in tree.xpath(_WIDGET_XPATH))
+    return tuple(text for text in texts if 0 < len(text) <= MAX_LINK_CONTEXT)
+
+
+def read_markup(tree: HtmlElement, url: str | None) -> PageMarkup:
+    """Return what ``tree``'s markup declares (read only; the tree is not changed)."""
+    html_lang: str | None = None
+    root = tree.getroottree().getroot()
+    if root is not None:
+        declared: str = root.get("lang") or root.get("xml:lang") or ""
+        html_lang = declared.strip() or None
+    return PageMarkup(
+        json_ld=_read_json_ld(tree),
+        meta=_read_meta(tree),
+        canonical=_read_canonical(tree, url),
+        html_lang=html_lang,
+        article_times=_read_article_times(tree),
+        links=_read_links(tree, url),
+        image_texts=_read_image_texts(tree),
+        widget_texts=_read_widget_texts(tree),
+    )
