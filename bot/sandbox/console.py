@@ -11,25 +11,30 @@ An unknown ``:directive`` ends a script with exit status 2; at the prompt it is 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import sys
-from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import IO, Any
-
-from bot.sandbox.newswire import DemoNewswire
-from bot.sandbox.static_files import StaticFileServer
+from typing import IO, Any, TypeVar
 
 from bot.discord_bot import NewsdeskBot
 from bot.log_config import configure_logging
 from bot.sandbox import RecordedMessage, Sandbox
 from bot.sandbox.bot_runner import bot_in_sandbox
 from bot.sandbox.message_display import render_message
+from bot.sandbox.newswire import DemoNewswire
+from bot.sandbox.static_files import StaticFileServer
 from bot.settings import Settings
 
+T = TypeVar("T")
+
 POLL_TIMEOUT = 120.0
+DEMO_PORT = 47_801
+SERVE_PORTS = range(47_810, 47_990)
 DEMO_INTERVAL_SECONDS = 5
 PROMPT_HELP = (
     "Type a slash command as in Discord, e.g. /feed add url:https://example.com/feed.xml "
@@ -153,6 +158,24 @@ def _show(sandbox: Sandbox, message: RecordedMessage) -> None:
     print(render_message(sandbox, message), flush=True)
 
 
+def preferred_serve_port(directory: Path) -> int:
+    """Return a port that stays the same for the same folder, so stored feed URLs keep working."""
+    digest = hashlib.sha256(str(directory.resolve()).encode()).digest()
+    return SERVE_PORTS[int.from_bytes(digest[:4], "big") % len(SERVE_PORTS)]
+
+
+async def _start_on_stable_port(
+    stack: AsyncExitStack, make: Callable[[int], AbstractAsyncContextManager[T]], port: int
+) -> T:
+    """Start a server on ``port``; if it is taken, on a free port (feeds added before break)."""
+    try:
+        return await stack.enter_async_context(make(port))
+    except OSError:
+        print(f"(port {port} is busy, so a free port is used: feeds added in earlier runs "
+              "with this server's address will fail to fetch)")
+        return await stack.enter_async_context(make(0))
+
+
 @asynccontextmanager
 async def _optional_servers(
     options: ConsoleOptions,
@@ -160,11 +183,20 @@ async def _optional_servers(
     async with AsyncExitStack() as stack:
         serve_url = None
         if options.serve is not None:
-            server = await stack.enter_async_context(StaticFileServer(options.serve))
+            directory = options.serve
+            server = await _start_on_stable_port(
+                stack, lambda port: StaticFileServer(directory, port=port),
+                preferred_serve_port(directory),
+            )
             serve_url = server.base_url
         wire = None
         if options.demo:
-            wire = await stack.enter_async_context(DemoNewswire())
+            edition = f"{int(time.time())}-"
+            wire = await _start_on_stable_port(
+                stack,
+                lambda port: DemoNewswire(DEMO_INTERVAL_SECONDS, port=port, edition=edition),
+                DEMO_PORT,
+            )
         yield serve_url, wire
 
 

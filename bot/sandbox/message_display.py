@@ -8,14 +8,30 @@ from typing import Any
 
 from bot.sandbox import RecordedMessage, Sandbox
 
-_TIMESTAMP = re.compile(r"<t:(-?\d+)(?::[tTdDfFR])?>")
+_TIMESTAMP = re.compile(r"<t:(-?\d+)(?::([tTdDfFR]))?>")
 
 
-def render_timestamps(text: str) -> str:
-    """Replace Discord timestamp markup with a readable UTC time."""
+def relative_time(moment: datetime, now: datetime) -> str:
+    """Say how long ago (or how far ahead) ``moment`` is, as Discord's ``:R`` style does."""
+    seconds = int((now - moment).total_seconds())
+    ahead = seconds < 0
+    seconds = abs(seconds)
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1)):
+        if seconds >= size or unit == "second":
+            count = seconds // size
+            amount = f"{count} {unit}{'s' if count != 1 else ''}"
+            return f"in {amount}" if ahead else f"{amount} ago"
+    return "now"
+
+
+def render_timestamps(text: str, now: datetime | None = None) -> str:
+    """Replace Discord timestamp markup with a readable UTC time (or a relative one)."""
+    current = now or datetime.now(tz=UTC)
 
     def readable(match: re.Match[str]) -> str:
         moment = datetime.fromtimestamp(int(match.group(1)), tz=UTC)
+        if match.group(2) == "R":
+            return relative_time(moment, current)
         return moment.strftime("%Y-%m-%d %H:%M UTC")
 
     return _TIMESTAMP.sub(readable, text)

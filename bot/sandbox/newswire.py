@@ -2,13 +2,15 @@
 
 Rules:
 
-- Listens on 127.0.0.1 only (a free port); ``feed_url`` is ``{base_url}/feed.xml``.
+- Listens on 127.0.0.1 only (``port``, or a free port when 0); ``feed_url`` is
+  ``{base_url}/feed.xml``.
 - Draws from about twenty short, original, fictional news stories
   (``bot/sandbox/demo/newswire_stories.json``), in order, cycling; later cycles are marked
   as follow-ups so every item stays distinct. Item ``n`` has the guid
-  ``newsdesk-demo-{n}``, unique across cycles, and a link ``{base_url}/articles/{slug}`` that
-  serves a small HTML article page with ``og:title``, ``article:published_time`` and
-  ``author`` meta tags.
+  ``newsdesk-demo-{edition}{n}``, unique across cycles (and, with an ``edition`` per run,
+  across runs, so a database kept between sandbox runs still sees new items as new), and a
+  link ``{base_url}/articles/{slug}`` that serves a small HTML article page with
+  ``og:title``, ``article:published_time`` and ``author`` meta tags.
 - It starts with three items already published (a few minutes in the past), so a new
   subscription has something to seed past; after that an item is published every
   ``interval_seconds``, at the scheduled moment, which becomes its ``pubDate``.
@@ -59,11 +61,12 @@ class WireItem:
     story: Story
     cycle: int
     published_at: datetime
+    edition: str = ""
 
     @property
     def guid(self) -> str:
         """Return the item's stable, unique guid."""
-        return f"newsdesk-demo-{self.number}"
+        return f"newsdesk-demo-{self.edition}{self.number}"
 
     @property
     def title(self) -> str:
@@ -98,10 +101,14 @@ class DemoNewswire:
         *,
         clock: Callable[[], datetime] = _utc_now,
         stories: tuple[Story, ...] | None = None,
+        port: int = 0,
+        edition: str = "",
     ) -> None:
         self.interval_seconds = interval_seconds
         self._clock = clock
         self._stories = stories
+        self._port = port
+        self._edition = edition
         self._items: list[WireItem] = []
         self._next_due: datetime | None = None
         self._runner: web.AppRunner | None = None
@@ -127,7 +134,7 @@ class DemoNewswire:
             raise RuntimeError("the newswire has no stories; start it first")
         number = len(self._items) + 1
         cycle, index = divmod(number - 1, len(self._stories))
-        item = WireItem(number, self._stories[index], cycle, at or self._clock())
+        item = WireItem(number, self._stories[index], cycle, at or self._clock(), self._edition)
         self._items.append(item)
         return item
 
@@ -235,7 +242,7 @@ class DemoNewswire:
         app.router.add_get("/articles/{slug}", self._article)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
+        await web.TCPSite(self._runner, "127.0.0.1", self._port).start()
         host, port = self._runner.addresses[0][:2]
         self.base_url = f"http://{host}:{port}"
 
