@@ -133,7 +133,7 @@ class Poller:
                 ),
             )
             return []
-        parsed = await parse_feed_in_thread(result.body, url=result.url,
+        parsed = await parse_feed_in_thread(result.body, url=feed.url,
                                             content_type=result.content_type)
         check = FeedCheck(
             title=parsed.title or feed.title,

@@ -14,7 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.entry_identity import articles_from_entries
-from bot.errors import InvalidInput, LimitReached, NotFound
+from bot.errors import FeedParseError, InvalidInput, LimitReached, NotFound
+from bot.feed_discovery import (
+    SeveralFeedsFound,
+    declared_feeds,
+    looks_like_html,
+    probe_common_paths,
+)
 from bot.feed_parsing import ParsedEntry, parse_feed_in_thread
 from bot.fetching import Fetcher
 from bot.models import Feed, Subscription, SubscriptionView
@@ -102,15 +108,26 @@ class SubscriptionService:
         Raises:
             InvalidInput: the address is not a web address.
             FetchError: the address could not be fetched.
-            FeedParseError: the address does not serve a feed.
+            FeedParseError: the address does not serve a feed and leads to none.
+            SeveralFeedsFound: the address is a page offering several feeds.
             LimitReached: the server follows as many feeds as it may.
         """
         if not 0 <= backfill <= MAX_BACKFILL:
             raise InvalidInput(f"backfill must be between 0 and {MAX_BACKFILL}.")
         url = normalise_feed_address(address)
         result = await self._fetcher.fetch(url)
-        parsed = await parse_feed_in_thread(result.body, url=result.url,
-                                            content_type=result.content_type)
+        try:
+            parsed = await parse_feed_in_thread(
+                result.body, url=url, content_type=result.content_type
+            )
+        except FeedParseError:
+            if not looks_like_html(result.body, result.content_type):
+                raise
+            url = await self._discover(url, result.body, result.url)
+            result = await self._fetcher.fetch(url)
+            parsed = await parse_feed_in_thread(
+                result.body, url=url, content_type=result.content_type
+            )
         now = self._clock()
         interval = self._settings.default_interval_seconds
         snapshot = FeedSnapshot(
@@ -138,6 +155,25 @@ class SubscriptionService:
             backfill=0 if outcome.already_existed else min(backfill, len(parsed.entries)),
             queued_outbox_ids=outcome.queued_outbox_ids,
         )
+
+    async def _discover(self, page_url: str, page: bytes, final_url: str) -> str:
+        """Return the one feed a web page leads to.
+
+        Raises:
+            SeveralFeedsFound: the page offers several feeds; the person must choose.
+            FeedParseError: the page leads to no feed.
+        """
+        candidates = declared_feeds(page, final_url)
+        if not candidates:
+            candidates = await probe_common_paths(self._fetcher, final_url)
+        if not candidates:
+            raise FeedParseError(
+                "That page is not a feed and Newsdesk found no feed on it. Paste the site's "
+                "feed address (it often ends in /feed, /rss or .xml)."
+            )
+        if len(candidates) > 1:
+            raise SeveralFeedsFound(page_url, candidates)
+        return candidates[0].url
 
     async def list_subscriptions(self, guild_id: int) -> list[SubscriptionView]:
         """Return the server's subscriptions."""

@@ -30,7 +30,7 @@ def _permission_names(missing: list[str]) -> str:
     return ", ".join(name.replace("_", " ").replace("guild", "server").title() for name in missing)
 
 
-def describe_error(error: app_commands.AppCommandError) -> str | None:
+def describe_error(error: Exception) -> str | None:
     """Return the sentence to show for an expected error, or None for a bug."""
     original = error.original if isinstance(error, app_commands.CommandInvokeError) else error
     if isinstance(original, UserError):
@@ -72,20 +72,28 @@ class ErrorHandler(commands.Cog):
         self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError
     ) -> None:
         """Answer the user and log bugs with their context."""
-        message = describe_error(error)
-        if message is None:
-            command = interaction.command.qualified_name if interaction.command else "?"
-            log.error(
-                "command failed command=%s guild_id=%s channel_id=%s user_id=%s",
-                command, interaction.guild_id, interaction.channel_id, interaction.user.id,
-                exc_info=error,
-            )
-            message = APOLOGY
-        try:
-            await reply_privately(interaction, message)
-        except discord.HTTPException:
-            log.warning("could not deliver an error reply guild_id=%s channel_id=%s",
-                        interaction.guild_id, interaction.channel_id, exc_info=True)
+        command = interaction.command.qualified_name if interaction.command else "?"
+        await answer_error(interaction, error, f"command={command}")
+
+
+async def answer_error(interaction: discord.Interaction[Any], error: Exception, where: str) -> None:
+    """Tell the user what went wrong (a user error as is, a bug as an apology) and log bugs.
+
+    Used by the command tree and by every view, so buttons and menus follow the same policy.
+    """
+    message = describe_error(error)
+    if message is None:
+        log.error(
+            "interaction failed %s guild_id=%s channel_id=%s user_id=%s",
+            where, interaction.guild_id, interaction.channel_id, interaction.user.id,
+            exc_info=error,
+        )
+        message = APOLOGY
+    try:
+        await reply_privately(interaction, message)
+    except discord.HTTPException:
+        log.warning("could not deliver an error reply guild_id=%s channel_id=%s",
+                    interaction.guild_id, interaction.channel_id, exc_info=True)
 
 
 async def setup(bot: commands.Bot) -> None:

@@ -10,7 +10,9 @@ from discord.ext import commands
 
 from bot.discord_bot import NewsdeskBot
 from bot.errors import NotAllowed
+from bot.feed_discovery import SeveralFeedsFound
 from bot.feed_listing import describe_added_feed, describe_status, describe_subscriptions
+from cogs.feed_choice import FeedChoiceView
 from cogs.replies import reply_privately
 
 POST_PERMISSIONS = ("view_channel", "send_messages", "embed_links")
@@ -58,13 +60,23 @@ class FeedCommands(commands.GroupCog, group_name="feed", group_description="Foll
         assert interaction.guild_id is not None
         ensure_bot_can_post(channel)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        added = await self.bot.services.subscriptions.add(
-            interaction.guild_id, channel.id, url, added_by=interaction.user.id,
-            backfill=backfill,
-        )
-        if added.backfill or added.queued_outbox_ids:
-            self.bot.deliverer.wake()
-        await reply_privately(interaction, describe_added_feed(added))
+        guild_id, user_id = interaction.guild_id, interaction.user.id
+
+        async def follow(answering: discord.Interaction[Any], address: str) -> None:
+            if not answering.response.is_done():
+                await answering.response.defer(ephemeral=True, thinking=True)
+            added = await self.bot.services.subscriptions.add(
+                guild_id, channel.id, address, added_by=user_id, backfill=backfill
+            )
+            if added.backfill or added.queued_outbox_ids:
+                self.bot.deliverer.wake()
+            await reply_privately(answering, describe_added_feed(added))
+
+        try:
+            await follow(interaction, url)
+        except SeveralFeedsFound as several:
+            view = FeedChoiceView(user_id, several.candidates, follow)
+            await interaction.followup.send(several.message, view=view, ephemeral=True)
 
     @app_commands.command(name="list")
     @app_commands.checks.has_permissions(manage_guild=True)
