@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import time
 from typing import Any
 
 import discord
@@ -9,13 +11,43 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord_bot import NewsdeskBot
-from bot.errors import NotAllowed
+from bot.errors import InvalidInput, NotAllowed
 from bot.feed_discovery import SeveralFeedsFound
 from bot.feed_listing import describe_added_feed, describe_status, describe_subscriptions
+from bot.opml import MAX_OPML_BYTES, OpmlFeed, write_opml
+from bot.opml_import import import_opml
 from cogs.feed_choice import FeedChoiceView
 from cogs.replies import reply_privately
 
 POST_PERMISSIONS = ("view_channel", "send_messages", "embed_links")
+PROGRESS_EVERY_SECONDS = 2.0
+
+
+def channel_name(guild: discord.Guild, channel_id: int) -> str:
+    """Return a channel's name as a person sees it, or its id when it is gone."""
+    channel = guild.get_channel(channel_id)
+    return f"#{channel.name}" if channel is not None else f"#{channel_id}"
+
+
+def text_file(filename: str, text: str) -> discord.File:
+    """Wrap text as an attachment."""
+    return discord.File(io.BytesIO(text.encode()), filename=filename)
+
+
+class ProgressReporter:
+    """Edits a deferred reply with "n of m" at most every couple of seconds."""
+
+    def __init__(self, interaction: discord.Interaction[Any]) -> None:
+        self._interaction = interaction
+        self._last = 0.0
+
+    async def update(self, done: int, total: int) -> None:
+        """Show progress if enough time passed since the last update."""
+        now = time.monotonic()
+        if done == total or now - self._last < PROGRESS_EVERY_SECONDS:
+            return
+        self._last = now
+        await self._interaction.edit_original_response(content=f"Importing… {done} of {total}")
 
 
 def ensure_bot_can_post(channel: discord.TextChannel) -> None:
@@ -116,6 +148,58 @@ class FeedCommands(commands.GroupCog, group_name="feed", group_description="Foll
         plural = "s" if outcome.queued != 1 else ""
         await reply_privately(
             interaction, f"Checked **{feed.title}** now: {outcome.queued} new post{plural}."
+        )
+
+    @app_commands.command(name="import")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    @app_commands.describe(
+        file="An OPML file exported from a feed reader",
+        channel="The channel where the imported feeds will post",
+    )
+    async def import_feeds(
+        self,
+        interaction: discord.Interaction[Any],
+        file: discord.Attachment,
+        channel: discord.TextChannel,
+    ) -> None:
+        """Follow every feed of an OPML file in a channel, and report each address."""
+        assert interaction.guild_id is not None
+        ensure_bot_can_post(channel)
+        if file.size > MAX_OPML_BYTES:
+            raise InvalidInput("That OPML file is larger than 2 MB. Split it into smaller files.")
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        data = await file.read()
+        reporter = ProgressReporter(interaction)
+        report = await import_opml(
+            self.bot.services.subscriptions, interaction.guild_id, channel.id, data,
+            added_by=interaction.user.id, progress=reporter.update,
+        )
+        summary = (
+            f"Imported {file.filename} into {channel.mention}: {report.count('added')} added, "
+            f"{report.count('skipped')} skipped, {report.count('failed')} failed. "
+            "The attached report lists every address."
+        )
+        await interaction.edit_original_response(
+            content=summary,
+            attachments=[text_file("import-report.txt", report.as_text() or "(no feeds)")],
+        )
+
+    @app_commands.command(name="export")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def export_feeds(self, interaction: discord.Interaction[Any]) -> None:
+        """Download this server's feeds as an OPML file, grouped by channel."""
+        assert interaction.guild is not None
+        views = await self.bot.services.subscriptions.list_subscriptions(interaction.guild.id)
+        feeds = [
+            OpmlFeed(url=view.feed_url, title=view.feed_title or None,
+                     category=channel_name(interaction.guild, view.subscription.channel_id))
+            for view in views
+        ]
+        document = write_opml(f"{interaction.guild.name} feeds (Newsdesk)", feeds)
+        await interaction.response.send_message(
+            f"This server's {len(feeds)} subscriptions as OPML:",
+            file=discord.File(io.BytesIO(document), filename="newsdesk-feeds.opml"),
+            ephemeral=True,
         )
 
     @app_commands.command(name="remove")

@@ -7,6 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.fetching import Fetcher
+from bot.runtime import fetch_settings_for
+from bot.services import Services
+from bot.settings import Settings
 from storage import Database, Repositories
 
 
@@ -24,3 +28,15 @@ async def database(tmp_path: Path) -> AsyncIterator[Database]:
 def repositories(database: Database) -> Repositories:
     """Every repository over the fresh database."""
     return Repositories.over(database)
+
+
+@pytest.fixture
+async def services(repositories: Repositories, tmp_path: Path) -> AsyncIterator[Services]:
+    """The domain services over a fresh database and a fetcher allowed to reach 127.0.0.1."""
+    settings = Settings(database_path=tmp_path / "newsdesk.sqlite3", allow_private_addresses=True)
+    fetch_settings = fetch_settings_for(settings)
+    session = Fetcher.create_session(fetch_settings)
+    try:
+        yield Services.build(settings, repositories, Fetcher(session, fetch_settings))
+    finally:
+        await session.close()
