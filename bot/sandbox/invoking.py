@@ -28,7 +28,6 @@ from bot.sandbox.validation import CommandRefused, Invocation, build_command_dat
 from bot.sandbox.world import ChannelSpec, GuildSpec
 
 QUIET_SECONDS = 0.3
-ATTACHMENT_SIZE_LIMIT = 10 * 1024 * 1024
 APPLICATION_COMMAND = 2
 MESSAGE_COMPONENT = 3
 SELECT_TYPES = {3, 5, 6, 7, 8}
@@ -57,44 +56,6 @@ def _place(
     if found is None or found[0].id != guild_spec.id:
         raise CommandRefused(f"There is no channel {channel} in {guild_spec.name}.")
     return guild_spec, found[1], user_id
-
-
-def interaction_payload(
-    state: SandboxState,
-    record: InteractionRecord,
-    *,
-    data: JSON,
-    guild: GuildSpec,
-    channel: ChannelSpec,
-    message: JSON | None = None,
-) -> JSON:
-    """A complete INTERACTION_CREATE body for a guild interaction."""
-    world = state.world
-    granted = world.channel_permissions(channel.id, record.user_id)
-    channel_body = payloads.channel_payload(guild, channel) | {"permissions": str(granted)}
-    payload: JSON = {
-        "id": str(record.id),
-        "application_id": str(world.application_id),
-        "type": record.type,
-        "token": record.token,
-        "version": 1,
-        "data": data,
-        "guild_id": str(guild.id),
-        "guild": {"id": str(guild.id), "locale": "en-US", "features": []},
-        "channel_id": str(channel.id),
-        "channel": channel_body,
-        "member": payloads.member_payload(world, guild, record.user_id, permissions=granted),
-        "app_permissions": str(world.channel_permissions(channel.id, world.bot_user_id)),
-        "locale": "en-US",
-        "guild_locale": "en-US",
-        "entitlements": [],
-        "authorizing_integration_owners": {"0": str(guild.id)},
-        "context": 0,
-        "attachment_size_limit": ATTACHMENT_SIZE_LIMIT,
-    }
-    if message is not None:
-        payload["message"] = message
-    return payload
 
 
 async def _outcome(
@@ -175,8 +136,16 @@ async def _send(
 ) -> CommandOutcome:
     if state.gateway.session is None:
         return CommandOutcome(timed_out=True)
-    payload = interaction_payload(
-        state, record, data=data, guild=guild, channel=channel, message=message
+    payload = payloads.interaction_create_payload(
+        state.world,
+        guild,
+        channel,
+        interaction_id=record.id,
+        interaction_type=record.type,
+        token=record.token,
+        user_id=record.user_id,
+        data=data,
+        message=message,
     )
     record.payload = payload
     start = len(state.records)
