@@ -31,6 +31,7 @@ from storage.subscriptions import FeedSnapshot
 MAX_URL_LENGTH = 2048
 MAX_BACKFILL = 10
 REFRESH_COOLDOWN = timedelta(minutes=1)
+MAX_INTERVAL = timedelta(hours=24)
 
 
 @dataclass(frozen=True)
@@ -221,6 +222,31 @@ class SubscriptionService:
                 f"Try again in {max(1, int(wait.total_seconds()))} seconds."
             )
         return feed
+
+    async def set_interval(
+        self, guild_id: int, subscription_id: int, minutes: int | None
+    ) -> tuple[SubscriptionView, int]:
+        """Ask for a feed to be checked every ``minutes`` (None: the default).
+
+        Returns the subscription and the interval the feed now gets, in seconds (the shortest
+        any server asks for).
+
+        Raises:
+            NotFound: the server has no subscription with that id.
+            InvalidInput: the interval is outside the allowed bounds.
+        """
+        view = await self.get(guild_id, subscription_id)
+        seconds = None if minutes is None else minutes * 60
+        low, high = self._settings.min_interval_seconds, int(MAX_INTERVAL.total_seconds())
+        if seconds is not None and not low <= seconds <= high:
+            raise InvalidInput(
+                f"The interval must be between {low // 60} minutes and {high // 3600} hours."
+            )
+        effective = await self._repos.subscriptions.set_interval(
+            guild_id, subscription_id, seconds,
+            default_seconds=self._settings.default_interval_seconds, now=self._clock(),
+        )
+        return view, effective
 
     async def remove(self, guild_id: int, subscription_id: int) -> SubscriptionView:
         """Stop following one of the server's subscriptions and return what was removed.

@@ -150,6 +150,31 @@ class FeedCommands(commands.GroupCog, group_name="feed", group_description="Foll
             interaction, f"Checked **{feed.title}** now: {outcome.queued} new post{plural}."
         )
 
+    @app_commands.command(name="interval")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    @app_commands.describe(
+        subscription="The subscription's number, as shown by /feed list",
+        minutes="How often to check the feed (2-1440); leave out to go back to the default",
+    )
+    async def interval(
+        self,
+        interaction: discord.Interaction[Any],
+        subscription: app_commands.Range[int, 1],
+        minutes: app_commands.Range[int, 2, 1440] | None = None,
+    ) -> None:
+        """Choose how often a feed is checked for this server."""
+        assert interaction.guild_id is not None
+        view, effective = await self.bot.services.subscriptions.set_interval(
+            interaction.guild_id, subscription, minutes
+        )
+        asked = "the default interval" if minutes is None else f"every {minutes} minutes"
+        await reply_privately(
+            interaction,
+            f"Subscription #{view.subscription.id} asks for **{view.feed_title}** {asked}; "
+            f"the feed is now checked every {effective // 60} minutes (the shortest interval "
+            "any server following it asks for).",
+        )
+
     @app_commands.command(name="import")
     @app_commands.checks.has_permissions(manage_guild=True)
     @app_commands.describe(
@@ -219,6 +244,7 @@ class FeedCommands(commands.GroupCog, group_name="feed", group_description="Foll
             f"<#{removed.subscription.channel_id}>. Nothing more from it will be posted there.",
         )
 
+    @interval.autocomplete("subscription")
     @refresh.autocomplete("subscription")
     @remove.autocomplete("subscription")
     async def remove_choices(

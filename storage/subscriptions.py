@@ -194,6 +194,36 @@ class SubscriptionRepository:
             )
             return cursor.rowcount > 0
 
+    async def set_interval(
+        self, guild_id: int, subscription_id: int, seconds: int | None, *,
+        default_seconds: int, now: datetime,
+    ) -> int:
+        """Record the interval a subscription asks for; return the feed's resulting interval.
+
+        The feed is checked at the shortest interval its enabled subscriptions ask for.
+        """
+        async with self._db.transaction() as tx:
+            async with tx.execute(
+                "UPDATE subscriptions SET interval_seconds = ? WHERE guild_id = ? AND id = ?"
+                " RETURNING feed_id",
+                (seconds, guild_id, subscription_id),
+            ) as cursor:
+                row = await cursor.fetchone()
+            if row is None:
+                return default_seconds
+            async with tx.execute(
+                "UPDATE feeds SET interval_seconds = (SELECT COALESCE(MIN(COALESCE("
+                " s.interval_seconds, :default)), :default) FROM subscriptions s"
+                " WHERE s.feed_id = feeds.id AND s.enabled = 1),"
+                " next_check_at = MIN(next_check_at, :now + (SELECT COALESCE(MIN(COALESCE("
+                " s.interval_seconds, :default)), :default) FROM subscriptions s"
+                " WHERE s.feed_id = feeds.id AND s.enabled = 1))"
+                " WHERE id = :feed_id RETURNING interval_seconds",
+                {"default": default_seconds, "now": to_epoch(now), "feed_id": row[0]},
+            ) as cursor:
+                updated = await cursor.fetchone()
+        return default_seconds if updated is None else int(updated[0])
+
     async def disable(self, guild_id: int, subscription_id: int, reason: str) -> None:
         """Stop delivering a subscription (listed with the reason) and cancel its queue."""
         async with self._db.transaction() as tx:
