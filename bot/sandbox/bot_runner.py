@@ -26,13 +26,18 @@ log = logging.getLogger(__name__)
 READY_TIMEOUT = 20.0
 
 
-def sandbox_settings(settings: Settings, sandbox: Sandbox) -> Settings:
-    """Return ``settings`` adjusted to the sandbox: its guild, loopback feeds, no token."""
+def sandbox_settings(
+    settings: Settings, sandbox: Sandbox, *, allow_private_addresses: bool = True
+) -> Settings:
+    """Return ``settings`` adjusted to the sandbox: its guild and token, loopback feeds allowed.
+
+    ``allow_private_addresses=False`` keeps the production rule, to show it refusing 127.0.0.1.
+    """
     return replace(
         settings,
         discord_token=sandbox.bot_token,
         dev_guild_id=sandbox.world.guild_id,
-        allow_private_addresses=True,
+        allow_private_addresses=allow_private_addresses,
     )
 
 
@@ -42,9 +47,12 @@ async def bot_in_sandbox(
     settings: Settings,
     *,
     clock: Callable[[], datetime] = utc_now,
+    allow_private_addresses: bool = True,
 ) -> AsyncIterator[NewsdeskBot]:
     """Start the bot against ``sandbox``; yield it once connected with its commands synced."""
-    settings = sandbox_settings(settings, sandbox)
+    settings = sandbox_settings(
+        settings, sandbox, allow_private_addresses=allow_private_addresses
+    )
     with sandbox.patch_discord():
         async with open_newsdesk(settings, clock=clock, guild_ready_timeout=0.1) as bot:
             runner = asyncio.create_task(bot.start(sandbox.bot_token), name="newsdesk-bot")

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 
+from bot.address_guard import PRIVATE_ADDRESS_MESSAGE
 from bot.delivery import delivery_nonce
 from bot.models import OutboxState
 from bot.sandbox import Sandbox
+from bot.sandbox.bot_runner import bot_in_sandbox
+from bot.settings import Settings
 from tests.e2e.conftest import FEED_PATH, BotStarter, poll_and_deliver, rss
-from tests.fixtures.http_servers import RouteServer
+from tests.fixtures.http_servers import Route, RouteServer
 
 
 async def test_admin_adds_a_feed_and_sees_its_title_and_latest_item(
@@ -176,3 +179,33 @@ async def test_a_failing_feed_warns_the_channel_and_announces_its_recovery(
     assert "500" in notices[0]
     assert "works again" in notices[1]
     assert "failing:" in listed.messages[-1].content
+
+
+async def test_run_mode_refuses_a_loopback_feed_with_a_clear_sentence(
+    sandbox: Sandbox, settings: Settings, feed_server: RouteServer
+) -> None:
+    async with bot_in_sandbox(sandbox, settings, allow_private_addresses=False):
+        outcome = await sandbox.run_command(
+            f"/feed add url:{feed_server.url(FEED_PATH)} channel:#news"
+        )
+    assert outcome.messages[-1].content == PRIVATE_ADDRESS_MESSAGE
+    assert feed_server.count(FEED_PATH) == 0
+
+
+async def test_second_poll_is_a_conditional_get_answered_304(
+    sandbox: Sandbox, start_bot: BotStarter, feed_server: RouteServer
+) -> None:
+    feed_server.routes[FEED_PATH] = Route(
+        200, {"Content-Type": "application/rss+xml", "ETag": '"v1"'}, rss(1, 2),
+        honour_validators=True,
+    )
+    async with start_bot() as bot:
+        await sandbox.run_command(f"/feed add url:{feed_server.url(FEED_PATH)} channel:#news")
+        assert await poll_and_deliver(bot) == []
+        (view,) = await bot.services.subscriptions.list_subscriptions(sandbox.world.guild_id)
+        feed = await bot.services.repositories.feeds.get(view.subscription.feed_id)
+    requests = feed_server.requests_to(FEED_PATH)
+    assert len(requests) == 2
+    assert requests[0].headers.get("If-None-Match") is None
+    assert requests[1].headers.get("If-None-Match") == '"v1"'
+    assert feed is not None and feed.last_success_at is not None and feed.error_count == 0
