@@ -92,6 +92,10 @@ class InteractionRegistry:
         self._by_token[token] = record
         return record
 
+    def get(self, interaction_id: int) -> InteractionRecord | None:
+        """The interaction with this id, if any."""
+        return self._by_id.get(interaction_id)
+
     def by_id_and_token(self, interaction_id: int, token: str) -> InteractionRecord | None:
         """The interaction, if id and token match."""
         record = self._by_id.get(interaction_id)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Mapping
 
 from bot.sandbox import payloads
 from bot.sandbox.commands import CommandLineError, parse_command_line
@@ -24,6 +25,7 @@ from bot.sandbox.interactions import InteractionRecord
 from bot.sandbox.payloads import JSON
 from bot.sandbox.records import CommandOutcome
 from bot.sandbox.state import SandboxState
+from bot.sandbox.uploads import FileSource
 from bot.sandbox.validation import CommandRefused, Invocation, build_command_data, find_command
 from bot.sandbox.world import ChannelSpec, GuildSpec
 
@@ -90,6 +92,7 @@ async def run_command(
     channel: str | int,
     guild: str | None,
     wait_seconds: float,
+    files: Mapping[str, FileSource] | None = None,
 ) -> CommandOutcome:
     """Type a slash command as `user` in `channel` and wait for the bot's answer."""
     try:
@@ -102,7 +105,9 @@ async def run_command(
             command = find_command(state.commands.get(None, []), parsed.path[0])
         if command is None:
             raise CommandRefused(f"There is no command /{parsed.path[0]} in {guild_spec.name}.")
-        invocation = Invocation(state.world, guild_spec, channel_spec, user_id)
+        invocation = Invocation(
+            state.world, guild_spec, channel_spec, user_id, state.uploads, dict(files or {})
+        )
         data = build_command_data(parsed, command, invocation, command_guild_id=command_scope)
     except (CommandLineError, CommandRefused) as refusal:
         return CommandOutcome(refused=str(refusal))

@@ -200,6 +200,15 @@ async def get_file(request: web.Request) -> web.Response:
     return web.Response(body=stored.files[index][1], content_type="application/octet-stream")
 
 
+async def get_attachment(request: web.Request) -> web.Response:
+    """GET /attachments/{attachment_id}/{filename}: a command attachment (no auth, like the CDN)."""
+    state = request.app[STATE]
+    upload = state.uploads.get(snowflake_param(request, "attachment_id") or 0)
+    if upload is None or upload.filename != request.match_info["filename"]:
+        return discord_error(404, 0, "404: Not Found")
+    return web.Response(body=upload.data, headers={"Content-Type": upload.content_type})
+
+
 async def unknown_route(request: web.Request) -> web.Response:
     """Any route the sandbox does not answer: 404, logged."""
     state = request.app[STATE]
@@ -253,6 +262,7 @@ def build_app(state: SandboxState) -> web.Application:
     app[STATE] = state
     app.router.add_get("/gateway", state.gateway.handle)
     app.router.add_get("/api/v10/files/{message_id}/{index}/{name}", get_file)
+    app.router.add_get("/attachments/{attachment_id}/{filename}", get_attachment)
     for prefix in API_PREFIXES:
         for method, path, handler in ROUTES:
             app.router.add_route(method, prefix + path, handler)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from types import TracebackType
 from typing import Self
@@ -72,7 +72,9 @@ class Sandbox:
         self._port = int(sockets[0].getsockname()[1])
         self._runner = runner
         self._state = state
-        state.set_urls(api_base=self.api_base, gateway_url=self.gateway_url)
+        state.set_urls(
+            root=f"http://{HOST}:{self._port}", api_base=self.api_base, gateway_url=self.gateway_url
+        )
 
     async def stop(self) -> None:
         """Close the bot's websocket and stop serving."""
@@ -150,10 +152,21 @@ class Sandbox:
         channel: str = "general",
         guild: str | None = None,
         timeout: float = 15.0,  # noqa: ASYNC109 (public API)
+        files: Mapping[str, tuple[str, bytes]] | None = None,
     ) -> CommandOutcome:
-        """Type a slash command as `user` in `channel`; return what happened."""
+        """Type a slash command as `user` in `channel`; return what happened.
+
+        An ATTACHMENT option is typed as a local file path (`file:feeds.opml`),
+        or given as bytes: `files={"file": ("feeds.opml", b"...")}`.
+        """
         return await invoking.run_command(
-            self.state, line, user=user, channel=channel, guild=guild, wait_seconds=timeout
+            self.state,
+            line,
+            user=user,
+            channel=channel,
+            guild=guild,
+            wait_seconds=timeout,
+            files=files,
         )
 
     async def click(

@@ -30,6 +30,7 @@ from bot.sandbox.message_store import MessageStore, StoredMessage
 from bot.sandbox.payloads import JSON, SnowflakeFactory
 from bot.sandbox.rate_limits import RateLimiter
 from bot.sandbox.records import MessageKind, RecordedMessage
+from bot.sandbox.uploads import UploadStore
 from bot.sandbox.world import SandboxWorld
 
 log = logging.getLogger(__name__)
@@ -60,6 +61,7 @@ class SandboxState:
         self.snowflakes = SnowflakeFactory()
         self.limiter = RateLimiter()
         self.store = MessageStore(world, self.snowflakes)
+        self.uploads = UploadStore(self.snowflakes)
         self.gateway = GatewayHub(world, BOT_TOKEN)
         self.interactions = InteractionRegistry()
         self.commands: dict[int | None, list[JSON]] = {}
@@ -70,10 +72,11 @@ class SandboxState:
         self._callbacks: list[MessageCallback] = []
         self._changed = asyncio.Event()
 
-    def set_urls(self, *, api_base: str, gateway_url: str) -> None:
+    def set_urls(self, *, root: str, api_base: str, gateway_url: str) -> None:
         """Tell the state where it is served (known only once the port is bound)."""
         self.base_url = api_base
         self.store.file_url = f"{api_base}/files"
+        self.uploads.base_url = f"{root}/attachments"
         self.gateway.resume_url = gateway_url
 
     def command_id(self, scope: int | None, name: str) -> int:

@@ -9,24 +9,29 @@ Rules:
   (ADMINISTRATOR and the guild owner pass); so is USE_APPLICATION_COMMANDS;
 - unknown options, missing required options, wrong types, choices,
   min/max value and min/max length are refused with a sentence a person
-  would understand; ATTACHMENT options are refused (no way to pass a file yet);
+  would understand;
+- an ATTACHMENT option's typed value is a local file path (see `uploads.py`),
+  or its bytes come from `Invocation.files` keyed by option name; a file
+  given both ways, or bytes for a non-file option, are refused;
 - channels are typed `#name` or `<#id>`, roles `@name` or `<@&id>`, users
   `@name` or `<@id>`; a MENTIONABLE `@name` is a user first, then a role;
 - the result is the interaction's `data` object, with nested options and
-  `resolved` {users, members, roles, channels}.
+  `resolved` {users, members, roles, channels, attachments}.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from bot.sandbox import payloads
 from bot.sandbox import permissions as perms
 from bot.sandbox.commands import ParsedCommandLine
 from bot.sandbox.payloads import JSON
+from bot.sandbox.uploads import FileSource, UploadError, UploadStore, read_local_file
 from bot.sandbox.world import ChannelSpec, GuildSpec, SandboxWorld
 
 SUB_COMMAND = 1
@@ -56,12 +61,14 @@ class CommandRefused(Exception):
 
 @dataclass(frozen=True)
 class Invocation:
-    """Who types the command, where."""
+    """Who types the command, where, and the files they attach (by option name)."""
 
     world: SandboxWorld
     guild: GuildSpec
     channel: ChannelSpec
     user_id: int
+    uploads: UploadStore | None = None
+    files: Mapping[str, FileSource] = field(default_factory=dict)
 
 
 @dataclass
@@ -70,6 +77,7 @@ class _Resolved:
     members: dict[str, JSON]
     roles: dict[str, JSON]
     channels: dict[str, JSON]
+    attachments: dict[str, JSON]
 
     def as_payload(self) -> JSON:
         return {k: v for k, v in vars(self).items() if v}
@@ -225,6 +233,21 @@ def _channel(
     return str(channel.id)
 
 
+def _attachment(
+    given: FileSource | str, invocation: Invocation, resolved: _Resolved, display: str
+) -> str:
+    """Store a typed path's file (or given bytes) and resolve it as an attachment."""
+    if invocation.uploads is None:
+        raise CommandRefused(f"{display} needs a file, and files can't be attached here.")
+    try:
+        source = read_local_file(given) if isinstance(given, str) else given
+        upload = invocation.uploads.add(source)
+    except UploadError as error:
+        raise CommandRefused(f"{display}: {error}") from None
+    resolved.attachments[str(upload.id)] = upload.payload()
+    return str(upload.id)
+
+
 def _convert(
     schema: JSON, raw: str, invocation: Invocation, resolved: _Resolved, display: str
 ) -> Any:
@@ -249,7 +272,7 @@ def _convert(
             raise CommandRefused(f"{display} must be {TYPE_NAMES[kind]}; '{raw}' is not one here.")
         return found
     if kind == ATTACHMENT:
-        raise CommandRefused(f"{display} needs a file; the sandbox can't attach files yet.")
+        return _attachment(raw, invocation, resolved, display)
     raise CommandRefused(f"{display} has an option type ({kind}) the sandbox does not know.")
 
 
@@ -264,19 +287,28 @@ def build_command_data(
     _check_permission(command, invocation)
     schemas, chain, display = _descend(command, line.path)
     by_name = {s["name"]: s for s in schemas}
-    for name in line.options:
+    for name in [*line.options, *invocation.files]:
         if name not in by_name:
             known = ", ".join(by_name) or "none"
             raise CommandRefused(f"{display} has no option '{name}' (options: {known}).")
-    resolved = _Resolved({}, {}, {}, {})
+    for name in invocation.files:
+        if name in line.options:
+            raise CommandRefused(f"The option {name} is given twice (typed and as a file).")
+        if by_name[name]["type"] != ATTACHMENT:
+            raise CommandRefused(f"{display} {name} is not a file option.")
+    resolved = _Resolved({}, {}, {}, {}, {})
     values: list[JSON] = []
     for schema in schemas:
         name = schema["name"]
-        if name not in line.options:
+        option_display = f"{display} {name}"
+        if name in invocation.files:
+            value: Any = _attachment(invocation.files[name], invocation, resolved, option_display)
+        elif name in line.options:
+            value = _convert(schema, line.options[name], invocation, resolved, option_display)
+        else:
             if schema.get("required"):
                 raise CommandRefused(f"{display} needs the option {name}.")
             continue
-        value = _convert(schema, line.options[name], invocation, resolved, f"{display} {name}")
         values.append({"name": name, "type": schema["type"], "value": value})
     nested: list[JSON] = values
     for wrapper in reversed(chain):

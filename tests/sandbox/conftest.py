@@ -119,6 +119,19 @@ def build_test_bot() -> commands.Bot:
     ) -> None:
         await interaction.response.send_message(f"added {url} to {channel.name}")
 
+    @feed.command(name="import", description="Import feeds from an OPML file")
+    async def feed_import(
+        interaction: discord.Interaction,
+        file: discord.Attachment,
+        channel: discord.TextChannel,
+        note: str | None = None,
+    ) -> None:
+        data = await file.read()
+        first = data.decode(errors="replace").splitlines()[0] if data else ""
+        await interaction.response.send_message(
+            f"{file.filename} {file.size} {file.content_type} -> {channel.name}: {first}"
+        )
+
     bot.tree.add_command(feed)
 
     async def setup_hook() -> None:

@@ -35,16 +35,27 @@ def webhook_author_payload(webhook_id: int, name: str) -> JSON:
     }
 
 
-def attachment_payload(attachment_id: int, filename: str, data: bytes, url: str) -> JSON:
-    """An attachment object for an uploaded file."""
-    return {
+def attachment_payload(
+    attachment_id: int,
+    filename: str,
+    data: bytes,
+    url: str,
+    *,
+    content_type: str = "application/octet-stream",
+    ephemeral: bool = False,
+) -> JSON:
+    """An attachment object for an uploaded file (`ephemeral` for command options)."""
+    payload: JSON = {
         "id": str(attachment_id),
         "filename": filename,
         "size": len(data),
         "url": url,
         "proxy_url": url,
-        "content_type": "application/octet-stream",
+        "content_type": content_type,
     }
+    if ephemeral:
+        payload["ephemeral"] = True
+    return payload
 
 
 def message_payload(
