@@ -8,6 +8,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+import discord
+
 from bot.errors import DatabaseTooNew, UserError
 from bot.log_config import configure_logging
 from bot.runtime import open_newsdesk
@@ -17,6 +19,16 @@ from bot.settings import Settings
 NO_TOKEN = (
     "Newsdesk needs a bot token: set DISCORD_TOKEN in the environment or in a .env file "
     "(or try it offline with `newsdesk sandbox`)."
+)
+
+
+BAD_TOKEN = (
+    "Discord refused the token in DISCORD_TOKEN: copy it again from the Bot page of your "
+    "application in the Discord Developer Portal."
+)
+PRIVILEGED_INTENTS = (
+    "Discord refused an intent Newsdesk asked for: check the Bot page's Privileged Gateway "
+    "Intents in the Developer Portal."
 )
 
 
@@ -76,7 +88,14 @@ def run_on_discord(settings: Settings) -> int:
         async with open_newsdesk(settings) as bot:
             await bot.start(token)
 
-    asyncio.run(serve(settings.discord_token))
+    try:
+        asyncio.run(serve(settings.discord_token))
+    except discord.LoginFailure:
+        print(BAD_TOKEN, file=sys.stderr)
+        return 2
+    except discord.PrivilegedIntentsRequired:
+        print(PRIVILEGED_INTENTS, file=sys.stderr)
+        return 2
     return 0
 
 

@@ -66,47 +66,9 @@ class PostSender(Protocol):
         """Send a plain message with no mentions, or raise ``SendRejected``."""
         ...
 
-
-class DiscordPostSender:
-    """Sends posts through the bot's own HTTP client (and its rate-limit handling)."""
-
-    def __init__(self, client: discord.Client) -> None:
-        self._client = client
-
-    async def send_post(self, delivery: Delivery, embed: discord.Embed, nonce: str) -> int:
-        """Post ``embed`` to the delivery's channel with no mentions allowed."""
-        return await self._send(delivery.guild_id, delivery.channel_id, nonce, embed=embed)
-
-    async def send_text(self, guild_id: int, channel_id: int, text: str, nonce: str) -> int:
-        """Post a plain message to a channel with no mentions allowed."""
-        return await self._send(guild_id, channel_id, nonce, content=text[:2000])
-
-    async def _send(
-        self, guild_id: int, channel_id: int, nonce: str, *,
-        content: str | None = None, embed: discord.Embed | None = None,
-    ) -> int:
-        channel = self._client.get_partial_messageable(channel_id, guild_id=guild_id)
-        try:
-            message = await channel.send(
-                content, embeds=[embed] if embed is not None else [], nonce=nonce,
-                allowed_mentions=discord.AllowedMentions.none(),
-            )
-        except discord.Forbidden as error:
-            raise SendRejected(
-                "Newsdesk may not post in that channel: give it View Channel, Send Messages "
-                f"and Embed Links there (Discord said: {error.text or 'Missing Permissions'}).",
-                permanent=True,
-            ) from error
-        except discord.NotFound as error:
-            raise SendRejected("The channel no longer exists.", permanent=True) from error
-        except discord.HTTPException as error:
-            raise SendRejected(
-                f"Discord answered {error.status}: {error.text or 'no details'}.",
-                permanent=400 <= error.status < 500 and error.status != 429,
-            ) from error
-        except (OSError, TimeoutError) as error:
-            raise SendRejected(f"Could not reach Discord ({error!r}).", permanent=False) from error
-        return message.id
+    def fallback_notice_channel(self, guild_id: int, avoid_channel_id: int) -> int | None:
+        """Return a channel where admins will see a notice, other than a broken one."""
+        ...
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -216,6 +178,7 @@ class Deliverer:
                 await self._repos.subscriptions.disable(
                     delivery.guild_id, delivery.subscription_id, rejected.reason
                 )
+                await self._notify_broken_destination(delivery, rejected.reason)
             return
         log.info(
             "delivery will retry guild_id=%s channel_id=%s article_id=%s reason=%s",
@@ -224,6 +187,21 @@ class Deliverer:
         await self._repos.outbox.mark_retry(
             delivery.outbox_id, rejected.reason, self._clock() + retry_delay(delivery.attempts)
         )
+
+    async def _notify_broken_destination(self, delivery: Delivery, reason: str) -> None:
+        """Tell the server's admins, somewhere they can read, that a subscription stopped."""
+        guild_id, broken = delivery.guild_id, delivery.channel_id
+        target = await self._repos.guild_settings.log_channel(guild_id)
+        if target is None or target == broken:
+            target = self._sender.fallback_notice_channel(guild_id, broken)
+        if target is None:
+            log.warning("no channel to tell admins guild_id=%s channel_id=%s", guild_id, broken)
+            return
+        text = (
+            f"⛔ Newsdesk stopped posting **{delivery.feed_title}** in <#{broken}>: {reason} "
+            f"Fix it, then run /feed enable subscription:{delivery.subscription_id}."
+        )
+        await self._repos.notices.queue(guild_id, target, text, self._clock())
 
     async def wait_until_delivered(self, outbox_ids: Sequence[int], wait_seconds: float) -> bool:
         """Wake the deliverer and wait until these rows are sent or failed; False on timeout."""

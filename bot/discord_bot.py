@@ -12,7 +12,8 @@ from typing import Any
 import discord
 from discord.ext import commands
 
-from bot.delivery import Deliverer, DiscordPostSender
+from bot.delivery import Deliverer
+from bot.discord_sender import DiscordPostSender
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,11 @@ class NewsdeskBot(commands.Bot):
             self.tree.copy_global_to(guild=guild)
             synced = await self.tree.sync(guild=guild)
             log.info("synced commands guild_id=%s count=%d", guild_id, len(synced))
+
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        """Stop posting for a server that removed the bot."""
+        disabled = await self.services.subscriptions.forget_guild(guild.id)
+        log.info("removed from guild guild_id=%s subscriptions_disabled=%d", guild.id, disabled)
 
     async def on_ready(self) -> None:
         """Log who we are once connected."""

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.entry_identity import articles_from_entries
-from bot.errors import FeedParseError, InvalidInput, LimitReached, NotFound
+from bot.errors import FeedParseError, InvalidInput, LimitReached, NotFound, UserError
 from bot.feed_discovery import (
     SeveralFeedsFound,
     declared_feeds,
@@ -23,7 +23,7 @@ from bot.feed_discovery import (
 )
 from bot.feed_parsing import ParsedEntry, parse_feed_in_thread
 from bot.fetching import Fetcher
-from bot.models import Feed, Subscription, SubscriptionView
+from bot.models import Feed, NewArticle, Subscription, SubscriptionView
 from bot.settings import Settings
 from storage import Repositories
 from storage.subscriptions import FeedSnapshot
@@ -247,6 +247,31 @@ class SubscriptionService:
             default_seconds=self._settings.default_interval_seconds, now=self._clock(),
         )
         return view, effective
+
+    async def enable(self, guild_id: int, subscription_id: int) -> SubscriptionView:
+        """Resume posting a subscription that was disabled (for example after a 403).
+
+        Raises:
+            NotFound: the server has no subscription with that id.
+        """
+        view = await self.get(guild_id, subscription_id)
+        seed: list[NewArticle] = []
+        try:
+            result = await self._fetcher.fetch(view.feed_url)
+            parsed = await parse_feed_in_thread(
+                result.body, url=view.feed_url, content_type=result.content_type
+            )
+            seed = articles_from_entries(parsed.entries)
+        except UserError:
+            pass  # the feed's own health reporting covers a feed that fails now
+        await self._repos.subscriptions.enable(guild_id, subscription_id, seed, self._clock())
+        return view
+
+    async def forget_guild(self, guild_id: int) -> int:
+        """Disable every subscription of a server the bot was removed from."""
+        return await self._repos.subscriptions.disable_guild(
+            guild_id, "Newsdesk was removed from the server."
+        )
 
     async def remove(self, guild_id: int, subscription_id: int) -> SubscriptionView:
         """Stop following one of the server's subscriptions and return what was removed.

@@ -175,6 +175,21 @@ class FeedCommands(commands.GroupCog, group_name="feed", group_description="Foll
             "any server following it asks for).",
         )
 
+    @app_commands.command(name="enable")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    @app_commands.describe(subscription="The subscription's number, as shown by /feed list")
+    async def enable(
+        self, interaction: discord.Interaction[Any], subscription: app_commands.Range[int, 1]
+    ) -> None:
+        """Resume posting a subscription that Newsdesk had to stop."""
+        assert interaction.guild_id is not None
+        view = await self.bot.services.subscriptions.enable(interaction.guild_id, subscription)
+        await reply_privately(
+            interaction,
+            f"Posting **{view.feed_title}** in <#{view.subscription.channel_id}> again; new "
+            "articles will appear there from now on.",
+        )
+
     @app_commands.command(name="import")
     @app_commands.checks.has_permissions(manage_guild=True)
     @app_commands.describe(
@@ -244,6 +259,7 @@ class FeedCommands(commands.GroupCog, group_name="feed", group_description="Foll
             f"<#{removed.subscription.channel_id}>. Nothing more from it will be posted there.",
         )
 
+    @enable.autocomplete("subscription")
     @interval.autocomplete("subscription")
     @refresh.autocomplete("subscription")
     @remove.autocomplete("subscription")

@@ -224,6 +224,46 @@ class SubscriptionRepository:
                 updated = await cursor.fetchone()
         return default_seconds if updated is None else int(updated[0])
 
+    async def enable(
+        self, guild_id: int, subscription_id: int, seed: Sequence[NewArticle], now: datetime
+    ) -> bool:
+        """Resume a disabled subscription from now on; return whether the server has it.
+
+        ``seed`` (the feed's current entries) is stored as seen before the subscription is
+        enabled, like at subscription time, so what was published while it was off is not
+        posted in a burst; subscriptions that stayed enabled get the truly new ones.
+        """
+        async with self._db.transaction() as tx:
+            async with tx.execute(
+                "SELECT feed_id FROM subscriptions WHERE guild_id = ? AND id = ?",
+                (guild_id, subscription_id),
+            ) as cursor:
+                row = await cursor.fetchone()
+            if row is None:
+                return False
+            await insert_articles_and_queue(tx, int(row[0]), seed, now)
+            cursor = await tx.execute(
+                "UPDATE subscriptions SET enabled = 1, disabled_reason = NULL"
+                " WHERE guild_id = ? AND id = ?",
+                (guild_id, subscription_id),
+            )
+            return cursor.rowcount > 0
+
+    async def disable_guild(self, guild_id: int, reason: str) -> int:
+        """Disable every subscription of a server and cancel their queue; return how many."""
+        async with self._db.transaction() as tx:
+            await tx.execute(
+                "UPDATE outbox SET state = 'failed', failure = ? WHERE guild_id = ?"
+                " AND state IN ('pending', 'sending')",
+                (f"subscription disabled: {reason}", guild_id),
+            )
+            cursor = await tx.execute(
+                "UPDATE subscriptions SET enabled = 0, disabled_reason = ?"
+                " WHERE guild_id = ? AND enabled = 1",
+                (reason, guild_id),
+            )
+            return cursor.rowcount
+
     async def disable(self, guild_id: int, subscription_id: int, reason: str) -> None:
         """Stop delivering a subscription (listed with the reason) and cancel its queue."""
         async with self._db.transaction() as tx:

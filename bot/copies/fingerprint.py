@@ -67,6 +67,17 @@ def minhash_signature(shingles: ShingleArray, num_perm: int = NUM_PERM) -> Signa
     return signature
 
 
+def minhash_rows(rows: ShingleArray, num_perm: int = NUM_PERM) -> SignatureArray:
+    """Return the MinHash signature of every row of a 2-D shingle array (a batch of texts)."""
+    multipliers, offsets = _permutations(num_perm)
+    signatures = np.empty((rows.shape[0], num_perm), dtype=np.uint32)
+    with np.errstate(over="ignore"):
+        for i in range(num_perm):
+            lowest = (rows * multipliers[i] + offsets[i]).min(axis=1)
+            signatures[:, i] = lowest >> np.uint64(32)
+    return signatures
+
+
 @dataclass(frozen=True)
 class Fingerprint:
     """What is stored per article so that copies are found without re-reading its text."""
@@ -85,13 +96,10 @@ class Fingerprint:
 
     def to_bytes(self) -> bytes:
         """Return the versioned binary record of this fingerprint."""
-        return b"".join(
-            (
-                _HEADER.pack(_MAGIC, len(self.minhash), len(self.shingles)),
-                np.asarray(self.minhash, dtype="<u4").tobytes(),
-                np.asarray(self.lead_minhash, dtype="<u4").tobytes(),
-                self.shingle_array().astype("<u8").tobytes(),
-            )
+        return encode_record(
+            np.asarray(self.minhash, dtype=np.uint32),
+            np.asarray(self.lead_minhash, dtype=np.uint32),
+            self.shingle_array(),
         )
 
     @classmethod
@@ -104,6 +112,18 @@ class Fingerprint:
             minhash=tuple(signatures[:num_perm].tolist()),
             lead_minhash=tuple(signatures[num_perm:].tolist()),
         )
+
+
+def encode_record(minhash: SignatureArray, lead: SignatureArray, shingles: ShingleArray) -> bytes:
+    """Return the stored record of two signatures and a sorted array of distinct shingles."""
+    return b"".join(
+        (
+            _HEADER.pack(_MAGIC, minhash.size, shingles.size),
+            minhash.astype("<u4").tobytes(),
+            lead.astype("<u4").tobytes(),
+            shingles.astype("<u8").tobytes(),
+        )
+    )
 
 
 def parse_record(data: bytes) -> tuple[int, ShingleArray]:
@@ -121,8 +141,9 @@ def parse_record(data: bytes) -> tuple[int, ShingleArray]:
 
 
 def record_signatures(data: bytes, num_perm: int) -> SignatureArray:
-    """Return both signatures of a checked record, whole-set then lead, as one array."""
-    return np.frombuffer(data, dtype="<u4", count=2 * num_perm, offset=_HEADER.size)
+    """Return a copy of both signatures of a checked record, whole-set then lead."""
+    view = np.frombuffer(data, dtype="<u4", count=2 * num_perm, offset=_HEADER.size)
+    return view.astype(np.uint32)
 
 
 def fingerprint_shingles(ordered: ShingleArray) -> Fingerprint:

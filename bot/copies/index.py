@@ -137,15 +137,17 @@ class CopyIndex:
             signatures.append(record_signatures(data, num_perm))
         if ids:
             keys = band_keys(np.stack(signatures)).reshape(-1)
-            index._install(keys, np.repeat(np.asarray(ids, dtype=np.int64), BANDS))
+            ids_by_key = np.repeat(np.asarray(ids, dtype=np.int64), BANDS)
+            index._install(keys, ids_by_key, drop_removed=False)
         return index
 
-    def _install(self, keys: KeyArray, ids: IdArray) -> None:
+    def _install(self, keys: KeyArray, ids: IdArray, *, drop_removed: bool = True) -> None:
         """Replace the sorted band arrays with ``keys``/``ids``, dropping removed articles."""
-        alive = np.fromiter(self._shingles, dtype=np.int64, count=len(self._shingles))
-        keep = np.isin(ids, alive)
-        keys, ids = keys[keep], ids[keep]
-        order = np.argsort(keys, kind="stable")
+        if drop_removed:
+            alive = np.fromiter(self._shingles, dtype=np.int64, count=len(self._shingles))
+            keep = np.isin(ids, alive)
+            keys, ids = keys[keep], ids[keep]
+        order = np.argsort(keys)
         self._sorted_keys, self._sorted_ids = keys[order], ids[order]
         self._merged_articles = len(self._shingles)
 

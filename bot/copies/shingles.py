@@ -83,11 +83,16 @@ def shingle_hashes(tokens: list[str]) -> ShingleArray:
         dtype=np.uint64,
         count=len(tokens),
     )
-    count = len(tokens) - SHINGLE_WORDS + 1
+    return combine_token_hashes(hashed)
+
+
+def combine_token_hashes(hashed: ShingleArray) -> ShingleArray:
+    """Return shingle hashes from token hashes in text order (along the last axis)."""
+    count = hashed.shape[-1] - SHINGLE_WORDS + 1
     with np.errstate(over="ignore"):
-        combined = np.zeros(count, dtype=np.uint64)
+        combined = np.zeros((*hashed.shape[:-1], count), dtype=np.uint64)
         for offset, weight in enumerate(_POSITION_WEIGHTS):
-            combined += hashed[offset : offset + count] * weight
+            combined += hashed[..., offset : offset + count] * weight
         return _splitmix64(combined)
 
 

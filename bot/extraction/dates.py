@@ -2,12 +2,16 @@
 
 Rules, in order of trust:
 
-1. JSON-LD ``datePublished`` (or ``dateCreated``) of an article-like object;
+1. JSON-LD ``datePublished``, article-like objects first;
 2. ``<meta>`` publish tags: ``article:published_time``, ``og:published_time``,
    ``datePublished``, ``pubdate``, ``publishdate``, ``date``, ``dc.date.issued``, ...;
 3. ``<time datetime>`` marked ``datePublished``/``pubdate``, or inside ``<article>``/``<main>``;
 4. trafilatura's date (htmldate with ``original_date=True``), unless it is a site-header
-   "today" date printed on its own line at the top of the page (``Fri. Jul 1st, 2022``).
+   "today" date printed on its own in a page header (``Fri. Jul 1st, 2022``).
+
+When the markup declares a date and trafilatura finds one more than a day away, the
+declaration is one of several (modified, updated, a comment's ``<time>``) and htmldate,
+which weighs them all, is followed; a widget date is never followed.
 
 Values are normalised to timezone-aware UTC; a date without a time is midnight UTC and a
 naive time is taken as UTC. Dates in the future (beyond a day) or before 1995 are refused.
@@ -141,10 +145,9 @@ def _is_article(obj: dict[str, Any]) -> bool:
 def _json_ld_date(objects: Iterable[dict[str, Any]]) -> str | None:
     ordered = sorted(objects, key=lambda obj: not _is_article(obj))
     for obj in ordered:
-        for key in ("datePublished", "dateCreated"):
-            value = obj.get(key)
-            if isinstance(value, str) and value.strip():
-                return value
+        value = obj.get("datePublished")
+        if isinstance(value, str) and value.strip():
+            return value
     return None
 
 
@@ -178,11 +181,11 @@ def choose_publish_date(
     now: datetime | None = None,
 ) -> datetime | None:
     """Return the declared date, else the library's date unless a widget printed it."""
-    if declared is not None:
+    parsed = _plausible(parse_datetime(library_date or ""), now or datetime.now(UTC))
+    if parsed is not None and parsed.date() in set(widget_dates):
+        parsed = None
+    if declared is None or parsed is None:
+        return declared or parsed
+    if abs(declared - parsed) <= timedelta(days=1, hours=14):
         return declared
-    if not library_date:
-        return None
-    parsed = _plausible(parse_datetime(library_date), now or datetime.now(UTC))
-    if parsed is None or parsed.date() in set(widget_dates):
-        return None
     return parsed

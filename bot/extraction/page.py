@@ -7,7 +7,8 @@ Rules:
 - Markup facts are read, never guessed: JSON-LD objects, ``<meta>`` tags by ``property``,
   ``name`` and ``itemprop``, ``<link rel=canonical>``, ``<html lang>``, ``<time datetime>``
   inside ``<article>`` or ``<main>``, every link with its text and the text around it, and
-  the text of date widgets (elements classed "date" or "today" outside the article).
+  the text of possible date widgets: elements outside ``<article>``/``<main>`` that sit
+  in a ``<header>`` or are classed "today", "top-bar", "current-date" or "header-date".
 - trafilatura runs with metadata, without comments (reader comments are not the article),
   and its text comes back as paragraphs, one per block.
 """
@@ -180,8 +181,10 @@ def _read_image_texts(tree: HtmlElement) -> tuple[str, ...]:
 
 
 _WIDGET_XPATH = (
-    "//*[(contains(@class, 'date') or contains(@id, 'date') or contains(@class, 'today'))"
-    " and not(ancestor::article) and not(ancestor::main)]"
+    "//*[(ancestor::header or contains(@class, 'today') or contains(@id, 'today')"
+    " or contains(@class, 'top-bar') or contains(@class, 'topbar')"
+    " or contains(@class, 'current-date') or contains(@class, 'header-date'))"
+    " and not(ancestor-or-self::article) and not(ancestor-or-self::main)]"
 )
 
 

@@ -85,10 +85,7 @@ def extract_article(
     feed_paragraphs = _fallback_paragraphs(fallback)
     if sum(map(len, feed_paragraphs)) > sum(map(len, paragraphs)):
         paragraphs = clean_paragraphs(feed_paragraphs, title).paragraphs
-    widget_dates = [
-        *cleaned.widget_dates,
-        *(d for text in markup.widget_texts if (d := parse_standalone_date(text))),
-    ]
+    widget_dates = [d for text in markup.widget_texts if (d := parse_standalone_date(text))]
     published = choose_publish_date(
         declared_publish_date(markup.json_ld, markup.meta, markup.article_times),
         library.date if library else None,

@@ -1,18 +1,24 @@
 """A local Discord-compatible server (REST + gateway) the unmodified discord.py bot logs into.
 
 Public API: `Sandbox`, `RecordedMessage`, `CommandOutcome`, `SandboxWorld`,
-`parse_command_line` / `ParsedCommandLine` / `CommandLineError`, and the
-pure permission maths in `bot.sandbox.permissions`.
+`parse_command_line` / `ParsedCommandLine` / `CommandLineError`, the
+exceptions `CommandRefused` and `InteractionFailed` (raised by
+`Sandbox.autocomplete`), and the pure permission maths in
+`bot.sandbox.permissions`.
 """
 
 from bot.sandbox.commands import CommandLineError, ParsedCommandLine, parse_command_line
+from bot.sandbox.interactions import InteractionFailed
 from bot.sandbox.records import CommandOutcome, RecordedMessage
 from bot.sandbox.server import Sandbox
+from bot.sandbox.validation import CommandRefused
 from bot.sandbox.world import SandboxWorld
 
 __all__ = [
     "CommandLineError",
     "CommandOutcome",
+    "CommandRefused",
+    "InteractionFailed",
     "ParsedCommandLine",
     "RecordedMessage",
     "Sandbox",

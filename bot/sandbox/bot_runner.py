@@ -50,9 +50,7 @@ async def bot_in_sandbox(
     allow_private_addresses: bool = True,
 ) -> AsyncIterator[NewsdeskBot]:
     """Start the bot against ``sandbox``; yield it once connected with its commands synced."""
-    settings = sandbox_settings(
-        settings, sandbox, allow_private_addresses=allow_private_addresses
-    )
+    settings = sandbox_settings(settings, sandbox, allow_private_addresses=allow_private_addresses)
     with sandbox.patch_discord():
         async with open_newsdesk(settings, clock=clock, guild_ready_timeout=0.1) as bot:
             runner = asyncio.create_task(bot.start(sandbox.bot_token), name="newsdesk-bot")

@@ -9,12 +9,16 @@ Rules:
   update (6), an autocomplete result (8) or a modal (9); a deferred reply (5)
   counts only once a follow-up or an edit of the original arrives;
 - a follow-up that resolves an ephemeral defer is ephemeral;
+- an autocomplete interaction (type 4) accepts only an autocomplete result
+  (8), and only autocomplete interactions accept one; a callback the
+  sandbox rejects with a 400 is kept as the interaction's `rejection`;
 - `last_activity` moves on every message so callers can wait for quiet.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -29,6 +33,13 @@ AUTOCOMPLETE_RESULT = 8
 MODAL = 9
 ANSWERING_TYPES = {REPLY, DEFERRED_UPDATE, UPDATE_MESSAGE, AUTOCOMPLETE_RESULT, MODAL}
 ALREADY_ACKNOWLEDGED = 40060
+APPLICATION_COMMAND = 2
+MESSAGE_COMPONENT = 3
+AUTOCOMPLETE = 4
+
+
+class InteractionFailed(Exception):
+    """The bot answered an interaction, but Discord would have rejected the answer."""
 
 
 @dataclass
@@ -46,7 +57,11 @@ class InteractionRecord:
     deferred_ephemeral: bool = False
     original_message_id: int | None = None
     component_message_id: int | None = None
+    focused_type: int | None = None
+    response_data: JSON | None = None
+    rejection: str | None = None
     answered: asyncio.Event = field(default_factory=asyncio.Event)
+    failed: asyncio.Event = field(default_factory=asyncio.Event)
     last_activity: float = field(default_factory=time.monotonic)
 
     def touch(self) -> None:
@@ -59,6 +74,14 @@ class InteractionRecord:
         self.touch()
         if response_type in ANSWERING_TYPES:
             self.answered.set()
+
+    def reject(self, status: int, body: JSON) -> None:
+        """Keep the error the sandbox answered a callback with."""
+        errors = body.get("errors")
+        detail = f": {json.dumps(errors)}" if errors else ""
+        self.rejection = f"{status} {body.get('message')} (code {body.get('code')}){detail}"
+        self.touch()
+        self.failed.set()
 
     def resolve_deferred(self) -> None:
         """A follow-up or original edit arrived: the interaction is answered."""
@@ -91,6 +114,10 @@ class InteractionRegistry:
         self._by_id[interaction_id] = record
         self._by_token[token] = record
         return record
+
+    def all(self) -> list[InteractionRecord]:
+        """Every interaction, oldest first."""
+        return list(self._by_id.values())
 
     def get(self, interaction_id: int) -> InteractionRecord | None:
         """The interaction with this id, if any."""

@@ -4,6 +4,10 @@ Rules:
 - a command line is parsed, validated against the synced schema (guild scope
   first, then global) and either refused with a sentence - nothing reaches
   the bot - or dispatched as INTERACTION_CREATE type 2;
+- autocomplete is the same typed line with one option `focused`, dispatched
+  as type 4; it returns the choices of the bot's answer (type 8), raises
+  CommandRefused when the client would not ask, `InteractionFailed` when
+  the answer was rejected, and TimeoutError when none came;
 - a click finds the component by custom_id on the stored message and is
   dispatched as INTERACTION_CREATE type 3 (refused if absent or disabled);
 - an outcome completes once the interaction is answered (see
@@ -18,7 +22,9 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 
+from bot.sandbox import interactions as kinds
 from bot.sandbox import payloads
 from bot.sandbox.commands import CommandLineError, parse_command_line
 from bot.sandbox.interactions import InteractionRecord
@@ -30,8 +36,6 @@ from bot.sandbox.validation import CommandRefused, Invocation, build_command_dat
 from bot.sandbox.world import ChannelSpec, GuildSpec
 
 QUIET_SECONDS = 0.3
-APPLICATION_COMMAND = 2
-MESSAGE_COMPONENT = 3
 SELECT_TYPES = {3, 5, 6, 7, 8}
 
 
@@ -84,6 +88,43 @@ async def _outcome(
     return CommandOutcome(refused=None, timed_out=timed_out, messages=messages)
 
 
+@dataclass(frozen=True)
+class _Typed:
+    guild: GuildSpec
+    channel: ChannelSpec
+    user_id: int
+    data: JSON
+
+
+def _prepare(
+    state: SandboxState,
+    line: str,
+    *,
+    user: str,
+    channel: str | int,
+    guild: str | None,
+    files: Mapping[str, FileSource] | None,
+    focused: str | None = None,
+) -> _Typed:
+    """Parse and validate a typed line; raise CommandLineError or CommandRefused."""
+    parsed = parse_command_line(line)
+    guild_spec, channel_spec, user_id = _place(state, user, channel, guild)
+    command_scope: int | None = guild_spec.id
+    command = find_command(state.commands.get(guild_spec.id, []), parsed.path[0])
+    if command is None:
+        command_scope = None
+        command = find_command(state.commands.get(None, []), parsed.path[0])
+    if command is None:
+        raise CommandRefused(f"There is no command /{parsed.path[0]} in {guild_spec.name}.")
+    invocation = Invocation(
+        state.world, guild_spec, channel_spec, user_id, state.uploads, dict(files or {})
+    )
+    data = build_command_data(
+        parsed, command, invocation, command_guild_id=command_scope, focused=focused
+    )
+    return _Typed(guild_spec, channel_spec, user_id, data)
+
+
 async def run_command(
     state: SandboxState,
     line: str,
@@ -96,37 +137,99 @@ async def run_command(
 ) -> CommandOutcome:
     """Type a slash command as `user` in `channel` and wait for the bot's answer."""
     try:
-        parsed = parse_command_line(line)
-        guild_spec, channel_spec, user_id = _place(state, user, channel, guild)
-        command_scope: int | None = guild_spec.id
-        command = find_command(state.commands.get(guild_spec.id, []), parsed.path[0])
-        if command is None:
-            command_scope = None
-            command = find_command(state.commands.get(None, []), parsed.path[0])
-        if command is None:
-            raise CommandRefused(f"There is no command /{parsed.path[0]} in {guild_spec.name}.")
-        invocation = Invocation(
-            state.world, guild_spec, channel_spec, user_id, state.uploads, dict(files or {})
-        )
-        data = build_command_data(parsed, command, invocation, command_guild_id=command_scope)
+        typed = _prepare(state, line, user=user, channel=channel, guild=guild, files=files)
     except (CommandLineError, CommandRefused) as refusal:
         return CommandOutcome(refused=str(refusal))
     record = state.interactions.create(
         state.snowflakes.next(),
-        interaction_type=APPLICATION_COMMAND,
-        guild_id=guild_spec.id,
-        channel_id=channel_spec.id,
-        user_id=user_id,
+        interaction_type=kinds.APPLICATION_COMMAND,
+        guild_id=typed.guild.id,
+        channel_id=typed.channel.id,
+        user_id=typed.user_id,
     )
     return await _send(
         state,
         record,
-        data=data,
-        guild=guild_spec,
-        channel=channel_spec,
+        data=typed.data,
+        guild=typed.guild,
+        channel=typed.channel,
         message=None,
         wait_seconds=wait_seconds,
     )
+
+
+def _focused_type(options: list[JSON]) -> int | None:
+    for option in options:
+        if option.get("focused"):
+            return int(option["type"])
+        found = _focused_type(list(option.get("options") or []))
+        if found is not None:
+            return found
+    return None
+
+
+async def autocomplete(
+    state: SandboxState,
+    line: str,
+    *,
+    focused: str,
+    user: str,
+    channel: str | int,
+    guild: str | None,
+    wait_seconds: float,
+) -> list[JSON]:
+    """Type a partial command with `focused` being typed; return the bot's choices."""
+    try:
+        typed = _prepare(
+            state, line, user=user, channel=channel, guild=guild, files=None, focused=focused
+        )
+    except CommandLineError as error:
+        raise CommandRefused(str(error)) from None
+    record = state.interactions.create(
+        state.snowflakes.next(),
+        interaction_type=kinds.AUTOCOMPLETE,
+        guild_id=typed.guild.id,
+        channel_id=typed.channel.id,
+        user_id=typed.user_id,
+    )
+    record.focused_type = _focused_type(list(typed.data.get("options") or []))
+    if state.gateway.session is None:
+        raise TimeoutError("the bot is not connected")
+    await _dispatch(state, record, data=typed.data, guild=typed.guild, channel=typed.channel)
+    async with asyncio.timeout(wait_seconds):
+        answered = asyncio.ensure_future(record.answered.wait())
+        failed = asyncio.ensure_future(record.failed.wait())
+        try:
+            await asyncio.wait({answered, failed}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            answered.cancel()
+            failed.cancel()
+    if not record.answered.is_set():
+        raise kinds.InteractionFailed(f"Discord rejected the bot's answer: {record.rejection}")
+    return list((record.response_data or {}).get("choices") or [])
+
+
+async def _dispatch(
+    state: SandboxState,
+    record: InteractionRecord,
+    *,
+    data: JSON,
+    guild: GuildSpec,
+    channel: ChannelSpec,
+    message: JSON | None = None,
+) -> None:
+    record.payload = payloads.interaction_create_payload(
+        state.world,
+        guild,
+        channel,
+        interaction_id=record.id,
+        interaction_type=record.type,
+        token=record.token,
+        user_id=record.user_id,
+        data=data,
+        message=message,
+    )
+    await state.gateway.dispatch("INTERACTION_CREATE", record.payload)
 
 
 async def _send(
@@ -141,20 +244,8 @@ async def _send(
 ) -> CommandOutcome:
     if state.gateway.session is None:
         return CommandOutcome(timed_out=True)
-    payload = payloads.interaction_create_payload(
-        state.world,
-        guild,
-        channel,
-        interaction_id=record.id,
-        interaction_type=record.type,
-        token=record.token,
-        user_id=record.user_id,
-        data=data,
-        message=message,
-    )
-    record.payload = payload
     start = len(state.records)
-    await state.gateway.dispatch("INTERACTION_CREATE", payload)
+    await _dispatch(state, record, data=data, guild=guild, channel=channel, message=message)
     return await _outcome(state, record, start, wait_seconds)
 
 
@@ -205,7 +296,7 @@ async def click(
         return CommandOutcome(refused=str(refusal))
     record = state.interactions.create(
         state.snowflakes.next(),
-        interaction_type=MESSAGE_COMPONENT,
+        interaction_type=kinds.MESSAGE_COMPONENT,
         guild_id=guild.id,
         channel_id=channel.id,
         user_id=user_id,

@@ -10,7 +10,10 @@ Rules (Discord API v10):
   "errors": {...nested "_errors"...}}`;
 - a new message with no content, embeds, files, components or poll is 400
   `{"code": 50006, "message": "Cannot send an empty message"}` (edits may empty
-  a field, so they are not checked for emptiness).
+  a field, so they are not checked for emptiness);
+- an autocomplete result (callback type 8) has at most 25 choices, each
+  with a name of 1-100 characters and a value of the focused option's type
+  (a string value at most 100 characters); violations are 400 code 50035.
 """
 
 from __future__ import annotations
@@ -25,6 +28,10 @@ FIELDS_LIMIT = 25
 TOTAL_EMBED_LIMIT = 6000
 EMBED_TEXT_LIMITS: dict[str, int] = {"title": 256, "description": 4096}
 FIELD_TEXT_LIMITS: dict[str, int] = {"name": 256, "value": 1024}
+
+CHOICES_LIMIT = 25
+CHOICE_TEXT_LIMIT = 100
+STRING_OPTION, INTEGER_OPTION, NUMBER_OPTION = 3, 4, 10
 
 INVALID_FORM_BODY = 50035
 EMPTY_MESSAGE = 50006
@@ -127,3 +134,48 @@ def check_message(body: JSON, *, file_count: int, is_edit: bool) -> JSON | None:
     if not is_edit and is_empty_message(body, file_count):
         return error_body(EMPTY_MESSAGE, "Cannot send an empty message")
     return None
+
+
+def _bad_length(low: int, high: int) -> JSON:
+    message = f"Must be between {low} and {high} in length."
+    return {"_errors": [{"code": "BASE_TYPE_BAD_LENGTH", "message": message}]}
+
+
+def _choice_errors(choice: Any, option_type: int) -> JSON:
+    if not isinstance(choice, dict):
+        return {"_errors": [{"code": "DICT_TYPE_CONVERT", "message": "Only dictionaries"}]}
+    errors: JSON = {}
+    name = choice.get("name")
+    if not isinstance(name, str) or not 1 <= len(name) <= CHOICE_TEXT_LIMIT:
+        errors["name"] = _bad_length(1, CHOICE_TEXT_LIMIT)
+    value = choice.get("value")
+    if option_type == STRING_OPTION:
+        if not isinstance(value, str) or len(value) > CHOICE_TEXT_LIMIT:
+            errors["value"] = _bad_length(0, CHOICE_TEXT_LIMIT)
+    elif option_type in (INTEGER_OPTION, NUMBER_OPTION):
+        whole = option_type == INTEGER_OPTION
+        numeric = isinstance(value, int) or (not whole and isinstance(value, float))
+        if isinstance(value, bool) or not numeric:
+            kind = "an integer" if whole else "a number"
+            code = "NUMBER_TYPE_COERCE"
+            errors["value"] = {"_errors": [{"code": code, "message": f"Value is not {kind}."}]}
+    return errors
+
+
+def check_autocomplete(data: JSON, option_type: int) -> JSON | None:
+    """Discord's 400 error body for an invalid autocomplete result, or None."""
+    choices = data.get("choices")
+    if not isinstance(choices, list):
+        errors: JSON = {
+            "choices": {
+                "_errors": [{"code": "BASE_TYPE_REQUIRED", "message": "This field is required"}]
+            }
+        }
+    elif len(choices) > CHOICES_LIMIT:
+        errors = {"choices": _too_long(CHOICES_LIMIT)}
+    else:
+        found = {str(i): e for i, c in enumerate(choices) if (e := _choice_errors(c, option_type))}
+        errors = {"choices": found} if found else {}
+    if not errors:
+        return None
+    return error_body(INVALID_FORM_BODY, "Invalid Form Body", {"data": errors})

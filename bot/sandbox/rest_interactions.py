@@ -6,7 +6,9 @@ Rules:
   InteractionCallbackResponse, else 204;
 - reply (4) creates the original response message ("reply"); deferred reply
   (5) creates a loading original that is not recorded; update (7) edits the
-  message the component is on ("edit"); 6, 8 and 9 only acknowledge;
+  message the component is on ("edit"); 6 and 9 only acknowledge; 8 must
+  answer an autocomplete interaction with valid choices;
+- a callback rejected with a 400 is kept on the interaction (`reject`);
 - follow-ups (`POST /webhooks/{app_id}/{token}`) need an acknowledged
   interaction (else 404 Unknown Webhook) and are recorded as "followup";
   one that resolves an ephemeral defer is ephemeral;
@@ -21,7 +23,7 @@ from aiohttp import web
 from bot.sandbox import interactions as kinds
 from bot.sandbox import payloads
 from bot.sandbox.interactions import InteractionRecord
-from bot.sandbox.message_limits import check_message
+from bot.sandbox.message_limits import check_autocomplete, check_message
 from bot.sandbox.message_store import NewMessage, StoredMessage
 from bot.sandbox.payloads import JSON
 from bot.sandbox.responses import (
@@ -69,6 +71,23 @@ def _is_ephemeral(body: JSON) -> bool:
     return bool(int(body.get("flags") or 0) & payloads.EPHEMERAL_FLAG)
 
 
+def _callback_error(
+    record: InteractionRecord, response_type: int, data: JSON, *, file_count: int
+) -> JSON | None:
+    """Discord's 400 body for a callback it would reject, else None."""
+    is_autocomplete = record.type == kinds.AUTOCOMPLETE
+    if is_autocomplete != (response_type == kinds.AUTOCOMPLETE_RESULT):
+        return payloads.error_body(
+            50035, f"Interaction response type {response_type} is invalid for this interaction"
+        )
+    if is_autocomplete:
+        return check_autocomplete(data, record.focused_type or 3)
+    if response_type in (kinds.REPLY, kinds.UPDATE_MESSAGE):
+        is_edit = response_type == kinds.UPDATE_MESSAGE
+        return check_message(data, file_count=file_count, is_edit=is_edit)
+    return None
+
+
 async def callback(request: web.Request) -> web.Response:
     """POST /interactions/{interaction_id}/{interaction_token}/callback."""
     state = request.app[STATE]
@@ -85,13 +104,11 @@ async def callback(request: web.Request) -> web.Response:
     envelope, files = await read_message_body(request)
     response_type = int(envelope.get("type") or 0)
     data: JSON = envelope.get("data") or {}
+    error = _callback_error(record, response_type, data, file_count=len(files))
+    if error is not None:
+        record.reject(400, error)
+        return json_response(error, status=400)
     message: StoredMessage | None = None
-    if response_type in (kinds.REPLY, kinds.UPDATE_MESSAGE):
-        error = check_message(
-            data, file_count=len(files), is_edit=response_type == kinds.UPDATE_MESSAGE
-        )
-        if error is not None:
-            return json_response(error, status=400)
     if response_type == kinds.REPLY:
         message = state.store.create(
             _new_message(state, record, ephemeral=_is_ephemeral(data)), data, files
@@ -116,7 +133,7 @@ async def callback(request: web.Request) -> web.Response:
             await state.publish("edit", message, data, edited=True)
         record.acknowledge(response_type)
     elif response_type in (kinds.AUTOCOMPLETE_RESULT, kinds.MODAL):
-        record.payload["response_data"] = data
+        record.response_data = data
         record.acknowledge(response_type)
     else:
         return discord_error(400, 50035, f"Invalid interaction response type {response_type}")

@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 import discord
 import discord.gateway
@@ -167,6 +167,31 @@ class Sandbox:
             guild=guild,
             wait_seconds=timeout,
             files=files,
+        )
+
+    async def autocomplete(
+        self,
+        line: str,
+        *,
+        focused: str,
+        user: str = "admin",
+        channel: str = "general",
+        guild: str | None = None,
+        timeout: float = 3.0,  # noqa: ASYNC109 (public API)
+    ) -> list[dict[str, Any]]:
+        """Type `line` with option `focused` being edited; return the choices the bot offered.
+
+        Raises CommandRefused if Discord would not ask the bot, InteractionFailed if
+        the bot's answer was invalid, TimeoutError if it did not answer in time.
+        """
+        return await invoking.autocomplete(
+            self.state,
+            line,
+            focused=focused,
+            user=user,
+            channel=channel,
+            guild=guild,
+            wait_seconds=timeout,
         )
 
     async def click(

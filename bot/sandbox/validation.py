@@ -15,6 +15,10 @@ Rules:
   given both ways, or bytes for a non-file option, are refused;
 - channels are typed `#name` or `<#id>`, roles `@name` or `<@&id>`, users
   `@name` or `<@id>`; a MENTIONABLE `@name` is a user first, then a role;
+- for autocomplete (`focused=` names the option being typed) the focused
+  option must have `autocomplete: true` and is sent raw as a string with
+  `focused: true`; required options may be missing; the rest is validated
+  as for a command;
 - the result is the interaction's `data` object, with nested options and
   `resolved` {users, members, roles, channels, attachments}.
 """
@@ -276,17 +280,29 @@ def _convert(
     raise CommandRefused(f"{display} has an option type ({kind}) the sandbox does not know.")
 
 
+def _check_focused(by_name: dict[str, JSON], focused: str, display: str) -> None:
+    schema = by_name.get(focused)
+    if schema is None:
+        known = ", ".join(by_name) or "none"
+        raise CommandRefused(f"{display} has no option '{focused}' (options: {known}).")
+    if not schema.get("autocomplete"):
+        raise CommandRefused(f"{display} {focused} does not offer suggestions.")
+
+
 def build_command_data(
     line: ParsedCommandLine,
     command: JSON,
     invocation: Invocation,
     *,
     command_guild_id: int | None,
+    focused: str | None = None,
 ) -> JSON:
-    """The interaction `data` for a typed command, or raise CommandRefused."""
+    """The interaction `data` for a typed command (or autocomplete), or raise CommandRefused."""
     _check_permission(command, invocation)
     schemas, chain, display = _descend(command, line.path)
     by_name = {s["name"]: s for s in schemas}
+    if focused is not None:
+        _check_focused(by_name, focused, display)
     for name in [*line.options, *invocation.files]:
         if name not in by_name:
             known = ", ".join(by_name) or "none"
@@ -301,12 +317,16 @@ def build_command_data(
     for schema in schemas:
         name = schema["name"]
         option_display = f"{display} {name}"
+        if name == focused:
+            value: Any = line.options.get(name, "")
+            values.append({"name": name, "type": schema["type"], "value": value, "focused": True})
+            continue
         if name in invocation.files:
-            value: Any = _attachment(invocation.files[name], invocation, resolved, option_display)
+            value = _attachment(invocation.files[name], invocation, resolved, option_display)
         elif name in line.options:
             value = _convert(schema, line.options[name], invocation, resolved, option_display)
         else:
-            if schema.get("required"):
+            if schema.get("required") and focused is None:
                 raise CommandRefused(f"{display} needs the option {name}.")
             continue
         values.append({"name": name, "type": schema["type"], "value": value})

@@ -117,3 +117,14 @@ def test_fingerprint_round_trips_through_bytes() -> None:
 def test_from_bytes_refuses_broken_records(data: bytes) -> None:
     with pytest.raises(ValueError, match="fingerprint record"):
         Fingerprint.from_bytes(data)
+
+
+def test_batch_minhash_matches_the_single_text_one() -> None:
+    import numpy as np  # noqa: PLC0415
+
+    from bot.copies.fingerprint import minhash_rows, minhash_signature  # noqa: PLC0415
+
+    rows = np.stack([text_shingles(ARTICLE)[:30], text_shingles(OTHER)[:30]])
+    batch = minhash_rows(rows)
+    assert batch[0].tolist() == minhash_signature(np.unique(rows[0])).tolist()
+    assert batch[1].tolist() == minhash_signature(rows[1]).tolist()

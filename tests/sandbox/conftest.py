@@ -132,7 +132,53 @@ def build_test_bot() -> commands.Bot:
             f"{file.filename} {file.size} {file.content_type} -> {channel.name}: {first}"
         )
 
+    feeds = ["example.com/rss", "example.org/atom", "news.test/feed"]
+
+    @feed.command(name="remove", description="Remove a feed")
+    async def feed_remove(
+        interaction: discord.Interaction,
+        subscription: str,
+        channel: discord.TextChannel | None = None,
+    ) -> None:
+        await interaction.response.send_message(f"removed {subscription}")
+
+    @feed_remove.autocomplete("subscription")
+    async def subscription_choices(
+        interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        channel = interaction.namespace.channel
+        prefix = f"#{channel.name} " if channel is not None else ""
+        return [app_commands.Choice(name=prefix + f, value=f) for f in feeds if current in f]
+
     bot.tree.add_command(feed)
+
+    @bot.tree.command(name="pick", description="Autocomplete edge cases")
+    @app_commands.default_permissions(manage_guild=True)
+    async def pick(
+        interaction: discord.Interaction, count: int, label: str, many: str = "", slow: str = ""
+    ) -> None:
+        await interaction.response.send_message(f"picked {count} {label}")
+
+    @pick.autocomplete("count")
+    async def count_choices(
+        interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[int]]:
+        if current == "bad":
+            return [app_commands.Choice(name="bad", value="x")]  # type: ignore[arg-type]
+        return [app_commands.Choice(name=f"{current!r} x{n}", value=n) for n in (1, 10)]
+
+    @pick.autocomplete("many")
+    async def many_choices(
+        interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return [app_commands.Choice(name=f"n{n}", value=str(n)) for n in range(30)]
+
+    @pick.autocomplete("slow")
+    async def slow_choices(
+        interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        await asyncio.sleep(0.6)
+        return []
 
     async def setup_hook() -> None:
         bot.add_view(ConfirmView())

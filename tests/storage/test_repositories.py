@@ -184,3 +184,26 @@ async def test_disabling_a_subscription_cancels_its_queue(repositories: Reposito
         subscribed.subscription.feed_id, [article("z", 2)], check(), NOW
     )
     assert more == []
+
+
+async def test_removing_the_bot_disables_only_that_servers_subscriptions(
+    repositories: Repositories,
+) -> None:
+    mine = await repositories.subscriptions.subscribe(
+        GUILD_A, CHANNEL_A, snapshot("https://news.example/feed"),
+        created_by=1, now=NOW, max_feeds=10,
+    )
+    theirs = await repositories.subscriptions.subscribe(
+        GUILD_B, CHANNEL_B, snapshot("https://news.example/feed"),
+        created_by=2, now=NOW, max_feeds=10,
+    )
+    created = await repositories.articles.ingest(
+        mine.subscription.feed_id, [article("n")], check(), NOW
+    )
+    assert len(created) == 2
+    assert await repositories.subscriptions.disable_guild(GUILD_A, "removed") == 1
+    (a_view,) = await repositories.subscriptions.list_for_guild(GUILD_A)
+    (b_view,) = await repositories.subscriptions.list_for_guild(GUILD_B)
+    assert not a_view.subscription.enabled and b_view.subscription.enabled
+    claimed = await repositories.outbox.claim(NOW, 10)
+    assert [d.subscription_id for d in claimed] == [theirs.subscription.id]

@@ -1,0 +1,91 @@
+"""Sending to Discord: the one place that turns a post or notice into an HTTP request.
+
+Rules: every send is paced (``bot.pacing``), carries a nonce with ``enforce_nonce`` and
+``allowed_mentions`` = none; Discord's refusals become ``SendRejected`` sentences that name
+what to fix (the missing permissions, computed from the bot's view of the channel).
+"""
+
+from __future__ import annotations
+
+import discord
+
+from bot.delivery import SendRejected
+from bot.models import Delivery
+from bot.pacing import SendPacer
+
+POST_PERMISSIONS = {
+    "view_channel": "View Channel",
+    "send_messages": "Send Messages",
+    "embed_links": "Embed Links",
+}
+
+
+def missing_post_permissions(channel: discord.abc.GuildChannel) -> list[str]:
+    """Return the names of the permissions Newsdesk lacks to post in ``channel``."""
+    granted = channel.permissions_for(channel.guild.me)
+    return [label for name, label in POST_PERMISSIONS.items() if not getattr(granted, name)]
+
+
+class DiscordPostSender:
+    """Sends posts and notices through the bot's own HTTP client."""
+
+    def __init__(self, client: discord.Client, pacer: SendPacer | None = None) -> None:
+        self._client = client
+        self.pacer = pacer or SendPacer()
+
+    async def send_post(self, delivery: Delivery, embed: discord.Embed, nonce: str) -> int:
+        """Post ``embed`` to the delivery's channel with no mentions allowed."""
+        return await self._send(delivery.guild_id, delivery.channel_id, nonce, embed=embed)
+
+    async def send_text(self, guild_id: int, channel_id: int, text: str, nonce: str) -> int:
+        """Post a plain message to a channel with no mentions allowed."""
+        return await self._send(guild_id, channel_id, nonce, content=text[:2000])
+
+    def fallback_notice_channel(self, guild_id: int, avoid_channel_id: int) -> int | None:
+        """Return the server's system channel, else its first channel Newsdesk can post in."""
+        guild = self._client.get_guild(guild_id)
+        if guild is None:
+            return None
+        candidates: list[discord.TextChannel] = []
+        if guild.system_channel is not None:
+            candidates.append(guild.system_channel)
+        candidates.extend(sorted(guild.text_channels, key=lambda channel: channel.position))
+        for channel in candidates:
+            if channel.id != avoid_channel_id and not missing_post_permissions(channel):
+                return channel.id
+        return None
+
+    def _forbidden_reason(self, channel_id: int) -> str:
+        channel = self._client.get_channel(channel_id)
+        if isinstance(channel, discord.abc.GuildChannel):
+            missing = missing_post_permissions(channel)
+            if missing:
+                return f"it lacks {', '.join(missing)} there; grant them to Newsdesk's role."
+        return "Discord refused (Missing Permissions); check Newsdesk's permissions there."
+
+    async def _send(
+        self, guild_id: int, channel_id: int, nonce: str, *,
+        content: str | None = None, embed: discord.Embed | None = None,
+    ) -> int:
+        channel = self._client.get_partial_messageable(channel_id, guild_id=guild_id)
+        try:
+            async with self.pacer.slot():
+                message = await channel.send(
+                    content, embeds=[embed] if embed is not None else [], nonce=nonce,
+                    allowed_mentions=discord.AllowedMentions.none(),
+                )
+        except discord.Forbidden as error:
+            self.pacer.record_invalid()
+            raise SendRejected(self._forbidden_reason(channel_id), permanent=True) from error
+        except discord.NotFound as error:
+            raise SendRejected("the channel no longer exists.", permanent=True) from error
+        except discord.HTTPException as error:
+            if error.status in {401, 429}:
+                self.pacer.record_invalid()
+            raise SendRejected(
+                f"Discord answered {error.status}: {error.text or 'no details'}.",
+                permanent=400 <= error.status < 500 and error.status != 429,
+            ) from error
+        except (OSError, TimeoutError) as error:
+            raise SendRejected(f"could not reach Discord ({error!r}).", permanent=False) from error
+        return message.id

@@ -1,0 +1,76 @@
+"""Broken destinations and hostile feed text, end to end."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bot.sandbox import Sandbox
+from bot.sandbox.permissions import SEND_MESSAGES
+from tests.e2e.conftest import FEED_PATH, BotStarter, poll_and_deliver, rss
+from tests.fixtures.http_servers import RouteServer
+
+
+async def wait_until(condition: object, seconds: float = 10.0) -> None:
+    assert callable(condition)
+    for _ in range(int(seconds / 0.05)):
+        if condition():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("condition not met in time")
+
+
+async def test_a_403_disables_the_subscription_and_tells_admins_which_permission(
+    sandbox: Sandbox, start_bot: BotStarter, feed_server: RouteServer
+) -> None:
+    async with start_bot() as bot:
+        await sandbox.run_command(f"/feed add url:{feed_server.url(FEED_PATH)} channel:#news")
+        (view,) = await bot.services.subscriptions.list_subscriptions(sandbox.world.guild_id)
+        sandbox.set_channel_overwrite("news", "role:Newsdesk", deny=SEND_MESSAGES)
+        await asyncio.sleep(0.2)  # let the CHANNEL_UPDATE reach the bot's cache
+        feed_server.set_body(FEED_PATH, rss(1, 2, 3, 4))
+        await poll_and_deliver(bot)
+        await wait_until(lambda: len(sandbox.posts("general")) == 1)
+
+        (notice,) = sandbox.posts("general")
+        assert "Newsdesk stopped posting **Example News** in" in notice.content
+        assert "it lacks Send Messages" in notice.content
+        assert f"/feed enable subscription:{view.subscription.id}" in notice.content
+        assert notice.allowed_mentions == {"parse": []}
+        listed = await sandbox.run_command("/feed list")
+        assert "disabled: it lacks Send Messages" in listed.messages[-1].content
+
+        # Nothing more is tried while it is disabled.
+        feed_server.set_body(FEED_PATH, rss(1, 2, 3, 4, 5))
+        assert await poll_and_deliver(bot) == []
+
+        sandbox.set_channel_overwrite("news", "role:Newsdesk")
+        enabled = await sandbox.run_command(f"/feed enable subscription:{view.subscription.id}")
+        assert "Posting **Example News** in" in enabled.messages[-1].content
+        feed_server.set_body(FEED_PATH, rss(1, 2, 3, 4, 5, 6))
+        await poll_and_deliver(bot)
+    assert [post.embeds[0]["title"] for post in sandbox.posts("news")] == [
+        "Story 6: Mayor & council agree"
+    ]
+
+
+async def test_mentions_in_a_feed_never_ping(
+    sandbox: Sandbox, start_bot: BotStarter, feed_server: RouteServer
+) -> None:
+    role_id = sandbox.world.role_id("asia-desk")
+    user_id = sandbox.world.user_id("member")
+    hostile = (
+        "<?xml version='1.0'?><rss version='2.0'><channel><title>@everyone News</title>"
+        "<item><title>@everyone @here &lt;@&amp;{role}&gt; look</title>"
+        "<link>https://news.example/x</link><guid>x</guid>"
+        "<description>&lt;@{user}&gt; and [a masked link](https://evil.example) @here"
+        "</description></item></channel></rss>"
+    ).format(role=role_id, user=user_id)
+    feed_server.set_body(FEED_PATH, rss(1))
+    async with start_bot() as bot:
+        await sandbox.run_command(f"/feed add url:{feed_server.url(FEED_PATH)} channel:#news")
+        feed_server.set_body(FEED_PATH, hostile.encode())
+        await poll_and_deliver(bot)
+    (post,) = sandbox.posts("news")
+    assert post.allowed_mentions == {"parse": []}
+    assert post.content == ""
+    assert "@everyone" in post.embeds[0]["title"]
