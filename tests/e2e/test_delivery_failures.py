@@ -60,11 +60,11 @@ async def test_mentions_in_a_feed_never_ping(
     user_id = sandbox.world.user_id("member")
     hostile = (
         "<?xml version='1.0'?><rss version='2.0'><channel><title>@everyone News</title>"
-        "<item><title>@everyone @here &lt;@&amp;{role}&gt; look</title>"
+        f"<item><title>@everyone @here &lt;@&amp;{role_id}&gt; look</title>"
         "<link>https://news.example/x</link><guid>x</guid>"
-        "<description>&lt;@{user}&gt; and [a masked link](https://evil.example) @here"
+        f"<description>&lt;@{user_id}&gt; and [a masked link](https://evil.example) @here"
         "</description></item></channel></rss>"
-    ).format(role=role_id, user=user_id)
+    )
     feed_server.set_body(FEED_PATH, rss(1))
     async with start_bot() as bot:
         await sandbox.run_command(f"/feed add url:{feed_server.url(FEED_PATH)} channel:#news")
