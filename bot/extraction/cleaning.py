@@ -30,6 +30,7 @@ from bot.extraction.dates import parse_standalone_date
 
 SHORT_LINE = 160
 CAPTION_MAX = 260
+CREDIT_TAIL = 90
 HEAD_PARAGRAPHS = 3
 CAPTION_OVERLAP = 0.6
 CAPTION_NEIGHBOURHOOD = 3
@@ -150,9 +151,8 @@ def is_caption_with_credit(paragraph: str) -> bool:
     match = _CREDIT.search(line)
     if match is None:
         return False
-    before = line[: match.start()].rstrip()
-    # A credit closes a caption; an article sentence would end after it.
-    return not before.endswith((".", "!", "?")) or len(line) - match.start() < 90
+    # A credit closes a caption; in an article sentence, more words would follow it.
+    return len(line) - match.start() <= CREDIT_TAIL
 
 
 def _is_unpunctuated_short(paragraph: str) -> bool:

@@ -76,7 +76,7 @@ _CREDIT_CONTEXT = re.compile(
     r"(?:^|\b)(?:(?:source|quelle|fuente)\s*:|"
     r"originally (?:published|posted|appeared)(?: at| on| by| in)?|"
     r"first (?:published|appeared)(?: at| on| by| in)?|appeared first on|"
-    r"read the (?:full|original) (?:article|story)(?: at| on)?|republished (?:from|with))\b",
+    r"read the (?:full|original) (?:article|story)(?: at| on)?|republished (?:from|with)\b)",
     re.IGNORECASE,
 )
 _TEXT_URL_CREDIT = re.compile(

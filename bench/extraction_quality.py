@@ -1,0 +1,177 @@
+"""Article extraction, measured: Newsdesk's pipeline beside bare trafilatura, same run.
+
+Usage::
+
+    /work/venv/bin/python bench/extraction_quality.py [--data DIR] [--limit N] [--every K]
+
+For every page of the trafilatura evaluation set (``evaldata.json`` + ``html/*.gz``):
+
+- bare: ``trafilatura.bare_extraction(html, url=url, with_metadata=True)``, its text;
+- newsdesk: ``bot.extraction.extract_article(html, url=url)``, the whole step (cleaning,
+  dates, original source, summary, quotes, people, organisations, places).
+
+Main text: a "with" snippet found in the text is a true positive, missing a false negative;
+a "without" snippet found is a false positive (a leak). Matching is on whitespace-collapsed
+text for both sides. Title, author and date accuracy count the pages whose label is
+present: equal after case-folding and collapsing spaces (an empty label expects no value;
+the date compares YYYY-MM-DD, ours in UTC). Time: wall clock per page, each side timed
+separately on the same page, in the same process; the gazetteer is loaded before timing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import statistics
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import trafilatura
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bot.extraction import extract_article  # noqa: E402
+from bot.extraction.places import gazetteer  # noqa: E402
+
+DEFAULT_DATA = ROOT.parent / "shared" / "data" / "trafilatura-eval"
+
+
+@dataclass
+class Side:
+    """Counts and timings of one extractor."""
+
+    true_positives: int = 0
+    false_negatives: int = 0
+    leaks: int = 0
+    clean: int = 0
+    title_hits: int = 0
+    author_hits: int = 0
+    date_hits: int = 0
+    labelled: int = 0
+    seconds: list[float] = field(default_factory=list)
+
+    def precision(self) -> float:
+        found = self.true_positives + self.leaks
+        return self.true_positives / found if found else 0.0
+
+    def recall(self) -> float:
+        wanted = self.true_positives + self.false_negatives
+        return self.true_positives / wanted if wanted else 0.0
+
+    def f1(self) -> float:
+        p, r = self.precision(), self.recall()
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+
+def squash(text: str | None) -> str:
+    return " ".join((text or "").split())
+
+
+def same_label(label: str, value: str | None) -> bool:
+    return squash(label).casefold() == squash(value).casefold()
+
+
+def score_text(side: Side, text: str, wanted: list[str], unwanted: list[str]) -> None:
+    flat = squash(text)
+    for snippet in wanted:
+        if squash(snippet) in flat:
+            side.true_positives += 1
+        else:
+            side.false_negatives += 1
+    for snippet in unwanted:
+        if squash(snippet) in flat:
+            side.leaks += 1
+        else:
+            side.clean += 1
+
+
+def score_metadata(
+    side: Side, record: dict[str, object], title: str | None, author: str | None, day: str | None
+) -> None:
+    if "title" not in record:
+        return
+    side.labelled += 1
+    side.title_hits += same_label(str(record.get("title") or ""), title)
+    side.author_hits += same_label(str(record.get("author") or ""), author)
+    side.date_hits += same_label(str(record.get("date") or ""), day)
+
+
+def compare(data: Path, limit: int | None = None, every: int = 1) -> tuple[Side, Side]:
+    """Run both extractors over the evaluation set and return (bare, newsdesk)."""
+    evaluation: dict[str, dict[str, object]] = json.loads(
+        (data / "evaldata.json").read_text(encoding="utf-8")
+    )
+    items = list(evaluation.items())[::every][:limit]
+    gazetteer()
+    bare, ours = Side(), Side()
+    for url, record in items:
+        html = gzip.decompress((data / "html" / f"{record['file']}.gz").read_bytes())
+        wanted = [str(s) for s in record.get("with", [])]  # type: ignore[attr-defined]
+        unwanted = [str(s) for s in record.get("without", [])]  # type: ignore[attr-defined]
+        started = time.perf_counter()
+        document = trafilatura.bare_extraction(html, url=url, with_metadata=True)
+        bare.seconds.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        article = extract_article(html, url=url)
+        ours.seconds.append(time.perf_counter() - started)
+        if document is None or isinstance(document, dict):
+            score_text(bare, "", wanted, unwanted)
+            score_metadata(bare, record, None, None, None)
+        else:
+            score_text(bare, document.text or "", wanted, unwanted)
+            score_metadata(bare, record, document.title, document.author, document.date)
+        score_text(ours, article.text, wanted, unwanted)
+        day = article.published.date().isoformat() if article.published else None
+        score_metadata(ours, record, article.title, article.author, day)
+    return bare, ours
+
+
+def table(bare: Side, ours: Side) -> str:
+    """Return the side-by-side table in Markdown."""
+
+    def per_page(side: Side, pick: str) -> float:
+        values = side.seconds
+        value = statistics.mean(values) if pick == "mean" else statistics.median(values)
+        return value * 1000
+
+    rows = [
+        ("main text precision", f"{bare.precision():.3f}", f"{ours.precision():.3f}"),
+        ("main text recall", f"{bare.recall():.3f}", f"{ours.recall():.3f}"),
+        ("main text F1", f"{bare.f1():.3f}", f"{ours.f1():.3f}"),
+        ("must-have found (TP)", str(bare.true_positives), str(ours.true_positives)),
+        ("must-not-have leaks (FP)", str(bare.leaks), str(ours.leaks)),
+        ("title accuracy", f"{bare.title_hits / bare.labelled:.3f}",
+         f"{ours.title_hits / ours.labelled:.3f}"),
+        ("author accuracy", f"{bare.author_hits / bare.labelled:.3f}",
+         f"{ours.author_hits / ours.labelled:.3f}"),
+        ("date accuracy", f"{bare.date_hits / bare.labelled:.3f}",
+         f"{ours.date_hits / ours.labelled:.3f}"),
+        ("mean ms per page", f"{per_page(bare, 'mean'):.1f}", f"{per_page(ours, 'mean'):.1f}"),
+        ("median ms per page", f"{per_page(bare, 'median'):.1f}",
+         f"{per_page(ours, 'median'):.1f}"),
+    ]  # fmt: skip
+    lines = ["| measure | bare trafilatura | newsdesk pipeline |", "|---|---:|---:|"]
+    lines += [f"| {name} | {left} | {right} |" for name, left, right in rows]
+    ratio = sum(ours.seconds) / sum(bare.seconds)
+    lines.append(f"| time ratio (total) | 1.00 | {ratio:.2f} |")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--limit", type=int, default=None, help="at most N pages")
+    parser.add_argument("--every", type=int, default=1, help="every K-th page only")
+    args = parser.parse_args()
+    bare, ours = compare(args.data, args.limit, args.every)
+    print(f"{len(ours.seconds)} pages, {ours.labelled} with metadata labels")
+    print(table(bare, ours))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
