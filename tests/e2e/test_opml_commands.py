@@ -1,0 +1,58 @@
+"""/feed import and /feed export through the sandbox: an OPML round trip."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.opml import read_opml
+from bot.sandbox import Sandbox
+from tests.e2e.conftest import BotStarter, rss
+from tests.fixtures.http_servers import Route, RouteServer
+
+RSS = {"Content-Type": "application/rss+xml"}
+
+
+async def test_import_then_export_round_trips(
+    sandbox: Sandbox, start_bot: BotStarter, feed_server: RouteServer, tmp_path: Path
+) -> None:
+    feed_server.routes["/a.xml"] = Route(200, RSS, rss(1, title="Alpha"))
+    feed_server.routes["/b.xml"] = Route(200, RSS, rss(2, title="Beta"))
+    outlines = "".join(
+        f'<outline text="{name}" xmlUrl="{feed_server.url(path)}"/>'
+        for name, path in [("Alpha", "/a.xml"), ("Beta", "/b.xml"), ("Gone", "/gone.xml")]
+    )
+    opml_file = tmp_path / "mine.opml"
+    opml_file.write_text(
+        f"<opml version='2.0'><head><title>Mine</title></head><body>{outlines}</body></opml>"
+    )
+    async with start_bot():
+        imported = await sandbox.run_command(f"/feed import file:{opml_file} channel:#world")
+        final = imported.messages[-1]
+        assert sandbox.render_mentions(final.content).startswith(
+            "Imported mine.opml into #world: 2 added, 0 skipped, 1 failed."
+        )
+        ((report_name, report),) = final.attachments
+        assert report_name == "import-report.txt"
+        assert f"failed: {feed_server.url('/gone.xml')}" in report.decode()
+
+        again = await sandbox.run_command(f"/feed import file:{opml_file} channel:#world")
+        assert "0 added, 2 skipped, 1 failed" in again.messages[-1].content
+
+        exported = await sandbox.run_command("/feed export")
+    ((name, document),) = exported.messages[-1].attachments
+    assert name == "newsdesk-feeds.opml"
+    feeds = read_opml(document)
+    assert sorted((feed.url, feed.title, feed.category) for feed in feeds) == [
+        (feed_server.url("/a.xml"), "Alpha", "#world"),
+        (feed_server.url("/b.xml"), "Beta", "#world"),
+    ]
+
+
+async def test_a_file_that_is_not_opml_gets_a_clear_sentence(
+    sandbox: Sandbox, start_bot: BotStarter, tmp_path: Path
+) -> None:
+    bad = tmp_path / "notes.txt"
+    bad.write_text("just some notes")
+    async with start_bot():
+        outcome = await sandbox.run_command(f"/feed import file:{bad} channel:#news")
+    assert outcome.messages[-1].content.startswith("That file is not readable OPML")
