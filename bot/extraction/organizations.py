@@ -132,7 +132,7 @@ KNOWN_ACRONYMS = {
     "ECB": "European Central Bank",
     "OECD": "Organisation for Economic Co-operation and Development",
 }
-_CAP = r"[A-ZÀ-Þ][\w’'&.\-]*"
+_CAP = r"[A-ZÀ-Þ](?:[\w’'&\-]|\.(?=\w))*"
 _FUNCTION = r"(?:of|for|and|the|on|in|to|de|des|du|la|le|di|del|der|für|und)"
 _RUN = re.compile(rf"{_CAP}(?:\s+(?:{_FUNCTION}\s+)*{_CAP})*")
 _ACRONYM = re.compile(r"\b[A-Z]{2,6}\b")

@@ -18,7 +18,12 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from bot.extraction.sentences import QUOTE_MARKS, split_sentences
+from bot.extraction.sentences import (
+    QUOTE_MARKS,
+    ends_inside_quote,
+    split_sentences,
+    starts_with_quote,
+)
 
 MIN_WORDS = 5
 LEAD_DECAY = 0.25
@@ -36,8 +41,13 @@ def _terminated(sentence: str) -> bool:
 
 def _candidates(text: str) -> list[str]:
     sentences: list[str] = []
+    previous_open = False
     for paragraph in text.split("\n\n"):
-        sentences.extend(split_sentences(" ".join(paragraph.split())))
+        line = " ".join(paragraph.split())
+        continues_quote = previous_open and starts_with_quote(line)
+        previous_open = ends_inside_quote(line)
+        if not continues_quote:
+            sentences.extend(split_sentences(line))
     return sentences
 
 
