@@ -5,8 +5,9 @@ Rules:
 - A :class:`Fingerprint` holds the **whole** set of 64-bit word 3-shingle hashes of the text
   (see :mod:`bot.copies.shingles`): the copy decision is the exact containment
   ``|A ∩ B| / min(|A|, |B|)`` of two such sets, never an estimate. A news article of 1,000
-  words costs 8 KB; no sample is taken, because a sample of a long article cannot hold a
-  short teaser of it (measured on copies-dev: see ``bench/README.md``).
+  words costs 8 KB; no sample is taken, because a bounded sample of a long article keeps
+  too few of the shingles a short teaser of it has, and 1M full fingerprints fit in about
+  4.5 GiB of index (``bench/README.md``).
 - It also holds two MinHash signatures of ``NUM_PERM`` 32-bit values each, used only to find
   candidates (:mod:`bot.copies.index`): ``minhash`` over the whole set, and ``lead_minhash``
   over the set of the first ``LEAD_SHINGLES`` shingles of the text. The whole-set signature
