@@ -26,6 +26,7 @@ import json
 import statistics
 import sys
 import time
+from datetime import date, timedelta
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,6 +52,7 @@ class Side:
     title_hits: int = 0
     author_hits: int = 0
     date_hits: int = 0
+    date_near_hits: int = 0
     labelled: int = 0
     seconds: list[float] = field(default_factory=list)
 
@@ -75,6 +77,16 @@ def same_label(label: str, value: str | None) -> bool:
     return squash(label).casefold() == squash(value).casefold()
 
 
+def within_a_day(label: str, day: str | None) -> bool:
+    if not label or not day:
+        return not label and not day
+    try:
+        apart = abs(date.fromisoformat(label) - date.fromisoformat(day))
+    except ValueError:
+        return False
+    return apart <= timedelta(days=1)
+
+
 def score_text(side: Side, text: str, wanted: list[str], unwanted: list[str]) -> None:
     flat = squash(text)
     for snippet in wanted:
@@ -97,7 +109,9 @@ def score_metadata(
     side.labelled += 1
     side.title_hits += same_label(str(record.get("title") or ""), title)
     side.author_hits += same_label(str(record.get("author") or ""), author)
-    side.date_hits += same_label(str(record.get("date") or ""), day)
+    label = str(record.get("date") or "")
+    side.date_hits += same_label(label, day)
+    side.date_near_hits += within_a_day(label, day)
 
 
 def compare(data: Path, limit: int | None = None, every: int = 1) -> tuple[Side, Side]:
@@ -150,6 +164,8 @@ def table(bare: Side, ours: Side) -> str:
          f"{ours.author_hits / ours.labelled:.3f}"),
         ("date accuracy", f"{bare.date_hits / bare.labelled:.3f}",
          f"{ours.date_hits / ours.labelled:.3f}"),
+        ("date accuracy within a day (UTC shift)", f"{bare.date_near_hits / bare.labelled:.3f}",
+         f"{ours.date_near_hits / ours.labelled:.3f}"),
         ("mean ms per page", f"{per_page(bare, 'mean'):.1f}", f"{per_page(ours, 'mean'):.1f}"),
         ("median ms per page", f"{per_page(bare, 'median'):.1f}",
          f"{per_page(ours, 'median'):.1f}"),

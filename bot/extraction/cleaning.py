@@ -14,7 +14,9 @@ Rules (each paragraph is tested alone, whitespace collapsed):
   can refuse them;
 - photo captions recognised by their credit (``©``, "Photo: ...", "via Getty Images",
   "/ Reuters", ...), and an unpunctuated line that repeats such a caption nearby;
-- a paragraph that repeats the title, and a second copy of a short unpunctuated line;
+- a second copy of the title line, and a second copy of a short unpunctuated line (the
+  first is kept: the evaluation set counts a headline printed in the body as main text,
+  and dropping it there lost must-have snippets);
 - a generic byline ("By admin") anywhere, and a personal byline ("By Jane Doe") among the
   first three paragraphs.
 """
@@ -179,6 +181,7 @@ def clean_paragraphs(paragraphs: tuple[str, ...], title: str | None = None) -> C
     widget_dates: list[date] = []
     keep: list[bool] = []
     seen_short: set[str] = set()
+    title_seen = False
     for index, paragraph in enumerate(paragraphs):
         line = " ".join(paragraph.split())
         standalone = parse_standalone_date(line)
@@ -191,12 +194,14 @@ def clean_paragraphs(paragraphs: tuple[str, ...], title: str | None = None) -> C
             captions.append((index, _words(_CREDIT.split(line)[0])))
             keep.append(False)
             continue
+        is_title = title_key is not None and _normal(line) == title_key
         drop = (
             is_boilerplate(line)
             or bool(_TIME_ONLY.match(line))
-            or (title_key is not None and _normal(line) == title_key)
+            or (title_key is not None and _normal(line) == title_key and title_seen)
             or (index < HEAD_PARAGRAPHS and _is_personal_byline(line))
         )
+        title_seen = title_seen or is_title
         if not drop and _is_unpunctuated_short(line):
             key = _normal(line)
             drop = key in seen_short

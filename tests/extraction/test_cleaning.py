@@ -83,8 +83,11 @@ def test_date_widget_title_and_caption_copies_go() -> None:
         "Zhang Xin added: “I do not read it as a clear offer.”",
         "Source link",
     )
-    cleaned = clean_paragraphs(paragraphs, "China's Kazakhstan dilemma")
+    cleaned = clean_paragraphs(
+        (*paragraphs, "China’s Kazakhstan dilemma"), "China's Kazakhstan dilemma"
+    )
     assert cleaned.paragraphs == (
+        "China’s Kazakhstan dilemma",
         "The last Russian troops returned home from Kazakhstan on Wednesday.",
         "Zhang Xin added: “I do not read it as a clear offer.”",
     )
