@@ -26,8 +26,8 @@ import json
 import statistics
 import sys
 import time
-from datetime import date, timedelta
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 
 import trafilatura
