@@ -7,10 +7,10 @@ Rules:
   ``<article``, ``<p>`` or ``<div`` tag anywhere (case-insensitive); anything else is plain
   text, used as it is.
 - Bytes are read as UTF-8, or as Latin-1 when they are not valid UTF-8 (it never fails).
-- An HTML page's text is its main article text without comments, from trafilatura
-  (:func:`page_text` is the one place to switch to ``bot.extraction`` once it lands); a page
-  trafilatura finds no article in gives its whole visible text instead, so that every file
-  still has a text to compare.
+- An HTML page's text is its clean article text from ``bot.extraction.extract_article``
+  (the project's one extractor; :func:`page_text` is the one place that calls it); a page
+  it finds no article in gives its whole visible text (trafilatura's ``html2txt``) instead,
+  so that every file still has a text to compare.
 """
 
 from __future__ import annotations
@@ -30,9 +30,12 @@ def looks_like_html(content: str) -> bool:
 
 def page_text(html: str) -> str:
     """Return the main article text of an HTML page."""
-    import trafilatura  # noqa: PLC0415 - imported on first use: plain-text runs never need it
+    # Imported on first use: plain-text runs and the story pipeline never need extraction.
+    import trafilatura  # noqa: PLC0415
 
-    text = trafilatura.extract(html, include_comments=False)
+    from bot.extraction import extract_article  # noqa: PLC0415
+
+    text = extract_article(html).text
     if text:
         return text
     return trafilatura.html2txt(html) or ""
