@@ -49,12 +49,34 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sandbox.add_argument("--serve", type=Path, help="serve DIR over HTTP; {serve} in lines is it")
     sandbox.add_argument("--no-demo", action="store_true", help="do not start the demo newswire")
+    for name, summary in TOOLS.items():
+        tool = sub.add_parser(name, help=summary, add_help=False)
+        tool.add_argument("arguments", nargs=argparse.REMAINDER)
     return parser
+
+
+TOOLS = {
+    "extract": "print the clean article (text, date, source, people, quotes) of pages as JSON",
+    "copies": "group HTML or text files that carry the same article, as JSON",
+}
+
+
+def run_tool(name: str, arguments: list[str]) -> int:
+    """Run one of the offline tools; their modules load only when asked for."""
+    if name == "extract":
+        from bot.extraction import run_extract_command  # noqa: PLC0415 (keeps `run` light)
+
+        return run_extract_command(arguments)
+    from bot.copies import run_copies_command  # noqa: PLC0415 (keeps `run` light)
+
+    return run_copies_command(arguments)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse the command line and run the chosen subcommand; return the exit status."""
     args = build_parser().parse_args(argv)
+    if args.command in TOOLS:
+        return run_tool(args.command, list(args.arguments))
     try:
         settings = Settings.from_environment()
     except UserError as error:

@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 
+from bot.copies import normalise_url
 from bot.feed_parsing import ParsedEntry
 from bot.models import NewArticle
 
@@ -52,6 +53,7 @@ def articles_from_entries(entries: Sequence[ParsedEntry]) -> list[NewArticle]:
                     author=entry.author,
                     image_url=entry.image_url,
                     published_at=entry.published,
+                    url_key=normalise_url(entry.link) if entry.link else None,
                 ),
             )
         )

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.formatting import discord_timestamp, trim_text
+from bot.formatting import discord_timestamp, join_within_limit, trim_text
 from bot.models import FeedHealth, SubscriptionView
 from bot.subscriptions import AddedFeed, FeedStatus
-
-MESSAGE_LIMIT = 2000
 
 
 def describe_added_feed(added: AddedFeed) -> str:
@@ -45,7 +43,7 @@ def describe_subscriptions(views: Sequence[SubscriptionView]) -> str:
     if not views:
         return "This server follows no feeds yet. Add one with /feed add."
     lines = [f"This server follows {len(views)} feed{'s' if len(views) != 1 else ''}:"]
-    for position, view in enumerate(views):
+    for view in views:
         sub = view.subscription
         line = (
             f"`#{sub.id}` **{trim_text(view.feed_title or view.feed_url, 80)}** → "
@@ -55,12 +53,8 @@ def describe_subscriptions(views: Sequence[SubscriptionView]) -> str:
             line += f" · disabled: {trim_text(sub.disabled_reason or 'unknown reason', 200)}"
         elif view.last_error:
             line += f" · failing: {trim_text(view.last_error, 200)}"
-        remaining = len(views) - position
-        if sum(len(text) + 1 for text in lines) + len(line) > MESSAGE_LIMIT - 40:
-            lines.append(f"…and {remaining} more.")
-            break
         lines.append(line)
-    return "\n".join(lines)
+    return join_within_limit(lines, "\n")
 
 
 HEALTH_LABEL = {
@@ -93,17 +87,3 @@ def describe_status(statuses: Sequence[FeedStatus]) -> str:
             lines.append(f"posting here is off: {trim_text(sub.disabled_reason or '', 300)}")
         blocks.append("\n".join(lines))
     return join_within_limit(blocks, "\n\n")
-
-
-def join_within_limit(blocks: Sequence[str], separator: str) -> str:
-    """Join whole blocks while they fit one message, then say how many were left out."""
-    kept: list[str] = []
-    used = 0
-    for position, block in enumerate(blocks):
-        cost = len(block) + (len(separator) if kept else 0)
-        if used + cost > MESSAGE_LIMIT - 40:
-            kept.append(f"…and {len(blocks) - position} more.")
-            break
-        kept.append(block)
-        used += cost
-    return separator.join(kept)

@@ -9,6 +9,7 @@ shown as written but never pings (the deliverer sends ``allowed_mentions`` = non
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import datetime
 
 import discord
@@ -19,6 +20,7 @@ SUMMARY_LIMIT = 350
 TITLE_LIMIT = 256
 AUTHOR_LIMIT = 256
 FOOTER_LIMIT = 2048
+MESSAGE_LIMIT = 2000
 EMBED_COLOUR = 0x2B6CB0
 
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*(?=\s)")
@@ -79,3 +81,17 @@ def article_embed(article: Article, *, source_name: str, source_url: str | None)
     if is_web_url(article.image_url):
         embed.set_image(url=article.image_url)
     return embed
+
+
+def join_within_limit(blocks: Sequence[str], separator: str) -> str:
+    """Join whole blocks while they fit one message, then say how many were left out."""
+    kept: list[str] = []
+    used = 0
+    for position, block in enumerate(blocks):
+        cost = len(block) + (len(separator) if kept else 0)
+        if used + cost > MESSAGE_LIMIT - 40:
+            kept.append(f"…and {len(blocks) - position} more.")
+            break
+        kept.append(block)
+        used += cost
+    return separator.join(kept)

@@ -104,6 +104,25 @@ class NewArticle:
     author: str | None
     image_url: str | None
     published_at: datetime | None
+    url_key: str | None = None
+
+
+@dataclass(frozen=True)
+class ArticleTrace:
+    """What became of one article for one of a server's subscriptions."""
+
+    article_id: int
+    title: str
+    url: str | None
+    feed_title: str
+    first_seen_at: datetime
+    subscription_id: int
+    channel_id: int
+    subscription_created_at: datetime
+    subscription_enabled: bool
+    outbox_state: OutboxState | None
+    message_id: int | None
+    failure: str | None
 
 
 @dataclass(frozen=True)

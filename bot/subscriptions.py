@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.article_trace import explain_article
 from bot.entry_identity import articles_from_entries
 from bot.errors import FeedParseError, InvalidInput, LimitReached, NotFound, UserError
 from bot.feed_discovery import (
@@ -272,6 +273,10 @@ class SubscriptionService:
         return await self._repos.subscriptions.disable_guild(
             guild_id, "Newsdesk was removed from the server."
         )
+
+    async def explain(self, guild_id: int, url: str) -> str:
+        """Say what became of an article in this server (``/feed why``)."""
+        return await explain_article(self._repos, guild_id, url)
 
     async def remove(self, guild_id: int, subscription_id: int) -> SubscriptionView:
         """Stop following one of the server's subscriptions and return what was removed.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import time
 from typing import Any
 
 import discord
@@ -11,58 +10,15 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord_bot import NewsdeskBot
-from bot.errors import InvalidInput, NotAllowed
+from bot.errors import InvalidInput
 from bot.feed_discovery import SeveralFeedsFound
 from bot.feed_listing import describe_added_feed, describe_status, describe_subscriptions
 from bot.opml import MAX_OPML_BYTES, OpmlFeed, write_opml
 from bot.opml_import import import_opml
+from cogs.channel_checks import channel_name, ensure_bot_can_post
 from cogs.feed_choice import FeedChoiceView
-from cogs.replies import reply_privately
-
-POST_PERMISSIONS = ("view_channel", "send_messages", "embed_links")
-PROGRESS_EVERY_SECONDS = 2.0
-
-
-def channel_name(guild: discord.Guild, channel_id: int) -> str:
-    """Return a channel's name as a person sees it, or its id when it is gone."""
-    channel = guild.get_channel(channel_id)
-    return f"#{channel.name}" if channel is not None else f"#{channel_id}"
-
-
-def text_file(filename: str, text: str) -> discord.File:
-    """Wrap text as an attachment."""
-    return discord.File(io.BytesIO(text.encode()), filename=filename)
-
-
-class ProgressReporter:
-    """Edits a deferred reply with "n of m" at most every couple of seconds."""
-
-    def __init__(self, interaction: discord.Interaction[Any]) -> None:
-        self._interaction = interaction
-        self._last = 0.0
-
-    async def update(self, done: int, total: int) -> None:
-        """Show progress if enough time passed since the last update."""
-        now = time.monotonic()
-        if done == total or now - self._last < PROGRESS_EVERY_SECONDS:
-            return
-        self._last = now
-        await self._interaction.edit_original_response(content=f"Importing… {done} of {total}")
-
-
-def ensure_bot_can_post(channel: discord.TextChannel) -> None:
-    """Refuse a channel where Newsdesk could not post.
-
-    Raises:
-        NotAllowed: the bot lacks a permission it needs in that channel.
-    """
-    granted = channel.permissions_for(channel.guild.me)
-    missing = [name for name in POST_PERMISSIONS if not getattr(granted, name)]
-    if missing:
-        names = ", ".join(name.replace("_", " ").title() for name in missing)
-        raise NotAllowed(
-            f"Newsdesk cannot post in {channel.mention}: give it {names} there, then try again."
-        )
+from cogs.progress import ProgressReporter
+from cogs.replies import reply_privately, text_file
 
 
 @app_commands.guild_only()
@@ -190,6 +146,16 @@ class FeedCommands(commands.GroupCog, group_name="feed", group_description="Foll
             "articles will appear there from now on.",
         )
 
+    @app_commands.command(name="why")
+    @app_commands.describe(url="The article's web address")
+    async def why(
+        self, interaction: discord.Interaction[Any], url: app_commands.Range[str, 1, 2048]
+    ) -> None:
+        """Explain what happened to an article in this server: posted, skipped, or why not."""
+        assert interaction.guild_id is not None
+        text = await self.bot.services.subscriptions.explain(interaction.guild_id, url)
+        await reply_privately(interaction, text)
+
     @app_commands.command(name="import")
     @app_commands.checks.has_permissions(manage_guild=True)
     @app_commands.describe(
@@ -209,7 +175,7 @@ class FeedCommands(commands.GroupCog, group_name="feed", group_description="Foll
             raise InvalidInput("That OPML file is larger than 2 MB. Split it into smaller files.")
         await interaction.response.defer(ephemeral=True, thinking=True)
         data = await file.read()
-        reporter = ProgressReporter(interaction)
+        reporter = ProgressReporter(interaction, "Importing")
         report = await import_opml(
             self.bot.services.subscriptions, interaction.guild_id, channel.id, data,
             added_by=interaction.user.id, progress=reporter.update,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import discord
@@ -16,3 +17,8 @@ async def reply_privately(interaction: discord.Interaction[Any], content: str) -
         await interaction.response.send_message(
             content, ephemeral=True, allowed_mentions=mentions
         )
+
+
+def text_file(filename: str, text: str) -> discord.File:
+    """Wrap text as an attachment."""
+    return discord.File(io.BytesIO(text.encode()), filename=filename)

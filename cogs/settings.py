@@ -9,7 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord_bot import NewsdeskBot
-from cogs.feeds import ensure_bot_can_post
+from cogs.channel_checks import ensure_bot_can_post
 from cogs.replies import reply_privately
 
 

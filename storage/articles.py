@@ -13,7 +13,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from bot.models import Article, NewArticle
+from bot.models import Article, ArticleTrace, NewArticle, OutboxState
 from storage.database import Database, Row, from_epoch, require_epoch, to_epoch
 from storage.feeds import record_success_in
 
@@ -65,7 +65,7 @@ async def insert_articles_and_queue(
     for article in articles:
         async with tx.execute(
             "INSERT INTO articles (feed_id, entry_key, url, title, summary, author, image_url,"
-            " published_at, first_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " published_at, first_seen_at, url_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (feed_id, entry_key) DO NOTHING RETURNING id",
             (
                 feed_id,
@@ -77,6 +77,7 @@ async def insert_articles_and_queue(
                 article.image_url,
                 to_epoch(article.published_at),
                 to_epoch(now),
+                article.url_key,
             ),
         ) as cursor:
             inserted = await cursor.fetchone()
@@ -134,6 +135,36 @@ class ArticleRepository:
             (feed_id, limit),
         )
         return [article_from_row(row) for row in rows]
+
+    async def traces_for_guild(self, guild_id: int, url_key: str) -> list[ArticleTrace]:
+        """Return what became of the article at ``url_key`` for each of a server's feeds."""
+        rows = await self._db.fetch_all(
+            "SELECT a.id AS article_id, a.title, a.url, f.title AS feed_title, a.first_seen_at,"
+            " s.id AS subscription_id, s.channel_id, s.created_at AS subscription_created_at,"
+            " s.enabled, o.state, o.message_id, o.failure"
+            " FROM articles a JOIN feeds f ON f.id = a.feed_id"
+            " JOIN subscriptions s ON s.feed_id = a.feed_id AND s.guild_id = ?"
+            " LEFT JOIN outbox o ON o.article_id = a.id AND o.channel_id = s.channel_id"
+            " WHERE a.url_key = ? ORDER BY a.first_seen_at, s.id",
+            (guild_id, url_key),
+        )
+        return [
+            ArticleTrace(
+                article_id=row["article_id"],
+                title=row["title"],
+                url=row["url"],
+                feed_title=row["feed_title"],
+                first_seen_at=require_epoch(row["first_seen_at"]),
+                subscription_id=row["subscription_id"],
+                channel_id=row["channel_id"],
+                subscription_created_at=require_epoch(row["subscription_created_at"]),
+                subscription_enabled=bool(row["enabled"]),
+                outbox_state=OutboxState(row["state"]) if row["state"] else None,
+                message_id=row["message_id"],
+                failure=row["failure"],
+            )
+            for row in rows
+        ]
 
     async def count_seen_since(self, feed_id: int, since: datetime) -> int:
         """Return how many of the feed's articles were first seen at or after ``since``."""
