@@ -1,6 +1,6 @@
 """A local Discord-compatible server (REST + gateway) the unmodified discord.py bot logs into.
 
-Public API: `Sandbox`, `RecordedMessage`, `CommandOutcome`, `SandboxWorld`,
+Public API: `Sandbox`, `RecordedMessage`, `RecordedThread`, `CommandOutcome`, `SandboxWorld`,
 `parse_command_line` / `ParsedCommandLine` / `CommandLineError`, the
 exceptions `CommandRefused` and `InteractionFailed` (raised by
 `Sandbox.autocomplete`), and the pure permission maths in
@@ -9,7 +9,7 @@ exceptions `CommandRefused` and `InteractionFailed` (raised by
 
 from bot.sandbox.commands import CommandLineError, ParsedCommandLine, parse_command_line
 from bot.sandbox.interactions import InteractionFailed
-from bot.sandbox.records import CommandOutcome, RecordedMessage
+from bot.sandbox.records import CommandOutcome, RecordedMessage, RecordedThread
 from bot.sandbox.server import Sandbox
 from bot.sandbox.validation import CommandRefused
 from bot.sandbox.world import SandboxWorld
@@ -21,6 +21,7 @@ __all__ = [
     "InteractionFailed",
     "ParsedCommandLine",
     "RecordedMessage",
+    "RecordedThread",
     "Sandbox",
     "SandboxWorld",
     "parse_command_line",

@@ -61,6 +61,8 @@ def _place(
     found = world.live_channel(channel_id)
     if found is None or found[0].id != guild_spec.id:
         raise CommandRefused(f"There is no channel {channel} in {guild_spec.name}.")
+    if found[1].is_forum:
+        raise CommandRefused(f"#{found[1].name} is a forum: type commands in one of its posts.")
     return guild_spec, found[1], user_id
 
 

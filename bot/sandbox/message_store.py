@@ -7,6 +7,8 @@ Rules:
   (`<@id>`, `<@&id>`, `@everyone`);
 - `enforce_nonce: true` with a nonce: the same author, channel and nonce
   within 5 minutes returns the first message and creates nothing;
+- a message's id is fresh unless given (a forum post's starter message has
+  its thread's id, as on Discord);
 - an edit replaces only the fields present in the body (`content`, `embeds`,
   `components`, `attachments`, `flags`), and sets `edited_timestamp`.
 """
@@ -54,6 +56,7 @@ class NewMessage:
     interaction_id: int | None = None
     interaction_metadata: JSON | None = None
     ephemeral: bool = False
+    message_id: int | None = None
 
 
 class MessageStore:
@@ -110,7 +113,7 @@ class MessageStore:
 
     def create(self, new: NewMessage, body: JSON, files: list[tuple[str, bytes]]) -> StoredMessage:
         """Store a new message built from a request body and uploaded files."""
-        message_id = self._snowflakes.next()
+        message_id = new.message_id or self._snowflakes.next()
         content = body.get("content") or ""
         users, roles, everyone = self._mentions(str(content))
         flags = int(body.get("flags") or 0)

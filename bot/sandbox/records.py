@@ -6,6 +6,9 @@ Rules:
 - kinds: "post" (channel message or webhook execution), "reply" (interaction
   response message), "followup" (interaction follow-up), "edit" (any edit;
   `edited_message_id` names the edited message);
+- a message in a thread has `thread_id` (= `channel_id`), `thread_name` and
+  `parent_id` (the forum or text channel the thread is in); a forum post's
+  starter message has the thread's id;
 - a command's outcome is refused (never sent to the bot), timed out, or the
   messages its interaction produced.
 """
@@ -38,6 +41,22 @@ class RecordedMessage:
     webhook_id: int | None
     edited_message_id: int | None
     created_at: datetime
+    thread_id: int | None = None
+    thread_name: str | None = None
+    parent_id: int | None = None
+
+
+@dataclass(frozen=True)
+class RecordedThread:
+    """A thread the bot created (a forum post, or a thread in a text channel)."""
+
+    id: int
+    name: str
+    parent_id: int
+    parent_name: str
+    type: int
+    owner_id: int
+    starter_message_id: int | None
 
 
 @dataclass(frozen=True)

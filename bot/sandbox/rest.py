@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from bot.sandbox import payloads, rest_interactions, rest_messages
+from bot.sandbox import payloads, rest_interactions, rest_messages, rest_threads
 from bot.sandbox.responses import (
     discord_error,
     json_response,
@@ -239,6 +239,13 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", "/channels/{channel_id}/messages/{message_id}", rest_messages.get_message),
     ("PATCH", "/channels/{channel_id}/messages/{message_id}", rest_messages.edit_message),
     ("DELETE", "/channels/{channel_id}/messages/{message_id}", rest_messages.delete_message),
+    ("POST", "/channels/{channel_id}/threads", rest_threads.create_thread),
+    (
+        "POST",
+        "/channels/{channel_id}/messages/{message_id}/threads",
+        rest_threads.create_thread_from_message,
+    ),
+    ("GET", "/guilds/{guild_id}/threads/active", rest_threads.active_threads),
     ("POST", "/channels/{channel_id}/webhooks", rest_messages.create_webhook),
     ("GET", "/channels/{channel_id}/webhooks", rest_messages.list_channel_webhooks),
     ("GET", "/webhooks/{webhook_id}/{webhook_token}", rest_messages.get_webhook_with_token),

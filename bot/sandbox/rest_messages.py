@@ -2,7 +2,9 @@
 
 Rules:
 - the bot needs VIEW_CHANNEL and SEND_MESSAGES in a channel to post there
-  (else 403 code 50013), ATTACH_FILES to upload; without EMBED_LINKS Discord
+  (SEND_MESSAGES_IN_THREADS in a thread; else 403 code 50013), ATTACH_FILES
+  to upload; a forum takes no plain messages (400 code 50008: start a post
+  with POST /channels/{id}/threads); without EMBED_LINKS Discord
   silently drops embeds, and so does the sandbox;
 - a deleted or unknown channel is 404 code 10003; an unknown message 10008;
 - creating or listing webhooks needs MANAGE_WEBHOOKS;
@@ -37,6 +39,7 @@ from bot.sandbox.responses import (
 from bot.sandbox.state import STATE, SandboxState, WebhookRecord
 
 CANNOT_EDIT_OTHERS = 50005
+NON_TEXT_CHANNEL = 50008
 
 
 def _bot_permissions(state: SandboxState, channel_id: int) -> int:
@@ -56,9 +59,12 @@ async def create_message(request: web.Request) -> web.Response:
     found = state.world.live_channel(channel_id) if channel_id else None
     if channel_id is None or found is None:
         return unknown_channel()
+    if found[1].is_forum:
+        return discord_error(400, NON_TEXT_CHANNEL, "Cannot send messages in a non-text channel")
     granted = _bot_permissions(state, channel_id)
     body, files = await read_message_body(request)
-    needed = perms.VIEW_CHANNEL | perms.SEND_MESSAGES | (perms.ATTACH_FILES if files else 0)
+    send = perms.SEND_MESSAGES_IN_THREADS if found[1].is_thread else perms.SEND_MESSAGES
+    needed = perms.VIEW_CHANNEL | send | (perms.ATTACH_FILES if files else 0)
     if not perms.has_all(granted, needed):
         return missing_permissions()
     if not perms.has_all(granted, perms.EMBED_LINKS):

@@ -7,6 +7,7 @@ Rules:
   and restores both on exit; nothing else in discord.py is touched;
 - the sandbox accepts one constant bot token (`bot_token`); ids are stable;
 - everything the bot sends is recorded (`messages`, `posts`, `on_message`);
+  threads it creates (forum posts included) are listed by `threads`;
 - waits take a timeout and raise `TimeoutError` when it passes.
 """
 
@@ -27,7 +28,7 @@ from aiohttp import web
 
 from bot.sandbox import invoking, payloads
 from bot.sandbox.permissions import Overwrite
-from bot.sandbox.records import CommandOutcome, RecordedMessage
+from bot.sandbox.records import CommandOutcome, RecordedMessage, RecordedThread
 from bot.sandbox.rest import build_app
 from bot.sandbox.state import MessageCallback, SandboxState
 from bot.sandbox.world import GuildSpec, SandboxWorld
@@ -149,7 +150,7 @@ class Sandbox:
         line: str,
         *,
         user: str = "admin",
-        channel: str = "general",
+        channel: str | int = "general",
         guild: str | None = None,
         timeout: float = 15.0,  # noqa: ASYNC109 (public API)
         files: Mapping[str, tuple[str, bytes]] | None = None,
@@ -175,7 +176,7 @@ class Sandbox:
         *,
         focused: str,
         user: str = "admin",
-        channel: str = "general",
+        channel: str | int = "general",
         guild: str | None = None,
         timeout: float = 3.0,  # noqa: ASYNC109 (public API)
     ) -> list[dict[str, Any]]:
@@ -214,9 +215,37 @@ class Sandbox:
         return list(self.state.records)
 
     def posts(self, channel: str | int) -> list[RecordedMessage]:
-        """Recorded messages of kind "post" in a channel (name or id)."""
+        """Recorded "post" messages in a channel (name or id) or its threads, or in a thread (id).
+
+        For a forum such as "forum-news" these are the posts' starter messages
+        and any later messages in their threads.
+        """
         channel_id = channel if isinstance(channel, int) else self.world.channel_id(channel)
-        return [m for m in self.state.records if m.kind == "post" and m.channel_id == channel_id]
+        return [
+            m
+            for m in self.state.records
+            if m.kind == "post" and channel_id in (m.channel_id, m.parent_id)
+        ]
+
+    def threads(self, channel: str | int) -> list[RecordedThread]:
+        """The live threads of a channel (name or id), oldest first; forum posts are threads."""
+        channel_id = channel if isinstance(channel, int) else self.world.channel_id(channel)
+        found = self.world.find_channel(channel_id)
+        if found is None:
+            raise KeyError(f"no channel with id {channel_id}")
+        guild, parent = found
+        return [
+            RecordedThread(
+                id=t.id,
+                name=t.name,
+                parent_id=parent.id,
+                parent_name=parent.name,
+                type=t.type,
+                owner_id=t.owner_id,
+                starter_message_id=t.starter_message_id,
+            )
+            for t in guild.live_threads(parent.id)
+        ]
 
     async def wait_for_posts(
         self,

@@ -31,7 +31,7 @@ from bot.sandbox.payloads import JSON, SnowflakeFactory
 from bot.sandbox.rate_limits import RateLimiter
 from bot.sandbox.records import MessageKind, RecordedMessage
 from bot.sandbox.uploads import UploadStore
-from bot.sandbox.world import SandboxWorld
+from bot.sandbox.world import SandboxWorld, ThreadSpec
 
 log = logging.getLogger(__name__)
 
@@ -135,6 +135,8 @@ class SandboxState:
         allowed = body.get("allowed_mentions")
         nonce = payload.get("nonce")
         webhook_id = payload.get("webhook_id")
+        found = self.world.find_channel(stored.channel_id)
+        thread = found[1] if found is not None and isinstance(found[1], ThreadSpec) else None
         record = RecordedMessage(
             id=stored.id,
             kind=kind,
@@ -151,6 +153,9 @@ class SandboxState:
             webhook_id=None if webhook_id is None else int(webhook_id),
             edited_message_id=stored.id if edited else None,
             created_at=datetime.now(UTC),
+            thread_id=None if thread is None else thread.id,
+            thread_name=None if thread is None else thread.name,
+            parent_id=None if thread is None else thread.parent_id,
         )
         self.records.append(record)
         for callback in list(self._callbacks):

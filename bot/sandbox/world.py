@@ -8,7 +8,13 @@ Rules:
 - the first guild is the primary one: `guild_id`, `guild_name` and name
   lookups without `guild_id=` refer to it;
 - an overwrite target name is a role name if such a role exists, else a user
-  name; prefix `role:` or `user:` to be explicit (`admin` is both).
+  name; prefix `role:` or `user:` to be explicit (`admin` is both);
+- the standard guild has text channels #general #news #world #tech and the
+  forum channel #forum-news (type 15);
+- threads are created at run time and kept per guild; they are found by id
+  (never by name: thread names need not be unique), have no overwrites of
+  their own (permissions are the parent channel's), and vanish with their
+  parent; they are never archived.
 """
 
 from __future__ import annotations
@@ -81,15 +87,45 @@ class RoleSpec:
     color: int = 0
 
 
+TEXT_CHANNEL = 0
+NEWS_CHANNEL = 5
+PUBLIC_THREAD = 11
+PRIVATE_THREAD = 12
+FORUM_CHANNEL = 15
+MEDIA_CHANNEL = 16
+THREAD_TYPES = frozenset({10, PUBLIC_THREAD, PRIVATE_THREAD})
+FORUM_TYPES = frozenset({FORUM_CHANNEL, MEDIA_CHANNEL})
+
+
 @dataclass(frozen=True)
 class ChannelSpec:
-    """A guild channel (type 0 = text)."""
+    """A guild channel (type 0 = text, 15 = forum)."""
 
     id: int
     name: str
     position: int
-    type: int = 0
+    type: int = TEXT_CHANNEL
     topic: str | None = None
+
+    @property
+    def is_thread(self) -> bool:
+        """True for thread channels (types 10, 11, 12)."""
+        return self.type in THREAD_TYPES
+
+    @property
+    def is_forum(self) -> bool:
+        """True for forum and media channels (types 15, 16)."""
+        return self.type in FORUM_TYPES
+
+
+@dataclass(frozen=True)
+class ThreadSpec(ChannelSpec):
+    """A thread: a channel under `parent_id`, started by `owner_id`."""
+
+    parent_id: int = 0
+    owner_id: int = 0
+    auto_archive_duration: int = 1440
+    starter_message_id: int | None = None
 
 
 @dataclass
@@ -104,10 +140,21 @@ class GuildSpec:
     members: dict[int, tuple[int, ...]]
     overwrites: dict[int, list[Overwrite]] = field(default_factory=dict)
     deleted_channel_ids: set[int] = field(default_factory=set)
+    threads: list[ThreadSpec] = field(default_factory=list)
 
     def live_channels(self) -> list[ChannelSpec]:
-        """Channels that have not been deleted."""
+        """Channels (not threads) that have not been deleted."""
         return [c for c in self.channels if c.id not in self.deleted_channel_ids]
+
+    def live_threads(self, parent_id: int | None = None) -> list[ThreadSpec]:
+        """Threads whose parent still exists (optionally of one parent), oldest first."""
+        return [
+            t
+            for t in self.threads
+            if t.parent_id not in self.deleted_channel_ids
+            and t.id not in self.deleted_channel_ids
+            and (parent_id is None or t.parent_id == parent_id)
+        ]
 
     def role(self, role_id: int) -> RoleSpec | None:
         """The role with this id, if any."""
@@ -128,6 +175,7 @@ def _standard_guild(guild_id: int, name: str, owner_id: int) -> GuildSpec:
         ChannelSpec(guild_id + 2, "news", 1, topic="Top stories"),
         ChannelSpec(guild_id + 3, "world", 2, topic="World news"),
         ChannelSpec(guild_id + 4, "tech", 3, topic="Technology news"),
+        ChannelSpec(guild_id + 5, "forum-news", 4, FORUM_CHANNEL, "One post per article"),
     ]
     members = {
         ADMIN_USER_ID: (guild_id + 11,),
@@ -211,19 +259,49 @@ class SandboxWorld:
         raise KeyError(f"no channel named #{bare}")
 
     def find_channel(self, channel_id: int) -> tuple[GuildSpec, ChannelSpec] | None:
-        """The guild and channel with this id, including deleted channels."""
+        """The guild and channel (or thread) with this id, including deleted ones."""
         for guild in self.guilds:
-            for channel in guild.channels:
+            for channel in [*guild.channels, *guild.threads]:
                 if channel.id == channel_id:
                     return guild, channel
         return None
 
     def live_channel(self, channel_id: int) -> tuple[GuildSpec, ChannelSpec] | None:
-        """Like find_channel but None once the channel was deleted."""
+        """Like find_channel but None once the channel (or a thread's parent) was deleted."""
         found = self.find_channel(channel_id)
         if found is None or channel_id in found[0].deleted_channel_ids:
             return None
+        channel = found[1]
+        if isinstance(channel, ThreadSpec) and channel.parent_id in found[0].deleted_channel_ids:
+            return None
         return found
+
+    def add_thread(
+        self,
+        guild: GuildSpec,
+        parent: ChannelSpec,
+        *,
+        thread_id: int,
+        name: str,
+        owner_id: int,
+        thread_type: int = PUBLIC_THREAD,
+        auto_archive_duration: int = 1440,
+        starter_message_id: int | None = None,
+    ) -> ThreadSpec:
+        """Create a thread under `parent` and keep it in the guild."""
+        thread = ThreadSpec(
+            thread_id,
+            name,
+            0,
+            thread_type,
+            None,
+            parent_id=parent.id,
+            owner_id=owner_id,
+            auto_archive_duration=auto_archive_duration,
+            starter_message_id=starter_message_id,
+        )
+        guild.threads.append(thread)
+        return thread
 
     def channel_name(self, channel_id: int) -> str:
         """Name of the channel with this id; KeyError if unknown."""
@@ -291,17 +369,18 @@ class SandboxWorld:
         )
 
     def channel_permissions(self, channel_id: int, user_id: int) -> int:
-        """A member's permissions in a channel (0 if the channel or member is unknown)."""
+        """A member's permissions in a channel or thread (0 if either is unknown)."""
         found = self.live_channel(channel_id)
         if found is None:
             return 0
-        guild, _ = found
+        guild, channel = found
         if user_id not in guild.members:
             return 0
+        source_id = channel.parent_id if isinstance(channel, ThreadSpec) else channel_id
         return perms.apply_channel_overwrites(
             self.base_permissions(guild, user_id),
             guild_id=guild.id,
             member_id=user_id,
             member_role_ids=guild.members[user_id],
-            overwrites=guild.overwrites.get(channel_id, []),
+            overwrites=guild.overwrites.get(source_id, []),
         )

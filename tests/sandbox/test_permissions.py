@@ -110,7 +110,9 @@ def test_world_ids_are_stable_and_named() -> None:
     assert first.role_name(first.role_id("asia-desk")) == "asia-desk"
     assert first.user_name(first.user_id("admin")) == "admin"
     assert first.guild_name == "Newsdesk Sandbox"
-    assert [c.name for c in first.primary.channels] == ["general", "news", "world", "tech"]
+    names = [c.name for c in first.primary.channels]
+    assert names == ["general", "news", "world", "tech", "forum-news"]
+    assert first.channel_id("forum-news") == first.guild_id + 5
     extra = first.add_guild("Second Desk")
     assert SandboxWorld.default().add_guild("Second Desk").id == extra.id
     assert first.channel_id("news", guild_id=extra.id) != first.channel_id("news")

@@ -23,9 +23,13 @@ from bot.sandbox.payloads.base import (
     user_payload,
 )
 from bot.sandbox.payloads.channels import (
+    active_threads_payload,
     channel_payload,
+    forum_post_payload,
     overwrites_payload,
     resolved_channel_payload,
+    thread_member_payload,
+    thread_payload,
 )
 from bot.sandbox.payloads.guilds import (
     application_payload,
@@ -50,11 +54,13 @@ __all__ = [
     "JOINED_AT",
     "JSON",
     "SnowflakeFactory",
+    "active_threads_payload",
     "application_payload",
     "attachment_payload",
     "callback_response_payload",
     "channel_payload",
     "error_body",
+    "forum_post_payload",
     "guild_create_payload",
     "guild_payload",
     "interaction_create_payload",
@@ -66,6 +72,8 @@ __all__ = [
     "resolved_channel_payload",
     "role_payload",
     "snowflake_time",
+    "thread_member_payload",
+    "thread_payload",
     "user_payload",
     "webhook_author_payload",
     "webhook_payload",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.sandbox.payloads.base import JOINED_AT, JSON, member_payload, role_payload, user_payload
-from bot.sandbox.payloads.channels import channel_payload
+from bot.sandbox.payloads.channels import channel_payload, thread_payload
 from bot.sandbox.world import GuildSpec, SandboxWorld
 
 
@@ -55,7 +55,7 @@ def guild_create_payload(world: SandboxWorld, guild: GuildSpec) -> JSON:
             "member_count": len(guild.members),
             "joined_at": JOINED_AT,
             "channels": [channel_payload(guild, c) for c in guild.live_channels()],
-            "threads": [],
+            "threads": [thread_payload(guild, t) for t in guild.live_threads()],
             "members": [member_payload(world, guild, uid) for uid in guild.members],
             "voice_states": [],
             "presences": [],
