@@ -99,7 +99,10 @@ def site_of(url: str | None) -> str | None:
     """Return the host of ``url`` without ``www.``, lower-cased; None when there is none."""
     if not url:
         return None
-    host = (urlsplit(url).hostname or "").lower()
+    try:
+        host = (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return None
     return host.removeprefix("www.") or None
 
 

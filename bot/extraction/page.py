@@ -129,12 +129,20 @@ def _read_meta(tree: HtmlElement) -> dict[str, str]:
     return meta
 
 
+def absolute_url(base: str | None, href: str) -> str | None:
+    """Return ``href`` resolved against ``base``; None when either is malformed."""
+    try:
+        return urljoin(base or "", href)
+    except ValueError:
+        return None
+
+
 def _read_canonical(tree: HtmlElement, base: str | None) -> str | None:
     for element in tree.iter("link"):
         rel = (element.get("rel") or "").lower().split()
         href: str = (element.get("href") or "").strip()
         if "canonical" in rel and href:
-            return urljoin(base or "", href)
+            return absolute_url(base, href)
     return None
 
 
@@ -166,7 +174,9 @@ def _read_links(tree: HtmlElement, base: str | None) -> tuple[PageLink, ...]:
         text = _text_of(anchor)
         parent = anchor.getparent()
         block = _text_of(parent) if parent is not None else text
-        links.append(PageLink(urljoin(base or "", href), text, block[: MAX_LINK_CONTEXT * 4]))
+        resolved = absolute_url(base, href)
+        if resolved is not None:
+            links.append(PageLink(resolved, text, block[: MAX_LINK_CONTEXT * 4]))
     return tuple(links)
 
 

@@ -132,3 +132,11 @@ def _page(body: str, head: str = "") -> str:
 def test_original_source(body: str, head: str, url: str | None, publisher: str | None) -> None:
     article = extract_article(_page(body, head), url="https://blog.example/post")
     assert (article.original_url, article.original_publisher) == (url, publisher)
+
+
+def test_malformed_links_do_not_break_extraction() -> None:
+    body = '<p><a href="https://[ccpa-preferences]/x">Source link</a></p>'
+    head = '<link rel="canonical" href="http://[bad">'
+    article = extract_article(_page(body, head), url="https://blog.example/post")
+    assert article.original_url is None
+    assert "The committee met on Monday" in article.text
