@@ -164,7 +164,7 @@ def table(bare: Side, ours: Side) -> str:
          f"{ours.author_hits / max(ours.labelled, 1):.3f}"),
         ("date accuracy", f"{bare.date_hits / max(bare.labelled, 1):.3f}",
          f"{ours.date_hits / max(ours.labelled, 1):.3f}"),
-        ("date accuracy within a day (UTC shift)", f"{bare.date_near_hits / max(bare.labelled, 1):.3f}",
+        ("date within a day (UTC shift)", f"{bare.date_near_hits / max(bare.labelled, 1):.3f}",
          f"{ours.date_near_hits / max(ours.labelled, 1):.3f}"),
         ("mean ms per page", f"{per_page(bare, 'mean'):.1f}", f"{per_page(ours, 'mean'):.1f}"),
         ("median ms per page", f"{per_page(bare, 'median'):.1f}",
