@@ -2,7 +2,12 @@
 
 Rules:
 - each interaction has an id and a secret token; callbacks and follow-ups
-  find it by id + token (tokens are not expired: the sandbox is loose here);
+  find it by id + token;
+- Discord's deadlines, on the sandbox clock (`clock.py`) from the moment
+  the interaction is dispatched: the first callback must come within 3 s,
+  after which the interaction is gone (404 code 10062 "Unknown interaction");
+  the token serves follow-ups and original-response edits for 15 minutes,
+  after which they are 401 code 50027 "Invalid Webhook Token";
 - an interaction can be answered once (a second callback is 400, code 40060
   "Interaction has already been acknowledged");
 - it counts as answered on a reply (4), a component update (7), a deferred
@@ -33,6 +38,8 @@ AUTOCOMPLETE_RESULT = 8
 MODAL = 9
 ANSWERING_TYPES = {REPLY, DEFERRED_UPDATE, UPDATE_MESSAGE, AUTOCOMPLETE_RESULT, MODAL}
 ALREADY_ACKNOWLEDGED = 40060
+INITIAL_RESPONSE_SECONDS = 3.0
+TOKEN_LIFETIME_SECONDS = 15 * 60.0
 APPLICATION_COMMAND = 2
 MESSAGE_COMPONENT = 3
 AUTOCOMPLETE = 4
@@ -60,6 +67,9 @@ class InteractionRecord:
     focused_type: int | None = None
     response_data: JSON | None = None
     rejection: str | None = None
+    dispatched_at: float = 0.0
+    expired: bool = False
+    acknowledged: asyncio.Event = field(default_factory=asyncio.Event)
     answered: asyncio.Event = field(default_factory=asyncio.Event)
     failed: asyncio.Event = field(default_factory=asyncio.Event)
     last_activity: float = field(default_factory=time.monotonic)
@@ -72,8 +82,24 @@ class InteractionRecord:
         """Record the callback type; answer now unless it was a deferred reply."""
         self.response_type = response_type
         self.touch()
+        self.acknowledged.set()
         if response_type in ANSWERING_TYPES:
             self.answered.set()
+
+    @property
+    def response_deadline(self) -> float:
+        """Clock time by which the first callback must arrive."""
+        return self.dispatched_at + INITIAL_RESPONSE_SECONDS
+
+    def too_late_to_respond(self, now: float) -> bool:
+        """True once the 3-second window for the first callback has passed unused."""
+        if self.response_type is None and now > self.response_deadline:
+            self.expired = True
+        return self.expired or now > self.dispatched_at + TOKEN_LIFETIME_SECONDS
+
+    def token_expired(self, now: float) -> bool:
+        """True once the interaction token's 15 minutes are over."""
+        return now > self.dispatched_at + TOKEN_LIFETIME_SECONDS
 
     def reject(self, status: int, body: JSON) -> None:
         """Keep the error the sandbox answered a callback with."""

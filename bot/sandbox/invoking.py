@@ -11,10 +11,12 @@ Rules:
 - a click finds the component by custom_id on the stored message and is
   dispatched as INTERACTION_CREATE type 3 (refused if absent or disabled);
 - an outcome completes once the interaction is answered (see
-  `interactions.py`) and then nothing new happened for `QUIET_SECONDS`; no
-  answer within the timeout is `timed_out=True` ("The application did not
-  respond"); the messages are those the interaction produced, plus edits of
-  the clicked message.
+  `interactions.py`) and then nothing new happened for `QUIET_SECONDS`;
+  no first response (reply, defer, update) within Discord's 3 seconds, or
+  no answer within the timeout, is `timed_out=True` ("The application did
+  not respond"), and after those 3 s the interaction is expired for the bot
+  too; the messages are those the interaction produced, plus edits of the
+  clicked message.
 """
 
 from __future__ import annotations
@@ -72,6 +74,9 @@ async def _outcome(
     timed_out = False
     try:
         async with asyncio.timeout(wait_seconds):
+            if not await state.clock.wait([record.acknowledged], record.response_deadline):
+                record.expired = True
+                raise TimeoutError
             await record.answered.wait()
             # Polling is the point here: wait until the interaction has been quiet long enough.
             while (quiet := time.monotonic() - record.last_activity) < QUIET_SECONDS:  # noqa: ASYNC110
@@ -199,13 +204,10 @@ async def autocomplete(
         raise TimeoutError("the bot is not connected")
     await _dispatch(state, record, data=typed.data, guild=typed.guild, channel=typed.channel)
     async with asyncio.timeout(wait_seconds):
-        answered = asyncio.ensure_future(record.answered.wait())
-        failed = asyncio.ensure_future(record.failed.wait())
-        try:
-            await asyncio.wait({answered, failed}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            answered.cancel()
-            failed.cancel()
+        settled = await state.clock.wait([record.answered, record.failed], record.response_deadline)
+    if not settled:
+        record.expired = True
+        raise TimeoutError("the bot did not answer within 3 seconds")
     if not record.answered.is_set():
         raise kinds.InteractionFailed(f"Discord rejected the bot's answer: {record.rejection}")
     return list((record.response_data or {}).get("choices") or [])
@@ -231,6 +233,7 @@ async def _dispatch(
         data=data,
         message=message,
     )
+    record.dispatched_at = state.clock.now()
     await state.gateway.dispatch("INTERACTION_CREATE", record.payload)
 
 

@@ -24,6 +24,7 @@ UNKNOWN_INTERACTION = 10062
 UNKNOWN_GUILD = 10004
 MISSING_PERMISSIONS = 50013
 MISSING_ACCESS = 50001
+INVALID_WEBHOOK_TOKEN = 50027
 
 
 def json_response(
@@ -58,6 +59,16 @@ def unknown_message() -> web.Response:
 def unknown_webhook() -> web.Response:
     """404 Unknown Webhook."""
     return discord_error(404, UNKNOWN_WEBHOOK, "Unknown Webhook")
+
+
+def unknown_interaction() -> web.Response:
+    """404 Unknown interaction (answered too late, or never sent)."""
+    return discord_error(404, UNKNOWN_INTERACTION, "Unknown interaction")
+
+
+def invalid_webhook_token() -> web.Response:
+    """401 Invalid Webhook Token (an interaction token older than 15 minutes)."""
+    return discord_error(401, INVALID_WEBHOOK_TOKEN, "Invalid Webhook Token")
 
 
 def missing_permissions() -> web.Response:

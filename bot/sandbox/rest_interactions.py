@@ -9,6 +9,9 @@ Rules:
   message the component is on ("edit"); 6 and 9 only acknowledge; 8 must
   answer an autocomplete interaction with valid choices;
 - a callback rejected with a 400 is kept on the interaction (`reject`);
+- a callback after the 3-second window (or for an unknown interaction) is
+  404 code 10062; follow-ups and `@original` after 15 minutes are 401 code
+  50027 (see `interactions.py`);
 - follow-ups (`POST /webhooks/{app_id}/{token}`) need an acknowledged
   interaction (else 404 Unknown Webhook) and are recorded as "followup";
   one that resolves an ephemeral defer is ephemeral;
@@ -27,13 +30,14 @@ from bot.sandbox.message_limits import check_autocomplete, check_message
 from bot.sandbox.message_store import NewMessage, StoredMessage
 from bot.sandbox.payloads import JSON
 from bot.sandbox.responses import (
-    UNKNOWN_INTERACTION,
     discord_error,
+    invalid_webhook_token,
     json_response,
     no_content,
     query_flag,
     read_message_body,
     snowflake_param,
+    unknown_interaction,
     unknown_message,
     unknown_webhook,
 )
@@ -95,8 +99,8 @@ async def callback(request: web.Request) -> web.Response:
     record = state.interactions.by_id_and_token(
         interaction_id, request.match_info["interaction_token"]
     )
-    if record is None:
-        return discord_error(404, UNKNOWN_INTERACTION, "Unknown interaction")
+    if record is None or record.too_late_to_respond(state.clock.now()):
+        return unknown_interaction()
     if record.response_type is not None:
         return discord_error(
             400, kinds.ALREADY_ACKNOWLEDGED, "Interaction has already been acknowledged."
@@ -156,6 +160,8 @@ async def create_followup(request: web.Request, state: SandboxState) -> web.Resp
     record = state.interactions.by_token(request.match_info["webhook_token"])
     if record is None or record.response_type is None:
         return unknown_webhook()
+    if record.token_expired(state.clock.now()):
+        return invalid_webhook_token()
     body, files = await read_message_body(request)
     error = check_message(body, file_count=len(files), is_edit=False)
     if error is not None:
@@ -173,6 +179,8 @@ async def interaction_message(request: web.Request, state: SandboxState) -> web.
     record = state.interactions.by_token(request.match_info["webhook_token"])
     if record is None or record.response_type is None:
         return unknown_webhook()
+    if record.token_expired(state.clock.now()):
+        return invalid_webhook_token()
     raw_id = request.match_info["message_id"]
     if raw_id == "@original":
         message_id = record.original_message_id

@@ -157,6 +157,9 @@ class Sandbox:
     ) -> CommandOutcome:
         """Type a slash command as `user` in `channel`; return what happened.
 
+        Like Discord, the outcome is `timed_out` after 3 s unless the bot replied
+        or deferred by then; a deferred command gets the whole `timeout`.
+
         An ATTACHMENT option is typed as a local file path (`file:feeds.opml`),
         or given as bytes: `files={"file": ("feeds.opml", b"...")}`.
         """
@@ -208,6 +211,10 @@ class Sandbox:
         return await invoking.click(
             self.state, message_id, custom_id, values=values, user=user, wait_seconds=timeout
         )
+
+    def advance_clock(self, seconds: float) -> None:
+        """Move the interaction clock forward (Discord's 3 s and 15 min deadlines) at once."""
+        self.state.clock.advance(seconds)
 
     @property
     def messages(self) -> list[RecordedMessage]:

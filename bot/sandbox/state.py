@@ -24,6 +24,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.sandbox import payloads
+from bot.sandbox.clock import SandboxClock
 from bot.sandbox.gateway import GatewayHub
 from bot.sandbox.interactions import InteractionRegistry
 from bot.sandbox.message_store import MessageStore, StoredMessage
@@ -63,6 +64,7 @@ class SandboxState:
         self.store = MessageStore(world, self.snowflakes)
         self.uploads = UploadStore(self.snowflakes)
         self.gateway = GatewayHub(world, BOT_TOKEN)
+        self.clock = SandboxClock()
         self.interactions = InteractionRegistry()
         self.commands: dict[int | None, list[JSON]] = {}
         self.commands_synced = asyncio.Event()

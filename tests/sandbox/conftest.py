@@ -2,7 +2,8 @@
 
 The bot is a plain `commands.Bot` with a few app commands that exercise what
 Discord (not discord.py) enforces: default permissions, integer ranges,
-choices, channel options, deferring, and components.
+choices, channel options, deferring, components, attachments, autocomplete
+and deadlines (`/hold` keeps its interaction in `bot.held` unanswered).
 """
 
 from __future__ import annotations
@@ -50,11 +51,31 @@ class ConfirmView(discord.ui.View):
         await interaction.response.send_message(f"picked {select.values[0]}", ephemeral=True)
 
 
-def build_test_bot() -> commands.Bot:
+class SandboxTestBot(commands.Bot):
+    """A commands.Bot that keeps the interactions `/hold` and `/holddefer` left open."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            command_prefix="!", intents=discord.Intents.default(), guild_ready_timeout=0.1
+        )
+        self.held: list[discord.Interaction] = []
+        self.holding = asyncio.Event()
+
+
+def build_test_bot() -> SandboxTestBot:
     """A minimal real discord.py bot with a handful of app commands."""
-    bot = commands.Bot(
-        command_prefix="!", intents=discord.Intents.default(), guild_ready_timeout=0.1
-    )
+    bot = SandboxTestBot()
+
+    @bot.tree.command(name="hold", description="Keeps the interaction without answering")
+    async def hold(interaction: discord.Interaction) -> None:
+        bot.held.append(interaction)
+        bot.holding.set()
+
+    @bot.tree.command(name="holddefer", description="Defers and keeps the interaction")
+    async def holddefer(interaction: discord.Interaction) -> None:
+        await interaction.response.defer()
+        bot.held.append(interaction)
+        bot.holding.set()
 
     @bot.tree.command(name="ping", description="Reply pong")
     async def ping(interaction: discord.Interaction) -> None:
@@ -197,7 +218,7 @@ class RunningBot:
     """A sandbox with the test bot logged in and its commands synced."""
 
     sandbox: Sandbox
-    bot: commands.Bot
+    bot: SandboxTestBot
 
 
 @pytest.fixture
@@ -208,7 +229,7 @@ async def sandbox() -> AsyncIterator[Sandbox]:
 
 
 @contextlib.asynccontextmanager
-async def bot_logged_in(sandbox: Sandbox, *, sync: bool = True) -> AsyncIterator[commands.Bot]:
+async def bot_logged_in(sandbox: Sandbox, *, sync: bool = True) -> AsyncIterator[SandboxTestBot]:
     """Start the test bot against the sandbox; stop it afterwards."""
     bot = build_test_bot()
     with sandbox.patch_discord():
