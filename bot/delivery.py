@@ -27,7 +27,8 @@ from typing import Protocol
 import discord
 
 from bot.formatting import article_embed
-from bot.models import Delivery
+from bot.models import Article, Delivery
+from bot.stories import story_credits
 from storage import Repositories
 
 log = logging.getLogger(__name__)
@@ -68,6 +69,12 @@ class PostSender(Protocol):
 
     def fallback_notice_channel(self, guild_id: int, avoid_channel_id: int) -> int | None:
         """Return a channel where admins will see a notice, other than a broken one."""
+        ...
+
+    async def edit_post(
+        self, guild_id: int, channel_id: int, message_id: int, embed: discord.Embed
+    ) -> None:
+        """Replace a sent post's embed, or raise ``SendRejected``."""
         ...
 
 
@@ -120,7 +127,8 @@ class Deliverer:
         for delivery in claimed:
             by_channel[delivery.channel_id].append(delivery)
         await asyncio.gather(*(self._deliver_channel(rows) for rows in by_channel.values()))
-        return notices + len(claimed)
+        refreshed = await self._refresh_posts()
+        return notices + len(claimed) + refreshed
 
     async def _deliver_notices(self) -> int:
         notices = await self._repos.notices.claim(self._clock(), CLAIM_BATCH)
@@ -152,9 +160,45 @@ class Deliverer:
                 await self._repos.outbox.release(rest)
                 return
 
+    async def _embed_for(
+        self, article: Article, feed_title: str, feed_site_url: str | None, story_id: int | None
+    ) -> discord.Embed:
+        """Render a post: the article, crediting its story's original and other sources."""
+        story = await self._repos.stories.story(story_id) if story_id is not None else None
+        original: tuple[str, str | None] | None = None
+        also: str | None = None
+        if story is not None:
+            credits = story_credits(story, article.id)
+            if credits.original_name is not None:
+                original = (credits.original_name, credits.original_url)
+            also = credits.also_text()
+        return article_embed(
+            article, source_name=feed_title, source_url=feed_site_url,
+            original=original, also_reported_by=also,
+        )
+
+    async def _refresh_posts(self) -> int:
+        """Re-render and edit sent posts whose story gained a source or its original."""
+        refreshes = await self._repos.outbox.claim_refreshes(CLAIM_BATCH)
+        for refresh in refreshes:
+            found = await self._repos.articles.get_with_feed(refresh.article_id)
+            if found is None:
+                continue
+            embed = await self._embed_for(*found, refresh.story_id)
+            try:
+                await self._sender.edit_post(
+                    refresh.guild_id, refresh.channel_id, refresh.message_id, embed
+                )
+            except SendRejected as rejected:
+                log.warning(
+                    "post not refreshed guild_id=%s channel_id=%s message_id=%s reason=%s",
+                    refresh.guild_id, refresh.channel_id, refresh.message_id, rejected.reason,
+                )
+        return len(refreshes)
+
     async def _deliver_one(self, delivery: Delivery) -> bool:
-        embed = article_embed(
-            delivery.article, source_name=delivery.feed_title, source_url=delivery.feed_site_url
+        embed = await self._embed_for(
+            delivery.article, delivery.feed_title, delivery.feed_site_url, delivery.story_id
         )
         try:
             message_id = await self._sender.send_post(
@@ -203,8 +247,12 @@ class Deliverer:
         )
         await self._repos.notices.queue(guild_id, target, text, self._clock())
 
-    async def wait_until_delivered(self, outbox_ids: Sequence[int], wait_seconds: float) -> bool:
-        """Wake the deliverer and wait until these rows are sent or failed; False on timeout."""
+    async def wait_until_delivered(
+        self, outbox_ids: Sequence[int], wait_seconds: float,
+        nudge: Callable[[], None] = lambda: None,
+    ) -> bool:
+        """Wake the deliverer (and ``nudge`` the stages before it) until these rows are
+        finished (sent, skipped or failed); False on timeout."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + wait_seconds
         while await self._repos.outbox.count_unfinished(outbox_ids):
@@ -212,6 +260,7 @@ class Deliverer:
             if remaining <= 0:
                 return False
             self.wake()
+            nudge()
             with contextlib.suppress(TimeoutError):
                 async with self._drained:
                     await asyncio.wait_for(self._drained.wait(), timeout=min(1.0, remaining))

@@ -7,6 +7,7 @@ Rules: resources are injected (``Services``), never global; slash commands sync 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 import discord
@@ -14,6 +15,7 @@ from discord.ext import commands
 
 from bot.delivery import Deliverer
 from bot.discord_sender import DiscordPostSender
+from bot.reading import ArticleReader
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -43,6 +45,21 @@ class NewsdeskBot(commands.Bot):
         self.services = services
         self.deliverer = Deliverer(
             services.repositories, DiscordPostSender(self), services.clock
+        )
+        self.reader = ArticleReader(
+            services.repositories, services.fetcher, services.clock,
+            on_ready_to_post=self.deliverer.wake,
+        )
+
+    def new_posts_queued(self) -> None:
+        """Start the pipeline on freshly queued posts: read their articles, then deliver."""
+        self.reader.wake()
+        self.deliverer.wake()
+
+    async def settle(self, outbox_ids: Sequence[int], wait_seconds: float) -> bool:
+        """Wait until these posts are read and delivered (or skipped/failed); False on timeout."""
+        return await self.deliverer.wait_until_delivered(
+            outbox_ids, wait_seconds, nudge=self.reader.wake
         )
 
     async def setup_hook(self) -> None:

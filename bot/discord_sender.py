@@ -41,6 +41,26 @@ class DiscordPostSender:
         """Post a plain message to a channel with no mentions allowed."""
         return await self._send(guild_id, channel_id, nonce, content=text[:2000])
 
+    async def edit_post(
+        self, guild_id: int, channel_id: int, message_id: int, embed: discord.Embed
+    ) -> None:
+        """Replace a sent post's embed (mentions stay off)."""
+        channel = self._client.get_partial_messageable(channel_id, guild_id=guild_id)
+        try:
+            async with self.pacer.slot():
+                await channel.get_partial_message(message_id).edit(
+                    embed=embed, allowed_mentions=discord.AllowedMentions.none()
+                )
+        except discord.HTTPException as error:
+            if error.status in {401, 403, 429}:
+                self.pacer.record_invalid()
+            raise SendRejected(
+                f"Discord answered {error.status}: {error.text or 'no details'}.",
+                permanent=error.status in {403, 404},
+            ) from error
+        except (OSError, TimeoutError) as error:
+            raise SendRejected(f"could not reach Discord ({error!r}).", permanent=False) from error
+
     def fallback_notice_channel(self, guild_id: int, avoid_channel_id: int) -> int | None:
         """Return the server's system channel, else its first channel Newsdesk can post in."""
         guild = self._client.get_guild(guild_id)

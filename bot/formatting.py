@@ -21,6 +21,7 @@ TITLE_LIMIT = 256
 AUTHOR_LIMIT = 256
 FOOTER_LIMIT = 2048
 MESSAGE_LIMIT = 2000
+FIELD_LIMIT = 1024
 EMBED_COLOUR = 0x2B6CB0
 
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*(?=\s)")
@@ -61,11 +62,23 @@ def discord_timestamp(moment: datetime) -> str:
     return f"<t:{seconds}:f> (<t:{seconds}:R>)"
 
 
-def article_embed(article: Article, *, source_name: str, source_url: str | None) -> discord.Embed:
-    """Build the embed posted for an article."""
+def article_embed(
+    article: Article,
+    *,
+    source_name: str,
+    source_url: str | None,
+    original: tuple[str, str | None] | None = None,
+    also_reported_by: str | None = None,
+) -> discord.Embed:
+    """Build the embed posted for an article, crediting its story's original and copies.
+
+    The title links to the original when the story has one, as the story's main link.
+    """
+    original_url = original[1] if original is not None else None
+    link = original_url if is_web_url(original_url) else article.url
     embed = discord.Embed(
         title=trim_text(article.title, TITLE_LIMIT),
-        url=article.url if is_web_url(article.url) else None,
+        url=link if is_web_url(link) else None,
         description=trim_to_sentence(article.summary, SUMMARY_LIMIT) or None,
         colour=EMBED_COLOUR,
         timestamp=article.published_at,
@@ -76,6 +89,14 @@ def article_embed(article: Article, *, source_name: str, source_url: str | None)
     )
     if article.published_at is not None:
         embed.add_field(name="Published", value=discord_timestamp(article.published_at))
+    if original is not None:
+        name, url = original
+        shown = f"[{trim_text(name, 200)}]({url})" if is_web_url(url) else trim_text(name, 200)
+        embed.add_field(name="Originally published by", value=shown, inline=False)
+    if also_reported_by:
+        embed.add_field(
+            name="Also reported by", value=trim_text(also_reported_by, FIELD_LIMIT), inline=False
+        )
     if article.author:
         embed.set_footer(text=trim_text(f"By {article.author}", FOOTER_LIMIT))
     if is_web_url(article.image_url):

@@ -139,15 +139,77 @@ class Article:
     image_url: str | None
     published_at: datetime | None
     first_seen_at: datetime
+    url_key: str | None = None
 
 
 class OutboxState(StrEnum):
     """Where one (article, channel) delivery stands."""
 
+    WAITING = "waiting"
     PENDING = "pending"
     SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+@dataclass(frozen=True)
+class UnreadArticle:
+    """A stored article the reader has not looked at yet."""
+
+    article: Article
+    feed_title: str
+    has_waiting_posts: bool
+
+
+@dataclass(frozen=True)
+class ArticleReading:
+    """What reading an article found: clean text, true metadata, and its copy fingerprint."""
+
+    title: str
+    summary: str
+    author: str | None
+    published_at: datetime | None
+    image_url: str | None
+    original_url: str | None
+    original_url_key: str | None
+    original_publisher: str | None
+    fingerprint: bytes | None
+    details_json: str
+
+
+@dataclass(frozen=True)
+class StorySource:
+    """One article of a story, as its post and ``/story`` show it."""
+
+    article_id: int
+    title: str
+    url: str | None
+    url_key: str | None
+    feed_title: str
+    feed_site_url: str | None
+    first_seen_at: datetime
+    published_at: datetime | None
+    original_url: str | None
+
+
+@dataclass(frozen=True)
+class Story:
+    """A group of articles carrying the same news, with the original when it is known."""
+
+    id: int
+    original_url_key: str | None
+    original_url: str | None
+    original_publisher: str | None
+    sources: tuple[StorySource, ...]
+
+    @property
+    def main(self) -> StorySource:
+        """Return the article to link: the original when present, else the first seen."""
+        for source in self.sources:
+            if self.original_url_key is not None and source.url_key == self.original_url_key:
+                return source
+        return self.sources[0]
 
 
 @dataclass(frozen=True)
@@ -172,3 +234,16 @@ class Delivery:
     article: Article
     feed_title: str
     feed_site_url: str | None
+    story_id: int | None = None
+
+
+@dataclass(frozen=True)
+class PostRefresh:
+    """A sent post whose story gained a source (or its original): re-render and edit it."""
+
+    outbox_id: int
+    guild_id: int
+    channel_id: int
+    message_id: int
+    story_id: int
+    article_id: int

@@ -57,7 +57,7 @@ class FeedCommands(commands.GroupCog, group_name="feed", group_description="Foll
                 guild_id, channel.id, address, added_by=user_id, backfill=backfill
             )
             if added.backfill or added.queued_outbox_ids:
-                self.bot.deliverer.wake()
+                self.bot.new_posts_queued()
             await reply_privately(answering, describe_added_feed(added))
 
         try:
@@ -100,7 +100,7 @@ class FeedCommands(commands.GroupCog, group_name="feed", group_description="Foll
                 interaction, f"Checked **{feed.title}** now: it failed. {outcome.error}"
             )
             return
-        self.bot.deliverer.wake()
+        self.bot.new_posts_queued()
         plural = "s" if outcome.queued != 1 else ""
         await reply_privately(
             interaction, f"Checked **{feed.title}** now: {outcome.queued} new post{plural}."

@@ -1,8 +1,8 @@
-"""The background loops: poll due feeds on a tick, and run the deliverer.
+"""The background loops: poll due feeds on a tick; run the article reader and the deliverer.
 
 Rule: a ``tasks.loop`` stops for good on an unexpected exception, so the body catches and
-logs per round (and the poller isolates each feed); the deliverer runs as its own task and
-is woken whenever a poll queues posts.
+logs per round (and the poller isolates each feed); the reader and the deliverer run as
+their own tasks, never die of a bug, and are woken whenever a poll queues posts.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ class Scheduler(commands.Cog):
     def __init__(self, bot: NewsdeskBot) -> None:
         self.bot = bot
         self._delivery_task: asyncio.Task[None] | None = None
+        self._reader_task: asyncio.Task[None] | None = None
         self.poll_tick.change_interval(seconds=bot.services.settings.scheduler_tick_seconds)
 
     async def cog_load(self) -> None:
@@ -31,16 +32,20 @@ class Scheduler(commands.Cog):
         self._delivery_task = asyncio.create_task(
             self.bot.deliverer.run_forever(), name="newsdesk-deliverer"
         )
+        self._reader_task = asyncio.create_task(
+            self.bot.reader.run_forever(), name="newsdesk-reader"
+        )
         self.poll_tick.start()
 
     async def cog_unload(self) -> None:
         """Stop both loops."""
         self.poll_tick.cancel()
-        if self._delivery_task is not None:
-            self._delivery_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._delivery_task
-            self._delivery_task = None
+        for task in (self._delivery_task, self._reader_task):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._delivery_task = self._reader_task = None
 
     @tasks.loop(seconds=30)
     async def poll_tick(self) -> None:
@@ -51,7 +56,7 @@ class Scheduler(commands.Cog):
             log.exception("polling round crashed; the next tick retries")
             return
         if report.outbox_ids:
-            self.bot.deliverer.wake()
+            self.bot.new_posts_queued()
 
     @poll_tick.before_loop
     async def before_poll_tick(self) -> None:

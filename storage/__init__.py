@@ -10,6 +10,7 @@ from storage.feeds import FeedRepository
 from storage.guild_settings import GuildSettingsRepository
 from storage.notices import NoticeRepository
 from storage.outbox import OutboxRepository
+from storage.stories import StoryRepository
 from storage.subscriptions import SubscriptionRepository
 
 
@@ -24,6 +25,7 @@ class Repositories:
     outbox: OutboxRepository
     notices: NoticeRepository
     guild_settings: GuildSettingsRepository
+    stories: StoryRepository
 
     @classmethod
     def over(cls, database: Database) -> Repositories:
@@ -36,6 +38,7 @@ class Repositories:
             outbox=OutboxRepository(database),
             notices=NoticeRepository(database),
             guild_settings=GuildSettingsRepository(database),
+            stories=StoryRepository(database),
         )
 
 

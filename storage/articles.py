@@ -19,7 +19,7 @@ from storage.feeds import record_success_in
 
 ARTICLE_COLUMNS = (
     "a.id, a.feed_id, a.entry_key, a.url, a.title, a.summary, a.author, a.image_url,"
-    " a.published_at, a.first_seen_at"
+    " a.published_at, a.first_seen_at, a.url_key"
 )
 
 
@@ -36,6 +36,7 @@ def article_from_row(row: Row) -> Article:
         image_url=row["image_url"],
         published_at=from_epoch(row["published_at"]),
         first_seen_at=require_epoch(row["first_seen_at"]),
+        url_key=row["url_key"],
     )
 
 
@@ -86,8 +87,8 @@ async def insert_articles_and_queue(
         new_articles += 1
         async with tx.execute(
             "INSERT INTO outbox (guild_id, channel_id, subscription_id, article_id,"
-            " next_attempt_at, created_at)"
-            " SELECT guild_id, channel_id, id, ?, ?, ? FROM subscriptions"
+            " next_attempt_at, created_at, state)"
+            " SELECT guild_id, channel_id, id, ?, ?, ?, 'waiting' FROM subscriptions"
             " WHERE feed_id = ? AND enabled = 1 ORDER BY id"
             " ON CONFLICT (channel_id, article_id) DO NOTHING RETURNING id",
             (inserted[0], to_epoch(now), to_epoch(now), feed_id),
@@ -165,6 +166,17 @@ class ArticleRepository:
             )
             for row in rows
         ]
+
+    async def get_with_feed(self, article_id: int) -> tuple[Article, str, str | None] | None:
+        """Return an article with its feed's title and site URL."""
+        row = await self._db.fetch_one(
+            f"SELECT {ARTICLE_COLUMNS}, f.title AS feed_title, f.site_url AS feed_site_url"
+            " FROM articles a JOIN feeds f ON f.id = a.feed_id WHERE a.id = ?",
+            (article_id,),
+        )
+        if row is None:
+            return None
+        return article_from_row(row), row["feed_title"], row["feed_site_url"]
 
     async def count_seen_since(self, feed_id: int, since: datetime) -> int:
         """Return how many of the feed's articles were first seen at or after ``since``."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from bot.models import Delivery, OutboxState, OutboxStatus
+from bot.models import Delivery, OutboxState, OutboxStatus, PostRefresh
 from storage.articles import ARTICLE_COLUMNS, article_from_row
 from storage.database import Database, to_epoch
 
@@ -31,20 +31,28 @@ class OutboxRepository:
             return cursor.rowcount
 
     async def claim(self, now: datetime, limit: int) -> list[Delivery]:
-        """Claim up to ``limit`` ready rows, oldest first within each channel."""
+        """Claim up to ``limit`` ready rows, oldest first within each channel.
+
+        A row waits while an earlier row of its channel is still being read or retried, so a
+        channel's posts keep their publication order.
+        """
         async with self._db.transaction() as tx:
             async with tx.execute(
-                "UPDATE outbox SET state = 'sending', claimed_at = ?, attempts = attempts + 1"
-                " WHERE id IN (SELECT id FROM outbox WHERE state = 'pending'"
-                " AND next_attempt_at <= ? ORDER BY id LIMIT ?) RETURNING id",
-                (to_epoch(now), to_epoch(now), limit),
+                "UPDATE outbox SET state = 'sending', claimed_at = :now, refresh_requested = 0,"
+                " attempts = attempts + 1 WHERE id IN (SELECT o.id FROM outbox o"
+                " WHERE o.state = 'pending' AND o.next_attempt_at <= :now AND NOT EXISTS"
+                " (SELECT 1 FROM outbox e WHERE e.channel_id = o.channel_id AND e.id < o.id"
+                " AND (e.state IN ('waiting', 'sending')"
+                " OR (e.state = 'pending' AND e.next_attempt_at > :now)))"
+                " ORDER BY o.id LIMIT :limit) RETURNING id",
+                {"now": to_epoch(now), "limit": limit},
             ) as cursor:
                 claimed = [int(row[0]) for row in await cursor.fetchall()]
             if not claimed:
                 return []
             marks = ",".join("?" * len(claimed))
             async with tx.execute(
-                "SELECT o.id AS outbox_id, o.guild_id, o.channel_id, o.subscription_id,"
+                "SELECT o.id AS outbox_id, o.guild_id, o.channel_id, o.subscription_id, o.story_id,"
                 " o.attempts, f.title AS feed_title, f.site_url AS feed_site_url,"
                 f" {ARTICLE_COLUMNS}"
                 " FROM outbox o JOIN articles a ON a.id = o.article_id"
@@ -62,9 +70,22 @@ class OutboxRepository:
                 article=article_from_row(row),
                 feed_title=row["feed_title"],
                 feed_site_url=row["feed_site_url"],
+                story_id=row["story_id"],
             )
             for row in rows
         ]
+
+    async def claim_refreshes(self, limit: int) -> list[PostRefresh]:
+        """Take up to ``limit`` sent posts whose story changed, clearing their flag."""
+        async with self._db.transaction() as tx, tx.execute(
+            "UPDATE outbox SET refresh_requested = 0 WHERE id IN (SELECT id FROM outbox"
+            " WHERE refresh_requested = 1 AND state = 'sent' AND story_id IS NOT NULL"
+            " AND message_id IS NOT NULL ORDER BY id LIMIT ?)"
+            " RETURNING id, guild_id, channel_id, message_id, story_id, article_id",
+            (limit,),
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return [PostRefresh(row[0], row[1], row[2], row[3], row[4], row[5]) for row in rows]
 
     async def mark_sent(self, outbox_id: int, message_id: int, now: datetime) -> None:
         """Record the Discord message that carries this row."""
@@ -122,7 +143,7 @@ class OutboxRepository:
         marks = ",".join("?" * len(outbox_ids))
         row = await self._db.fetch_one(
             f"SELECT COUNT(*) FROM outbox WHERE id IN ({marks})"
-            " AND state IN ('pending', 'sending')",
+            " AND state IN ('waiting', 'pending', 'sending')",
             list(outbox_ids),
         )
         return 0 if row is None else int(row[0])

@@ -138,8 +138,9 @@ class SubscriptionRepository:
                 # The latest N go out once, oldest of them first, to this subscription only.
                 await tx.execute(
                     "INSERT INTO outbox (guild_id, channel_id, subscription_id, article_id,"
-                    " next_attempt_at, created_at)"
-                    " SELECT ?, ?, ?, id, ?, ? FROM (SELECT id, published_at, first_seen_at"
+                    " next_attempt_at, created_at, state)"
+                    " SELECT ?, ?, ?, id, ?, ?, 'waiting' FROM (SELECT id, published_at,"
+                    " first_seen_at"
                     " FROM articles WHERE feed_id = ?"
                     " ORDER BY COALESCE(published_at, first_seen_at) DESC, id DESC LIMIT ?)"
                     " ORDER BY COALESCE(published_at, first_seen_at), id"
@@ -185,7 +186,7 @@ class SubscriptionRepository:
         async with self._db.transaction() as tx:
             await tx.execute(
                 "UPDATE outbox SET state = 'failed', failure = 'subscription removed'"
-                " WHERE guild_id = ? AND subscription_id = ? AND state = 'pending'",
+                " WHERE guild_id = ? AND subscription_id = ? AND state IN ('waiting', 'pending')",
                 (guild_id, subscription_id),
             )
             cursor = await tx.execute(
@@ -254,7 +255,7 @@ class SubscriptionRepository:
         async with self._db.transaction() as tx:
             await tx.execute(
                 "UPDATE outbox SET state = 'failed', failure = ? WHERE guild_id = ?"
-                " AND state IN ('pending', 'sending')",
+                " AND state IN ('waiting', 'pending', 'sending')",
                 (f"subscription disabled: {reason}", guild_id),
             )
             cursor = await tx.execute(
@@ -269,7 +270,7 @@ class SubscriptionRepository:
         async with self._db.transaction() as tx:
             await tx.execute(
                 "UPDATE outbox SET state = 'failed', failure = ? WHERE guild_id = ?"
-                " AND subscription_id = ? AND state IN ('pending', 'sending')",
+                " AND subscription_id = ? AND state IN ('waiting', 'pending', 'sending')",
                 (f"subscription disabled: {reason}", guild_id, subscription_id),
             )
             await tx.execute(

@@ -140,7 +140,7 @@ class Console:
             self.channel = channel
         elif name == "poll":
             report = await self.bot.services.poller.poll_all()
-            if not await self.bot.deliverer.wait_until_delivered(report.outbox_ids, POLL_TIMEOUT):
+            if not await self.bot.settle(report.outbox_ids, POLL_TIMEOUT):
                 print("  (some posts were still being sent when :poll gave up waiting)")
         elif name == "wait":
             try:

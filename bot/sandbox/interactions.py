@@ -17,6 +17,8 @@ Rules:
 - an autocomplete interaction (type 4) accepts only an autocomplete result
   (8), and only autocomplete interactions accept one; a callback the
   sandbox rejects with a 400 is kept as the interaction's `rejection`;
+- a modal (9) may answer a command or a component click, not a modal
+  submission; the latest modal shown to a user is the one they can submit;
 - `last_activity` moves on every message so callers can wait for quiet.
 """
 
@@ -43,6 +45,7 @@ TOKEN_LIFETIME_SECONDS = 15 * 60.0
 APPLICATION_COMMAND = 2
 MESSAGE_COMPONENT = 3
 AUTOCOMPLETE = 4
+MODAL_SUBMIT = 5
 
 
 class InteractionFailed(Exception):

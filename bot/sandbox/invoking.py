@@ -41,9 +41,10 @@ QUIET_SECONDS = 0.3
 SELECT_TYPES = {3, 5, 6, 7, 8}
 
 
-def _place(
+def place(
     state: SandboxState, user: str, channel: str | int, guild: str | None
 ) -> tuple[GuildSpec, ChannelSpec, int]:
+    """Resolve who acts where; raise CommandRefused for an unknown user or channel."""
     world = state.world
     guild_spec = world.primary if guild is None else world.guild_named(guild)
     try:
@@ -92,7 +93,8 @@ async def _outcome(
             and m.edited_message_id == record.component_message_id
         )
     ]
-    return CommandOutcome(refused=None, timed_out=timed_out, messages=messages)
+    modal = record.response_data if record.response_type == kinds.MODAL else None
+    return CommandOutcome(refused=None, timed_out=timed_out, messages=messages, modal=modal)
 
 
 @dataclass(frozen=True)
@@ -115,7 +117,7 @@ def _prepare(
 ) -> _Typed:
     """Parse and validate a typed line; raise CommandLineError or CommandRefused."""
     parsed = parse_command_line(line)
-    guild_spec, channel_spec, user_id = _place(state, user, channel, guild)
+    guild_spec, channel_spec, user_id = place(state, user, channel, guild)
     command_scope: int | None = guild_spec.id
     command = find_command(state.commands.get(guild_spec.id, []), parsed.path[0])
     if command is None:
@@ -154,7 +156,7 @@ async def run_command(
         channel_id=typed.channel.id,
         user_id=typed.user_id,
     )
-    return await _send(
+    return await send_interaction(
         state,
         record,
         data=typed.data,
@@ -237,7 +239,7 @@ async def _dispatch(
     await state.gateway.dispatch("INTERACTION_CREATE", record.payload)
 
 
-async def _send(
+async def send_interaction(
     state: SandboxState,
     record: InteractionRecord,
     *,
@@ -247,6 +249,7 @@ async def _send(
     message: JSON | None,
     wait_seconds: float,
 ) -> CommandOutcome:
+    """Dispatch a registered interaction and wait for its outcome."""
     if state.gateway.session is None:
         return CommandOutcome(timed_out=True)
     start = len(state.records)
@@ -296,7 +299,7 @@ async def click(
         found = state.world.live_channel(stored.channel_id)
         if found is None:
             raise CommandRefused("That message's channel no longer exists.")
-        guild, channel, user_id = _place(state, user, stored.channel_id, found[0].name)
+        guild, channel, user_id = place(state, user, stored.channel_id, found[0].name)
     except CommandRefused as refusal:
         return CommandOutcome(refused=str(refusal))
     record = state.interactions.create(
@@ -308,7 +311,7 @@ async def click(
     )
     record.component_message_id = stored.id
     message = state.gateway_message(stored)
-    return await _send(
+    return await send_interaction(
         state,
         record,
         data=data,

@@ -13,7 +13,9 @@ Rules (Discord API v10):
   a field, so they are not checked for emptiness);
 - an autocomplete result (callback type 8) has at most 25 choices, each
   with a name of 1-100 characters and a value of the focused option's type
-  (a string value at most 100 characters); violations are 400 code 50035.
+  (a string value at most 100 characters); violations are 400 code 50035;
+- a modal (callback type 9) has a custom_id of 1-100 characters, a title of
+  1-45 and 1-5 top-level components (400 code 50035 otherwise).
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ TOTAL_EMBED_LIMIT = 6000
 EMBED_TEXT_LIMITS: dict[str, int] = {"title": 256, "description": 4096}
 FIELD_TEXT_LIMITS: dict[str, int] = {"name": 256, "value": 1024}
 
+MODAL_TITLE_LIMIT = 45
+MODAL_COMPONENTS_LIMIT = 5
 CHOICES_LIMIT = 25
 CHOICE_TEXT_LIMIT = 100
 STRING_OPTION, INTEGER_OPTION, NUMBER_OPTION = 3, 4, 10
@@ -176,6 +180,23 @@ def check_autocomplete(data: JSON, option_type: int) -> JSON | None:
     else:
         found = {str(i): e for i, c in enumerate(choices) if (e := _choice_errors(c, option_type))}
         errors = {"choices": found} if found else {}
+    if not errors:
+        return None
+    return error_body(INVALID_FORM_BODY, "Invalid Form Body", {"data": errors})
+
+
+def check_modal(data: JSON) -> JSON | None:
+    """Discord's 400 error body for an invalid modal, or None."""
+    errors: JSON = {}
+    custom_id = data.get("custom_id")
+    if not isinstance(custom_id, str) or not 1 <= len(custom_id) <= CHOICE_TEXT_LIMIT:
+        errors["custom_id"] = _bad_length(1, CHOICE_TEXT_LIMIT)
+    title = data.get("title")
+    if not isinstance(title, str) or not 1 <= len(title) <= MODAL_TITLE_LIMIT:
+        errors["title"] = _bad_length(1, MODAL_TITLE_LIMIT)
+    components = data.get("components")
+    if not isinstance(components, list) or not 1 <= len(components) <= MODAL_COMPONENTS_LIMIT:
+        errors["components"] = _bad_length(1, MODAL_COMPONENTS_LIMIT)
     if not errors:
         return None
     return error_body(INVALID_FORM_BODY, "Invalid Form Body", {"data": errors})

@@ -10,7 +10,7 @@ Rules:
   `parent_id` (the forum or text channel the thread is in); a forum post's
   starter message has the thread's id;
 - a command's outcome is refused (never sent to the bot), timed out, or the
-  messages its interaction produced.
+  messages its interaction produced, plus the modal it opened, if any.
 """
 
 from __future__ import annotations
@@ -66,6 +66,7 @@ class CommandOutcome:
     refused: str | None = None
     timed_out: bool = False
     messages: list[RecordedMessage] = field(default_factory=list)
+    modal: dict[str, Any] | None = None
 
     @property
     def contents(self) -> list[str]:

@@ -6,8 +6,9 @@ Rules:
   InteractionCallbackResponse, else 204;
 - reply (4) creates the original response message ("reply"); deferred reply
   (5) creates a loading original that is not recorded; update (7) edits the
-  message the component is on ("edit"); 6 and 9 only acknowledge; 8 must
-  answer an autocomplete interaction with valid choices;
+  message the component is on ("edit"); 6 only acknowledges; 8 must
+  answer an autocomplete interaction with valid choices; 9 opens a valid
+  modal for the user (see `modals.py`);
 - a callback rejected with a 400 is kept on the interaction (`reject`);
 - a callback after the 3-second window (or for an unknown interaction) is
   404 code 10062; follow-ups and `@original` after 15 minutes are 401 code
@@ -26,7 +27,7 @@ from aiohttp import web
 from bot.sandbox import interactions as kinds
 from bot.sandbox import payloads
 from bot.sandbox.interactions import InteractionRecord
-from bot.sandbox.message_limits import check_autocomplete, check_message
+from bot.sandbox.message_limits import check_autocomplete, check_message, check_modal
 from bot.sandbox.message_store import NewMessage, StoredMessage
 from bot.sandbox.payloads import JSON
 from bot.sandbox.responses import (
@@ -86,6 +87,10 @@ def _callback_error(
         )
     if is_autocomplete:
         return check_autocomplete(data, record.focused_type or 3)
+    if response_type == kinds.MODAL:
+        if record.type == kinds.MODAL_SUBMIT:
+            return payloads.error_body(50035, "A modal submission can't open another modal")
+        return check_modal(data)
     if response_type in (kinds.REPLY, kinds.UPDATE_MESSAGE):
         is_edit = response_type == kinds.UPDATE_MESSAGE
         return check_message(data, file_count=file_count, is_edit=is_edit)
@@ -138,6 +143,8 @@ async def callback(request: web.Request) -> web.Response:
         record.acknowledge(response_type)
     elif response_type in (kinds.AUTOCOMPLETE_RESULT, kinds.MODAL):
         record.response_data = data
+        if response_type == kinds.MODAL:
+            state.open_modals[record.user_id] = record
         record.acknowledge(response_type)
     else:
         return discord_error(400, 50035, f"Invalid interaction response type {response_type}")

@@ -26,7 +26,7 @@ import discord.http
 import yarl
 from aiohttp import web
 
-from bot.sandbox import invoking, payloads
+from bot.sandbox import invoking, modals, payloads
 from bot.sandbox.permissions import Overwrite
 from bot.sandbox.records import CommandOutcome, RecordedMessage, RecordedThread
 from bot.sandbox.rest import build_app
@@ -210,6 +210,19 @@ class Sandbox:
         """Click a button or pick select values on a message; return what happened."""
         return await invoking.click(
             self.state, message_id, custom_id, values=values, user=user, wait_seconds=timeout
+        )
+
+    async def submit_modal(
+        self,
+        custom_id: str,
+        values: Mapping[str, str | list[str]],
+        *,
+        user: str = "admin",
+        timeout: float = 15.0,  # noqa: ASYNC109 (public API)
+    ) -> CommandOutcome:
+        """Fill in the modal `custom_id` the bot opened for `user` (see CommandOutcome.modal)."""
+        return await modals.submit_modal(
+            self.state, custom_id, values, user=user, wait_seconds=timeout
         )
 
     def advance_clock(self, seconds: float) -> None:

@@ -26,7 +26,7 @@ from aiohttp import web
 from bot.sandbox import payloads
 from bot.sandbox.clock import SandboxClock
 from bot.sandbox.gateway import GatewayHub
-from bot.sandbox.interactions import InteractionRegistry
+from bot.sandbox.interactions import InteractionRecord, InteractionRegistry
 from bot.sandbox.message_store import MessageStore, StoredMessage
 from bot.sandbox.payloads import JSON, SnowflakeFactory
 from bot.sandbox.rate_limits import RateLimiter
@@ -66,6 +66,7 @@ class SandboxState:
         self.gateway = GatewayHub(world, BOT_TOKEN)
         self.clock = SandboxClock()
         self.interactions = InteractionRegistry()
+        self.open_modals: dict[int, InteractionRecord] = {}
         self.commands: dict[int | None, list[JSON]] = {}
         self.commands_synced = asyncio.Event()
         self.webhooks: dict[int, WebhookRecord] = {}

@@ -80,5 +80,5 @@ def start_bot(sandbox: Sandbox, settings: Settings) -> BotStarter:
 async def poll_and_deliver(bot: NewsdeskBot) -> list[int]:
     """Poll every followed feed now and wait for the posts it caused; return outbox ids."""
     report = await bot.services.poller.poll_all()
-    assert await bot.deliverer.wait_until_delivered(report.outbox_ids, 30.0)
+    assert await bot.settle(report.outbox_ids, 30.0)
     return report.outbox_ids

@@ -120,13 +120,14 @@ async def test_a_crash_between_send_and_record_does_not_post_twice(
         # Stop the deliverer, then play its part up to the crash: claim and send, no record.
         await bot.remove_cog("Scheduler")
         report = await bot.services.poller.poll_all()
+        await bot.reader.read_unread()
         (delivery,) = await bot.services.repositories.outbox.claim(bot.services.clock(), 10)
         channel = bot.get_partial_messageable(delivery.channel_id)
         await channel.send("first attempt", nonce=delivery_nonce(delivery.outbox_id))
     assert len(sandbox.posts("news")) == 1
 
     async with start_bot() as bot:
-        assert await bot.deliverer.wait_until_delivered(report.outbox_ids, 30.0)
+        assert await bot.settle(report.outbox_ids, 30.0)
         status = await bot.services.repositories.outbox.status(delivery.outbox_id)
     posts = sandbox.posts("news")
     assert len(posts) == 1
@@ -164,7 +165,7 @@ async def test_a_failing_feed_warns_the_channel_and_announces_its_recovery(
         feed_server.routes[FEED_PATH] = (500, {}, b"down")
         for _ in range(3):
             await poll_and_deliver(bot)
-        await bot.deliverer.wait_until_delivered([], 1.0)
+        await bot.settle([], 1.0)
         listed = await sandbox.run_command("/feed list")
         feed_server.routes[FEED_PATH] = working
         await poll_and_deliver(bot)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.errors import LimitReached
-from bot.models import NewArticle
+from bot.models import ArticleReading, NewArticle
 from storage import Repositories
 from storage.articles import FeedCheck
 from storage.subscriptions import FeedSnapshot
@@ -31,6 +31,18 @@ def snapshot(url: str, *keys: str) -> FeedSnapshot:
         last_modified=None, body_sha256="abc", interval_seconds=600,
         next_check_at=NOW + timedelta(minutes=10), entries=[article(key) for key in keys],
     )
+
+
+async def read_everything(repositories: Repositories) -> None:
+    """Play the reader: record every unread article as its own story, releasing its posts."""
+    for unread in await repositories.stories.unread(100):
+        article_ = unread.article
+        reading = ArticleReading(
+            title=article_.title, summary=article_.summary, author=None,
+            published_at=article_.published_at, image_url=None, original_url=None,
+            original_url_key=None, original_publisher=None, fingerprint=None, details_json="{}",
+        )
+        await repositories.stories.record_reading(article_.id, reading, None, NOW)
 
 
 def check() -> FeedCheck:
@@ -70,6 +82,7 @@ async def test_new_entries_are_queued_once_for_every_subscriber(
     assert len(created) == 4  # b and c, for each of the two servers
     again = await repositories.articles.ingest(feed_id, [article("b"), article("c")], check(), NOW)
     assert again == []
+    await read_everything(repositories)
     claimed = await repositories.outbox.claim(NOW, 10)
     assert [(d.channel_id, d.article.entry_key) for d in claimed] == [
         (CHANNEL_A, "guid:b"), (CHANNEL_B, "guid:b"), (CHANNEL_A, "guid:c"), (CHANNEL_B, "guid:c"),
@@ -90,6 +103,7 @@ async def test_a_second_channel_subscribing_later_is_not_sent_the_backlog(
         GUILD_A, CHANNEL_A2, snapshot(url, "a", "b"), created_by=1, now=NOW, max_feeds=10
     )
     assert len(second.queued_outbox_ids) == 1
+    await read_everything(repositories)
     claimed = await repositories.outbox.claim(NOW, 10)
     assert [(d.channel_id, d.subscription_id) for d in claimed] == [
         (CHANNEL_A, first.subscription.id)
@@ -154,6 +168,7 @@ async def test_interrupted_claims_are_released_and_resent_with_the_same_row(
     created = await repositories.articles.ingest(
         subscribed.subscription.feed_id, [article("x")], check(), NOW
     )
+    await read_everything(repositories)
     first_claim = await repositories.outbox.claim(NOW, 10)
     assert [d.outbox_id for d in first_claim] == created
     assert await repositories.outbox.claim(NOW, 10) == []  # claimed rows are not reclaimed
@@ -205,5 +220,6 @@ async def test_removing_the_bot_disables_only_that_servers_subscriptions(
     (a_view,) = await repositories.subscriptions.list_for_guild(GUILD_A)
     (b_view,) = await repositories.subscriptions.list_for_guild(GUILD_B)
     assert not a_view.subscription.enabled and b_view.subscription.enabled
+    await read_everything(repositories)
     claimed = await repositories.outbox.claim(NOW, 10)
     assert [d.subscription_id for d in claimed] == [theirs.subscription.id]

@@ -40,6 +40,7 @@ from bot.sandbox.payloads.guilds import (
 from bot.sandbox.payloads.interactions import (
     callback_response_payload,
     interaction_create_payload,
+    modal_submit_components,
 )
 from bot.sandbox.payloads.messages import (
     attachment_payload,
@@ -67,6 +68,7 @@ __all__ = [
     "iso",
     "member_payload",
     "message_payload",
+    "modal_submit_components",
     "overwrites_payload",
     "ready_payload",
     "resolved_channel_payload",

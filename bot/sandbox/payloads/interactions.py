@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 from bot.sandbox.payloads.base import JSON, member_payload
 from bot.sandbox.payloads.channels import channel_payload
 from bot.sandbox.world import ChannelSpec, GuildSpec, SandboxWorld
 
 ATTACHMENT_SIZE_LIMIT = 10 * 1024 * 1024
+ACTION_ROW, TEXT_INPUT, LABEL = 1, 4, 18
+SELECT_TYPES = frozenset({3, 5, 6, 7, 8})
 
 
 def interaction_create_payload(
@@ -71,3 +75,29 @@ def callback_response_payload(
     if message is not None:
         resource["message"] = message
     return {"interaction": interaction, "resource": resource}
+
+
+def modal_submit_components(
+    components: Sequence[JSON], values: Mapping[str, str | list[str]]
+) -> list[JSON]:
+    """A MODAL_SUBMIT's `data.components`: the modal's inputs, each with what was entered."""
+    submitted: list[JSON] = []
+    for component in components:
+        kind = component.get("type")
+        if kind == ACTION_ROW:
+            inner = modal_submit_components(component.get("components") or [], values)
+            submitted.append({"type": ACTION_ROW, "components": inner})
+        elif kind == LABEL:
+            [inner_input] = modal_submit_components([component["component"]], values) or [{}]
+            submitted.append({"type": LABEL, "component": inner_input})
+        elif kind == TEXT_INPUT:
+            custom_id = str(component["custom_id"])
+            value = values.get(custom_id, "")
+            text = value if isinstance(value, str) else " ".join(value)
+            submitted.append({"type": TEXT_INPUT, "custom_id": custom_id, "value": text})
+        elif kind in SELECT_TYPES:
+            custom_id = str(component["custom_id"])
+            chosen = values.get(custom_id, [])
+            picked = [chosen] if isinstance(chosen, str) else list(chosen)
+            submitted.append({"type": kind, "custom_id": custom_id, "values": picked})
+    return submitted

@@ -1,0 +1,212 @@
+"""Reading articles and grouping them into stories: the reader's side of storage.
+
+Rules:
+- An article is read once (``enriched_at`` set); its reading, its story and the fate of its
+  waiting outbox rows are recorded in one transaction.
+- For each waiting row: if the subscription suppresses copies (the default) and its story
+  already has a post queued or sent in that channel, the row is ``skipped`` (with the post it
+  joins) and that post is flagged for a refresh (its "also reported by" grows); otherwise the
+  row becomes ``pending``.
+- Stories are looked up within a window (``since``): an old story never swallows new news.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+import aiosqlite
+
+from bot.models import ArticleReading, Story, StorySource, UnreadArticle
+from storage.articles import ARTICLE_COLUMNS, article_from_row
+from storage.database import Database, Row, from_epoch, require_epoch, to_epoch
+
+_SOURCE_COLUMNS = (
+    "a.id, a.title, a.url, a.url_key, f.title AS feed_title, f.site_url AS feed_site_url,"
+    " a.first_seen_at, a.published_at, a.original_url"
+)
+
+
+def _source_from_row(row: Row) -> StorySource:
+    return StorySource(
+        article_id=row["id"],
+        title=row["title"],
+        url=row["url"],
+        url_key=row["url_key"],
+        feed_title=row["feed_title"],
+        feed_site_url=row["feed_site_url"],
+        first_seen_at=require_epoch(row["first_seen_at"]),
+        published_at=from_epoch(row["published_at"]),
+        original_url=row["original_url"],
+    )
+
+
+class StoryRepository:
+    """Unread articles, fingerprints, stories and the outbox decisions they cause."""
+
+    def __init__(self, database: Database) -> None:
+        self._db = database
+
+    async def unread(self, limit: int, exclude: Sequence[int] = ()) -> list[UnreadArticle]:
+        """Return up to ``limit`` unread articles, oldest first, skipping ``exclude``."""
+        # "NOT IN (NULL)" is never true, so an empty exclusion list must drop the clause.
+        excluded = f" AND a.id NOT IN ({','.join('?' * len(exclude))})" if exclude else ""
+        rows = await self._db.fetch_all(
+            f"SELECT {ARTICLE_COLUMNS}, f.title AS feed_title, EXISTS (SELECT 1 FROM outbox o"
+            " WHERE o.article_id = a.id AND o.state = 'waiting') AS waiting"
+            " FROM articles a JOIN feeds f ON f.id = a.feed_id"
+            f" WHERE a.enriched_at IS NULL{excluded}"
+            " ORDER BY a.first_seen_at, a.id LIMIT ?",
+            [*exclude, limit],
+        )
+        return [
+            UnreadArticle(article_from_row(row), row["feed_title"], bool(row["waiting"]))
+            for row in rows
+        ]
+
+    async def fingerprints_since(self, since: datetime) -> list[tuple[int, bytes]]:
+        """Return the stored fingerprints of articles first seen since ``since``."""
+        rows = await self._db.fetch_all(
+            "SELECT id, fingerprint FROM articles WHERE first_seen_at >= ?"
+            " AND fingerprint IS NOT NULL ORDER BY id",
+            (to_epoch(since),),
+        )
+        return [(int(row[0]), bytes(row[1])) for row in rows]
+
+    async def story_for_addresses(
+        self, article_id: int, url_keys: Sequence[str], since: datetime
+    ) -> int | None:
+        """Return the story of a recent other article at one of ``url_keys``, or whose
+        original is one of them."""
+        if not url_keys:
+            return None
+        marks = ",".join("?" * len(url_keys))
+        row = await self._db.fetch_one(
+            "SELECT story_id FROM ("
+            f" SELECT a.story_id, a.first_seen_at AS seen FROM articles a"
+            f" WHERE a.url_key IN ({marks}) AND a.id != ? AND a.story_id IS NOT NULL"
+            " AND a.first_seen_at >= ?"
+            " UNION ALL"
+            f" SELECT s.id, s.created_at FROM stories s WHERE s.original_url_key IN ({marks})"
+            " AND s.created_at >= ?) ORDER BY seen LIMIT 1",
+            [*url_keys, article_id, to_epoch(since), *url_keys, to_epoch(since)],
+        )
+        return None if row is None else int(row[0])
+
+    async def story_of(self, article_id: int) -> int | None:
+        """Return the story an article belongs to, if it was read."""
+        row = await self._db.fetch_one("SELECT story_id FROM articles WHERE id = ?", (article_id,))
+        return None if row is None or row[0] is None else int(row[0])
+
+    async def record_reading(
+        self, article_id: int, reading: ArticleReading, story_id: int | None, now: datetime
+    ) -> list[int]:
+        """Store a reading and its story, decide the article's waiting rows; return the rows
+        that became pending."""
+        async with self._db.transaction() as tx:
+            story_id = await _join_or_create_story(tx, story_id, reading, now)
+            await tx.execute(
+                "UPDATE articles SET enriched_at = ?, story_id = ?, title = ?, summary = ?,"
+                " author = ?, published_at = ?, image_url = ?, original_url = ?,"
+                " original_publisher = ?, fingerprint = ?, details = ? WHERE id = ?",
+                (
+                    to_epoch(now), story_id, reading.title, reading.summary, reading.author,
+                    to_epoch(reading.published_at), reading.image_url, reading.original_url,
+                    reading.original_publisher, reading.fingerprint, reading.details_json,
+                    article_id,
+                ),
+            )
+            return await _decide_waiting_rows(tx, article_id, story_id, now)
+
+    async def story(self, story_id: int) -> Story | None:
+        """Return a story with its sources, first seen first."""
+        story_row = await self._db.fetch_one(
+            "SELECT id, original_url_key, original_url, original_publisher FROM stories"
+            " WHERE id = ?",
+            (story_id,),
+        )
+        if story_row is None:
+            return None
+        rows = await self._db.fetch_all(
+            f"SELECT {_SOURCE_COLUMNS} FROM articles a JOIN feeds f ON f.id = a.feed_id"
+            " WHERE a.story_id = ? ORDER BY a.first_seen_at, a.id",
+            (story_id,),
+        )
+        if not rows:
+            return None
+        return Story(
+            id=story_row["id"],
+            original_url_key=story_row["original_url_key"],
+            original_url=story_row["original_url"],
+            original_publisher=story_row["original_publisher"],
+            sources=tuple(_source_from_row(row) for row in rows),
+        )
+
+    async def story_for_guild_address(self, guild_id: int, url_key: str) -> int | None:
+        """Return the story of an article at ``url_key`` that one of a server's feeds
+        carried, or whose original is that address."""
+        row = await self._db.fetch_one(
+            "SELECT a.story_id FROM articles a JOIN subscriptions s ON s.feed_id = a.feed_id"
+            " AND s.guild_id = ? JOIN stories st ON st.id = a.story_id"
+            " WHERE a.url_key = ? OR st.original_url_key = ? ORDER BY a.first_seen_at DESC"
+            " LIMIT 1",
+            (guild_id, url_key, url_key),
+        )
+        return None if row is None or row[0] is None else int(row[0])
+
+
+async def _join_or_create_story(
+    tx: aiosqlite.Connection, story_id: int | None, reading: ArticleReading, now: datetime
+) -> int:
+    if story_id is None:
+        async with tx.execute(
+            "INSERT INTO stories (created_at, original_url_key, original_url, original_publisher)"
+            " VALUES (?, ?, ?, ?) RETURNING id",
+            (to_epoch(now), reading.original_url_key, reading.original_url,
+             reading.original_publisher),
+        ) as cursor:
+            row = await cursor.fetchone()
+        assert row is not None
+        return int(row[0])
+    if reading.original_url_key is not None:
+        await tx.execute(
+            "UPDATE stories SET original_url_key = ?, original_url = ?, original_publisher = ?"
+            " WHERE id = ? AND original_url_key IS NULL",
+            (reading.original_url_key, reading.original_url, reading.original_publisher,
+             story_id),
+        )
+    return story_id
+
+
+async def _decide_waiting_rows(
+    tx: aiosqlite.Connection, article_id: int, story_id: int, now: datetime
+) -> list[int]:
+    async with tx.execute(
+        "SELECT o.id, o.channel_id, COALESCE(s.post_copies, 0) AS post_copies,"
+        " (SELECT p.id FROM outbox p WHERE p.channel_id = o.channel_id AND p.story_id = ?"
+        "  AND p.id != o.id AND p.state IN ('pending', 'sending', 'sent') ORDER BY p.id"
+        "  LIMIT 1) AS story_post"
+        " FROM outbox o LEFT JOIN subscriptions s ON s.id = o.subscription_id"
+        " WHERE o.article_id = ? AND o.state = 'waiting'",
+        (story_id, article_id),
+    ) as cursor:
+        rows = await cursor.fetchall()
+    pending: list[int] = []
+    for row in rows:
+        if row["story_post"] is not None and not row["post_copies"]:
+            await tx.execute(
+                "UPDATE outbox SET state = 'skipped', story_id = ?, failure = ? WHERE id = ?",
+                (story_id, f"copy of a story already posted (outbox {row['story_post']})",
+                 row["id"]),
+            )
+            await tx.execute(
+                "UPDATE outbox SET refresh_requested = 1 WHERE id = ?", (row["story_post"],)
+            )
+        else:
+            await tx.execute(
+                "UPDATE outbox SET state = 'pending', story_id = ?, next_attempt_at = ?"
+                " WHERE id = ?",
+                (story_id, to_epoch(now), row["id"]),
+            )
+            pending.append(int(row["id"]))
+    return pending

@@ -1,0 +1,112 @@
+"""One post per story: an original, a republication and a reworded copy in one channel."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape
+
+import pytest
+
+from bot.sandbox import RecordedMessage, Sandbox
+from tests.e2e.conftest import BotStarter, poll_and_deliver
+from tests.fixtures.http_servers import Route, RouteServer
+
+PAGES = Path(__file__).resolve().parents[1] / "fixtures" / "stories"
+HTML = {"Content-Type": "text/html; charset=utf-8"}
+RSS = {"Content-Type": "application/rss+xml"}
+OUTLETS = {
+    # feed path: (feed title, page path served, page fixture)
+    "/herald.xml": ("Lakeside Herald", "/news/floating-solar.html", "original.html"),
+    "/digest.xml": ("Daily Energy Digest", "/digest/solar-farm.html", "republished.html"),
+    "/spin.xml": ("Spin Times", "/spin/solar-plant.html", "reworded.html"),
+}
+
+
+def original_base(server: RouteServer) -> str:
+    """The original publisher's site: the same server under another host name."""
+    return server.base_url.replace("127.0.0.1", "localhost")
+
+
+def page_url(server: RouteServer, feed_path: str) -> str:
+    base = original_base(server) if feed_path == "/herald.xml" else server.base_url
+    return base + OUTLETS[feed_path][1]
+
+
+def feed(title: str, server: RouteServer, link: str | None) -> bytes:
+    items = [
+        "<item><title>An unrelated older story</title>"
+        f"<link>{server.url('/old/' + title.replace(' ', '-'))}</link>"
+        f"<guid>old-{escape(title)}</guid></item>"
+    ]
+    if link is not None:
+        items.insert(
+            0,
+            f"<item><title>Floating solar farm approved</title><link>{link}"
+            f"</link><guid>{link}</guid><description>Port Averell will build a floating "
+            "solar farm.</description></item>",
+        )
+    return (
+        f"<?xml version='1.0'?><rss version='2.0'><channel><title>{escape(title)}</title>"
+        f"<link>{server.url('/')}</link>{''.join(items)}</channel></rss>"
+    ).encode()
+
+
+def serve_outlets(server: RouteServer) -> None:
+    for feed_path, (title, page_path, fixture) in OUTLETS.items():
+        page = (PAGES / fixture).read_text().replace("{base}", original_base(server))
+        server.routes[page_path] = Route(200, HTML, page.encode())
+        server.routes[feed_path] = Route(200, RSS, feed(title, server, None))
+
+
+def publish(server: RouteServer, feed_path: str) -> None:
+    title, _, _ = OUTLETS[feed_path]
+    server.set_body(feed_path, feed(title, server, page_url(server, feed_path)))
+
+
+def latest_embed(sandbox: Sandbox, post: RecordedMessage) -> dict[str, Any]:
+    edits = [m for m in sandbox.messages if m.kind == "edit" and m.edited_message_id == post.id]
+    return (edits[-1] if edits else post).embeds[0]
+
+
+def fields(embed: dict[str, Any]) -> dict[str, str]:
+    return {field["name"]: field["value"] for field in embed.get("fields", [])}
+
+
+@pytest.mark.parametrize(
+    "order",
+    [
+        ["/digest.xml", "/herald.xml", "/spin.xml"],
+        ["/spin.xml", "/digest.xml", "/herald.xml"],
+        ["/herald.xml", "/spin.xml", "/digest.xml"],
+    ],
+)
+async def test_three_outlets_one_post_crediting_the_original(
+    sandbox: Sandbox, start_bot: BotStarter, feed_server: RouteServer, order: list[str]
+) -> None:
+    serve_outlets(feed_server)
+    async with start_bot() as bot:
+        for feed_path in OUTLETS:
+            await sandbox.run_command(f"/feed add url:{feed_server.url(feed_path)} channel:#news")
+        for feed_path in order:
+            publish(feed_server, feed_path)
+            await poll_and_deliver(bot)
+        await bot.settle([], 5.0)
+
+    posts = sandbox.posts("news")
+    assert len(posts) == 1, [p.embeds[0]["title"] for p in posts]
+    embed = latest_embed(sandbox, posts[0])
+    credits = fields(embed)
+    original_page = page_url(feed_server, "/herald.xml")
+    assert embed["url"] == original_page
+    posted_from = posts[0].embeds[0]["author"]["name"]
+    if posted_from == "Lakeside Herald":
+        assert "Originally published by" not in credits  # the post is the original
+    else:
+        assert credits["Originally published by"] == f"[Lakeside Herald]({original_page})"
+    others = {"Daily Energy Digest", "Spin Times", "Lakeside Herald"} - {
+        posted_from, "Lakeside Herald"
+    }
+    for outlet in others:
+        assert outlet in credits["Also reported by"]
+
