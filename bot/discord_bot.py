@@ -27,6 +27,7 @@ COG_EXTENSIONS = (
     "cogs.owner",
     "cogs.scheduler",
     "cogs.settings",
+    "cogs.stories",
 )
 
 

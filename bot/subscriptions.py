@@ -26,6 +26,7 @@ from bot.feed_parsing import ParsedEntry, parse_feed_in_thread
 from bot.fetching import Fetcher
 from bot.models import Feed, NewArticle, Subscription, SubscriptionView
 from bot.settings import Settings
+from bot.story_lookup import describe_story_at
 from storage import Repositories
 from storage.subscriptions import FeedSnapshot
 
@@ -273,6 +274,22 @@ class SubscriptionService:
         return await self._repos.subscriptions.disable_guild(
             guild_id, "Newsdesk was removed from the server."
         )
+
+    async def describe_story(self, guild_id: int, url: str) -> str:
+        """Say every source that carried the story of an article (``/story``)."""
+        return await describe_story_at(self._repos, guild_id, url)
+
+    async def set_post_copies(
+        self, guild_id: int, subscription_id: int, post: bool
+    ) -> SubscriptionView:
+        """Choose whether a subscription posts copies of stories already posted there.
+
+        Raises:
+            NotFound: the server has no subscription with that id.
+        """
+        view = await self.get(guild_id, subscription_id)
+        await self._repos.subscriptions.set_post_copies(guild_id, subscription_id, post)
+        return view
 
     async def explain(self, guild_id: int, url: str) -> str:
         """Say what became of an article in this server (``/feed why``)."""

@@ -156,6 +156,26 @@ class FeedCommands(commands.GroupCog, group_name="feed", group_description="Foll
         text = await self.bot.services.subscriptions.explain(interaction.guild_id, url)
         await reply_privately(interaction, text)
 
+    @app_commands.command(name="copies")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    @app_commands.describe(
+        subscription="The subscription's number, as shown by /feed list",
+        post="Post copies of stories already posted in the channel (default: no)",
+    )
+    async def copies(
+        self, interaction: discord.Interaction[Any], subscription: app_commands.Range[int, 1],
+        post: bool,
+    ) -> None:
+        """Choose whether this feed posts stories the channel already has from another source."""
+        assert interaction.guild_id is not None
+        view = await self.bot.services.subscriptions.set_post_copies(
+            interaction.guild_id, subscription, post
+        )
+        what = "posts every copy" if post else "adds copies to the story's post instead"
+        await reply_privately(
+            interaction, f"**{view.feed_title}** in <#{view.subscription.channel_id}> now {what}."
+        )
+
     @app_commands.command(name="import")
     @app_commands.checks.has_permissions(manage_guild=True)
     @app_commands.describe(
@@ -225,6 +245,7 @@ class FeedCommands(commands.GroupCog, group_name="feed", group_description="Foll
             f"<#{removed.subscription.channel_id}>. Nothing more from it will be posted there.",
         )
 
+    @copies.autocomplete("subscription")
     @enable.autocomplete("subscription")
     @interval.autocomplete("subscription")
     @refresh.autocomplete("subscription")

@@ -265,6 +265,15 @@ class SubscriptionRepository:
             )
             return cursor.rowcount
 
+    async def set_post_copies(self, guild_id: int, subscription_id: int, post: bool) -> bool:
+        """Choose whether copies of stories already posted in the channel are posted too."""
+        async with self._db.transaction() as tx:
+            cursor = await tx.execute(
+                "UPDATE subscriptions SET post_copies = ? WHERE guild_id = ? AND id = ?",
+                (int(post), guild_id, subscription_id),
+            )
+            return cursor.rowcount > 0
+
     async def disable(self, guild_id: int, subscription_id: int, reason: str) -> None:
         """Stop delivering a subscription (listed with the reason) and cancel its queue."""
         async with self._db.transaction() as tx:

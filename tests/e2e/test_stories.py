@@ -110,3 +110,35 @@ async def test_three_outlets_one_post_crediting_the_original(
     for outlet in others:
         assert outlet in credits["Also reported by"]
 
+
+
+async def test_story_lists_every_source_and_copies_can_be_posted_per_subscription(
+    sandbox: Sandbox, start_bot: BotStarter, feed_server: RouteServer
+) -> None:
+    serve_outlets(feed_server)
+    async with start_bot() as bot:
+        for feed_path in OUTLETS:
+            await sandbox.run_command(f"/feed add url:{feed_server.url(feed_path)} channel:#news")
+        views = await bot.services.subscriptions.list_subscriptions(sandbox.world.guild_id)
+        spin = next(view for view in views if view.feed_title == "Spin Times")
+        toggled = await sandbox.run_command(
+            f"/feed copies subscription:{spin.subscription.id} post:true"
+        )
+        assert "**Spin Times** in" in toggled.messages[-1].content
+        for feed_path in ["/herald.xml", "/digest.xml", "/spin.xml"]:
+            publish(feed_server, feed_path)
+            await poll_and_deliver(bot)
+        story = await sandbox.run_command(
+            f"/story url:{page_url(feed_server, '/digest.xml')}", user="member"
+        )
+        unknown = await sandbox.run_command("/story url:https://nowhere.example/a")
+
+    assert [post.embeds[0]["author"]["name"] for post in sandbox.posts("news")] == [
+        "Lakeside Herald", "Spin Times"
+    ]
+    text = story.messages[-1].content
+    assert "carried by 3 sources" in text
+    for outlet in ("• Lakeside Herald (original): first seen", "• Daily Energy Digest: first seen",
+                   "• Spin Times: first seen"):
+        assert outlet in text
+    assert unknown.messages[-1].content.startswith("Newsdesk has no story for")
