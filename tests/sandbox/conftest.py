@@ -62,9 +62,83 @@ class SandboxTestBot(commands.Bot):
         self.holding = asyncio.Event()
 
 
+class FeedbackModal(discord.ui.Modal, title="Send feedback"):
+    """Two text inputs in action rows; answers with a reply, or an edit when from a button."""
+
+    headline: discord.ui.TextInput[FeedbackModal] = discord.ui.TextInput(
+        label="Headline", custom_id="headline", max_length=20
+    )
+    body: discord.ui.TextInput[FeedbackModal] = discord.ui.TextInput(
+        label="Body",
+        custom_id="body",
+        style=discord.TextStyle.paragraph,
+        required=False,
+        min_length=5,
+    )
+
+    def __init__(self, *, edit: bool = False) -> None:
+        super().__init__(custom_id="feedback")
+        self.edit = edit
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        text = f"thanks: {self.headline.value} / {self.body.value or '-'}"
+        if self.edit:
+            await interaction.response.edit_message(content=text, view=None)
+        else:
+            await interaction.response.send_message(text, ephemeral=True)
+
+
+class DeskModal(discord.ui.Modal, title="Pick a desk"):
+    """A select inside a label (component type 18)."""
+
+    desk: discord.ui.Label[DeskModal] = discord.ui.Label(
+        text="Desk",
+        component=discord.ui.Select(
+            custom_id="desk",
+            options=[
+                discord.SelectOption(label="Asia", value="asia"),
+                discord.SelectOption(label="Tech", value="tech"),
+            ],
+        ),
+    )
+
+    def __init__(self) -> None:
+        super().__init__(custom_id="desk-form")
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        select = self.desk.component
+        assert isinstance(select, discord.ui.Select)
+        await interaction.response.send_message(f"desk {select.values[0]}")
+
+
+class FormButtonView(discord.ui.View):
+    """A button that opens the feedback modal, which then edits this message."""
+
+    def __init__(self) -> None:
+        super().__init__(timeout=None)
+
+    @discord.ui.button(label="Open form", custom_id="open-form")
+    async def open_form(
+        self, interaction: discord.Interaction, button: discord.ui.Button[FormButtonView]
+    ) -> None:
+        await interaction.response.send_modal(FeedbackModal(edit=True))
+
+
 def build_test_bot() -> SandboxTestBot:
     """A minimal real discord.py bot with a handful of app commands."""
     bot = SandboxTestBot()
+
+    @bot.tree.command(name="feedback", description="Opens a modal")
+    async def feedback(interaction: discord.Interaction) -> None:
+        await interaction.response.send_modal(FeedbackModal())
+
+    @bot.tree.command(name="desk", description="Opens a modal with a select")
+    async def desk(interaction: discord.Interaction) -> None:
+        await interaction.response.send_modal(DeskModal())
+
+    @bot.tree.command(name="formbutton", description="A message whose button opens a modal")
+    async def formbutton(interaction: discord.Interaction) -> None:
+        await interaction.response.send_message("fill it in", view=FormButtonView())
 
     @bot.tree.command(name="hold", description="Keeps the interaction without answering")
     async def hold(interaction: discord.Interaction) -> None:
