@@ -59,8 +59,10 @@ class SendRejected(Exception):
 class PostSender(Protocol):
     """Posts one article embed to a channel and returns the message id."""
 
-    async def send_post(self, delivery: Delivery, embed: discord.Embed, nonce: str) -> int:
-        """Send, or raise ``SendRejected``."""
+    async def send_post(
+        self, delivery: Delivery, embed: discord.Embed, nonce: str, *, quotes_button: bool
+    ) -> int:
+        """Send (with a button showing the article's quotes), or raise ``SendRejected``."""
         ...
 
     async def send_text(self, guild_id: int, channel_id: int, text: str, nonce: str) -> int:
@@ -202,7 +204,8 @@ class Deliverer:
         )
         try:
             message_id = await self._sender.send_post(
-                delivery, embed, delivery_nonce(delivery.outbox_id)
+                delivery, embed, delivery_nonce(delivery.outbox_id),
+                quotes_button=bool(delivery.article.quotes),
             )
         except SendRejected as rejected:
             await self._record_rejection(delivery, rejected)

@@ -25,6 +25,7 @@ COG_EXTENSIONS = (
     "cogs.feeds",
     "cogs.help",
     "cogs.owner",
+    "cogs.reading",
     "cogs.scheduler",
     "cogs.settings",
     "cogs.stories",

@@ -7,6 +7,8 @@ what to fix (the missing permissions, computed from the bot's view of the channe
 
 from __future__ import annotations
 
+from typing import Any
+
 import discord
 
 from bot.delivery import SendRejected
@@ -18,6 +20,27 @@ POST_PERMISSIONS = {
     "send_messages": "Send Messages",
     "embed_links": "Embed Links",
 }
+
+
+QUOTES_BUTTON_PREFIX = "newsdesk:quotes:"
+
+
+def quotes_view(article_id: int) -> discord.ui.View:
+    """Return a stopped view with the post's "Quotes" button.
+
+    The view is stopped so discord.py does not keep one object per post in memory; clicks
+    reach the dynamic item registered for ``QUOTES_BUTTON_PREFIX`` (``cogs.reading``), which
+    also works after a restart.
+    """
+    view = discord.ui.View(timeout=None)
+    view.add_item(
+        discord.ui.Button(
+            label="Quotes", emoji="💬", style=discord.ButtonStyle.secondary,
+            custom_id=f"{QUOTES_BUTTON_PREFIX}{article_id}",
+        )
+    )
+    view.stop()
+    return view
 
 
 def missing_post_permissions(channel: discord.abc.GuildChannel) -> list[str]:
@@ -33,9 +56,14 @@ class DiscordPostSender:
         self._client = client
         self.pacer = pacer or SendPacer()
 
-    async def send_post(self, delivery: Delivery, embed: discord.Embed, nonce: str) -> int:
+    async def send_post(
+        self, delivery: Delivery, embed: discord.Embed, nonce: str, *, quotes_button: bool
+    ) -> int:
         """Post ``embed`` to the delivery's channel with no mentions allowed."""
-        return await self._send(delivery.guild_id, delivery.channel_id, nonce, embed=embed)
+        view = quotes_view(delivery.article.id) if quotes_button else None
+        return await self._send(
+            delivery.guild_id, delivery.channel_id, nonce, embed=embed, view=view
+        )
 
     async def send_text(self, guild_id: int, channel_id: int, text: str, nonce: str) -> int:
         """Post a plain message to a channel with no mentions allowed."""
@@ -86,13 +114,15 @@ class DiscordPostSender:
     async def _send(
         self, guild_id: int, channel_id: int, nonce: str, *,
         content: str | None = None, embed: discord.Embed | None = None,
+        view: discord.ui.View | None = None,
     ) -> int:
         channel = self._client.get_partial_messageable(channel_id, guild_id=guild_id)
         try:
+            with_view: dict[str, Any] = {"view": view} if view is not None else {}
             async with self.pacer.slot():
                 message = await channel.send(
                     content, embeds=[embed] if embed is not None else [], nonce=nonce,
-                    allowed_mentions=discord.AllowedMentions.none(),
+                    allowed_mentions=discord.AllowedMentions.none(), **with_view,
                 )
         except discord.Forbidden as error:
             self.pacer.record_invalid()

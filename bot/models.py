@@ -6,6 +6,7 @@ convert at the boundary so nothing else has to.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -140,6 +141,15 @@ class Article:
     published_at: datetime | None
     first_seen_at: datetime
     url_key: str | None = None
+    details_json: str | None = None
+
+    @property
+    def quotes(self) -> list[dict[str, str | None]]:
+        """Return the quotations reading found (speaker, affiliation, text), if any."""
+        if not self.details_json:
+            return []
+        quotes = json.loads(self.details_json).get("quotes", [])
+        return quotes if isinstance(quotes, list) else []
 
 
 class OutboxState(StrEnum):

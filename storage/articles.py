@@ -19,7 +19,7 @@ from storage.feeds import record_success_in
 
 ARTICLE_COLUMNS = (
     "a.id, a.feed_id, a.entry_key, a.url, a.title, a.summary, a.author, a.image_url,"
-    " a.published_at, a.first_seen_at, a.url_key"
+    " a.published_at, a.first_seen_at, a.url_key, a.details"
 )
 
 
@@ -37,6 +37,7 @@ def article_from_row(row: Row) -> Article:
         published_at=from_epoch(row["published_at"]),
         first_seen_at=require_epoch(row["first_seen_at"]),
         url_key=row["url_key"],
+        details_json=row["details"],
     )
 
 
@@ -166,6 +167,15 @@ class ArticleRepository:
             )
             for row in rows
         ]
+
+    async def get_for_guild(self, guild_id: int, article_id: int) -> Article | None:
+        """Return an article only if one of the server's feeds carried it."""
+        row = await self._db.fetch_one(
+            f"SELECT {ARTICLE_COLUMNS} FROM articles a WHERE a.id = ? AND EXISTS"
+            " (SELECT 1 FROM subscriptions s WHERE s.feed_id = a.feed_id AND s.guild_id = ?)",
+            (article_id, guild_id),
+        )
+        return None if row is None else article_from_row(row)
 
     async def get_with_feed(self, article_id: int) -> tuple[Article, str, str | None] | None:
         """Return an article with its feed's title and site URL."""
