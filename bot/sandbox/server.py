@@ -8,6 +8,9 @@ Rules:
 - the sandbox accepts one constant bot token (`bot_token`); ids are stable;
 - everything the bot sends is recorded (`messages`, `posts`, `on_message`);
   threads it creates (forum posts included) are listed by `threads`;
+- a person's actions: `run_command` (files for ATTACHMENT options),
+  `autocomplete`, `click`, `submit_modal`; Discord's interaction deadlines
+  (3 s, 15 min) run on a clock tests can move with `advance_clock`;
 - waits take a timeout and raise `TimeoutError` when it passes.
 """
 
