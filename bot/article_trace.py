@@ -1,9 +1,10 @@
 """``/feed why``: what happened to an article in one server, in plain words.
 
 For each of the server's subscriptions whose feed carried the article, exactly one of:
-posted (with a link to the post), queued, failed (and why), skipped because it was already
-in the feed when the channel started following it, or not posted while the subscription was
-off. An address no followed feed carried is "not seen".
+posted (with a link to the post), being read or queued, filtered (by which rule), a copy of
+a story already posted there (with a link to that post), failed (and why), skipped because
+it was already in the feed when the channel started following it, or not posted while the
+subscription was off. An address no followed feed carried is "not seen".
 """
 
 from __future__ import annotations
@@ -31,6 +32,19 @@ def explain_trace(guild_id: int, trace: ArticleTrace) -> str:
         return f"Posted in {channel} from {source}: {link}"
     if trace.outbox_state in {OutboxState.PENDING, OutboxState.SENDING}:
         return f"Queued for {channel} from {source}; it will be posted shortly."
+    if trace.outbox_state is OutboxState.SKIPPED:
+        reason = trace.failure or "skipped"
+        if reason.startswith("filtered: "):
+            return f"Not posted in {channel} from {source}: {reason}."
+        if trace.story_message_id is not None:
+            link = message_link(guild_id, trace.channel_id, trace.story_message_id)
+            return (
+                f"Not posted again in {channel}: it is a copy of a story already posted "
+                f"there, and {source} was added to that post: {link}"
+            )
+        return f"Not posted in {channel} from {source}: {reason}."
+    if trace.outbox_state is OutboxState.WAITING:
+        return f"Being read for {channel} from {source}; it will be posted shortly."
     if trace.outbox_state is OutboxState.FAILED:
         return f"Could not be posted in {channel} from {source}: {trace.failure or 'unknown'}"
     if trace.first_seen_at <= trace.subscription_created_at:

@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 COG_EXTENSIONS = (
     "cogs.errors",
     "cogs.feeds",
+    "cogs.follows",
     "cogs.help",
     "cogs.owner",
     "cogs.reading",

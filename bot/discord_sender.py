@@ -1,8 +1,9 @@
 """Sending to Discord: the one place that turns a post or notice into an HTTP request.
 
-Rules: every send is paced (``bot.pacing``), carries a nonce with ``enforce_nonce`` and
-``allowed_mentions`` = none; Discord's refusals become ``SendRejected`` sentences that name
-what to fix (the missing permissions, computed from the bot's view of the channel).
+Rules: every send is paced (``bot.pacing``) and carries a nonce with ``enforce_nonce``;
+``allowed_mentions`` is always explicit: nothing, except the one role a server configured on
+a follow, which is pinged for that follow's posts. Discord's refusals become ``SendRejected``
+sentences that name what to fix (the missing permissions, from the bot's view of the channel).
 """
 
 from __future__ import annotations
@@ -61,8 +62,13 @@ class DiscordPostSender:
     ) -> int:
         """Post ``embed`` to the delivery's channel with no mentions allowed."""
         view = quotes_view(delivery.article.id) if quotes_button else None
+        role = delivery.ping_role_id
         return await self._send(
-            delivery.guild_id, delivery.channel_id, nonce, embed=embed, view=view
+            delivery.guild_id, delivery.channel_id, nonce, embed=embed, view=view,
+            content=f"<@&{role}>" if role is not None else None,
+            mentions=discord.AllowedMentions(
+                everyone=False, users=False, roles=[discord.Object(id=role)], replied_user=False
+            ) if role is not None else discord.AllowedMentions.none(),
         )
 
     async def send_text(self, guild_id: int, channel_id: int, text: str, nonce: str) -> int:
@@ -115,6 +121,7 @@ class DiscordPostSender:
         self, guild_id: int, channel_id: int, nonce: str, *,
         content: str | None = None, embed: discord.Embed | None = None,
         view: discord.ui.View | None = None,
+        mentions: discord.AllowedMentions | None = None,
     ) -> int:
         channel = self._client.get_partial_messageable(channel_id, guild_id=guild_id)
         try:
@@ -122,7 +129,7 @@ class DiscordPostSender:
             async with self.pacer.slot():
                 message = await channel.send(
                     content, embeds=[embed] if embed is not None else [], nonce=nonce,
-                    allowed_mentions=discord.AllowedMentions.none(), **with_view,
+                    allowed_mentions=mentions or discord.AllowedMentions.none(), **with_view,
                 )
         except discord.Forbidden as error:
             self.pacer.record_invalid()

@@ -70,6 +70,53 @@ class Notice:
     attempts: int
 
 
+class FilterField(StrEnum):
+    """Which part of an article a rule looks at."""
+
+    ANY = "any"
+    TITLE = "title"
+    TEXT = "text"
+    AUTHOR = "author"
+    SOURCE = "source"
+
+
+class MatchKind(StrEnum):
+    """How a rule's pattern is matched."""
+
+    WORD = "word"
+    PHRASE = "phrase"
+    REGEX = "regex"
+
+
+@dataclass(frozen=True)
+class FilterRule:
+    """One stored rule."""
+
+    id: int
+    action: str  # "include" or "exclude"
+    field: FilterField
+    match_kind: MatchKind
+    pattern: str
+
+    def describe(self) -> str:
+        """Say the rule in words, e.g. ``exclude title word "sport"``."""
+        return f'{self.action} {self.field.value} {self.match_kind.value} "{self.pattern}"'
+
+
+@dataclass(frozen=True)
+class Follow:
+    """A channel following a topic across the server's feeds (or a chosen few)."""
+
+    id: int
+    guild_id: int
+    channel_id: int
+    kind: str  # keyword, person, organization or place
+    topic: str
+    role_id: int | None
+    subscription_ids: tuple[int, ...] | None
+    filter_mode: str
+
+
 @dataclass(frozen=True)
 class Subscription:
     """A server's channel following a feed."""
@@ -124,6 +171,7 @@ class ArticleTrace:
     outbox_state: OutboxState | None
     message_id: int | None
     failure: str | None
+    story_message_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -142,6 +190,7 @@ class Article:
     first_seen_at: datetime
     url_key: str | None = None
     details_json: str | None = None
+    text: str | None = None
 
     @property
     def quotes(self) -> list[dict[str, str | None]]:
@@ -186,6 +235,7 @@ class ArticleReading:
     original_publisher: str | None
     fingerprint: bytes | None
     details_json: str
+    text: str = ""
 
 
 @dataclass(frozen=True)
@@ -245,6 +295,7 @@ class Delivery:
     feed_title: str
     feed_site_url: str | None
     story_id: int | None = None
+    ping_role_id: int | None = None
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,8 @@ from bot.errors import UserError
 from bot.extraction import ExtractedArticle, FeedFallback, extract_article_off_loop
 from bot.feed_discovery import looks_like_html
 from bot.fetching import Fetcher
+from bot.filters import ArticleFields, evaluate
+from bot.follows import ArticleTopics, posts_for_follows
 from bot.models import ArticleReading, UnreadArticle
 from storage import Repositories
 
@@ -65,6 +67,7 @@ def reading_from(
         original_publisher=extracted.original_publisher,
         fingerprint=fp.to_bytes() if comparable(fp) else None,
         details_json=json.dumps(details, ensure_ascii=False),
+        text=extracted.text,
     )
 
 
@@ -140,8 +143,10 @@ class ArticleReader:
             fp = await asyncio.to_thread(fingerprint, extracted.text or article.summary)
             reading = reading_from(unread, extracted, fp)
             story_id = await self._find_story(article.id, article.url_key, extracted, fp)
+            filtered, follow_posts = await self._route(unread, reading)
             released = await self._repos.stories.record_reading(
-                article.id, reading, story_id, self._clock()
+                article.id, reading, story_id, self._clock(),
+                filtered=filtered, follow_posts=follow_posts,
             )
             if reading.fingerprint is not None:
                 self._index.add(article.id, fp)
@@ -150,6 +155,40 @@ class ArticleReader:
             self._in_flight.discard(article.id)
         if released:
             self._on_ready_to_post()
+
+    async def _route(
+        self, unread: UnreadArticle, reading: ArticleReading
+    ) -> tuple[dict[int, str], list[tuple[int, int, int, int | None]]]:
+        """Apply subscription filters to the waiting posts and find the follows' posts."""
+        if not unread.has_waiting_posts:
+            return {}, []  # a feed's backlog: neither filtered nor followed
+        fields = ArticleFields(
+            title=reading.title, text=reading.text or reading.summary,
+            author=reading.author or "", source=unread.feed_title,
+        )
+        waiting = await self._repos.stories.waiting_rows(unread.article.id)
+        rules = await self._repos.follows.rules_for_subscriptions(
+            [subscription for _, subscription in waiting if subscription is not None]
+        )
+        filtered: dict[int, str] = {}
+        for outbox_id, subscription in waiting:
+            if subscription is None or subscription not in rules:
+                continue
+            mode, subscription_rules = rules[subscription]
+            verdict = evaluate(subscription_rules, mode, fields)
+            if not verdict.passed:
+                filtered[outbox_id] = verdict.reason
+        candidates = await self._repos.follows.candidates_for_feed(unread.article.feed_id)
+        if not candidates:
+            return filtered, []
+        follow_rules = await self._repos.follows.rules_for_follows(
+            [follow.id for follow, _ in candidates]
+        )
+        topics = ArticleTopics.from_reading(reading.details_json, reading.title, fields.text)
+        posts = posts_for_follows(candidates, follow_rules, topics, fields)
+        return filtered, [
+            (post.guild_id, post.channel_id, post.follow_id, post.role_id) for post in posts
+        ]
 
     async def _extract(self, unread: UnreadArticle) -> ExtractedArticle:
         article = unread.article

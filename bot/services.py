@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from bot.fetching import Fetcher
+from bot.follow_service import FollowService
 from bot.polling import Poller
 from bot.settings import Settings
 from bot.subscriptions import SubscriptionService
@@ -29,6 +30,7 @@ class Services:
     subscriptions: SubscriptionService
     poller: Poller
     guild_settings: GuildSettingsRepository
+    follows: FollowService
     clock: Callable[[], datetime]
 
     @classmethod
@@ -47,5 +49,6 @@ class Services:
             subscriptions=SubscriptionService(repositories, fetcher, settings, clock),
             poller=Poller(repositories, fetcher, clock),
             guild_settings=repositories.guild_settings,
+            follows=FollowService(repositories, clock),
             clock=clock,
         )

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from storage.articles import ArticleRepository
 from storage.database import Database
 from storage.feeds import FeedRepository
+from storage.follows import FollowRepository
 from storage.guild_settings import GuildSettingsRepository
 from storage.notices import NoticeRepository
 from storage.outbox import OutboxRepository
@@ -26,6 +27,7 @@ class Repositories:
     notices: NoticeRepository
     guild_settings: GuildSettingsRepository
     stories: StoryRepository
+    follows: FollowRepository
 
     @classmethod
     def over(cls, database: Database) -> Repositories:
@@ -39,6 +41,7 @@ class Repositories:
             notices=NoticeRepository(database),
             guild_settings=GuildSettingsRepository(database),
             stories=StoryRepository(database),
+            follows=FollowRepository(database),
         )
 
 

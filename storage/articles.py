@@ -19,7 +19,7 @@ from storage.feeds import record_success_in
 
 ARTICLE_COLUMNS = (
     "a.id, a.feed_id, a.entry_key, a.url, a.title, a.summary, a.author, a.image_url,"
-    " a.published_at, a.first_seen_at, a.url_key, a.details"
+    " a.published_at, a.first_seen_at, a.url_key, a.details, a.text"
 )
 
 
@@ -38,6 +38,7 @@ def article_from_row(row: Row) -> Article:
         first_seen_at=require_epoch(row["first_seen_at"]),
         url_key=row["url_key"],
         details_json=row["details"],
+        text=row["text"],
     )
 
 
@@ -129,21 +130,37 @@ class ArticleRepository:
             )
         return outbox_ids
 
-    async def latest_for_feed(self, feed_id: int, limit: int) -> list[Article]:
-        """Return the feed's most recently published (else first seen) articles."""
+    async def latest_for_feed(self, feed_id: int, limit: int) -> list[tuple[Article, str]]:
+        """Return the feed's most recent articles (by publish, else first-seen time) with the
+        feed's title."""
         rows = await self._db.fetch_all(
-            f"SELECT {ARTICLE_COLUMNS} FROM articles a WHERE a.feed_id = ?"
+            f"SELECT {ARTICLE_COLUMNS}, f.title AS feed_title FROM articles a"
+            " JOIN feeds f ON f.id = a.feed_id WHERE a.feed_id = ?"
             " ORDER BY COALESCE(a.published_at, a.first_seen_at) DESC, a.id DESC LIMIT ?",
             (feed_id, limit),
         )
-        return [article_from_row(row) for row in rows]
+        return [(article_from_row(row), row["feed_title"]) for row in rows]
+
+    async def latest_for_guild(self, guild_id: int, limit: int) -> list[tuple[Article, str]]:
+        """Return the most recent articles of every feed a server follows, with feed titles."""
+        rows = await self._db.fetch_all(
+            f"SELECT {ARTICLE_COLUMNS}, f.title AS feed_title FROM articles a"
+            " JOIN feeds f ON f.id = a.feed_id WHERE a.feed_id IN"
+            " (SELECT feed_id FROM subscriptions WHERE guild_id = ?)"
+            " ORDER BY a.first_seen_at DESC, a.id DESC LIMIT ?",
+            (guild_id, limit),
+        )
+        return [(article_from_row(row), row["feed_title"]) for row in rows]
 
     async def traces_for_guild(self, guild_id: int, url_key: str) -> list[ArticleTrace]:
         """Return what became of the article at ``url_key`` for each of a server's feeds."""
         rows = await self._db.fetch_all(
             "SELECT a.id AS article_id, a.title, a.url, f.title AS feed_title, a.first_seen_at,"
             " s.id AS subscription_id, s.channel_id, s.created_at AS subscription_created_at,"
-            " s.enabled, o.state, o.message_id, o.failure"
+            " s.enabled, o.state, o.message_id, o.failure,"
+            " (SELECT p.message_id FROM outbox p WHERE p.channel_id = o.channel_id"
+            "  AND p.story_id = o.story_id AND p.state = 'sent' ORDER BY p.id LIMIT 1)"
+            " AS story_message_id"
             " FROM articles a JOIN feeds f ON f.id = a.feed_id"
             " JOIN subscriptions s ON s.feed_id = a.feed_id AND s.guild_id = ?"
             " LEFT JOIN outbox o ON o.article_id = a.id AND o.channel_id = s.channel_id"
@@ -164,6 +181,7 @@ class ArticleRepository:
                 outbox_state=OutboxState(row["state"]) if row["state"] else None,
                 message_id=row["message_id"],
                 failure=row["failure"],
+                story_message_id=row["story_message_id"],
             )
             for row in rows
         ]

@@ -53,6 +53,7 @@ class OutboxRepository:
             marks = ",".join("?" * len(claimed))
             async with tx.execute(
                 "SELECT o.id AS outbox_id, o.guild_id, o.channel_id, o.subscription_id, o.story_id,"
+                " o.ping_role_id,"
                 " o.attempts, f.title AS feed_title, f.site_url AS feed_site_url,"
                 f" {ARTICLE_COLUMNS}"
                 " FROM outbox o JOIN articles a ON a.id = o.article_id"
@@ -71,6 +72,7 @@ class OutboxRepository:
                 feed_title=row["feed_title"],
                 feed_site_url=row["feed_site_url"],
                 story_id=row["story_id"],
+                ping_role_id=row["ping_role_id"],
             )
             for row in rows
         ]

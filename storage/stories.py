@@ -98,24 +98,57 @@ class StoryRepository:
         row = await self._db.fetch_one("SELECT story_id FROM articles WHERE id = ?", (article_id,))
         return None if row is None or row[0] is None else int(row[0])
 
+    async def waiting_rows(self, article_id: int) -> list[tuple[int, int | None]]:
+        """Return (outbox id, subscription id) of the article's rows waiting for its reading."""
+        rows = await self._db.fetch_all(
+            "SELECT id, subscription_id FROM outbox WHERE article_id = ? AND state = 'waiting'",
+            (article_id,),
+        )
+        return [(int(row[0]), row[1]) for row in rows]
+
     async def record_reading(
-        self, article_id: int, reading: ArticleReading, story_id: int | None, now: datetime
+        self, article_id: int, reading: ArticleReading, story_id: int | None, now: datetime,
+        *, filtered: dict[int, str] | None = None,
+        follow_posts: Sequence[tuple[int, int, int, int | None]] = (),
     ) -> list[int]:
-        """Store a reading and its story, decide the article's waiting rows; return the rows
-        that became pending."""
+        """Store a reading and its story, add the posts follows ask for, and decide the
+        article's waiting rows; return the rows that became pending.
+
+        ``filtered`` maps waiting rows to the filter that rejected them; ``follow_posts`` are
+        (guild id, channel id, follow id, role id to ping). A follow's post in a channel
+        that already gets the article carries the follow (and its ping) and is not filtered.
+        """
         async with self._db.transaction() as tx:
             story_id = await _join_or_create_story(tx, story_id, reading, now)
             await tx.execute(
                 "UPDATE articles SET enriched_at = ?, story_id = ?, title = ?, summary = ?,"
                 " author = ?, published_at = ?, image_url = ?, original_url = ?,"
-                " original_publisher = ?, fingerprint = ?, details = ? WHERE id = ?",
+                " original_publisher = ?, fingerprint = ?, details = ?, text = ? WHERE id = ?",
                 (
                     to_epoch(now), story_id, reading.title, reading.summary, reading.author,
                     to_epoch(reading.published_at), reading.image_url, reading.original_url,
                     reading.original_publisher, reading.fingerprint, reading.details_json,
-                    article_id,
+                    reading.text, article_id,
                 ),
             )
+            for guild_id, channel_id, follow_id, role_id in follow_posts:
+                await tx.execute(
+                    "INSERT INTO outbox (guild_id, channel_id, article_id, state, follow_id,"
+                    " ping_role_id, next_attempt_at, created_at)"
+                    " VALUES (?, ?, ?, 'waiting', ?, ?, ?, ?)"
+                    " ON CONFLICT (channel_id, article_id) DO UPDATE SET"
+                    " follow_id = COALESCE(outbox.follow_id, excluded.follow_id),"
+                    " ping_role_id = COALESCE(outbox.ping_role_id, excluded.ping_role_id)"
+                    " WHERE outbox.state = 'waiting'",
+                    (guild_id, channel_id, article_id, follow_id, role_id, to_epoch(now),
+                     to_epoch(now)),
+                )
+            for outbox_id, reason in (filtered or {}).items():
+                await tx.execute(
+                    "UPDATE outbox SET state = 'skipped', failure = ? WHERE id = ?"
+                    " AND state = 'waiting' AND follow_id IS NULL",
+                    (f"filtered: {reason}", outbox_id),
+                )
             return await _decide_waiting_rows(tx, article_id, story_id, now)
 
     async def story(self, story_id: int) -> Story | None:

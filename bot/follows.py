@@ -1,0 +1,104 @@
+"""Follows: channels watching a topic across the server's feeds, and their filters.
+
+Rules:
+- A follow names a keyword (or phrase), a person, an organisation or a place. It matches an
+  article when the article names it: for people, organisations and places, among the names
+  reading found (an organisation's aliases count: following "CSTO" matches the Collective
+  Security Treaty Organization), else as a whole-word phrase in the title or text; for a
+  keyword, as a whole-word phrase in the title or text. Case never matters.
+- A follow watches every feed of its server unless it names some of the server's
+  subscriptions; its own filters then narrow what it posts.
+- Follows apply to articles that arrive by polling (never to a feed's backlog).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import regex
+
+from bot.filters import ArticleFields, evaluate
+from bot.models import FilterRule, Follow
+
+FOLLOW_KINDS = ("keyword", "person", "organization", "place")
+MAX_TOPIC_LENGTH = 100
+WHITESPACE = r"\s+"
+
+
+@dataclass(frozen=True)
+class ArticleTopics:
+    """What an article names, case-folded, and its searchable text."""
+
+    people: frozenset[str]
+    organizations: frozenset[str]
+    places: frozenset[str]
+    text: str
+
+    @classmethod
+    def from_reading(cls, details_json: str | None, title: str, text: str) -> ArticleTopics:
+        """Collect the names reading found, with every organisation alias."""
+        details = json.loads(details_json) if details_json else {}
+        organizations: set[str] = set()
+        for organization in details.get("organizations", []):
+            organizations.add(str(organization.get("name", "")).casefold())
+            organizations.update(str(alias).casefold() for alias in organization.get("aliases", []))
+        return cls(
+            people=frozenset(str(name).casefold() for name in details.get("people", [])),
+            organizations=frozenset(name for name in organizations if name),
+            places=frozenset(str(name).casefold() for name in details.get("places", [])),
+            text=f"{title}\n{text}",
+        )
+
+
+def mentions(text: str, phrase: str) -> bool:
+    """Return whether ``text`` contains ``phrase`` as whole words, in any case."""
+    words = [regex.escape(word) for word in phrase.split()]
+    if not words:
+        return False
+    spaced = WHITESPACE.join(words)
+    pattern = rf"(?<!\w){spaced}(?!\w)"
+    return regex.search(pattern, text, regex.IGNORECASE) is not None
+
+
+def follow_matches(follow: Follow, topics: ArticleTopics) -> bool:
+    """Return whether an article matches a follow's topic (see the module rules)."""
+    topic = follow.topic.casefold()
+    names = {
+        "person": topics.people,
+        "organization": topics.organizations,
+        "place": topics.places,
+    }.get(follow.kind, frozenset())
+    return topic in names or mentions(topics.text, follow.topic)
+
+
+@dataclass(frozen=True)
+class FollowPost:
+    """A post a follow asks for: where, why, and whom to ping."""
+
+    guild_id: int
+    channel_id: int
+    follow_id: int
+    role_id: int | None
+
+
+def posts_for_follows(
+    candidates: Sequence[tuple[Follow, list[int]]],
+    rules: dict[int, list[FilterRule]],
+    topics: ArticleTopics,
+    fields: ArticleFields,
+) -> list[FollowPost]:
+    """Return the posts the matching follows ask for (one per follow)."""
+    posts: list[FollowPost] = []
+    for follow, feed_subscriptions in candidates:
+        if follow.subscription_ids is not None and not set(follow.subscription_ids) & set(
+            feed_subscriptions
+        ):
+            continue
+        if not follow_matches(follow, topics):
+            continue
+        if not evaluate(rules.get(follow.id, []), follow.filter_mode, fields).passed:
+            continue
+        posts.append(FollowPost(follow.guild_id, follow.channel_id, follow.id, follow.role_id))
+    return posts

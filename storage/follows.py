@@ -1,0 +1,217 @@
+"""Follows and filters: what a server's channels watch for, and the rules that narrow it.
+
+Every call takes ``guild_id`` first and never sees another server's rows.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+
+from bot.models import FilterField, FilterRule, Follow, MatchKind
+from storage.database import Database, Row, to_epoch
+
+_FOLLOW_COLUMNS = (
+    "id, guild_id, channel_id, kind, topic, role_id, subscription_ids, filter_mode"
+)
+_RULE_COLUMNS = "id, action, field, match_kind, pattern"
+
+
+def _follow(row: Row) -> Follow:
+    ids = row["subscription_ids"]
+    return Follow(
+        id=row["id"],
+        guild_id=row["guild_id"],
+        channel_id=row["channel_id"],
+        kind=row["kind"],
+        topic=row["topic"],
+        role_id=row["role_id"],
+        subscription_ids=tuple(json.loads(ids)) if ids else None,
+        filter_mode=row["filter_mode"],
+    )
+
+
+def _rule(row: Row) -> FilterRule:
+    return FilterRule(
+        id=row["id"],
+        action=row["action"],
+        field=FilterField(row["field"]),
+        match_kind=MatchKind(row["match_kind"]),
+        pattern=row["pattern"],
+    )
+
+
+class FollowRepository:
+    """Per-server follows and filters."""
+
+    def __init__(self, database: Database) -> None:
+        self._db = database
+
+    async def add(
+        self, guild_id: int, channel_id: int, kind: str, topic: str, *,
+        role_id: int | None, subscription_ids: Sequence[int] | None, created_by: int,
+        now: datetime,
+    ) -> tuple[Follow, bool]:
+        """Add a follow (or update the role and feeds of the same one); return it and
+        whether it is new."""
+        async with self._db.transaction() as tx:
+            async with tx.execute(
+                "SELECT id FROM follows WHERE guild_id = ? AND channel_id = ? AND kind = ?"
+                " AND topic = ?",
+                (guild_id, channel_id, kind, topic),
+            ) as cursor:
+                existing = await cursor.fetchone()
+            ids = json.dumps(sorted(subscription_ids)) if subscription_ids else None
+            async with tx.execute(
+                "INSERT INTO follows (guild_id, channel_id, kind, topic, role_id,"
+                " subscription_ids, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (guild_id, channel_id, kind, topic) DO UPDATE SET"
+                " role_id = excluded.role_id, subscription_ids = excluded.subscription_ids"
+                f" RETURNING {_FOLLOW_COLUMNS}",
+                (guild_id, channel_id, kind, topic, role_id, ids, created_by, to_epoch(now)),
+            ) as cursor:
+                row = await cursor.fetchone()
+        assert row is not None
+        return _follow(row), existing is None
+
+    async def list_for_guild(self, guild_id: int) -> list[Follow]:
+        """Return the server's follows, by channel then topic."""
+        rows = await self._db.fetch_all(
+            f"SELECT {_FOLLOW_COLUMNS} FROM follows WHERE guild_id = ?"
+            " ORDER BY channel_id, topic COLLATE NOCASE",
+            (guild_id,),
+        )
+        return [_follow(row) for row in rows]
+
+    async def get(self, guild_id: int, follow_id: int) -> Follow | None:
+        """Return one of the server's follows."""
+        row = await self._db.fetch_one(
+            f"SELECT {_FOLLOW_COLUMNS} FROM follows WHERE guild_id = ? AND id = ?",
+            (guild_id, follow_id),
+        )
+        return None if row is None else _follow(row)
+
+    async def remove(self, guild_id: int, follow_id: int) -> bool:
+        """Delete one of the server's follows (its filters go with it)."""
+        async with self._db.transaction() as tx:
+            await tx.execute(
+                "UPDATE outbox SET state = 'failed', failure = 'follow removed'"
+                " WHERE guild_id = ? AND follow_id = ? AND state IN ('waiting', 'pending')",
+                (guild_id, follow_id),
+            )
+            cursor = await tx.execute(
+                "DELETE FROM follows WHERE guild_id = ? AND id = ?", (guild_id, follow_id)
+            )
+            return cursor.rowcount > 0
+
+    async def candidates_for_feed(self, feed_id: int) -> list[tuple[Follow, list[int]]]:
+        """Return the follows of every server that follows this feed, each with the ids of
+        that server's enabled subscriptions to it."""
+        rows = await self._db.fetch_all(
+            f"SELECT {', '.join('f.' + c.strip() for c in _FOLLOW_COLUMNS.split(','))},"
+            " (SELECT json_group_array(s.id) FROM subscriptions s WHERE s.guild_id = f.guild_id"
+            "  AND s.feed_id = ? AND s.enabled = 1) AS feed_subscriptions"
+            " FROM follows f WHERE f.guild_id IN (SELECT guild_id FROM subscriptions"
+            " WHERE feed_id = ? AND enabled = 1)",
+            (feed_id, feed_id),
+        )
+        return [(_follow(row), json.loads(row["feed_subscriptions"])) for row in rows]
+
+    async def add_rule(
+        self, guild_id: int, *, subscription_id: int | None, follow_id: int | None,
+        action: str, field: FilterField, match_kind: MatchKind, pattern: str, now: datetime,
+    ) -> int:
+        """Store a filter rule on a subscription or a follow; return its id."""
+        async with self._db.transaction() as tx, tx.execute(
+            "INSERT INTO filters (guild_id, subscription_id, follow_id, action, field,"
+            " match_kind, pattern, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            (guild_id, subscription_id, follow_id, action, field.value, match_kind.value,
+             pattern, to_epoch(now)),
+        ) as cursor:
+            row = await cursor.fetchone()
+        assert row is not None
+        return int(row[0])
+
+    async def rules(
+        self, guild_id: int, *, subscription_id: int | None = None,
+        follow_id: int | None = None,
+    ) -> list[FilterRule]:
+        """Return the rules of one of the server's subscriptions or follows."""
+        rows = await self._db.fetch_all(
+            f"SELECT {_RULE_COLUMNS} FROM filters WHERE guild_id = ?"
+            " AND subscription_id IS ? AND follow_id IS ? ORDER BY id",
+            (guild_id, subscription_id, follow_id),
+        )
+        return [_rule(row) for row in rows]
+
+    async def rules_for_subscriptions(
+        self, subscription_ids: Sequence[int]
+    ) -> dict[int, tuple[str, list[FilterRule]]]:
+        """Return each subscription's filter mode and rules (for the reader)."""
+        if not subscription_ids:
+            return {}
+        marks = ",".join("?" * len(subscription_ids))
+        modes = await self._db.fetch_all(
+            f"SELECT id, filter_mode FROM subscriptions WHERE id IN ({marks})",
+            list(subscription_ids),
+        )
+        found: dict[int, tuple[str, list[FilterRule]]] = {
+            int(row[0]): (row[1], []) for row in modes
+        }
+        rows = await self._db.fetch_all(
+            f"SELECT subscription_id, {_RULE_COLUMNS} FROM filters"
+            f" WHERE subscription_id IN ({marks}) ORDER BY id",
+            list(subscription_ids),
+        )
+        for row in rows:
+            found[int(row["subscription_id"])][1].append(_rule(row))
+        return found
+
+    async def rules_for_follows(self, follow_ids: Sequence[int]) -> dict[int, list[FilterRule]]:
+        """Return each follow's rules (for the reader)."""
+        if not follow_ids:
+            return {}
+        marks = ",".join("?" * len(follow_ids))
+        rows = await self._db.fetch_all(
+            f"SELECT follow_id, {_RULE_COLUMNS} FROM filters WHERE follow_id IN ({marks})"
+            " ORDER BY id",
+            list(follow_ids),
+        )
+        found: dict[int, list[FilterRule]] = {}
+        for row in rows:
+            found.setdefault(int(row["follow_id"]), []).append(_rule(row))
+        return found
+
+    async def remove_rule(self, guild_id: int, rule_id: int) -> bool:
+        """Delete one of the server's filter rules."""
+        async with self._db.transaction() as tx:
+            cursor = await tx.execute(
+                "DELETE FROM filters WHERE guild_id = ? AND id = ?", (guild_id, rule_id)
+            )
+            return cursor.rowcount > 0
+
+    async def subscription_filter_mode(self, guild_id: int, subscription_id: int) -> str:
+        """Return how a subscription's include rules combine (``all`` or ``any``)."""
+        row = await self._db.fetch_one(
+            "SELECT filter_mode FROM subscriptions WHERE guild_id = ? AND id = ?",
+            (guild_id, subscription_id),
+        )
+        return "all" if row is None else str(row[0])
+
+    async def set_mode(
+        self, guild_id: int, *, subscription_id: int | None, follow_id: int | None, mode: str
+    ) -> bool:
+        """Set how include rules combine (``all`` or ``any``) on a subscription or follow."""
+        async with self._db.transaction() as tx:
+            if subscription_id is not None:
+                cursor = await tx.execute(
+                    "UPDATE subscriptions SET filter_mode = ? WHERE guild_id = ? AND id = ?",
+                    (mode, guild_id, subscription_id),
+                )
+            else:
+                cursor = await tx.execute(
+                    "UPDATE follows SET filter_mode = ? WHERE guild_id = ? AND id = ?",
+                    (mode, guild_id, follow_id),
+                )
+            return cursor.rowcount > 0
