@@ -49,7 +49,7 @@ from aiohttp import web
 
 import bot.sandbox.server as sandbox_server
 from bot.discord_bot import NewsdeskBot
-from bot.models import ArticleReading, NewArticle
+from bot.models import Article, ArticleReading, NewArticle
 from bot.runtime import open_newsdesk
 from bot.sandbox import Sandbox, SandboxWorld
 from bot.sandbox.rate_limits import GLOBAL_LIMIT, ROUTE_LIMITS
@@ -492,7 +492,10 @@ async def read_articles(
     if first is None or first.state.value != "waiting":
         return
     stories = repositories.stories
-    for article in reversed(await repositories.articles.latest_for_feed(feed_id, count)):
+    latest: Sequence[Any] = await repositories.articles.latest_for_feed(feed_id, count)
+    for item in reversed(latest):
+        # (article, feed title) pairs on trees with the reader, bare articles before it
+        article: Article = item[0] if isinstance(item, tuple) else item
         reading = ArticleReading(
             title=article.title, summary=article.summary, author=article.author,
             published_at=article.published_at, image_url=article.image_url, original_url=None,
