@@ -2,8 +2,9 @@
 
 Usage (from the repository root)::
 
-    python bench/polling_pass.py [--feeds 10000] [--per-host-limit 2] [--mode due|all]
-                                 [--timeout 15] [--ports 1] [--quick] [--json PATH]
+    python bench/polling_pass.py [--feeds 10000] [--per-host-limit 2] [--mode due|all|pool]
+                                 [--workers 8] [--timeout 15] [--ports 1] [--quick]
+                                 [--json PATH]
 
 Set-up (not measured): a feed farm (``bench/feed_farm.py``) starts in its own process; a
 second process seeds a fresh SQLite file through ``SubscriptionRepository.subscribe`` with a
@@ -12,7 +13,9 @@ one subscription per feed over ``feeds / 10`` servers plus a second server on ev
 feed. Measured, in this process: one pass of ``Services.poller`` built by
 ``Services.build`` over ``Database.open`` and the real ``Fetcher`` (settings from
 ``fetch_settings_for``, loopback allowed): ``poll_due`` back to back until nothing is due
-(``--mode due``, what the scheduler calls) or one ``poll_all`` (``--mode all``).
+(``--mode due``, what the scheduler calls) or one ``poll_all`` (``--mode all``);
+``--mode pool`` is a what-if: ``Poller.poll_feed`` over the due feeds from ``--workers``
+workers pulling one feed at a time, with no batch barrier.
 
 The pass runs on a clock frozen at its start, so a feed rescheduled during a long pass
 (a failure is retried 5 min later) is not polled twice. Mix (farm defaults): 5 % changed
@@ -68,6 +71,7 @@ class PassResult:
     feeds: int
     subscriptions: int
     mode: str
+    workers: int
     per_host_limit: int
     global_limit: int
     timeout_seconds: float
@@ -208,6 +212,26 @@ async def count(database: Database, sql: str, params: tuple[Any, ...] = ()) -> i
     return 0 if row is None else int(row[0])
 
 
+async def pooled_pass(services: Services, now: datetime, result: PassResult) -> None:
+    """Check every due feed with ``result.workers`` workers and no batch barrier (what-if)."""
+    feeds = iter(await services.repositories.feeds.due(now, result.feeds))
+    started = time.perf_counter()
+
+    async def worker() -> None:
+        for feed in feeds:  # A shared iterator: each feed goes to exactly one worker.
+            created = await services.poller.poll_feed(feed)
+            result.feeds_checked += 1
+            if created is None:
+                result.feeds_failed += 1
+            else:
+                result.outbox_ids += len(created)
+
+    await asyncio.gather(*(worker() for _ in range(result.workers)))
+    result.batches = 1
+    result.batch_seconds.append(time.perf_counter() - started)
+    result.finished = True
+
+
 async def measure_pass(
     db_path: Path, result: PassResult, *, max_seconds: float, farm_stats_url: str
 ) -> None:
@@ -243,6 +267,8 @@ async def measure_pass(
                     result.feeds_failed = report.feeds_failed
                     result.outbox_ids = len(report.outbox_ids)
                     result.finished = True
+                elif result.mode == "pool":
+                    await pooled_pass(services, pass_now, result)
                 else:
                     for _ in range(max_batches):
                         batch_started = time.perf_counter()
@@ -292,10 +318,12 @@ def print_report(result: PassResult) -> None:
     requests = result.server_requests + refused
     wall = max(result.wall_seconds, 1e-9)
     batches = result.batch_seconds or [0.0]
-    concurrency = min(CONCURRENT_FEEDS, result.per_host_limit, result.global_limit)
+    workers = result.workers if result.mode == "pool" else CONCURRENT_FEEDS
+    concurrency = min(workers, result.per_host_limit, result.global_limit)
     print(f"feeds {result.feeds}, subscriptions {result.subscriptions}, "
           f"guilds {max(1, result.feeds // FEEDS_PER_GUILD)}, mix {json.dumps(result.kinds)}")
-    print(f"settings: mode={result.mode} per_host_limit={result.per_host_limit} "
+    shown = f"pool workers={result.workers}" if result.mode == "pool" else result.mode
+    print(f"settings: mode={shown} per_host_limit={result.per_host_limit} "
           f"global_limit={result.global_limit} CONCURRENT_FEEDS={CONCURRENT_FEEDS} "
           f"DUE_BATCH={DUE_BATCH} timeout={result.timeout_seconds:g}s ports={result.ports} "
           f"-> at most {concurrency} fetches at once against 127.0.0.1")
@@ -325,7 +353,13 @@ def main(argv: list[str] | None = None) -> int:
                         help="500 feeds, 3 s timeout, 0.5-1.5 s slow feeds, per-host limit 20")
     parser.add_argument("--per-host-limit", type=int, default=None,
                         help="FetchSettings.per_host_limit (default: the Settings default, 2)")
-    parser.add_argument("--mode", choices=("due", "all"), default="due")
+    parser.add_argument(
+        "--mode", choices=("due", "all", "pool"), default="due",
+        help="due: poll_due until nothing is due (the scheduler's call); all: poll_all; "
+        "pool: what-if, Poller.poll_feed from --workers workers with no batch barrier",
+    )
+    parser.add_argument("--workers", type=int, default=CONCURRENT_FEEDS,
+                        help="workers for --mode pool")
     parser.add_argument("--timeout", type=float, default=None,
                         help="fetch timeout in seconds (default 15, the FetchSettings default)")
     parser.add_argument("--ports", type=int, default=1, help="farm ports (one 'site' each)")
@@ -349,7 +383,8 @@ def main(argv: list[str] | None = None) -> int:
     counts = subscriber_counts(feeds)
     kinds = kind_counts(config)
     result = PassResult(
-        feeds=feeds, subscriptions=sum(counts), mode=args.mode, per_host_limit=per_host,
+        feeds=feeds, subscriptions=sum(counts), mode=args.mode, workers=args.workers,
+        per_host_limit=per_host,
         global_limit=0, timeout_seconds=timeout, ports=args.ports, kinds=kinds,
         expected_outbox_rows=config.expected_outbox_rows(counts),
         expected_failures=sum(kinds.get(kind, 0) for kind in FAILING_KINDS),
