@@ -176,13 +176,14 @@ async def run_crash(
             stats = await sandbox.stats()
             by_nonce = {(p["nonce"], int(p["channel_id"])): int(p["id"]) for p in recorded}
             states: Counter[str] = Counter()
+            prefix = await repositories.outbox.nonce_prefix()
             for outbox_id in burst.outbox_ids:
                 status = await repositories.outbox.status(outbox_id)
                 states[status.state.value if status else "missing"] += 1
                 if status is not None and status.message_id is not None:
                     matches = [
                         message_id for (nonce, _), message_id in by_nonce.items()
-                        if nonce == delivery_nonce(outbox_id)
+                        if nonce == delivery_nonce(prefix, outbox_id)
                     ]
                     if matches != [status.message_id]:
                         result.message_id_mismatches += 1

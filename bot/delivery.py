@@ -34,18 +34,19 @@ from storage import Repositories
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
-CLAIM_BATCH = 100
+CLAIM_BATCH = 500
 IDLE_WAKE_SECONDS = 5.0
 
 
-def delivery_nonce(outbox_id: int) -> str:
-    """Return the Discord nonce of an outbox row (stable across restarts, at most 25 chars)."""
-    return f"nd-{outbox_id}"
+def delivery_nonce(prefix: str, outbox_id: int) -> str:
+    """Return the Discord nonce of an outbox row: stable across restarts, unique to this
+    database (``prefix``), at most 25 characters."""
+    return f"d{prefix}{outbox_id}"
 
 
-def notice_nonce(notice_id: int) -> str:
+def notice_nonce(prefix: str, notice_id: int) -> str:
     """Return the Discord nonce of a notice row."""
-    return f"nn-{notice_id}"
+    return f"n{prefix}{notice_id}"
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,13 @@ class Deliverer:
         self._clock = clock
         self._wake = asyncio.Event()
         self._drained = asyncio.Condition()
+        self._workers: set[asyncio.Task[None]] = set()
+        self._prefix: str | None = None
+
+    async def _nonce_prefix(self) -> str:
+        if self._prefix is None:
+            self._prefix = await self._repos.outbox.nonce_prefix()
+        return self._prefix
 
     def wake(self) -> None:
         """Ask the running deliverer to look at the outbox now."""
@@ -107,37 +115,56 @@ class Deliverer:
         released += await self._repos.notices.release_interrupted()
         if released:
             log.info("released interrupted deliveries count=%d", released)
-        while True:
-            try:
-                while await self.deliver_ready():
-                    pass
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("delivery round crashed; retrying shortly")
-            async with self._drained:
-                self._drained.notify_all()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=IDLE_WAKE_SECONDS)
-            self._wake.clear()
+        try:
+            while True:
+                try:
+                    while await self.deliver_ready():
+                        pass
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    log.exception("delivery round crashed; retrying shortly")
+                async with self._drained:
+                    self._drained.notify_all()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=IDLE_WAKE_SECONDS)
+                self._wake.clear()
+        finally:
+            for worker in list(self._workers):
+                worker.cancel()
 
     async def deliver_ready(self) -> int:
-        """Claim and send one batch of notices and ready rows; return how many were claimed."""
+        """Claim ready notices and rows, and hand each channel's rows to a worker of its own.
+
+        Returns how many were claimed; the workers send in the background, so one slow
+        channel never holds up another, and each wakes the deliverer when it is done (its
+        channel's later rows become claimable then).
+        """
         notices = await self._deliver_notices()
         claimed = await self._repos.outbox.claim(self._clock(), CLAIM_BATCH)
         by_channel: dict[int, list[Delivery]] = defaultdict(list)
         for delivery in claimed:
             by_channel[delivery.channel_id].append(delivery)
-        await asyncio.gather(*(self._deliver_channel(rows) for rows in by_channel.values()))
+        for rows in by_channel.values():
+            worker = asyncio.create_task(self._deliver_channel(rows))
+            self._workers.add(worker)
+            worker.add_done_callback(self._worker_done)
         refreshed = await self._refresh_posts()
         return notices + len(claimed) + refreshed
+
+    def _worker_done(self, worker: asyncio.Task[None]) -> None:
+        self._workers.discard(worker)
+        if not worker.cancelled() and worker.exception() is not None:
+            log.error("channel delivery crashed", exc_info=worker.exception())
+        self.wake()
 
     async def _deliver_notices(self) -> int:
         notices = await self._repos.notices.claim(self._clock(), CLAIM_BATCH)
         for notice in notices:
             try:
                 message_id = await self._sender.send_text(
-                    notice.guild_id, notice.channel_id, notice.text, notice_nonce(notice.id)
+                    notice.guild_id, notice.channel_id, notice.text,
+                    notice_nonce(await self._nonce_prefix(), notice.id),
                 )
             except SendRejected as rejected:
                 log.warning(
@@ -156,7 +183,15 @@ class Deliverer:
 
     async def _deliver_channel(self, deliveries: Sequence[Delivery]) -> None:
         for position, delivery in enumerate(deliveries):
-            if not await self._deliver_one(delivery):
+            try:
+                delivered = await self._deliver_one(delivery)
+            except Exception:
+                # A bug or a database fault: give this and the later rows back to the queue.
+                await self._repos.outbox.release(
+                    [later.outbox_id for later in deliveries[position:]]
+                )
+                raise
+            if not delivered:
                 # Keep the channel in publish order: later rows wait for the failed one.
                 rest = [later.outbox_id for later in deliveries[position + 1 :]]
                 await self._repos.outbox.release(rest)
@@ -204,7 +239,7 @@ class Deliverer:
         )
         try:
             message_id = await self._sender.send_post(
-                delivery, embed, delivery_nonce(delivery.outbox_id),
+                delivery, embed, delivery_nonce(await self._nonce_prefix(), delivery.outbox_id),
                 quotes_button=bool(delivery.article.quotes),
             )
         except SendRejected as rejected:
@@ -255,10 +290,14 @@ class Deliverer:
         nudge: Callable[[], None] = lambda: None,
     ) -> bool:
         """Wake the deliverer (and ``nudge`` the stages before it) until these rows are
-        finished (sent, skipped or failed); False on timeout."""
+        finished (sent, skipped or failed) and no sent post waits for an edit; False on
+        timeout."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + wait_seconds
-        while await self._repos.outbox.count_unfinished(outbox_ids):
+        while (
+            await self._repos.outbox.count_unfinished(outbox_ids)
+            or await self._repos.outbox.count_refreshes_waiting()
+        ):
             remaining = deadline - loop.time()
             if remaining <= 0:
                 return False

@@ -15,6 +15,7 @@ from discord.ext import commands
 
 from bot.delivery import Deliverer
 from bot.discord_sender import DiscordPostSender
+from bot.pacing import SendPacer
 from bot.reading import ArticleReader
 from bot.services import Services
 
@@ -38,11 +39,13 @@ class NewsdeskBot(commands.Bot):
 
     def __init__(self, services: Services, **client_options: Any) -> None:
         intents = discord.Intents.default()
+        self.pacer = SendPacer()
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents,
             help_command=None,
             allowed_mentions=discord.AllowedMentions.none(),
+            http_trace=self.pacer.trace_config(),
             **client_options,
         )
         self.services = services

@@ -1,6 +1,7 @@
 """Sending to Discord: the one place that turns a post or notice into an HTTP request.
 
-Rules: every send is paced (``bot.pacing``) and carries a nonce with ``enforce_nonce``;
+Rules: every request is paced by ``bot.pacing`` (hooked into the bot's HTTP session); every
+send carries a nonce with ``enforce_nonce``;
 ``allowed_mentions`` is always explicit: nothing, except the one role a server configured on
 a follow, which is pinged for that follow's posts. Discord's refusals become ``SendRejected``
 sentences that name what to fix (the missing permissions, from the bot's view of the channel).
@@ -14,7 +15,6 @@ import discord
 
 from bot.delivery import SendRejected
 from bot.models import Delivery
-from bot.pacing import SendPacer
 
 POST_PERMISSIONS = {
     "view_channel": "View Channel",
@@ -53,9 +53,8 @@ def missing_post_permissions(channel: discord.abc.GuildChannel) -> list[str]:
 class DiscordPostSender:
     """Sends posts and notices through the bot's own HTTP client."""
 
-    def __init__(self, client: discord.Client, pacer: SendPacer | None = None) -> None:
+    def __init__(self, client: discord.Client) -> None:
         self._client = client
-        self.pacer = pacer or SendPacer()
 
     async def send_post(
         self, delivery: Delivery, embed: discord.Embed, nonce: str, *, quotes_button: bool
@@ -81,13 +80,10 @@ class DiscordPostSender:
         """Replace a sent post's embed (mentions stay off)."""
         channel = self._client.get_partial_messageable(channel_id, guild_id=guild_id)
         try:
-            async with self.pacer.slot():
-                await channel.get_partial_message(message_id).edit(
-                    embed=embed, allowed_mentions=discord.AllowedMentions.none()
-                )
+            await channel.get_partial_message(message_id).edit(
+                embed=embed, allowed_mentions=discord.AllowedMentions.none()
+            )
         except discord.HTTPException as error:
-            if error.status in {401, 403, 429}:
-                self.pacer.record_invalid()
             raise SendRejected(
                 f"Discord answered {error.status}: {error.text or 'no details'}.",
                 permanent=error.status in {403, 404},
@@ -126,19 +122,15 @@ class DiscordPostSender:
         channel = self._client.get_partial_messageable(channel_id, guild_id=guild_id)
         try:
             with_view: dict[str, Any] = {"view": view} if view is not None else {}
-            async with self.pacer.slot():
-                message = await channel.send(
-                    content, embeds=[embed] if embed is not None else [], nonce=nonce,
-                    allowed_mentions=mentions or discord.AllowedMentions.none(), **with_view,
-                )
+            message = await channel.send(
+                content, embeds=[embed] if embed is not None else [], nonce=nonce,
+                allowed_mentions=mentions or discord.AllowedMentions.none(), **with_view,
+            )
         except discord.Forbidden as error:
-            self.pacer.record_invalid()
             raise SendRejected(self._forbidden_reason(channel_id), permanent=True) from error
         except discord.NotFound as error:
             raise SendRejected("the channel no longer exists.", permanent=True) from error
         except discord.HTTPException as error:
-            if error.status in {401, 429}:
-                self.pacer.record_invalid()
             raise SendRejected(
                 f"Discord answered {error.status}: {error.text or 'no details'}.",
                 permanent=400 <= error.status < 500 and error.status != 429,

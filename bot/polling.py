@@ -29,8 +29,10 @@ from storage.articles import FeedCheck
 log = logging.getLogger(__name__)
 
 MAX_DELAY = timedelta(days=1)
-CONCURRENT_FEEDS = 8
-DUE_BATCH = 200
+# As many feeds in flight as the fetcher allows at once (FetchSettings.global_limit); a
+# feed that hangs for its whole timeout holds one slot, never a whole batch.
+CONCURRENT_FEEDS = 20
+DUE_BATCH = 20_000
 
 
 @dataclass
@@ -81,19 +83,24 @@ class Poller:
         return await self._poll(await self._repos.feeds.followed())
 
     async def _poll(self, feeds: Sequence[Feed]) -> PollReport:
+        """Check ``feeds`` through a fixed pool of workers, each taking the next feed as soon
+        as it is free: a slow feed delays only itself."""
         report = PollReport()
-        limit = asyncio.Semaphore(CONCURRENT_FEEDS)
+        queue: asyncio.Queue[Feed] = asyncio.Queue()
+        for feed in feeds:
+            queue.put_nowait(feed)
 
-        async def check(feed: Feed) -> None:
-            async with limit:
+        async def worker() -> None:
+            while not queue.empty():
+                feed = queue.get_nowait()
                 created = await self.poll_feed(feed)
-            report.feeds_checked += 1
-            if created is None:
-                report.feeds_failed += 1
-            else:
-                report.outbox_ids.extend(created)
+                report.feeds_checked += 1
+                if created is None:
+                    report.feeds_failed += 1
+                else:
+                    report.outbox_ids.extend(created)
 
-        await asyncio.gather(*(check(feed) for feed in feeds))
+        await asyncio.gather(*(worker() for _ in range(min(CONCURRENT_FEEDS, len(feeds)))))
         return report
 
     async def refresh(self, feed: Feed) -> RefreshOutcome:

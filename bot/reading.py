@@ -89,6 +89,7 @@ class ArticleReader:
         self._indexed_at: dict[int, datetime] = {}
         self._in_flight: set[int] = set()
         self._wake = asyncio.Event()
+        self._story_lock = asyncio.Lock()
         self._loaded = False
 
     def wake(self) -> None:
@@ -142,15 +143,18 @@ class ArticleReader:
             extracted = await self._extract(unread)
             fp = await asyncio.to_thread(fingerprint, extracted.text or article.summary)
             reading = reading_from(unread, extracted, fp)
-            story_id = await self._find_story(article.id, article.url_key, extracted, fp)
             filtered, follow_posts = await self._route(unread, reading)
-            released = await self._repos.stories.record_reading(
-                article.id, reading, story_id, self._clock(),
-                filtered=filtered, follow_posts=follow_posts,
-            )
-            if reading.fingerprint is not None:
-                self._index.add(article.id, fp)
-                self._indexed_at[article.id] = self._clock()
+            # Pages are fetched and read in parallel, but stories are decided one article at
+            # a time: two copies read together must not each start a story of their own.
+            async with self._story_lock:
+                story_id = await self._find_story(article.id, article.url_key, extracted, fp)
+                released = await self._repos.stories.record_reading(
+                    article.id, reading, story_id, self._clock(),
+                    filtered=filtered, follow_posts=follow_posts,
+                )
+                if reading.fingerprint is not None:
+                    self._index.add(article.id, fp)
+                    self._indexed_at[article.id] = self._clock()
         finally:
             self._in_flight.discard(article.id)
         if released:

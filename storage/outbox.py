@@ -22,11 +22,22 @@ class OutboxRepository:
     def __init__(self, database: Database) -> None:
         self._db = database
 
+    async def nonce_prefix(self) -> str:
+        """Return this database's random nonce prefix (see migration 0007)."""
+        row = await self._db.fetch_one("SELECT value FROM instance WHERE key = 'nonce_prefix'")
+        assert row is not None, "migration 0007 seeds the nonce prefix"
+        return str(row[0])
+
     async def release_interrupted(self) -> int:
-        """Return rows a crashed run left claimed to ``pending``; return how many."""
+        """Return rows a crashed run left claimed to ``pending``; return how many.
+
+        The claim's attempt is given back: a crash is not a failed attempt, and rows caught in
+        repeated crashes must not run out of attempts.
+        """
         async with self._db.transaction() as tx:
             cursor = await tx.execute(
-                "UPDATE outbox SET state = 'pending', claimed_at = NULL WHERE state = 'sending'"
+                "UPDATE outbox SET state = 'pending', claimed_at = NULL,"
+                " attempts = MAX(attempts - 1, 0) WHERE state = 'sending'"
             )
             return cursor.rowcount
 
@@ -147,6 +158,14 @@ class OutboxRepository:
             f"SELECT COUNT(*) FROM outbox WHERE id IN ({marks})"
             " AND state IN ('waiting', 'pending', 'sending')",
             list(outbox_ids),
+        )
+        return 0 if row is None else int(row[0])
+
+    async def count_refreshes_waiting(self) -> int:
+        """Return how many sent posts wait to be edited because their story changed."""
+        row = await self._db.fetch_one(
+            "SELECT COUNT(*) FROM outbox WHERE refresh_requested = 1 AND state = 'sent'"
+            " AND message_id IS NOT NULL"
         )
         return 0 if row is None else int(row[0])
 

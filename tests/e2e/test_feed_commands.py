@@ -79,6 +79,7 @@ async def test_first_poll_posts_nothing_old_and_later_items_post_once_in_order(
         created = await poll_and_deliver(bot)
         assert len(created) == 2
         assert await poll_and_deliver(bot) == []
+        prefix = await bot.services.repositories.outbox.nonce_prefix()
 
     posts = sandbox.posts("news")
     assert [post.embeds[0]["title"] for post in posts] == [
@@ -94,7 +95,7 @@ async def test_first_poll_posts_nothing_old_and_later_items_post_once_in_order(
     assert "<t:" in first.embeds[0]["fields"][0]["value"]
     assert first.embeds[0]["description"].startswith("Paragraph for story 3.")
     assert first.allowed_mentions == {"parse": []}
-    assert first.nonce == delivery_nonce(created[0])
+    assert first.nonce == delivery_nonce(prefix, created[0])
 
 
 async def test_restart_with_the_same_database_posts_nothing_again(
@@ -125,7 +126,8 @@ async def test_a_crash_between_send_and_record_does_not_post_twice(
         await bot.reader.read_unread()
         (delivery,) = await bot.services.repositories.outbox.claim(bot.services.clock(), 10)
         channel = bot.get_partial_messageable(delivery.channel_id)
-        await channel.send("first attempt", nonce=delivery_nonce(delivery.outbox_id))
+        prefix = await bot.services.repositories.outbox.nonce_prefix()
+        await channel.send("first attempt", nonce=delivery_nonce(prefix, delivery.outbox_id))
     assert len(sandbox.posts("news")) == 1
 
     async with start_bot() as bot:

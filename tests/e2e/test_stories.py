@@ -142,3 +142,19 @@ async def test_story_lists_every_source_and_copies_can_be_posted_per_subscriptio
                    "• Spin Times: first seen"):
         assert outlet in text
     assert unknown.messages[-1].content.startswith("Newsdesk has no story for")
+
+
+async def test_copies_arriving_in_the_same_poll_make_one_post(
+    sandbox: Sandbox, start_bot: BotStarter, feed_server: RouteServer
+) -> None:
+    serve_outlets(feed_server)
+    async with start_bot() as bot:
+        for feed_path in OUTLETS:
+            await sandbox.run_command(f"/feed add url:{feed_server.url(feed_path)} channel:#news")
+        for feed_path in OUTLETS:
+            publish(feed_server, feed_path)
+        await poll_and_deliver(bot)
+    posts = sandbox.posts("news")
+    assert len(posts) == 1
+    credits = fields(latest_embed(sandbox, posts[0]))
+    assert credits.get("Also reported by")
