@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
 
 from bot.errors import InvalidInput, NotFound
 from bot.extraction import ExtractedArticle, extract_article_off_loop
@@ -92,3 +93,41 @@ async def summarize_address(fetcher: Fetcher, url: str) -> str:
         raise InvalidInput("That address is not a web page Newsdesk can read as an article.")
     article = await extract_article_off_loop(result.body, url=result.url)
     return describe_extracted(address, article)
+
+
+QUOTE_SEARCH_DAYS = 30
+QUOTE_SEARCH_ARTICLES = 500
+
+
+async def recent_quotes(
+    repositories: Repositories, guild_id: int, who: str, now: datetime
+) -> str:
+    """List recent quotations by a person (or, failing that, about a topic), with links."""
+    wanted = " ".join(who.split()).casefold()
+    if not wanted:
+        raise InvalidInput("Name a person (or a topic) to find quotes for.")
+    articles = await repositories.articles.recent_with_quotes(
+        guild_id, now - timedelta(days=QUOTE_SEARCH_DAYS), QUOTE_SEARCH_ARTICLES
+    )
+    by_speaker: list[str] = []
+    about: list[str] = []
+    for article, _feed_title in articles:
+        where = f"<{article.url}>" if article.url else trim_text(article.title, 80)
+        for quote in article.quotes:
+            speaker = (quote.get("speaker") or "").casefold()
+            text = quote.get("text") or ""
+            line = quote_line(quote.get("speaker"), quote.get("affiliation"), text) + f" · {where}"
+            if wanted in speaker:
+                by_speaker.append(line)
+            elif wanted in text.casefold():
+                about.append(line)
+    found = by_speaker or about
+    if not found:
+        return (
+            f"No quotes by or about **{trim_text(who, 100)}** in this server's articles of the "
+            f"last {QUOTE_SEARCH_DAYS} days."
+        )
+    heading = "by" if by_speaker else "about"
+    return join_within_limit(
+        [f"Recent quotes {heading} **{trim_text(who, 100)}**:", *found[:MAX_QUOTES]], "\n\n"
+    )

@@ -29,6 +29,7 @@ COG_EXTENSIONS = (
     "cogs.owner",
     "cogs.reading",
     "cogs.scheduler",
+    "cogs.search",
     "cogs.settings",
     "cogs.stories",
 )

@@ -156,6 +156,15 @@ class NewArticle:
 
 
 @dataclass(frozen=True)
+class SearchHit:
+    """An article matching a search, with its source and the matching passage."""
+
+    article: Article
+    feed_title: str
+    snippet: str
+
+
+@dataclass(frozen=True)
 class ArticleTrace:
     """What became of one article for one of a server's subscriptions."""
 

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from bot.fetching import Fetcher
 from bot.follow_service import FollowService
 from bot.polling import Poller
+from bot.search import SearchService
 from bot.settings import Settings
 from bot.subscriptions import SubscriptionService
 from storage import Repositories
@@ -31,6 +32,7 @@ class Services:
     poller: Poller
     guild_settings: GuildSettingsRepository
     follows: FollowService
+    search: SearchService
     clock: Callable[[], datetime]
 
     @classmethod
@@ -50,5 +52,6 @@ class Services:
             poller=Poller(repositories, fetcher, clock),
             guild_settings=repositories.guild_settings,
             follows=FollowService(repositories, clock),
+            search=SearchService(repositories, clock),
             clock=clock,
         )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import io
 import re
 from typing import Any
 
@@ -9,9 +11,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.article_digest import quotes_of_article, summarize_address
+from bot.article_digest import quotes_of_article, recent_quotes, summarize_address
 from bot.discord_bot import NewsdeskBot
 from bot.discord_sender import QUOTES_BUTTON_PREFIX
+from bot.trends import daily_mentions, render_trend_chart, split_terms
 from cogs.errors import answer_error
 from cogs.replies import reply_privately
 
@@ -68,6 +71,42 @@ class ReadingCommands(commands.Cog):
     async def cog_unload(self) -> None:
         """Stop handling "Quotes" clicks."""
         self.bot.remove_dynamic_items(QuotesButton)
+
+    @app_commands.command(name="quotes")
+    @app_commands.guild_only()
+    @app_commands.describe(who="A person's name (or a topic the quotes mention)")
+    async def quotes(
+        self, interaction: discord.Interaction[Any], who: app_commands.Range[str, 1, 100]
+    ) -> None:
+        """List recent quotes by a person, with links to the articles."""
+        assert interaction.guild_id is not None
+        text = await recent_quotes(
+            self.bot.services.repositories, interaction.guild_id, who, self.bot.services.clock()
+        )
+        await reply_privately(interaction, text)
+
+    @app_commands.command(name="trend")
+    @app_commands.guild_only()
+    @app_commands.describe(term="A term, or up to four separated by commas")
+    async def trend(
+        self, interaction: discord.Interaction[Any], term: app_commands.Range[str, 1, 200]
+    ) -> None:
+        """Chart daily mentions of terms in this server's articles over the last 30 days."""
+        assert interaction.guild_id is not None
+        terms = split_terms(term)
+        await interaction.response.defer(thinking=True)
+        series = await daily_mentions(
+            self.bot.services.repositories, interaction.guild_id, terms,
+            self.bot.services.clock(),
+        )
+        title = "Daily mentions, last 30 days: " + ", ".join(terms)
+        png = await asyncio.to_thread(render_trend_chart, series, title)
+        totals = ", ".join(f"{one.term}: {sum(one.counts)}" for one in series)
+        await interaction.followup.send(
+            f"Mentions in the last 30 days — {totals}",
+            file=discord.File(io.BytesIO(png), filename="trend.png"),
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
 
     @app_commands.command(name="summarize")
     @app_commands.describe(url="The article's web address")

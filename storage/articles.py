@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 import aiosqlite
 
-from bot.models import Article, ArticleTrace, NewArticle, OutboxState
+from bot.models import Article, ArticleTrace, NewArticle, OutboxState, SearchHit
 from storage.database import Database, Row, from_epoch, require_epoch, to_epoch
 from storage.feeds import record_success_in
 
@@ -185,6 +185,65 @@ class ArticleRepository:
             )
             for row in rows
         ]
+
+    async def search(
+        self, guild_id: int, query: str, *, feed_id: int | None, since: datetime | None,
+        limit: int, offset: int,
+    ) -> tuple[int, list[SearchHit]]:
+        """Rank the server's articles matching an FTS5 ``query``; return the total and a page."""
+        where = (
+            "article_search MATCH :query AND a.feed_id IN"
+            " (SELECT feed_id FROM subscriptions WHERE guild_id = :guild)"
+            " AND (:feed IS NULL OR a.feed_id = :feed)"
+            " AND (:since IS NULL OR COALESCE(a.published_at, a.first_seen_at) >= :since)"
+        )
+        params = {
+            "query": query, "guild": guild_id, "feed": feed_id, "since": to_epoch(since),
+            "limit": limit, "offset": offset,
+        }
+        total_row = await self._db.fetch_one(
+            "SELECT COUNT(*) FROM article_search JOIN articles a ON a.id = article_search.rowid"
+            f" WHERE {where}",
+            params,
+        )
+        rows = await self._db.fetch_all(
+            f"SELECT {ARTICLE_COLUMNS}, f.title AS feed_title,"
+            " snippet(article_search, -1, '**', '**', '…', 24) AS snippet"
+            " FROM article_search JOIN articles a ON a.id = article_search.rowid"
+            f" JOIN feeds f ON f.id = a.feed_id WHERE {where}"
+            " ORDER BY bm25(article_search, 4.0, 2.0, 1.0) LIMIT :limit OFFSET :offset",
+            params,
+        )
+        total = 0 if total_row is None else int(total_row[0])
+        return total, [
+            SearchHit(article_from_row(row), row["feed_title"], row["snippet"] or "")
+            for row in rows
+        ]
+
+    async def daily_counts(self, guild_id: int, query: str, since: datetime) -> dict[date, int]:
+        """Count the server's articles matching ``query`` per UTC day since ``since``."""
+        rows = await self._db.fetch_all(
+            "SELECT date(a.first_seen_at, 'unixepoch') AS day, COUNT(*) AS mentions"
+            " FROM article_search JOIN articles a ON a.id = article_search.rowid"
+            " WHERE article_search MATCH ? AND a.first_seen_at >= ? AND a.feed_id IN"
+            " (SELECT feed_id FROM subscriptions WHERE guild_id = ?) GROUP BY day",
+            (query, to_epoch(since), guild_id),
+        )
+        return {date.fromisoformat(row["day"]): int(row["mentions"]) for row in rows}
+
+    async def recent_with_quotes(
+        self, guild_id: int, since: datetime, limit: int
+    ) -> list[tuple[Article, str]]:
+        """Return the server's recent articles that carry quotations, newest first."""
+        rows = await self._db.fetch_all(
+            f"SELECT {ARTICLE_COLUMNS}, f.title AS feed_title FROM articles a"
+            " JOIN feeds f ON f.id = a.feed_id WHERE a.first_seen_at >= ?"
+            " AND a.details LIKE '%\"speaker\"%' AND a.feed_id IN"
+            " (SELECT feed_id FROM subscriptions WHERE guild_id = ?)"
+            " ORDER BY a.first_seen_at DESC LIMIT ?",
+            (to_epoch(since), guild_id, limit),
+        )
+        return [(article_from_row(row), row["feed_title"]) for row in rows]
 
     async def get_for_guild(self, guild_id: int, article_id: int) -> Article | None:
         """Return an article only if one of the server's feeds carried it."""

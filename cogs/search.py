@@ -1,0 +1,109 @@
+"""``/search``: full-text search of the server's articles, a page at a time."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.discord_bot import NewsdeskBot
+from bot.search import SearchPage, describe_search_page
+from cogs.errors import answer_error
+from cogs.replies import reply_privately
+
+PAGES_TIMEOUT_SECONDS = 600
+
+
+class SearchPages(discord.ui.View):
+    """Previous/next buttons under a page of results, for the person who searched."""
+
+    def __init__(
+        self, bot: NewsdeskBot, invoker_id: int, guild_id: int, result: SearchPage,
+        subscription: int | None, days: int | None,
+    ) -> None:
+        super().__init__(timeout=PAGES_TIMEOUT_SECONDS)
+        self.bot, self.invoker_id, self.guild_id = bot, invoker_id, guild_id
+        self.result, self.subscription, self.days = result, subscription, days
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        self.previous_page.disabled = self.result.page <= 1
+        self.next_page.disabled = self.result.page >= self.result.pages
+
+    async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
+        """Only the person who searched turns the pages."""
+        if interaction.user.id == self.invoker_id:
+            return True
+        await reply_privately(interaction, "Run /search yourself to page through results.")
+        return False
+
+    async def on_error(
+        self, interaction: discord.Interaction[Any], error: Exception, item: discord.ui.Item[Any]
+    ) -> None:
+        """Answer errors from the buttons with the same policy as commands."""
+        await answer_error(interaction, error, "view=search-pages")
+
+    async def _show(self, interaction: discord.Interaction[Any], page: int) -> None:
+        self.result = await self.bot.services.search.search(
+            self.guild_id, self.result.query, subscription=self.subscription, days=self.days,
+            page=page,
+        )
+        self._update_buttons()
+        await interaction.response.edit_message(
+            content=describe_search_page(self.result), view=self
+        )
+
+    @discord.ui.button(label="Previous", emoji="◀️", style=discord.ButtonStyle.secondary)
+    async def previous_page(
+        self, interaction: discord.Interaction[Any], _button: discord.ui.Button[SearchPages]
+    ) -> None:
+        """Show the previous page."""
+        await self._show(interaction, self.result.page - 1)
+
+    @discord.ui.button(label="Next", emoji="▶️", style=discord.ButtonStyle.secondary)
+    async def next_page(
+        self, interaction: discord.Interaction[Any], _button: discord.ui.Button[SearchPages]
+    ) -> None:
+        """Show the next page."""
+        await self._show(interaction, self.result.page + 1)
+
+
+class SearchCommand(commands.Cog):
+    """``/search``, open to every member."""
+
+    def __init__(self, bot: NewsdeskBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="search")
+    @app_commands.guild_only()
+    @app_commands.describe(
+        query='Words to find (all must appear); "quote a phrase"',
+        subscription="Only this subscription's articles (its number from /feed list)",
+        days="Only the last N days",
+    )
+    async def search(
+        self,
+        interaction: discord.Interaction[Any],
+        query: app_commands.Range[str, 1, 200],
+        subscription: app_commands.Range[int, 1] | None = None,
+        days: app_commands.Range[int, 1, 3650] | None = None,
+    ) -> None:
+        """Search the articles this server's feeds brought in."""
+        assert interaction.guild_id is not None
+        result = await self.bot.services.search.search(
+            interaction.guild_id, query, subscription=subscription, days=days
+        )
+        view = SearchPages(
+            self.bot, interaction.user.id, interaction.guild_id, result, subscription, days
+        )
+        await interaction.response.send_message(
+            describe_search_page(result), view=view, ephemeral=True,
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
+
+
+async def setup(bot: NewsdeskBot) -> None:
+    """Load /search."""
+    await bot.add_cog(SearchCommand(bot))

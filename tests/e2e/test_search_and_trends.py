@@ -1,0 +1,89 @@
+"""/search, /quotes and /trend end to end."""
+
+from __future__ import annotations
+
+import io
+from xml.sax.saxutils import escape
+
+from PIL import Image
+
+from bot.sandbox import Sandbox
+from tests.e2e.conftest import FEED_PATH, BotStarter, poll_and_deliver
+from tests.fixtures.http_servers import RouteServer
+
+
+def wire(items: list[tuple[str, str, str]]) -> bytes:
+    body = "".join(
+        f"<item><title>{escape(title)}</title><link>https://news.example/{key}</link>"
+        f"<guid>{key}</guid><description>{escape(text)}</description></item>"
+        for key, title, text in items
+    )
+    return (
+        "<?xml version='1.0'?><rss version='2.0'><channel><title>Wire</title>"
+        f"<link>https://news.example/</link>{body}</channel></rss>"
+    ).encode()
+
+
+STORIES = [
+    (f"solar-{n}", f"Solar update {n}", f"The floating solar farm reached stage {n}. Engineers "
+     "said the pontoons held.") for n in range(1, 8)
+] + [
+    ("minister", "Minister speaks", '“We will not raise taxes this year,” said Finance Minister '
+     "Alma Berg, speaking to reporters."),
+    ("bridge", "Bridge news", "A new cycling bridge opened over the river."),
+    ("pier", "Lights on the pier", "Solar lamps were fitted to the old floating pier."),
+]
+
+
+async def test_search_finds_a_phrase_with_snippets_and_pages(
+    sandbox: Sandbox, start_bot: BotStarter, feed_server: RouteServer
+) -> None:
+    feed_server.set_body(FEED_PATH, wire([]))
+    async with start_bot() as bot:
+        await sandbox.run_command(f"/feed add url:{feed_server.url(FEED_PATH)} channel:#news")
+        feed_server.set_body(FEED_PATH, wire(STORIES))
+        await poll_and_deliver(bot)
+        found = await sandbox.run_command(
+            '/search query:"\\"floating solar\\""', user="member"
+        )
+        words = await sandbox.run_command('/search query:"floating solar"', user="member")
+        first_page = found.messages[-1]
+        next_button = first_page.components[0]["components"][1]
+        turned = await sandbox.click(first_page.id, next_button["custom_id"], user="member")
+        nothing = await sandbox.run_command("/search query:volcano", user="member")
+        hostile = await sandbox.run_command('/search query:"NEAR( OR * -"', user="member")
+
+    text = first_page.content
+    assert '**7** articles match **"floating solar"** (page 1 of 2):' in text
+    assert "**8** articles match **floating solar** (page 1 of 2):" in words.messages[-1].content
+    assert "**floating** **solar**" in text or "**floating solar**" in text
+    assert turned.messages[-1].content.count("[Solar update") == 2
+    assert "(page 2 of 2)" in turned.messages[-1].content
+    assert nothing.messages[-1].content == (
+        "Nothing in this server's feeds matches **volcano**."
+    )
+    assert hostile.messages[-1].content.startswith("Nothing in this server's feeds matches")
+
+
+async def test_quotes_by_a_person_and_a_trend_chart(
+    sandbox: Sandbox, start_bot: BotStarter, feed_server: RouteServer
+) -> None:
+    feed_server.set_body(FEED_PATH, wire([]))
+    async with start_bot() as bot:
+        await sandbox.run_command(f"/feed add url:{feed_server.url(FEED_PATH)} channel:#news")
+        feed_server.set_body(FEED_PATH, wire(STORIES))
+        await poll_and_deliver(bot)
+        quotes = await sandbox.run_command('/quotes who:"Alma Berg"', user="member")
+        chart = await sandbox.run_command('/trend term:"solar, bridge"', user="member")
+
+    assert quotes.refused is None and not quotes.timed_out, quotes
+    assert "Recent quotes by **Alma Berg**:" in quotes.messages[-1].content
+    assert "We will not raise taxes this year" in quotes.messages[-1].content
+    message = chart.messages[-1]
+    assert message.content == "Mentions in the last 30 days — solar: 8, bridge: 1"
+    ((name, png),) = message.attachments
+    assert name == "trend.png"
+    image = Image.open(io.BytesIO(png))
+    assert image.format == "PNG" and image.size == (900, 450)
+    colours = image.convert("RGB").getcolors(maxcolors=100_000)
+    assert colours is not None and len(colours) > 50  # lines, labels and legend, not a blank
