@@ -22,6 +22,7 @@ from bot.services import Services
 log = logging.getLogger(__name__)
 
 COG_EXTENSIONS = (
+    "cogs.digests",
     "cogs.errors",
     "cogs.feeds",
     "cogs.follows",

@@ -104,6 +104,21 @@ class FilterRule:
 
 
 @dataclass(frozen=True)
+class DigestSchedule:
+    """A channel's digest: how often, at what local time, and when it runs next."""
+
+    id: int
+    guild_id: int
+    channel_id: int
+    frequency: str  # daily or weekly
+    weekday: int | None  # 0 = Monday, for weekly digests
+    at_minute: int  # minutes after local midnight
+    timezone: str
+    next_run_at: datetime
+    last_run_at: datetime | None
+
+
+@dataclass(frozen=True)
 class Follow:
     """A channel following a topic across the server's feeds (or a chosen few)."""
 

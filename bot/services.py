@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from bot.digests import DigestService
 from bot.fetching import Fetcher
 from bot.follow_service import FollowService
 from bot.polling import Poller
@@ -33,6 +34,7 @@ class Services:
     guild_settings: GuildSettingsRepository
     follows: FollowService
     search: SearchService
+    digests: DigestService
     clock: Callable[[], datetime]
 
     @classmethod
@@ -53,5 +55,6 @@ class Services:
             guild_settings=repositories.guild_settings,
             follows=FollowService(repositories, clock),
             search=SearchService(repositories, clock),
+            digests=DigestService(repositories, clock),
             clock=clock,
         )

@@ -49,14 +49,19 @@ class Scheduler(commands.Cog):
 
     @tasks.loop(seconds=30)
     async def poll_tick(self) -> None:
-        """Check the feeds that are due and hand what they bring to the deliverer."""
+        """Check the feeds that are due, and send the digests that are due."""
         try:
             report = await self.bot.services.poller.poll_due()
         except Exception:
             log.exception("polling round crashed; the next tick retries")
-            return
-        if report.outbox_ids:
-            self.bot.new_posts_queued()
+        else:
+            if report.outbox_ids:
+                self.bot.new_posts_queued()
+        try:
+            if await self.bot.services.digests.run_due():
+                self.bot.deliverer.wake()
+        except Exception:
+            log.exception("digest round crashed; the next tick retries")
 
     @poll_tick.before_loop
     async def before_poll_tick(self) -> None:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from storage.articles import ArticleRepository
 from storage.database import Database
+from storage.digests import DigestRepository
 from storage.feeds import FeedRepository
 from storage.follows import FollowRepository
 from storage.guild_settings import GuildSettingsRepository
@@ -28,6 +29,7 @@ class Repositories:
     guild_settings: GuildSettingsRepository
     stories: StoryRepository
     follows: FollowRepository
+    digests: DigestRepository
 
     @classmethod
     def over(cls, database: Database) -> Repositories:
@@ -42,6 +44,7 @@ class Repositories:
             guild_settings=GuildSettingsRepository(database),
             stories=StoryRepository(database),
             follows=FollowRepository(database),
+            digests=DigestRepository(database),
         )
 
 
