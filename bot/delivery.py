@@ -198,10 +198,14 @@ class Deliverer:
                 return
 
     async def _embed_for(
-        self, article: Article, feed_title: str, feed_site_url: str | None, story_id: int | None
+        self, guild_id: int, article: Article, feed_title: str, feed_site_url: str | None,
+        story_id: int | None,
     ) -> discord.Embed:
-        """Render a post: the article, crediting its story's original and other sources."""
-        story = await self._repos.stories.story(story_id) if story_id is not None else None
+        """Render a post: the article, crediting its story's original and the other sources
+        this server follows."""
+        story = (
+            await self._repos.stories.story(guild_id, story_id) if story_id is not None else None
+        )
         original: tuple[str, str | None] | None = None
         also: str | None = None
         if story is not None:
@@ -221,7 +225,7 @@ class Deliverer:
             found = await self._repos.articles.get_with_feed(refresh.article_id)
             if found is None:
                 continue
-            embed = await self._embed_for(*found, refresh.story_id)
+            embed = await self._embed_for(refresh.guild_id, *found, refresh.story_id)
             try:
                 await self._sender.edit_post(
                     refresh.guild_id, refresh.channel_id, refresh.message_id, embed
@@ -235,7 +239,8 @@ class Deliverer:
 
     async def _deliver_one(self, delivery: Delivery) -> bool:
         embed = await self._embed_for(
-            delivery.article, delivery.feed_title, delivery.feed_site_url, delivery.story_id
+            delivery.guild_id, delivery.article, delivery.feed_title, delivery.feed_site_url,
+            delivery.story_id,
         )
         try:
             message_id = await self._sender.send_post(

@@ -119,7 +119,7 @@ class DigestService:
         ranked = await self._repos.digests.top_stories(guild_id, since, DIGEST_STORIES)
         blocks: list[str] = []
         for position, (story_id, sources, follows) in enumerate(ranked, start=1):
-            story = await self._repos.stories.story(story_id)
+            story = await self._repos.stories.story(guild_id, story_id)
             if story is None:
                 continue
             main = story.main

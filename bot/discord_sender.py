@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import aiohttp
 import discord
 
 from bot.delivery import SendRejected
@@ -88,7 +89,7 @@ class DiscordPostSender:
                 f"Discord answered {error.status}: {error.text or 'no details'}.",
                 permanent=error.status in {403, 404},
             ) from error
-        except (OSError, TimeoutError) as error:
+        except (OSError, TimeoutError, aiohttp.ClientError) as error:
             raise SendRejected(f"could not reach Discord ({error!r}).", permanent=False) from error
 
     def fallback_notice_channel(self, guild_id: int, avoid_channel_id: int) -> int | None:
@@ -135,6 +136,6 @@ class DiscordPostSender:
                 f"Discord answered {error.status}: {error.text or 'no details'}.",
                 permanent=400 <= error.status < 500 and error.status != 429,
             ) from error
-        except (OSError, TimeoutError) as error:
+        except (OSError, TimeoutError, aiohttp.ClientError) as error:
             raise SendRejected(f"could not reach Discord ({error!r}).", permanent=False) from error
         return message.id

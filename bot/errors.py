@@ -45,5 +45,9 @@ class FeedParseError(UserError):
     """A fetched document is not a feed that can be read."""
 
 
+class StorageUnavailable(UserError):
+    """The database could not take a write now (disk full, or locked for too long)."""
+
+
 class DatabaseTooNew(Exception):
     """The database was written by a newer Newsdesk; refusing to run protects it."""

@@ -356,7 +356,15 @@ class Fetcher:
                         f"The site {host} redirected without saying where to: "
                         "check the address in a web browser."
                     )
-                return url.join(URL(location))
+                try:
+                    target = url.join(URL(location))
+                    target.port  # noqa: B018 (validates the port, raising on 99999)
+                except (ValueError, TypeError):
+                    raise FetchError(
+                        f"The site {host} redirected to an address that is not valid: "
+                        "check the address in a web browser."
+                    ) from None
+                return target
             retry_after = None
             if response.status in (429, 503):
                 retry_after = parse_retry_after(response.headers.get("Retry-After"))

@@ -77,27 +77,28 @@ def article_embed(
     original_url = original[1] if original is not None else None
     link = original_url if is_web_url(original_url) else article.url
     embed = discord.Embed(
-        title=trim_text(article.title, TITLE_LIMIT),
+        title=trim_text(article.title, TITLE_LIMIT) or "(untitled)",
         url=link if is_web_url(link) else None,
         description=trim_to_sentence(article.summary, SUMMARY_LIMIT) or None,
         colour=EMBED_COLOUR,
         timestamp=article.published_at,
     )
     embed.set_author(
-        name=trim_text(source_name or "Feed", AUTHOR_LIMIT),
+        name=trim_text(source_name.strip() or "Feed", AUTHOR_LIMIT),
         url=source_url if is_web_url(source_url) else None,
     )
     if article.published_at is not None:
         embed.add_field(name="Published", value=discord_timestamp(article.published_at))
-    if original is not None:
-        name, url = original
+    # Discord refuses empty field values and author names: blank text never reaches it.
+    if original is not None and original[0].strip():
+        name, url = original[0].strip(), original[1]
         shown = f"[{trim_text(name, 200)}]({url})" if is_web_url(url) else trim_text(name, 200)
         embed.add_field(name="Originally published by", value=shown, inline=False)
-    if also_reported_by:
+    if also_reported_by and also_reported_by.strip():
         embed.add_field(
             name="Also reported by", value=trim_text(also_reported_by, FIELD_LIMIT), inline=False
         )
-    if article.author:
+    if article.author and article.author.strip():
         embed.set_footer(text=trim_text(f"By {article.author}", FOOTER_LIMIT))
     if is_web_url(article.image_url):
         embed.set_image(url=article.image_url)

@@ -73,10 +73,17 @@ class Settings:
             return (text(name) or "").lower() in {"1", "true", "yes", "on"}
 
         database = text("NEWSDESK_DB")
+        try:
+            database_path = Path(database).expanduser() if database else default_database_path()
+        except RuntimeError:
+            raise InvalidInput(
+                f"NEWSDESK_DB names a home folder that does not exist ({database}): "
+                "give a full path."
+            ) from None
         return cls(
             discord_token=text("DISCORD_TOKEN"),
             dev_guild_id=number("DEV_GUILD_ID", 0) or None,
-            database_path=Path(database).expanduser() if database else default_database_path(),
+            database_path=database_path,
             log_level=(text("NEWSDESK_LOG_LEVEL") or "INFO").upper(),
             contact=text("NEWSDESK_CONTACT") or "",
             default_interval_seconds=number("NEWSDESK_POLL_INTERVAL", 600, minimum=60),

@@ -21,7 +21,9 @@ async def describe_story_at(repositories: Repositories, guild_id: int, url: str)
     story_id = await repositories.stories.story_for_guild_address(
         guild_id, normalise_url(address)
     )
-    story = await repositories.stories.story(story_id) if story_id is not None else None
+    story = (
+        await repositories.stories.story(guild_id, story_id) if story_id is not None else None
+    )
     if story is None:
         return (
             f"Newsdesk has no story for <{address}> among this server's feeds. It may not be "

@@ -147,6 +147,7 @@ class FeedCommands(commands.GroupCog, group_name="feed", group_description="Foll
         )
 
     @app_commands.command(name="why")
+    @app_commands.checks.has_permissions(manage_guild=True)
     @app_commands.describe(url="The article's web address")
     async def why(
         self, interaction: discord.Interaction[Any], url: app_commands.Range[str, 1, 2048]
@@ -254,8 +255,8 @@ class FeedCommands(commands.GroupCog, group_name="feed", group_description="Foll
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[int]]:
         """Offer this server's subscriptions whose title or URL contains what was typed."""
-        if interaction.guild_id is None:
-            return []
+        if interaction.guild_id is None or not interaction.permissions.manage_guild:
+            return []  # discord.py runs no command checks for autocomplete
         typed = current.strip().lower()
         choices: list[app_commands.Choice[int]] = []
         for view in await self.bot.services.subscriptions.list_subscriptions(interaction.guild_id):

@@ -15,7 +15,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import AsyncIterator, Iterable, Sequence
+import sqlite3
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,7 +24,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.errors import DatabaseTooNew
+from bot.errors import DatabaseTooNew, StorageUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -66,9 +67,15 @@ def list_migrations(directory: Path) -> list[tuple[int, Path]]:
 class Database:
     """The application's SQLite database behind one aiosqlite connection."""
 
-    def __init__(self, connection: aiosqlite.Connection) -> None:
+    def __init__(
+        self, connection: aiosqlite.Connection, reader: aiosqlite.Connection | None = None
+    ) -> None:
         self._connection = connection
         self._lock = asyncio.Lock()
+        # Reads use a connection of their own (WAL lets them run beside a write), so a write
+        # waiting on a lock held elsewhere never stalls the commands that only read.
+        self._reader = reader
+        self._read_lock = asyncio.Lock()
 
     @classmethod
     async def open(cls, path: Path | str, *, migrations_dir: Path = MIGRATIONS_DIR) -> Database:
@@ -85,8 +92,17 @@ class Database:
         try:
             await database._configure()
             await database.migrate(migrations_dir)
+            if str(path) != ":memory:":
+                reader = await aiosqlite.connect(str(path), isolation_level=None)
+                reader.row_factory = aiosqlite.Row
+                database._reader = reader
+                for pragma in (
+                    "PRAGMA busy_timeout = 5000", "PRAGMA foreign_keys = ON",
+                    "PRAGMA query_only = ON",
+                ):
+                    await reader.execute(pragma)
         except BaseException:
-            await connection.close()
+            await database.close()
             raise
         return database
 
@@ -100,7 +116,9 @@ class Database:
             await self._connection.execute(pragma)
 
     async def close(self) -> None:
-        """Close the connection; pending writes were committed by their transactions."""
+        """Close the connections; pending writes were committed by their transactions."""
+        if self._reader is not None:
+            await self._reader.close()
         await self._connection.close()
 
     async def schema_version(self) -> int:
@@ -141,36 +159,57 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """Run the block as one ``BEGIN IMMEDIATE`` transaction: all of it or none of it."""
+        """Run the block as one ``BEGIN IMMEDIATE`` transaction: all of it or none of it.
+
+        Raises:
+            StorageUnavailable: the disk is full, or the database stayed locked past the busy
+                timeout; nothing of the block was written.
+        """
         async with self._lock:
-            await self._connection.execute("BEGIN IMMEDIATE")
             try:
-                yield self._connection
-            except BaseException:
-                await self._connection.execute("ROLLBACK")
-                raise
-            else:
-                await self._connection.execute("COMMIT")
+                await self._connection.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self._connection
+                except BaseException:
+                    if self._connection.in_transaction:
+                        await self._connection.execute("ROLLBACK")
+                    raise
+                else:
+                    await self._connection.execute("COMMIT")
+            except sqlite3.OperationalError as error:
+                raise storage_error(error) from error
 
     async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]:
         """Run a read query and return every row."""
-        async with self._lock, self._connection.execute(sql, params) as cursor:
+        connection, lock = self._read_connection()
+        async with lock, connection.execute(sql, params) as cursor:
             return list(await cursor.fetchall())
 
     async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
         """Run a read query and return its first row, if any."""
-        async with self._lock, self._connection.execute(sql, params) as cursor:
+        connection, lock = self._read_connection()
+        async with lock, connection.execute(sql, params) as cursor:
             return await cursor.fetchone()
 
+    def _read_connection(self) -> tuple[aiosqlite.Connection, asyncio.Lock]:
+        if self._reader is not None:
+            return self._reader, self._read_lock
+        return self._connection, self._lock
 
-async def fetch_all_in(connection: aiosqlite.Connection, sql: str, params: Params) -> list[Row]:
-    """Run a query inside an open transaction and return every row."""
-    async with connection.execute(sql, params) as cursor:
-        return list(await cursor.fetchall())
 
-
-async def execute_many_in(
-    connection: aiosqlite.Connection, sql: str, rows: Iterable[Params]
-) -> None:
-    """Run one statement for each parameter row inside an open transaction."""
-    await connection.executemany(sql, rows)
+def storage_error(error: sqlite3.OperationalError) -> Exception:
+    """Turn SQLite's disk-full and locked errors into a sentence for the user; keep others."""
+    text = str(error).lower()
+    if "full" in text:
+        log.error("database disk is full: %s", error)
+        return StorageUnavailable(
+            "Newsdesk could not save that because its storage is full. Nothing was changed; "
+            "try again once the bot's operator has freed space."
+        )
+    if "locked" in text or "busy" in text:
+        log.warning("database stayed locked: %s", error)
+        return StorageUnavailable(
+            "Newsdesk is busy saving other changes right now. Nothing was changed; try again "
+            "in a moment."
+        )
+    return error

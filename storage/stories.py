@@ -151,8 +151,12 @@ class StoryRepository:
                 )
             return await _decide_waiting_rows(tx, article_id, story_id, now)
 
-    async def story(self, story_id: int) -> Story | None:
-        """Return a story with its sources, first seen first."""
+    async def story(self, guild_id: int, story_id: int) -> Story | None:
+        """Return a story with the sources one server's feeds carried, first seen first.
+
+        Sources from feeds only other servers follow are left out: which feeds a server
+        follows, and what it named them, stay its own.
+        """
         story_row = await self._db.fetch_one(
             "SELECT id, original_url_key, original_url, original_publisher FROM stories"
             " WHERE id = ?",
@@ -162,8 +166,10 @@ class StoryRepository:
             return None
         rows = await self._db.fetch_all(
             f"SELECT {_SOURCE_COLUMNS} FROM articles a JOIN feeds f ON f.id = a.feed_id"
-            " WHERE a.story_id = ? ORDER BY a.first_seen_at, a.id",
-            (story_id,),
+            " WHERE a.story_id = ? AND a.feed_id IN"
+            " (SELECT feed_id FROM subscriptions WHERE guild_id = ?)"
+            " ORDER BY a.first_seen_at, a.id",
+            (story_id, guild_id),
         )
         if not rows:
             return None

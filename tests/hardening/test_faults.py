@@ -291,10 +291,6 @@ async def test_database_locked_past_busy_timeout_recovers_and_loses_nothing(
     assert states == Counter({OutboxState.SENT: 5})
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: reads wait behind a write stuck on busy_timeout (one asyncio lock): >3 s",
-)
 async def test_read_only_commands_answer_while_the_database_is_locked(
     sandbox: Sandbox, start_bot: BotStarter, server: RouteServer, settings: Settings
 ) -> None:
@@ -368,7 +364,6 @@ async def test_disk_full_keeps_answering_and_recovers_without_loss(
     assert states == Counter({OutboxState.SENT: 7})
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: disk full is answered with the generic apology")
 async def test_disk_full_is_reported_in_plain_words(
     sandbox: Sandbox, start_bot: BotStarter, server: RouteServer
 ) -> None:

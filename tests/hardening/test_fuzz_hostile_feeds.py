@@ -193,10 +193,6 @@ async def test_transport_attacks_fail_with_a_sentence_in_bounded_time_and_memory
     assert peak < MEMORY_LIMIT_BYTES, f"{attack}: peak {peak / 2**20:.0f} MB"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a redirect Location that is not a URL escapes Fetcher.fetch as ValueError",
-)
 @pytest.mark.parametrize("location", ["http://[::1", "http://host:99999/"])
 async def test_a_redirect_to_an_unparseable_location_is_a_fetch_error(
     location: str, server: RouteServer, tmp_path: Path

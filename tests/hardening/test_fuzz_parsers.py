@@ -305,10 +305,6 @@ def test_settings_from_environment_raises_only_invalid_input(environ: dict[str, 
     assert built.per_host_limit >= 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: NEWSDESK_DB=~nosuchuser/... raises RuntimeError, not InvalidInput",
-)
 def test_settings_database_path_of_an_unknown_user_is_invalid_input() -> None:
     no_dotenv = Path("/nonexistent/newsdesk-hardening/.env")
     with pytest.raises(InvalidInput):
@@ -404,10 +400,6 @@ def test_article_embed_fits_discord_for_any_strings(
     assert total <= 6000
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: article_embed sends empty field values/author names for blank text (400)",
-)
 @FUZZ
 @given(article=articles(), source_name=ANY_TEXT, original_name=st.one_of(st.none(), ANY_TEXT),
        also=st.one_of(st.none(), ANY_TEXT))

@@ -211,10 +211,6 @@ async def test_server_b_cannot_see_or_change_server_a(
                 assert_nothing_of_a(everything_said([message]), secrets, "a post in B")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: stories are global: B's post and /story name a feed only A follows",
-)
 async def test_a_story_in_b_names_no_feed_only_a_follows(
     sandbox: Sandbox, start_bot: BotStarter, server: RouteServer
 ) -> None:
@@ -304,7 +300,6 @@ async def test_member_refused_by_the_bot_even_when_discord_lets_them_through(
         assert server.count("/other.xml") == 0
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: /feed why has no has_permissions(manage_guild) check")
 async def test_member_cannot_run_feed_why_when_discord_lets_them_through(
     sandbox: Sandbox, start_bot: BotStarter, server: RouteServer, widen_permissions: Any,
 ) -> None:
@@ -318,9 +313,6 @@ async def test_member_cannot_run_feed_why_when_discord_lets_them_through(
     assert "You need the Manage Server permission" in answered(outcome)
 
 
-@pytest.mark.xfail(
-    strict=True, reason="BUG: /feed subscription autocomplete has no Manage Server check"
-)
 async def test_member_gets_no_subscription_suggestions_when_discord_lets_them_through(
     sandbox: Sandbox, start_bot: BotStarter, server: RouteServer, widen_permissions: Any,
 ) -> None:
