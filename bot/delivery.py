@@ -29,6 +29,7 @@ import discord
 from bot.formatting import article_embed
 from bot.models import Article, Delivery
 from bot.stories import story_credits
+from bot.templates import TemplateValues, post_content
 from storage import Repositories
 
 log = logging.getLogger(__name__)
@@ -61,7 +62,8 @@ class PostSender(Protocol):
     """Posts one article embed to a channel and returns the message id."""
 
     async def send_post(
-        self, delivery: Delivery, embed: discord.Embed, nonce: str, *, quotes_button: bool
+        self, delivery: Delivery, embed: discord.Embed, nonce: str, *,
+        content: str | None, quotes_button: bool,
     ) -> int:
         """Send (with a button showing the article's quotes), or raise ``SendRejected``."""
         ...
@@ -200,7 +202,7 @@ class Deliverer:
     async def _embed_for(
         self, guild_id: int, article: Article, feed_title: str, feed_site_url: str | None,
         story_id: int | None,
-    ) -> discord.Embed:
+    ) -> tuple[discord.Embed, str | None]:
         """Render a post: the article, crediting its story's original and the other sources
         this server follows."""
         story = (
@@ -213,10 +215,11 @@ class Deliverer:
             if credits.original_name is not None:
                 original = (credits.original_name, credits.original_url)
             also = credits.also_text()
-        return article_embed(
+        embed = article_embed(
             article, source_name=feed_title, source_url=feed_site_url,
             original=original, also_reported_by=also,
         )
+        return embed, original[0] if original is not None else None
 
     async def _refresh_posts(self) -> int:
         """Re-render and edit sent posts whose story gained a source or its original."""
@@ -225,7 +228,7 @@ class Deliverer:
             found = await self._repos.articles.get_with_feed(refresh.article_id)
             if found is None:
                 continue
-            embed = await self._embed_for(refresh.guild_id, *found, refresh.story_id)
+            embed, _ = await self._embed_for(refresh.guild_id, *found, refresh.story_id)
             try:
                 await self._sender.edit_post(
                     refresh.guild_id, refresh.channel_id, refresh.message_id, embed
@@ -238,14 +241,18 @@ class Deliverer:
         return len(refreshes)
 
     async def _deliver_one(self, delivery: Delivery) -> bool:
-        embed = await self._embed_for(
+        embed, original = await self._embed_for(
             delivery.guild_id, delivery.article, delivery.feed_title, delivery.feed_site_url,
             delivery.story_id,
+        )
+        content = post_content(
+            delivery.template, delivery.ping_role_id,
+            TemplateValues.of(delivery.article, delivery.feed_title, original),
         )
         try:
             message_id = await self._sender.send_post(
                 delivery, embed, delivery_nonce(await self._nonce_prefix(), delivery.outbox_id),
-                quotes_button=bool(delivery.article.quotes),
+                content=content, quotes_button=bool(delivery.article.quotes),
             )
         except SendRejected as rejected:
             await self._record_rejection(delivery, rejected)

@@ -58,14 +58,16 @@ class DiscordPostSender:
         self._client = client
 
     async def send_post(
-        self, delivery: Delivery, embed: discord.Embed, nonce: str, *, quotes_button: bool
+        self, delivery: Delivery, embed: discord.Embed, nonce: str, *,
+        content: str | None, quotes_button: bool,
     ) -> int:
-        """Post ``embed`` to the delivery's channel with no mentions allowed."""
+        """Post ``embed`` (and ``content`` above it) to the delivery's channel; only the
+        delivery's configured role may be pinged."""
         view = quotes_view(delivery.article.id) if quotes_button else None
         role = delivery.ping_role_id
         return await self._send(
             delivery.guild_id, delivery.channel_id, nonce, embed=embed, view=view,
-            content=f"<@&{role}>" if role is not None else None,
+            content=content,
             mentions=discord.AllowedMentions(
                 everyone=False, users=False, roles=[discord.Object(id=role)], replied_user=False
             ) if role is not None else discord.AllowedMentions.none(),

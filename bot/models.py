@@ -320,6 +320,7 @@ class Delivery:
     feed_site_url: str | None
     story_id: int | None = None
     ping_role_id: int | None = None
+    template: str | None = None
 
 
 @dataclass(frozen=True)

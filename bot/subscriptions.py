@@ -24,9 +24,10 @@ from bot.feed_discovery import (
 )
 from bot.feed_parsing import ParsedEntry, parse_feed_in_thread
 from bot.fetching import Fetcher
-from bot.models import Feed, NewArticle, Subscription, SubscriptionView
+from bot.models import Article, Feed, NewArticle, Subscription, SubscriptionView
 from bot.settings import Settings
 from bot.story_lookup import describe_story_at
+from bot.templates import TemplateValues, render_template, validate_template
 from storage import Repositories
 from storage.subscriptions import FeedSnapshot
 
@@ -291,6 +292,64 @@ class SubscriptionService:
         await self._repos.subscriptions.set_post_copies(guild_id, subscription_id, post)
         return view
 
+    async def set_template(
+        self, guild_id: int, subscription_id: int, template: str | None
+    ) -> SubscriptionView:
+        """Store (or clear, with None) the text shown above a subscription's posts.
+
+        Raises:
+            NotFound: the server has no subscription with that id.
+            InvalidInput: the template cannot be rendered.
+        """
+        view = await self.get(guild_id, subscription_id)
+        checked = validate_template(template) if template is not None else None
+        await self._repos.subscriptions.set_look(guild_id, subscription_id, template=checked)
+        return view
+
+    async def template_of(self, guild_id: int, subscription_id: int) -> str | None:
+        """Return a subscription's template.
+
+        Raises:
+            NotFound: the server has no subscription with that id.
+        """
+        await self.get(guild_id, subscription_id)
+        return await self._repos.subscriptions.template_of(guild_id, subscription_id)
+
+    async def preview_template(
+        self, guild_id: int, subscription_id: int, template: str
+    ) -> TemplatePreview:
+        """Render a template on the subscription's latest article, without saving it.
+
+        Raises:
+            NotFound: the server has no subscription with that id, or its feed no article.
+            InvalidInput: the template cannot be rendered.
+        """
+        view = await self.get(guild_id, subscription_id)
+        checked = validate_template(template)
+        latest = await self._repos.articles.latest_for_feed(view.subscription.feed_id, 1)
+        if not latest:
+            raise NotFound("That feed has no article yet to preview the template on.")
+        article, source = latest[0]
+        text = render_template(checked, TemplateValues.of(article, source, None))
+        return TemplatePreview(
+            template=checked,
+            content=f"**Preview** (press Save to use it for #{subscription_id}):\n{text}",
+            article=article,
+            source=source,
+        )
+
+    async def set_ping_role(
+        self, guild_id: int, subscription_id: int, role_id: int | None
+    ) -> SubscriptionView:
+        """Ping ``role_id`` for every post of a subscription (None: stop pinging).
+
+        Raises:
+            NotFound: the server has no subscription with that id.
+        """
+        view = await self.get(guild_id, subscription_id)
+        await self._repos.subscriptions.set_look(guild_id, subscription_id, ping_role_id=role_id)
+        return view
+
     async def explain(self, guild_id: int, url: str) -> str:
         """Say what became of an article in this server (``/feed why``)."""
         return await explain_article(self._repos, guild_id, url)
@@ -307,6 +366,16 @@ class SubscriptionService:
         ):
             raise _no_such_subscription(subscription_id)
         return existing
+
+
+@dataclass(frozen=True)
+class TemplatePreview:
+    """A template rendered on the latest article, waiting to be saved."""
+
+    template: str
+    content: str
+    article: Article
+    source: str
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 import discord
@@ -10,20 +9,22 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord_bot import NewsdeskBot
-from bot.errors import InvalidInput
 from bot.feed_discovery import SeveralFeedsFound
 from bot.feed_listing import describe_added_feed, describe_status, describe_subscriptions
-from bot.opml import MAX_OPML_BYTES, OpmlFeed, write_opml
-from bot.opml_import import import_opml
-from cogs.channel_checks import channel_name, ensure_bot_can_post
+from cogs.channel_checks import ensure_bot_can_post
 from cogs.feed_choice import FeedChoiceView
-from cogs.progress import ProgressReporter
-from cogs.replies import reply_privately, text_file
+from cogs.feed_files import FeedFileCommands
+from cogs.feed_settings import FeedSettingCommands
+from cogs.replies import reply_privately
+from cogs.subscription_choices import subscription_choices
 
 
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_guild=True)
-class FeedCommands(commands.GroupCog, group_name="feed", group_description="Follow news feeds"):
+class FeedCommands(
+    FeedSettingCommands, FeedFileCommands, commands.GroupCog,
+    group_name="feed", group_description="Follow news feeds",
+):
     """Feed subscriptions of this server."""
 
     def __init__(self, bot: NewsdeskBot) -> None:
@@ -106,46 +107,6 @@ class FeedCommands(commands.GroupCog, group_name="feed", group_description="Foll
             interaction, f"Checked **{feed.title}** now: {outcome.queued} new post{plural}."
         )
 
-    @app_commands.command(name="interval")
-    @app_commands.checks.has_permissions(manage_guild=True)
-    @app_commands.describe(
-        subscription="The subscription's number, as shown by /feed list",
-        minutes="How often to check the feed (2-1440); leave out to go back to the default",
-    )
-    async def interval(
-        self,
-        interaction: discord.Interaction[Any],
-        subscription: app_commands.Range[int, 1],
-        minutes: app_commands.Range[int, 2, 1440] | None = None,
-    ) -> None:
-        """Choose how often a feed is checked for this server."""
-        assert interaction.guild_id is not None
-        view, effective = await self.bot.services.subscriptions.set_interval(
-            interaction.guild_id, subscription, minutes
-        )
-        asked = "the default interval" if minutes is None else f"every {minutes} minutes"
-        await reply_privately(
-            interaction,
-            f"Subscription #{view.subscription.id} asks for **{view.feed_title}** {asked}; "
-            f"the feed is now checked every {effective // 60} minutes (the shortest interval "
-            "any server following it asks for).",
-        )
-
-    @app_commands.command(name="enable")
-    @app_commands.checks.has_permissions(manage_guild=True)
-    @app_commands.describe(subscription="The subscription's number, as shown by /feed list")
-    async def enable(
-        self, interaction: discord.Interaction[Any], subscription: app_commands.Range[int, 1]
-    ) -> None:
-        """Resume posting a subscription that Newsdesk had to stop."""
-        assert interaction.guild_id is not None
-        view = await self.bot.services.subscriptions.enable(interaction.guild_id, subscription)
-        await reply_privately(
-            interaction,
-            f"Posting **{view.feed_title}** in <#{view.subscription.channel_id}> again; new "
-            "articles will appear there from now on.",
-        )
-
     @app_commands.command(name="why")
     @app_commands.checks.has_permissions(manage_guild=True)
     @app_commands.describe(url="The article's web address")
@@ -156,78 +117,6 @@ class FeedCommands(commands.GroupCog, group_name="feed", group_description="Foll
         assert interaction.guild_id is not None
         text = await self.bot.services.subscriptions.explain(interaction.guild_id, url)
         await reply_privately(interaction, text)
-
-    @app_commands.command(name="copies")
-    @app_commands.checks.has_permissions(manage_guild=True)
-    @app_commands.describe(
-        subscription="The subscription's number, as shown by /feed list",
-        post="Post copies of stories already posted in the channel (default: no)",
-    )
-    async def copies(
-        self, interaction: discord.Interaction[Any], subscription: app_commands.Range[int, 1],
-        post: bool,
-    ) -> None:
-        """Choose whether this feed posts stories the channel already has from another source."""
-        assert interaction.guild_id is not None
-        view = await self.bot.services.subscriptions.set_post_copies(
-            interaction.guild_id, subscription, post
-        )
-        what = "posts every copy" if post else "adds copies to the story's post instead"
-        await reply_privately(
-            interaction, f"**{view.feed_title}** in <#{view.subscription.channel_id}> now {what}."
-        )
-
-    @app_commands.command(name="import")
-    @app_commands.checks.has_permissions(manage_guild=True)
-    @app_commands.describe(
-        file="An OPML file exported from a feed reader",
-        channel="The channel where the imported feeds will post",
-    )
-    async def import_feeds(
-        self,
-        interaction: discord.Interaction[Any],
-        file: discord.Attachment,
-        channel: discord.TextChannel,
-    ) -> None:
-        """Follow every feed of an OPML file in a channel, and report each address."""
-        assert interaction.guild_id is not None
-        ensure_bot_can_post(channel)
-        if file.size > MAX_OPML_BYTES:
-            raise InvalidInput("That OPML file is larger than 2 MB. Split it into smaller files.")
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        data = await file.read()
-        reporter = ProgressReporter(interaction, "Importing")
-        report = await import_opml(
-            self.bot.services.subscriptions, interaction.guild_id, channel.id, data,
-            added_by=interaction.user.id, progress=reporter.update,
-        )
-        summary = (
-            f"Imported {file.filename} into {channel.mention}: {report.count('added')} added, "
-            f"{report.count('skipped')} skipped, {report.count('failed')} failed. "
-            "The attached report lists every address."
-        )
-        await interaction.edit_original_response(
-            content=summary,
-            attachments=[text_file("import-report.txt", report.as_text() or "(no feeds)")],
-        )
-
-    @app_commands.command(name="export")
-    @app_commands.checks.has_permissions(manage_guild=True)
-    async def export_feeds(self, interaction: discord.Interaction[Any]) -> None:
-        """Download this server's feeds as an OPML file, grouped by channel."""
-        assert interaction.guild is not None
-        views = await self.bot.services.subscriptions.list_subscriptions(interaction.guild.id)
-        feeds = [
-            OpmlFeed(url=view.feed_url, title=view.feed_title or None,
-                     category=channel_name(interaction.guild, view.subscription.channel_id))
-            for view in views
-        ]
-        document = write_opml(f"{interaction.guild.name} feeds (Newsdesk)", feeds)
-        await interaction.response.send_message(
-            f"This server's {len(feeds)} subscriptions as OPML:",
-            file=discord.File(io.BytesIO(document), filename="newsdesk-feeds.opml"),
-            ephemeral=True,
-        )
 
     @app_commands.command(name="remove")
     @app_commands.checks.has_permissions(manage_guild=True)
@@ -246,24 +135,13 @@ class FeedCommands(commands.GroupCog, group_name="feed", group_description="Foll
             f"<#{removed.subscription.channel_id}>. Nothing more from it will be posted there.",
         )
 
-    @copies.autocomplete("subscription")
-    @enable.autocomplete("subscription")
-    @interval.autocomplete("subscription")
     @refresh.autocomplete("subscription")
     @remove.autocomplete("subscription")
     async def remove_choices(
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[int]]:
         """Offer this server's subscriptions whose title or URL contains what was typed."""
-        if interaction.guild_id is None or not interaction.permissions.manage_guild:
-            return []  # discord.py runs no command checks for autocomplete
-        typed = current.strip().lower()
-        choices: list[app_commands.Choice[int]] = []
-        for view in await self.bot.services.subscriptions.list_subscriptions(interaction.guild_id):
-            label = f"#{view.subscription.id} {view.feed_title or view.feed_url}"[:100]
-            if typed in label.lower() or typed in view.feed_url.lower():
-                choices.append(app_commands.Choice(name=label, value=view.subscription.id))
-        return choices[:25]
+        return await subscription_choices(self.bot, interaction, current)
 
 
 async def setup(bot: NewsdeskBot) -> None:

@@ -64,11 +64,13 @@ class OutboxRepository:
             marks = ",".join("?" * len(claimed))
             async with tx.execute(
                 "SELECT o.id AS outbox_id, o.guild_id, o.channel_id, o.subscription_id, o.story_id,"
-                " o.ping_role_id,"
+                " COALESCE(o.ping_role_id, s.ping_role_id) AS ping_role_id, s.template,"
                 " o.attempts, f.title AS feed_title, f.site_url AS feed_site_url,"
                 f" {ARTICLE_COLUMNS}"
                 " FROM outbox o JOIN articles a ON a.id = o.article_id"
-                f" JOIN feeds f ON f.id = a.feed_id WHERE o.id IN ({marks}) ORDER BY o.id",
+                " JOIN feeds f ON f.id = a.feed_id"
+                " LEFT JOIN subscriptions s ON s.id = o.subscription_id"
+                f" WHERE o.id IN ({marks}) ORDER BY o.id",
                 claimed,
             ) as cursor:
                 rows = await cursor.fetchall()
@@ -84,6 +86,7 @@ class OutboxRepository:
                 feed_site_url=row["feed_site_url"],
                 story_id=row["story_id"],
                 ping_role_id=row["ping_role_id"],
+                template=row["template"],
             )
             for row in rows
         ]

@@ -274,6 +274,31 @@ class SubscriptionRepository:
             )
             return cursor.rowcount > 0
 
+    async def set_look(
+        self, guild_id: int, subscription_id: int, *, template: str | object | None = ...,
+        ping_role_id: int | object | None = ...,
+    ) -> None:
+        """Set a subscription's template and/or role to ping (``...`` leaves one as it is)."""
+        async with self._db.transaction() as tx:
+            if template is not ...:
+                await tx.execute(
+                    "UPDATE subscriptions SET template = ? WHERE guild_id = ? AND id = ?",
+                    (template, guild_id, subscription_id),
+                )
+            if ping_role_id is not ...:
+                await tx.execute(
+                    "UPDATE subscriptions SET ping_role_id = ? WHERE guild_id = ? AND id = ?",
+                    (ping_role_id, guild_id, subscription_id),
+                )
+
+    async def template_of(self, guild_id: int, subscription_id: int) -> str | None:
+        """Return a subscription's template, if it has one."""
+        row = await self._db.fetch_one(
+            "SELECT template FROM subscriptions WHERE guild_id = ? AND id = ?",
+            (guild_id, subscription_id),
+        )
+        return None if row is None else row[0]
+
     async def disable(self, guild_id: int, subscription_id: int, reason: str) -> None:
         """Stop delivering a subscription (listed with the reason) and cancel its queue."""
         async with self._db.transaction() as tx:

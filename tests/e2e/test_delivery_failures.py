@@ -74,3 +74,39 @@ async def test_mentions_in_a_feed_never_ping(
     assert post.allowed_mentions == {"parse": []}
     assert post.content == ""
     assert "@everyone" in post.embeds[0]["title"]
+
+
+async def test_a_template_preview_save_and_refusal_and_a_role_ping(
+    sandbox: Sandbox, start_bot: BotStarter, feed_server: RouteServer
+) -> None:
+    role_id = sandbox.world.role_id("tech-desk")
+    async with start_bot() as bot:
+        await sandbox.run_command(f"/feed add url:{feed_server.url(FEED_PATH)} channel:#news")
+        bad = await sandbox.run_command(
+            '/feed template subscription:1 template:"{title.__class__} {nope}"'
+        )
+        assert bad.messages[-1].content.startswith("{title.__class__} is not a placeholder.")
+        preview = await sandbox.run_command(
+            '/feed template subscription:1 template:"📰 {title} — {source} @everyone"'
+        )
+        shown = preview.messages[-1]
+        assert shown.content.startswith("**Preview** (press Save to use it for #1):")
+        assert "📰 Story 2: Mayor & council agree — Example News @everyone" in shown.content
+        assert shown.embeds and shown.embeds[0]["title"] == "Story 2: Mayor & council agree"
+        save = next(
+            button for button in shown.components[0]["components"] if button["label"] == "Save"
+        )
+        stranger = await sandbox.click(shown.id, save["custom_id"], user="member")
+        assert "Only the person who ran /feed template" in stranger.messages[-1].content
+        saved = await sandbox.click(shown.id, save["custom_id"])
+        assert saved.messages[-1].content == "Saved the template of subscription #1."
+        pinged = await sandbox.run_command("/feed ping subscription:1 role:@tech-desk")
+        assert "pings" in pinged.messages[-1].content
+
+        feed_server.set_body(FEED_PATH, rss(1, 2, 3))
+        await poll_and_deliver(bot)
+    (post,) = sandbox.posts("news")
+    assert post.content == (
+        f"<@&{role_id}> 📰 Story 3: Mayor & council agree — Example News @everyone"
+    )
+    assert post.allowed_mentions == {"parse": [], "roles": [role_id]}
