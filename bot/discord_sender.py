@@ -15,6 +15,7 @@ import aiohttp
 import discord
 
 from bot.delivery import SendRejected
+from bot.formatting import trim_text
 from bot.models import Delivery
 
 POST_PERMISSIONS = {
@@ -25,6 +26,28 @@ POST_PERMISSIONS = {
 
 
 QUOTES_BUTTON_PREFIX = "newsdesk:quotes:"
+THREAD_NAME_LIMIT = 100
+
+
+def mentions_for(role_id: int | None) -> discord.AllowedMentions:
+    """Return the mentions a post may make: none, or only the one configured role."""
+    if role_id is None:
+        return discord.AllowedMentions.none()
+    return discord.AllowedMentions(
+        everyone=False, users=False, roles=[discord.Object(id=role_id)], replied_user=False
+    )
+
+
+def rejection(error: discord.HTTPException, forbidden_reason: str) -> SendRejected:
+    """Turn Discord's refusal into a sentence, permanent when retrying cannot help."""
+    if isinstance(error, discord.Forbidden):
+        return SendRejected(forbidden_reason, permanent=True)
+    if isinstance(error, discord.NotFound):
+        return SendRejected("the channel no longer exists.", permanent=True)
+    return SendRejected(
+        f"Discord answered {error.status}: {error.text or 'no details'}.",
+        permanent=400 <= error.status < 500 and error.status != 429,
+    )
 
 
 def quotes_view(article_id: int) -> discord.ui.View:
@@ -65,13 +88,46 @@ class DiscordPostSender:
         delivery's configured role may be pinged."""
         view = quotes_view(delivery.article.id) if quotes_button else None
         role = delivery.ping_role_id
+        forum = self._client.get_channel(delivery.channel_id)
+        if isinstance(forum, discord.ForumChannel):
+            return await self._post_in_forum(forum, delivery, embed, content, view)
         return await self._send(
             delivery.guild_id, delivery.channel_id, nonce, embed=embed, view=view,
-            content=content,
-            mentions=discord.AllowedMentions(
-                everyone=False, users=False, roles=[discord.Object(id=role)], replied_user=False
-            ) if role is not None else discord.AllowedMentions.none(),
+            content=content, mentions=mentions_for(role),
         )
+
+    async def _post_in_forum(
+        self, forum: discord.ForumChannel, delivery: Delivery, embed: discord.Embed,
+        content: str | None, view: discord.ui.View | None,
+    ) -> int:
+        """Open one forum post for the article, titled by it; return its starter message id.
+
+        Forum posts take no nonce, so a retried row first looks for the post an earlier
+        attempt may have opened (same title, opened by Newsdesk) before opening another.
+        """
+        title = trim_text(delivery.article.title, THREAD_NAME_LIMIT) or "News"
+        try:
+            if delivery.attempts > 1:
+                existing = await self._existing_forum_post(forum, title)
+                if existing is not None:
+                    return existing
+            with_view: dict[str, Any] = {"view": view} if view is not None else {}
+            created = await forum.create_thread(
+                name=title, content=content, embed=embed,
+                allowed_mentions=mentions_for(delivery.ping_role_id), **with_view,
+            )
+        except discord.HTTPException as error:
+            raise rejection(error, self._forbidden_reason(forum.id)) from error
+        except (OSError, TimeoutError, aiohttp.ClientError) as error:
+            raise SendRejected(f"could not reach Discord ({error!r}).", permanent=False) from error
+        return created.message.id
+
+    async def _existing_forum_post(self, forum: discord.ForumChannel, title: str) -> int | None:
+        me = forum.guild.me
+        for thread in await forum.guild.active_threads():
+            if thread.parent_id == forum.id and thread.owner_id == me.id and thread.name == title:
+                return thread.id  # a forum post's starter message has the thread's id
+        return None
 
     async def send_text(self, guild_id: int, channel_id: int, text: str, nonce: str) -> int:
         """Post a plain message to a channel with no mentions allowed."""
@@ -81,6 +137,8 @@ class DiscordPostSender:
         self, guild_id: int, channel_id: int, message_id: int, embed: discord.Embed
     ) -> None:
         """Replace a sent post's embed (mentions stay off)."""
+        if isinstance(self._client.get_channel(channel_id), discord.ForumChannel):
+            channel_id = message_id  # a forum post's message lives in its own thread
         channel = self._client.get_partial_messageable(channel_id, guild_id=guild_id)
         try:
             await channel.get_partial_message(message_id).edit(
@@ -129,15 +187,8 @@ class DiscordPostSender:
                 content, embeds=[embed] if embed is not None else [], nonce=nonce,
                 allowed_mentions=mentions or discord.AllowedMentions.none(), **with_view,
             )
-        except discord.Forbidden as error:
-            raise SendRejected(self._forbidden_reason(channel_id), permanent=True) from error
-        except discord.NotFound as error:
-            raise SendRejected("the channel no longer exists.", permanent=True) from error
         except discord.HTTPException as error:
-            raise SendRejected(
-                f"Discord answered {error.status}: {error.text or 'no details'}.",
-                permanent=400 <= error.status < 500 and error.status != 429,
-            ) from error
+            raise rejection(error, self._forbidden_reason(channel_id)) from error
         except (OSError, TimeoutError, aiohttp.ClientError) as error:
             raise SendRejected(f"could not reach Discord ({error!r}).", permanent=False) from error
         return message.id

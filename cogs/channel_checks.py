@@ -8,7 +8,7 @@ from bot.discord_sender import missing_post_permissions
 from bot.errors import NotAllowed
 
 
-def ensure_bot_can_post(channel: discord.TextChannel) -> None:
+def ensure_bot_can_post(channel: discord.TextChannel | discord.ForumChannel) -> None:
     """Refuse a channel where Newsdesk could not post.
 
     Raises:

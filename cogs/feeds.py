@@ -35,14 +35,14 @@ class FeedCommands(
     @app_commands.checks.has_permissions(manage_guild=True)
     @app_commands.describe(
         url="The feed's address (RSS, Atom, RDF or JSON Feed)",
-        channel="The channel where new articles will be posted",
+        channel="The channel (or forum) where new articles will be posted",
         backfill="Also post the feed's latest N items now (0-10, default 0)",
     )
     async def add(
         self,
         interaction: discord.Interaction[Any],
         url: app_commands.Range[str, 1, 2048],
-        channel: discord.TextChannel,
+        channel: discord.TextChannel | discord.ForumChannel,
         backfill: app_commands.Range[int, 0, 10] = 0,
     ) -> None:
         """Follow a feed in a channel; only articles published from now on are posted."""

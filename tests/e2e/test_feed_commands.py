@@ -219,3 +219,26 @@ async def test_second_poll_is_a_conditional_get_answered_304(
     assert requests[0].headers.get("If-None-Match") is None
     assert requests[1].headers.get("If-None-Match") == '"v1"'
     assert feed is not None and feed.last_success_at is not None and feed.error_count == 0
+
+
+async def test_a_forum_gets_one_post_per_article_titled_by_it(
+    sandbox: Sandbox, start_bot: BotStarter, feed_server: RouteServer
+) -> None:
+    async with start_bot() as bot:
+        added = await sandbox.run_command(
+            f"/feed add url:{feed_server.url(FEED_PATH)} channel:#forum-news"
+        )
+        assert "Now following **Example News** in" in added.messages[-1].content
+        feed_server.set_body(FEED_PATH, rss(1, 2, 3, 4))
+        await poll_and_deliver(bot)
+    threads = sandbox.threads("forum-news")
+    assert [thread.name for thread in threads] == [
+        "Story 3: Mayor & council agree",
+        "Story 4: Mayor & council agree",
+    ]
+    starters = sandbox.posts("forum-news")
+    assert [post.embeds[0]["url"] for post in starters] == [
+        "https://news.example/story-3",
+        "https://news.example/story-4",
+    ]
+    assert all(post.allowed_mentions == {"parse": []} for post in starters)
