@@ -321,6 +321,8 @@ class Delivery:
     story_id: int | None = None
     ping_role_id: int | None = None
     template: str | None = None
+    feed_icon_url: str | None = None
+    webhook: tuple[int, str] | None = None  # (webhook id, token) when posting through one
 
 
 @dataclass(frozen=True)

@@ -145,6 +145,7 @@ class Poller:
         check = FeedCheck(
             title=parsed.title or feed.title,
             site_url=parsed.link,
+            icon_url=parsed.icon_url,
             etag=result.etag,
             last_modified=result.last_modified,
             body_sha256=result.body_sha256,

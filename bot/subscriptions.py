@@ -338,6 +338,24 @@ class SubscriptionService:
             source=source,
         )
 
+    async def webhook_of_channel(self, guild_id: int, channel_id: int) -> tuple[int, str] | None:
+        """Return the webhook Newsdesk already made in a channel, if any."""
+        return await self._repos.subscriptions.channel_webhook(guild_id, channel_id)
+
+    async def use_webhook(
+        self, guild_id: int, subscription_id: int, webhook: tuple[int, str] | None
+    ) -> SubscriptionView:
+        """Post a subscription through its channel's webhook (``None``: as the bot again).
+
+        Raises:
+            NotFound: the server has no subscription with that id.
+        """
+        view = await self.get(guild_id, subscription_id)
+        await self._repos.subscriptions.use_webhook(
+            guild_id, subscription_id, webhook, view.subscription.channel_id
+        )
+        return view
+
     async def set_ping_role(
         self, guild_id: int, subscription_id: int, role_id: int | None
     ) -> SubscriptionView:

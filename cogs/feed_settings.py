@@ -13,6 +13,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord_bot import NewsdeskBot
+from bot.errors import InvalidInput
 from bot.formatting import article_embed
 from bot.templates import PLACEHOLDERS
 from cogs.errors import answer_error
@@ -206,6 +207,42 @@ class FeedSettingCommands(commands.Cog):
             f"**{view.feed_title}**.",
         )
 
+    @app_commands.command(name="webhook")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    @app_commands.describe(
+        subscription="The subscription's number, as shown by /feed list",
+        enabled="Post under the source's name and icon through a webhook (needs Manage Webhooks)",
+    )
+    async def webhook(
+        self, interaction: discord.Interaction[Any], subscription: app_commands.Range[int, 1],
+        enabled: bool,
+    ) -> None:
+        """Post a subscription under its source's name and icon, or as Newsdesk again."""
+        assert interaction.guild_id is not None and interaction.guild is not None
+        service = self.bot.services.subscriptions
+        view = await service.get(interaction.guild_id, subscription)
+        hook: tuple[int, str] | None = None
+        if enabled:
+            channel_id = view.subscription.channel_id
+            hook = await service.webhook_of_channel(interaction.guild_id, channel_id)
+            if hook is None:
+                channel = interaction.guild.get_channel(channel_id)
+                if not isinstance(channel, discord.TextChannel):
+                    raise InvalidInput("Webhook posting works in text channels only.")
+                if not channel.permissions_for(interaction.guild.me).manage_webhooks:
+                    raise InvalidInput(
+                        f"Newsdesk needs Manage Webhooks in {channel.mention} to post there "
+                        "under each source's name. Grant it, then try again."
+                    )
+                made = await channel.create_webhook(name="Newsdesk")
+                assert made.token is not None
+                hook = (made.id, made.token)
+        await service.use_webhook(interaction.guild_id, subscription, hook)
+        how = "under its source's name and icon" if enabled else "as Newsdesk"
+        where = f"<#{view.subscription.channel_id}>"
+        await reply_privately(interaction, f"**{view.feed_title}** now posts in {where} {how}.")
+
+    @webhook.autocomplete("subscription")
     @interval.autocomplete("subscription")
     @enable.autocomplete("subscription")
     @copies.autocomplete("subscription")

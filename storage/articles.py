@@ -53,6 +53,7 @@ class FeedCheck:
     body_sha256: str
     next_check_at: datetime
     recovery_notice: str | None = None
+    icon_url: str | None = None
 
 
 async def insert_articles_and_queue(
@@ -117,12 +118,13 @@ class ArticleRepository:
             await record_success_in(tx, feed_id, now, check.recovery_notice)
             await tx.execute(
                 "UPDATE feeds SET title = ?, site_url = ?, etag = ?, last_modified = ?,"
-                " body_sha256 = ?, next_check_at = ? WHERE id = ?",
+                " icon_url = ?, body_sha256 = ?, next_check_at = ? WHERE id = ?",
                 (
                     check.title,
                     check.site_url,
                     check.etag,
                     check.last_modified,
+                    check.icon_url,
                     check.body_sha256,
                     to_epoch(check.next_check_at),
                     feed_id,

@@ -65,11 +65,14 @@ class OutboxRepository:
             async with tx.execute(
                 "SELECT o.id AS outbox_id, o.guild_id, o.channel_id, o.subscription_id, o.story_id,"
                 " COALESCE(o.ping_role_id, s.ping_role_id) AS ping_role_id, s.template,"
+                " f.icon_url AS feed_icon_url, w.webhook_id, w.token AS webhook_token,"
                 " o.attempts, f.title AS feed_title, f.site_url AS feed_site_url,"
                 f" {ARTICLE_COLUMNS}"
                 " FROM outbox o JOIN articles a ON a.id = o.article_id"
                 " JOIN feeds f ON f.id = a.feed_id"
                 " LEFT JOIN subscriptions s ON s.id = o.subscription_id"
+                " LEFT JOIN channel_webhooks w ON w.channel_id = o.channel_id"
+                " AND s.via_webhook = 1"
                 f" WHERE o.id IN ({marks}) ORDER BY o.id",
                 claimed,
             ) as cursor:
@@ -87,6 +90,9 @@ class OutboxRepository:
                 story_id=row["story_id"],
                 ping_role_id=row["ping_role_id"],
                 template=row["template"],
+                feed_icon_url=row["feed_icon_url"],
+                webhook=(row["webhook_id"], row["webhook_token"])
+                if row["webhook_id"] is not None else None,
             )
             for row in rows
         ]

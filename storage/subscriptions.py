@@ -291,6 +291,32 @@ class SubscriptionRepository:
                     (ping_role_id, guild_id, subscription_id),
                 )
 
+    async def use_webhook(
+        self, guild_id: int, subscription_id: int, webhook: tuple[int, str] | None,
+        channel_id: int,
+    ) -> None:
+        """Post a subscription through the channel's webhook (stored), or stop (None)."""
+        async with self._db.transaction() as tx:
+            if webhook is not None:
+                await tx.execute(
+                    "INSERT INTO channel_webhooks (channel_id, guild_id, webhook_id, token)"
+                    " VALUES (?, ?, ?, ?) ON CONFLICT (channel_id) DO UPDATE SET"
+                    " webhook_id = excluded.webhook_id, token = excluded.token",
+                    (channel_id, guild_id, webhook[0], webhook[1]),
+                )
+            await tx.execute(
+                "UPDATE subscriptions SET via_webhook = ? WHERE guild_id = ? AND id = ?",
+                (int(webhook is not None), guild_id, subscription_id),
+            )
+
+    async def channel_webhook(self, guild_id: int, channel_id: int) -> tuple[int, str] | None:
+        """Return the webhook Newsdesk made in a channel, if any."""
+        row = await self._db.fetch_one(
+            "SELECT webhook_id, token FROM channel_webhooks WHERE guild_id = ? AND channel_id = ?",
+            (guild_id, channel_id),
+        )
+        return None if row is None else (int(row[0]), str(row[1]))
+
     async def template_of(self, guild_id: int, subscription_id: int) -> str | None:
         """Return a subscription's template, if it has one."""
         row = await self._db.fetch_one(

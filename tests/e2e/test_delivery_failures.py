@@ -110,3 +110,22 @@ async def test_a_template_preview_save_and_refusal_and_a_role_ping(
         f"<@&{role_id}> 📰 Story 3: Mayor & council agree — Example News @everyone"
     )
     assert post.allowed_mentions == {"parse": [], "roles": [role_id]}
+
+
+async def test_webhook_delivery_posts_under_the_source_name(
+    sandbox: Sandbox, start_bot: BotStarter, feed_server: RouteServer
+) -> None:
+    async with start_bot() as bot:
+        await sandbox.run_command(f"/feed add url:{feed_server.url(FEED_PATH)} channel:#news")
+        enabled = await sandbox.run_command("/feed webhook subscription:1 enabled:true")
+        assert "now posts in" in enabled.messages[-1].content
+        feed_server.set_body(FEED_PATH, rss(1, 2, 3))
+        await poll_and_deliver(bot)
+        await sandbox.run_command("/feed webhook subscription:1 enabled:false")
+        feed_server.set_body(FEED_PATH, rss(1, 2, 3, 4))
+        await poll_and_deliver(bot)
+    first, second = sandbox.posts("news")
+    assert first.webhook_id is not None
+    assert first.embeds[0]["title"] == "Story 3: Mayor & council agree"
+    assert first.allowed_mentions == {"parse": []}
+    assert second.webhook_id is None
