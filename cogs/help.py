@@ -9,7 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord_bot import NewsdeskBot
-from cogs.replies import reply_privately
+from bot.formatting import EMBED_COLOUR
 
 AnyCommand = app_commands.Command[Any, ..., Any] | app_commands.Group
 
@@ -23,6 +23,22 @@ def command_lines(commands_: list[AnyCommand]) -> list[str]:
         else:
             lines.append(f"`/{command.qualified_name}` {command.description}")
     return sorted(lines)
+
+
+EMBED_DESCRIPTION_BUDGET = 4000  # Discord allows 4096 per embed description
+
+
+def chunks(lines: list[str], budget: int) -> list[list[str]]:
+    """Split lines into groups whose joined length stays within ``budget``."""
+    groups: list[list[str]] = [[]]
+    used = 0
+    for line in lines:
+        if groups[-1] and used + len(line) + 1 > budget:
+            groups.append([])
+            used = 0
+        groups[-1].append(line)
+        used += len(line) + 1
+    return groups
 
 
 class HelpCommand(commands.Cog):
@@ -42,8 +58,11 @@ class HelpCommand(commands.Cog):
             command for command in every.values()
             if isinstance(command, app_commands.Command | app_commands.Group)
         ]
-        text = "**Newsdesk commands**\n" + "\n".join(command_lines(leaves))
-        await reply_privately(interaction, text[:2000])
+        embeds: list[discord.Embed] = []
+        for chunk in chunks(command_lines(leaves), EMBED_DESCRIPTION_BUDGET):
+            embeds.append(discord.Embed(description="\n".join(chunk), colour=EMBED_COLOUR))
+        embeds[0].title = "Newsdesk commands"
+        await interaction.response.send_message(embeds=embeds[:10], ephemeral=True)
 
 
 async def setup(bot: NewsdeskBot) -> None:
