@@ -37,6 +37,8 @@ from importlib import resources
 
 from aiohttp import web
 
+from bot.sandbox.loopback import LoopbackSite
+
 FEED_TITLE = "Newsdesk Demo Newswire"
 INITIAL_ITEMS = 3
 ITEMS_IN_FEED = 20
@@ -92,7 +94,7 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class DemoNewswire:
+class DemoNewswire(LoopbackSite):
     """A local newswire serving ``/feed.xml`` and ``/articles/{slug}``; an async context manager."""
 
     def __init__(
@@ -106,13 +108,11 @@ class DemoNewswire:
     ) -> None:
         self.interval_seconds = interval_seconds
         self._clock = clock
+        super().__init__(port)
         self._stories = stories
-        self._port = port
         self._edition = edition
         self._items: list[WireItem] = []
         self._next_due: datetime | None = None
-        self._runner: web.AppRunner | None = None
-        self.base_url = ""
 
     @property
     def feed_url(self) -> str:
@@ -237,24 +237,11 @@ class DemoNewswire:
             self.publish_next(at=now - timedelta(minutes=minutes_ago))
         if self.interval_seconds is not None:
             self._next_due = now + timedelta(seconds=self.interval_seconds)
+        await super().start()
+
+    def build_app(self) -> web.Application:
+        """Serve the feed and the article pages."""
         app = web.Application()
         app.router.add_get("/feed.xml", self._feed)
         app.router.add_get("/articles/{slug}", self._article)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", self._port).start()
-        host, port = self._runner.addresses[0][:2]
-        self.base_url = f"http://{host}:{port}"
-
-    async def stop(self) -> None:
-        """Stop serving."""
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> DemoNewswire:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.stop()
+        return app

@@ -28,6 +28,8 @@ from pathlib import Path
 
 from aiohttp import web
 
+from bot.sandbox.loopback import LoopbackSite
+
 _FEED_TYPES = {
     ".rss": "application/rss+xml",
     ".atom": "application/atom+xml",
@@ -79,14 +81,12 @@ def _not_modified(request: web.Request, etag: str, mtime: float) -> bool:
     return int(mtime) <= since
 
 
-class StaticFileServer:
+class StaticFileServer(LoopbackSite):
     """Serve a directory's files on 127.0.0.1 with validators; an async context manager."""
 
     def __init__(self, directory: Path | str, *, port: int = 0) -> None:
+        super().__init__(port)
         self.directory = Path(directory).resolve()
-        self._port = port
-        self._runner: web.AppRunner | None = None
-        self.base_url = ""
 
     def url(self, name: str) -> str:
         """Return the URL a file (path relative to the directory) is served at."""
@@ -121,25 +121,8 @@ class StaticFileServer:
         headers["Content-Type"] = content_type_for(target, served.body)
         return web.Response(body=served.body, headers=headers)
 
-    async def start(self) -> None:
-        """Start listening on 127.0.0.1."""
+    def build_app(self) -> web.Application:
+        """Serve every path from the directory."""
         app = web.Application()
         app.router.add_get("/{path:.*}", self._serve)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", self._port).start()
-        host, port = self._runner.addresses[0][:2]
-        self.base_url = f"http://{host}:{port}"
-
-    async def stop(self) -> None:
-        """Stop serving."""
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> StaticFileServer:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.stop()
+        return app
