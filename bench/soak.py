@@ -1,0 +1,369 @@
+"""Soak: 1,000 servers, 5,000 subscriptions over 2,000 live feeds, and a stream of commands.
+
+Usage (from the repository root)::
+
+    python bench/soak.py [--minutes 30] [--quick] [--json PATH] [--keep DIR]
+
+Four processes, all on 127.0.0.1 (helpers and the plan in ``bench/soak_support.py``):
+
+- the feed farm: 2,000 RSS feeds that gain new items steadily (``--item-rate`` per second
+  over all feeds, evenly spread) and the article page behind every item;
+- the sandbox Discord (``bot.sandbox.Sandbox``, Discord's rate limits enforced) with
+  1,000 guilds, each with an editor (Manage Server) and a reader; it also types the
+  command stream (``/help``, ``/feed list``, ``/feed status``, ``/search``, ``/feed why``,
+  one in five each, ``--command-rate`` per second from random guilds and people) and
+  stamps when the bot first answered each one;
+- the real, unmodified bot (``open_newsdesk``) in its own process, so its RSS and CPU are
+  its own (nothing of the bench, the sandbox or the farm is in it), polling every feed every
+  ``--poll-interval`` seconds (scheduler tick 5 s), reading each new article's page from
+  the farm and posting it to every channel that follows the feed;
+- this process: seeds the 5,000 subscriptions through ``SubscriptionRepository.subscribe``
+  before the bot starts (not measured), has the app owner run ``/sync scope:global`` so
+  every guild has the commands, then samples the bot's RSS every ``--sample-seconds``.
+
+Items are published for ``--minutes``; then publishing stops and the bench waits (at most
+``poll interval + DRAIN_SLACK`` seconds) for the last posts. Expected posts are every item
+published × every channel following its feed, each exactly once (by embed URL and channel).
+
+Prints: command first response p50/p95/p99 (sandbox clock, dispatch to the bot's first
+callback), answered and completed times for reference, outcomes; posts delivered against
+expected (missing, duplicated, unexpected); the bot's RSS over time and its growth after
+warm-up; 429s. Targets: p99 first response < 1 s, every expected post once, RSS growth
+after warm-up < 10 %. Exit status 0 when every target is met.
+
+``--quick``: 50 guilds, 250 subscriptions over 100 feeds, 10 s poll interval, 35 s of
+items and commands (about a minute in all).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from delivery_support import Tally, tally
+from soak_support import Child, Control, Plan, cpu_seconds, expected_pairs, rss_mb, seed
+
+QUICK = Plan(
+    guilds=50, feeds=100, subscriptions=250, item_rate=4.0, poll_interval=10,
+    scheduler_tick=2.0, command_rate=5.0,
+)
+QUICK_SECONDS = 35.0
+QUICK_SAMPLE_SECONDS = 3.0
+DRAIN_SLACK = 120.0
+QUICK_DRAIN_SLACK = 30.0
+START_TIMEOUT = 300.0
+WARM_UP_SHARE = 0.2
+WARM_UP_MAX_SECONDS = 300.0
+FIRST_RESPONSE_TARGET = 1.0
+MEMORY_GROWTH_TARGET = 10.0
+
+
+@dataclass
+class SoakResult:
+    """The figures of one soak."""
+
+    plan: Plan
+    seconds: float
+    setup: dict[str, float] = field(default_factory=dict)
+    commands: dict[str, Any] = field(default_factory=dict)
+    outcomes: dict[str, int] = field(default_factory=dict)
+    first_response: dict[str, float] = field(default_factory=dict)
+    answered: dict[str, float] = field(default_factory=dict)
+    completed: dict[str, float] = field(default_factory=dict)
+    per_kind_p99: dict[str, float] = field(default_factory=dict)
+    slowest: list[dict[str, Any]] = field(default_factory=list)
+    tally: Tally | None = None
+    drain_seconds: float = 0.0
+    rss: list[tuple[float, float]] = field(default_factory=list)
+    warm_up_seconds: float = 0.0
+    rss_growth_percent: float = 0.0
+    bot_cpu_seconds: float = 0.0
+    sandbox: dict[str, Any] = field(default_factory=dict)
+    farm: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def commands_ok(self) -> bool:
+        """Every command answered (no refusal, time-out or apology), none skipped."""
+        sent = int(self.commands.get("sent", 0))
+        return sent > 0 and self.outcomes.get("ok", 0) == sent and not self.commands["skipped"]
+
+    @property
+    def posts_ok(self) -> bool:
+        """Every expected post delivered exactly once, nothing else posted."""
+        t = self.tally
+        return (
+            t is not None and t.expected > 0 and t.delivered == t.expected
+            and t.duplicated == 0 and t.unexpected == 0
+        )
+
+    @property
+    def behaviour_ok(self) -> bool:
+        """What the smoke test asserts: posts once, no 429, commands answered."""
+        return self.posts_ok and self.commands_ok and self.sandbox.get("rate_limit_hits") == 0
+
+    @property
+    def latency_ok(self) -> bool:
+        """p99 first response under the target."""
+        return self.first_response.get("p99", float("inf")) < FIRST_RESPONSE_TARGET
+
+    @property
+    def memory_ok(self) -> bool:
+        """RSS growth after warm-up under the target."""
+        return self.rss_growth_percent < MEMORY_GROWTH_TARGET
+
+
+def percentiles(values: list[float]) -> dict[str, float]:
+    """p50/p95/p99/max of ``values`` (nearest rank), and how many."""
+    if not values:
+        return {"count": 0}
+    ordered = sorted(values)
+
+    def rank(p: float) -> float:
+        return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))]
+
+    return {
+        "count": len(ordered), "p50": rank(50), "p95": rank(95), "p99": rank(99),
+        "max": ordered[-1], "mean": statistics.fmean(ordered),
+    }
+
+
+def rss_growth(samples: list[tuple[float, float]], warm_up: float) -> float:
+    """Growth (%) from the median of the first three samples after warm-up to the median
+    of the last three."""
+    after = [rss for at, rss in samples if at >= warm_up]
+    if len(after) < 2:
+        return 0.0
+    width = min(3, len(after) // 2)
+    base = statistics.median(after[:width])
+    last = statistics.median(after[-width:])
+    return (last - base) / base * 100.0
+
+
+async def run_soak(plan: Plan, seconds: float, sample_seconds: float, workdir: Path) -> SoakResult:
+    """Run one soak of ``seconds`` of items and commands; return its figures."""
+    plan.check()
+    result = SoakResult(plan=plan, seconds=seconds)
+    plan_path = workdir / "plan.json"
+    plan.save(plan_path)
+    control = Control()
+    children: list[Child] = []
+    try:
+        began = time.perf_counter()
+        farm = Child(["farm", "--plan", str(plan_path), "--info", str(workdir / "farm.json")],
+                     workdir / "farm.log")
+        children.append(farm)
+        sandbox = Child(
+            ["sandbox", "--plan", str(plan_path), "--info", str(workdir / "sandbox.json")],
+            workdir / "sandbox.log",
+        )
+        children.append(sandbox)
+        farm_base = str((await farm.wait_for_file(workdir / "farm.json", START_TIMEOUT))["base"])
+        sandbox_info = await sandbox.wait_for_file(workdir / "sandbox.json", START_TIMEOUT)
+        control_url = str(sandbox_info["control_url"])
+        result.setup["processes_seconds"] = time.perf_counter() - began
+
+        seeding = time.perf_counter()
+        db_path = workdir / "newsdesk.sqlite3"
+        await seed(plan, db_path, farm_base)
+        result.setup["seed_seconds"] = time.perf_counter() - seeding
+
+        connecting = time.perf_counter()
+        bot = Child(
+            ["bot", "--plan", str(plan_path), "--sandbox-info", str(workdir / "sandbox.json"),
+             "--db", str(db_path), "--ready", str(workdir / "bot-ready.json")],
+            workdir / "bot.log",
+        )
+        children.append(bot)
+        ready = await bot.wait_for_file(workdir / "bot-ready.json", START_TIMEOUT)
+        result.setup["bot_ready_seconds"] = time.perf_counter() - connecting
+        result.setup["bot_guilds"] = float(ready["guilds"])
+        for _ in range(int(START_TIMEOUT / 0.2)):
+            stats = await control.get(control_url + "/stats")
+            if stats["commands_synced"]:
+                break
+            await asyncio.sleep(0.2)
+        synced = await control.post(control_url + "/sync", {})
+        if not synced["global_commands"]:
+            raise RuntimeError(f"/sync scope:global did not publish the commands: {synced}")
+        result.setup["world_seconds"] = float(stats["world_seconds"])
+
+        start = time.time() + 1.0
+        end = start + seconds
+        await control.post(farm_base + "/_farm/start", {"start": start, "end": end})
+        await control.post(
+            control_url + "/commands",
+            {"farm_base": farm_base, "start": start, "rate": plan.command_rate, "seconds": seconds},
+        )
+        cpu_before = cpu_seconds(bot.pid)
+        expected = expected_pairs(plan, farm_base, start, end)
+        result.rss.append((0.0, rss_mb(bot.pid)))
+        samples = int(seconds // sample_seconds)
+        for index in range(1, samples + 1):
+            await asyncio.sleep(max(0.0, start + index * sample_seconds - time.time()))
+            result.rss.append((time.time() - start, rss_mb(bot.pid)))
+            if bot.process.poll() is not None:
+                raise RuntimeError(f"the bot process exited; see {bot.log_path}")
+        await asyncio.sleep(max(0.0, end - time.time()))
+
+        drain_started = time.time()
+        drain_limit = plan.poll_interval + (DRAIN_SLACK if seconds > QUICK_SECONDS else
+                                            QUICK_DRAIN_SLACK)
+        for _ in range(int(drain_limit)):
+            stats = await control.get(control_url + "/stats")
+            if stats["posts"] >= len(expected):
+                break
+            await asyncio.sleep(1.0)
+        await asyncio.sleep(2.0)  # a duplicate would arrive now, if at all
+        result.drain_seconds = time.time() - drain_started
+        result.rss.append((time.time() - start, rss_mb(bot.pid)))
+        result.bot_cpu_seconds = cpu_seconds(bot.pid) - cpu_before
+
+        for _ in range(int(60 / 0.5)):
+            commands = await control.get(control_url + "/commands")
+            if commands["done"]:
+                break
+            await asyncio.sleep(0.5)
+        posts = await control.get(control_url + "/posts")
+        result.sandbox = await control.get(control_url + "/stats")
+        result.farm = await control.get(farm_base + "/_farm/stats")
+    finally:
+        for child in reversed(children):
+            child.stop()
+        await control.close()
+
+    rows = commands["rows"]
+    result.commands = {"sent": len(rows), "skipped": int(commands["skipped"]),
+                       "rate": plan.command_rate}
+    result.outcomes = dict(Counter(str(row["outcome"]) for row in rows))
+    result.first_response = percentiles(
+        [float(r["first_response"]) for r in rows if r["first_response"] is not None]
+    )
+    result.answered = percentiles([float(r["answered"]) for r in rows if r["answered"] is not None])
+    result.completed = percentiles(
+        [float(r["completed"]) for r in rows if r["completed"] is not None]
+    )
+    for kind in sorted({str(r["kind"]) for r in rows}):
+        found = percentiles(
+            [float(r["first_response"]) for r in rows
+             if r["kind"] == kind and r["first_response"] is not None]
+        )
+        result.per_kind_p99[kind] = found.get("p99", float("nan"))
+    timed = [r for r in rows if r["first_response"] is not None]
+    timed.sort(key=lambda r: -float(r["first_response"]))
+    result.slowest = [
+        {"kind": r["kind"], "guild": r["guild"], "at": round(float(r["sent_at"]) - start, 1),
+         "first_response": round(float(r["first_response"]), 3)}
+        for r in timed[:5]
+    ]
+    article_posts = [p for p in posts if p["url"] is not None]
+    result.tally = tally(article_posts, expected)
+    result.warm_up_seconds = min(WARM_UP_MAX_SECONDS, WARM_UP_SHARE * seconds)
+    result.rss_growth_percent = rss_growth(result.rss, result.warm_up_seconds)
+    return result
+
+
+def report(result: SoakResult) -> str:
+    """Format the figures for the terminal."""
+    plan, t = result.plan, result.tally
+    assert t is not None
+    fr, an, co = result.first_response, result.answered, result.completed
+
+    def ms(figures: dict[str, float], key: str) -> str:
+        return f"{figures[key] * 1000:.0f} ms" if key in figures else "-"
+
+    rss = result.rss
+    after = [mb for at, mb in rss if at >= result.warm_up_seconds]
+    lines = [
+        f"soak: {plan.guilds} guilds, {plan.subscriptions} subscriptions over {plan.feeds} feeds,"
+        f" {result.seconds / 60:.1f} min of items ({plan.item_rate:g}/s) and commands"
+        f" ({plan.command_rate:g}/s); poll interval {plan.poll_interval} s",
+        "set-up (not measured): " + ", ".join(f"{k} {v:.1f}" for k, v in result.setup.items()),
+        f"commands: {result.commands['sent']} sent, {result.commands['skipped']} skipped"
+        f" (over {MAX_IN_FLIGHT_TEXT} in flight); outcomes {json.dumps(result.outcomes)}",
+        f"first response (dispatch -> first callback): p50 {ms(fr, 'p50')}, p95 {ms(fr, 'p95')},"
+        f" p99 {ms(fr, 'p99')}, max {ms(fr, 'max')} ({fr.get('count', 0)} timed)",
+        f"answered (reply, or follow-up after a defer): p50 {ms(an, 'p50')}, p95 {ms(an, 'p95')},"
+        f" p99 {ms(an, 'p99')}",
+        f"run_command returned (answered + 0.3 s quiet): p50 {ms(co, 'p50')},"
+        f" p95 {ms(co, 'p95')}, p99 {ms(co, 'p99')}",
+        "first response p99 by command: "
+        + ", ".join(f"/{k} {v * 1000:.0f} ms" for k, v in result.per_kind_p99.items()),
+        f"slowest first responses: {json.dumps(result.slowest)}",
+        f"posts: delivered {t.delivered}/{t.expected}; missing {t.lost}; duplicated pairs"
+        f" {t.duplicated} (extra posts {t.extra_posts}); repeated nonces {t.repeated_nonces};"
+        f" unexpected {t.unexpected}; drain after publishing stopped {result.drain_seconds:.1f} s",
+        f"429s served: {result.sandbox.get('rate_limit_hits')}; invalid requests"
+        f" {json.dumps(result.sandbox.get('statuses'))}; unknown routes"
+        f" {result.sandbox.get('unknown_routes')}",
+        f"farm: {json.dumps(result.farm, sort_keys=True)}",
+        "bot RSS (MB) at t (s): "
+        + ", ".join(f"{at:.0f}:{mb:.0f}" for at, mb in rss),
+        f"bot RSS after warm-up ({result.warm_up_seconds:.0f} s): first"
+        f" {after[0] if after else 0:.0f} MB, last {after[-1] if after else 0:.0f} MB, max"
+        f" {max(after) if after else 0:.0f} MB; growth {result.rss_growth_percent:+.1f} %;"
+        f" bot CPU {result.bot_cpu_seconds:.0f} s"
+        f" ({result.bot_cpu_seconds / max(1.0, result.seconds + result.drain_seconds):.0%}"
+        " of one core)",
+        f"targets: p99 first response < 1 s {'met' if result.latency_ok else 'MISSED'};"
+        f" every post once {'met' if result.posts_ok else 'MISSED'};"
+        f" memory growth < 10 % {'met' if result.memory_ok else 'MISSED'};"
+        f" commands all answered {'met' if result.commands_ok else 'MISSED'};"
+        f" zero 429s {'met' if result.sandbox.get('rate_limit_hits') == 0 else 'MISSED'}",
+    ]
+    return "\n".join(lines)
+
+
+MAX_IN_FLIGHT_TEXT = "64"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse options, run the soak, print (and optionally save) the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--minutes", type=float, default=30.0)
+    parser.add_argument("--quick", action="store_true",
+                        help="50 guilds, 250 subscriptions, 100 feeds, 35 s")
+    parser.add_argument("--guilds", type=int, default=Plan.guilds)
+    parser.add_argument("--feeds", type=int, default=Plan.feeds)
+    parser.add_argument("--subscriptions", type=int, default=Plan.subscriptions)
+    parser.add_argument("--item-rate", type=float, default=Plan.item_rate)
+    parser.add_argument("--command-rate", type=float, default=Plan.command_rate)
+    parser.add_argument("--poll-interval", type=int, default=Plan.poll_interval)
+    parser.add_argument("--sample-seconds", type=float, default=30.0)
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--keep", type=Path, help="keep logs and the database in this folder")
+    args = parser.parse_args(argv)
+    if args.quick:
+        plan, seconds, sample = QUICK, QUICK_SECONDS, QUICK_SAMPLE_SECONDS
+    else:
+        plan = replace(
+            Plan(), guilds=args.guilds, feeds=args.feeds, subscriptions=args.subscriptions,
+            item_rate=args.item_rate, command_rate=args.command_rate,
+            poll_interval=args.poll_interval,
+        )
+        seconds, sample = args.minutes * 60.0, args.sample_seconds
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
+    if args.keep is not None:
+        args.keep.mkdir(parents=True, exist_ok=True)
+        result = asyncio.run(run_soak(plan, seconds, sample, args.keep))
+    else:
+        with tempfile.TemporaryDirectory(prefix="newsdesk-soak-") as tmp:
+            result = asyncio.run(run_soak(plan, seconds, sample, Path(tmp)))
+    print(report(result))
+    if args.json is not None:
+        args.json.write_text(json.dumps(asdict(result), indent=2, default=str))
+    met = result.behaviour_ok and result.latency_ok and result.memory_ok
+    return 0 if met else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
