@@ -75,4 +75,10 @@ def render_message(sandbox: Sandbox, message: RecordedMessage) -> str:
         lines.extend(f"  {part}" for part in _embed_lines(embed, readable))
     for filename, data in message.attachments:
         lines.append(f"  [attachment] {filename} ({len(data)} bytes)")
+    labels = [
+        str(item.get("label") or item.get("placeholder") or "menu")
+        for row in message.components for item in row.get("components", [])
+    ]
+    if labels:
+        lines.append("  " + " ".join(f"[{label}]" for label in labels))
     return "\n".join(lines)
