@@ -1,0 +1,756 @@
+"""Follow matching at scale: what routing one new article to the follows costs the reader.
+
+Usage (from the repository root)::
+
+    python bench/follow_matching.py [--servers 1000] [--follows-per-server 10]
+                                    [--feeds 2000] [--articles 3000] [--quick]
+                                    [--db PATH] [--json PATH] [--what-if]
+
+Set-up (not measured): a fresh SQLite file opened with ``Database.open`` (every migration),
+then, in one transaction on the database's own connection: ``--feeds`` feeds; ``--servers``
+servers, each subscribed to 5-40 feeds drawn with Zipf-like popularity (a few feeds are in
+most servers, most feeds in a handful; one feed in fifty of a server's subscriptions is in
+two channels, one in twenty is disabled); ``--follows-per-server`` follows per server, of
+every kind (keywords and phrases, people, organisations by name or acronym, places) drawn
+with Zipf-like popularity from about 1,500 topics, a quarter with filter rules (words,
+phrases, regular expressions; include and exclude), a fifth limited to some of the server's
+subscriptions, half with a role.
+
+Measured, per article of a deterministic stream (titles and 150-400 word texts naming
+people, organisations by full name or acronym, places and keywords, with the ``details``
+JSON the reader stores: ``people``, ``organizations`` with ``aliases``, ``places``), from a
+feed drawn uniformly among the feeds:
+
+- **routing**: exactly what ``ArticleReader._route`` does for follows:
+  ``FollowRepository.candidates_for_feed`` + ``rules_for_follows`` +
+  ``ArticleTopics.from_reading`` + ``posts_for_follows``, through the aiosqlite reader;
+- **matching**: ``from_reading`` + ``posts_for_follows`` alone, on the same candidates.
+
+Both are reported as median / p95 / max, and by the number of candidate follows (the follows
+of the servers subscribed to the article's feed). Planted servers check behaviour: an
+organisation followed by its acronym matches an article naming only the full name (through
+the stored aliases); a follow limited to another subscription, or excluded by a filter, does
+not post; a phrase matches across a line break.
+
+``--what-if`` reruns the same stream with the fixes suggested in ``bench/README.md``
+monkeypatched in this process only (``candidates_for_feed`` grouping the subscriptions
+once per server; ``follow_matches`` with compiled patterns kept per topic and a word-set
+prefilter) and checks that the posts are identical.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import functools
+import json
+import math
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+import regex
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+import bot.follows as follows_module  # noqa: E402
+from bot.filters import ArticleFields  # noqa: E402
+from bot.follows import ArticleTopics, posts_for_follows  # noqa: E402
+from bot.models import Follow  # noqa: E402
+from storage import Database, Repositories  # noqa: E402
+from storage.follows import _FOLLOW_COLUMNS, FollowRepository, _follow  # noqa: E402
+
+
+def words(text: str) -> list[str]:
+    """Split a literal list of words."""
+    return text.split()
+
+
+GUILD_BASE = 700_000_000_000_000_000
+CHANNEL_BASE = 710_000_000_000_000_000
+ROLE_BASE = 720_000_000_000_000_000
+USER_ID = 730_000_000_000_000_001
+NOW = 1_790_000_000.0
+
+FIRST_NAMES = words(
+    "Anna Maria Elena Olga Sofia Laura Ines Chloe Amira Fatima Yuki Mei Priya Aisha Nadia "
+    "Ivan Pedro Jonas Marco Ahmed Kenji Rahul Tomas Lukas Omar Diego Pavel Karim Sven Jamal "
+    "Leila Hana Eva Irina Zara Nina Malik Felix Hugo Arjun"
+)
+LAST_NAMES = words(
+    "Petrova Novak Silva Rossi Haddad Tanaka Sharma Kowalski Dubois Moreau Schmidt Jensen "
+    "Okafor Mensah Nakamura Ivanova Garcia Lopez Fischer Weber Baker Kaur Sato Kim Park "
+    "Nguyen Tran Costa Romero Bianchi Horvath Varga Popescu Yilmaz Demir Aziz Khan Ali "
+    "Mwangi Otieno"
+)
+ORGANIZATIONS = (
+    ("Collective Security Treaty Organization", "CSTO"),
+    ("North Atlantic Treaty Organization", "NATO"),
+    ("European Union", "EU"),
+    ("World Health Organization", "WHO"),
+    ("International Monetary Fund", "IMF"),
+    ("World Trade Organization", "WTO"),
+    ("United Nations", "UN"),
+    ("Organization of the Petroleum Exporting Countries", "OPEC"),
+    ("European Central Bank", "ECB"),
+    ("African Union", "AU"),
+    ("Association of Southeast Asian Nations", "ASEAN"),
+    ("Shanghai Cooperation Organisation", "SCO"),
+    ("International Atomic Energy Agency", "IAEA"),
+    ("Eurasian Economic Union", "EAEU"),
+    ("Organization for Security and Co-operation in Europe", "OSCE"),
+    ("International Criminal Court", "ICC"),
+    ("Federal Reserve", "Fed"),
+    ("Commonwealth of Independent States", "CIS"),
+    ("Gulf Cooperation Council", "GCC"),
+    ("Economic Community of West African States", "ECOWAS"),
+)
+ORG_WORDS_A = words("National Federal Central Regional Northern Coastal Joint Allied United")
+ORG_WORDS_B = words(
+    "Energy Water Transport Grain Steel Health Science Maritime Labour Mining Aviation Rail"
+)
+ORG_WORDS_C = words("Agency Council Authority Commission Union Institute Board Alliance")
+PLACES = [*words(
+    "Kazakhstan Uzbekistan Kyrgyzstan Tajikistan Armenia Azerbaijan Georgia Ukraine Poland "
+    "Germany France Spain Italy Portugal Greece Turkey Egypt Nigeria Kenya Ethiopia Ghana "
+    "Senegal Morocco Algeria Tunisia Brazil Argentina Chile Peru Colombia Mexico Canada "
+    "Japan Korea Vietnam Thailand Indonesia Malaysia Philippines India Pakistan Bangladesh "
+    "Nepal Mongolia Iran Iraq Syria Jordan Lebanon Israel Qatar Oman Yemen Sudan Somalia "
+    "Almaty Astana Tashkent Bishkek Yerevan Baku Tbilisi Kyiv Warsaw Berlin Paris Madrid "
+    "Rome Lisbon Athens Ankara Cairo Lagos Nairobi Accra Dakar Rabat Lima Bogota Santiago "
+    "Tokyo Seoul Hanoi Bangkok Jakarta Manila Delhi Mumbai Karachi Dhaka Kathmandu Tehran "
+    "Baghdad Damascus Amman Beirut Doha Muscat Khartoum Mogadishu Geneva Vienna Brussels"
+), "New York", "Buenos Aires", "Sao Paulo", "Hong Kong", "Cape Town", "Abu Dhabi"]
+KEYWORDS = [*words(
+    "election inflation ceasefire drought wildfire earthquake semiconductor tariff sanctions "
+    "pipeline refinery vaccine outbreak strike protest referendum budget pension uranium "
+    "lithium wheat cotton railway airport satellite cyberattack ransomware blockade summit "
+    "treaty ruling verdict merger bankruptcy layoffs startup heatwave flood hurricane "
+    "typhoon glacier migration asylum border corruption scandal resignation coalition"
+),
+    "climate change", "grain corridor", "interest rates", "central bank", "supply chain",
+    "artificial intelligence", "nuclear power", "human rights", "free trade", "oil price",
+    "peace talks", "state visit", "general strike", "power outage", "food prices",
+]
+FILLER = words(
+    "the a of to in and on for with at by from as that this it was were is are be been "
+    "said says would could will also after before over under while during more most "
+    "officials ministers government report reports week month year today yesterday new "
+    "plan plans talks meeting deal agreement statement spokesperson according people "
+    "country countries region regional local national public private sector market markets "
+    "price prices growth economy economic policy policies security military forces aid "
+    "support pressure decision decisions vote votes law laws court police city cities "
+    "capital area areas north south east west since until amid despite against between "
+    "first last second third many several some few other others further number percent "
+    "million billion data analysts experts critics residents workers companies company "
+    "share shares demand supply exports imports production investment funding project"
+)
+FILTER_WORDS = words("sport football opinion podcast advertisement sponsored horoscope recipe")
+FILTER_REGEXES = (
+    r"\b(elections?|votes?|ballots?)\b",
+    r"\b\d+(\.\d+)? ?(million|billion)\b",
+    r"^(breaking|live)\b",
+    r"\b(minister|president|chancellor)\s+\w+",
+)
+
+
+@dataclass(frozen=True)
+class Topic:
+    """A followable topic and how an article names it."""
+
+    kind: str
+    topic: str  # what a follow stores
+    display: str  # what an article's text prints (full name for organisations)
+    aliases: tuple[str, ...] = ()
+
+
+def topic_pool(rng: random.Random) -> list[Topic]:
+    """About 1,500 topics: people, organisations (name or acronym followed), places,
+    keywords and phrases, most popular first."""
+    people = sorted({f"{first} {last}" for first in FIRST_NAMES for last in LAST_NAMES})
+    rng.shuffle(people)
+    topics: list[Topic] = []
+    organizations: list[tuple[str, str]] = list(ORGANIZATIONS)
+    for a in ORG_WORDS_A:
+        for b in ORG_WORDS_B:
+            for c in ORG_WORDS_C[:3]:
+                organizations.append((f"{a} {b} {c}", f"{a[0]}{b[0]}{c[0]}A"))
+    for name, acronym in organizations:
+        followed = acronym if rng.random() < 0.5 else name
+        topics.append(Topic("organization", followed, name, (acronym,)))
+    topics += [Topic("person", name, name) for name in people[:600]]
+    topics += [Topic("place", name, name) for name in PLACES]
+    topics += [Topic("keyword", word, word) for word in KEYWORDS]
+    topics += [
+        Topic("keyword", f"{word} {noun}", f"{word} {noun}")
+        for word in ("solar", "wind", "gas", "coal", "water", "food", "drug", "arms")
+        for noun in ("exports", "imports", "prices", "shortage", "deal", "subsidies")
+    ]
+    rng.shuffle(topics)
+    return topics
+
+
+def zipf_weights(count: int, exponent: float = 1.0) -> list[float]:
+    """Return Zipf-like weights for ``count`` ranked items."""
+    return [1.0 / (rank + 1) ** exponent for rank in range(count)]
+
+
+@dataclass
+class World:
+    """The servers, subscriptions and follows written to the database."""
+
+    feeds: int
+    servers: int
+    subscriptions: list[tuple[int, int, int, int, int]] = field(default_factory=list)
+    follows: list[tuple[Any, ...]] = field(default_factory=list)
+    filters: list[tuple[Any, ...]] = field(default_factory=list)
+    feed_servers: dict[int, set[int]] = field(default_factory=dict)
+    planted: dict[str, Any] = field(default_factory=dict)
+
+
+def build_subscriptions(
+    rng: random.Random, feeds: int, servers: int, *, first_feed_id: int = 1
+) -> list[tuple[int, int, int, int, int]]:
+    """Return subscription rows (id, guild_id, channel_id, feed_id, enabled): each server on
+    5-40 feeds drawn with Zipf-like popularity (one in fifty in a second channel too, one in
+    twenty disabled)."""
+    feed_ids = list(range(first_feed_id, first_feed_id + feeds))
+    weights = zipf_weights(feeds, 0.9)
+    rows: list[tuple[int, int, int, int, int]] = []
+    next_id = 1
+    for server in range(servers):
+        guild = GUILD_BASE + server
+        wanted = rng.randint(5, 40)
+        chosen: set[int] = set()
+        while len(chosen) < wanted:
+            chosen.update(rng.choices(feed_ids, weights=weights, k=wanted - len(chosen)))
+        channels = [CHANNEL_BASE + server * 100 + offset for offset in range(4)]
+        for feed_id in sorted(chosen):
+            enabled = 0 if rng.random() < 0.05 else 1
+            rows.append((next_id, guild, rng.choice(channels), feed_id, enabled))
+            next_id += 1
+            if rng.random() < 0.02:
+                rows.append((next_id, guild, CHANNEL_BASE + server * 100 + 50, feed_id, 1))
+                next_id += 1
+    return rows
+
+
+def build_world(seed: int, feeds: int, servers: int, follows_per_server: int) -> World:
+    """Build the (deterministic) servers, subscriptions, follows and filters."""
+    rng = random.Random(seed)
+    world = World(feeds=feeds, servers=servers)
+    world.subscriptions = build_subscriptions(rng, feeds, servers)
+    by_guild: dict[int, list[tuple[int, int, int, int, int]]] = {}
+    for row in world.subscriptions:
+        by_guild.setdefault(row[1], []).append(row)
+        if row[4]:
+            world.feed_servers.setdefault(row[3], set()).add(row[1])
+    topics = topic_pool(rng)
+    weights = zipf_weights(len(topics), 0.8)
+    follow_id = 1
+    filter_id = 1
+    for server in range(servers):
+        guild = GUILD_BASE + server
+        subs = by_guild.get(guild, [])
+        seen: set[tuple[str, str]] = set()
+        while len(seen) < follows_per_server:
+            topic = rng.choices(topics, weights=weights, k=1)[0]
+            if (topic.kind, topic.topic) in seen:
+                continue
+            seen.add((topic.kind, topic.topic))
+            channel = CHANNEL_BASE + server * 100 + 10 + rng.randrange(3)
+            role = ROLE_BASE + server * 10 + rng.randrange(5) if rng.random() < 0.5 else None
+            limited = None
+            if subs and rng.random() < 0.2:
+                some = rng.sample(subs, k=min(len(subs), rng.randint(1, 3)))
+                limited = json.dumps(sorted(row[0] for row in some))
+            mode = "any" if rng.random() < 0.3 else "all"
+            world.follows.append(
+                (follow_id, guild, channel, topic.kind, topic.topic, role, limited, mode,
+                 USER_ID, NOW)
+            )
+            if rng.random() < 0.25:
+                for _ in range(rng.randint(1, 2)):
+                    roll = rng.random()
+                    if roll < 0.5:
+                        rule = ("exclude", rng.choice(("any", "title")), "word",
+                                rng.choice(FILTER_WORDS))
+                    elif roll < 0.75:
+                        rule = ("include", "text", "phrase", rng.choice(KEYWORDS[-15:]))
+                    else:
+                        rule = ("include", "any", "regex", rng.choice(FILTER_REGEXES))
+                    world.filters.append((filter_id, guild, None, follow_id, *rule, NOW))
+                    filter_id += 1
+            follow_id += 1
+    return world
+
+
+def plant(world: World, follow_id: int, filter_id: int) -> None:
+    """Add one planted server on feed 1 (the most popular) whose follows test behaviour."""
+    guild = GUILD_BASE + world.servers
+    channel = CHANNEL_BASE + world.servers * 100
+    sub_here = max(row[0] for row in world.subscriptions) + 1
+    sub_other = sub_here + 1
+    world.subscriptions += [(sub_here, guild, channel, 1, 1), (sub_other, guild, channel, 2, 1)]
+    world.feed_servers.setdefault(1, set()).add(guild)
+    world.feed_servers.setdefault(2, set()).add(guild)
+    rows = {
+        "acronym_via_alias": ("organization", "CSTO", None, None),
+        "phrase_across_lines": ("keyword", "Grain Corridor", None, None),
+        "person_with_role": ("person", "Zhanar Dzhanuzakova", ROLE_BASE + 999, None),
+        "limited_elsewhere": ("place", "Kazakhstan", None, json.dumps([sub_other])),
+        "limited_here": ("place", "Astana", None, json.dumps([sub_here])),
+        "excluded_by_filter": ("keyword", "ceasefire", None, None),
+        "not_named": ("keyword", "hurricane", None, None),
+    }
+    ids: dict[str, int] = {}
+    for offset, (name, (kind, topic, role, limited)) in enumerate(rows.items()):
+        fid = follow_id + offset
+        ids[name] = fid
+        world.follows.append(
+            (fid, guild, channel + offset + 1, kind, topic, role, limited, "all", USER_ID, NOW)
+        )
+    world.filters.append(
+        (filter_id, guild, None, ids["excluded_by_filter"], "exclude", "title", "word",
+         "opinion", NOW)
+    )
+    world.planted = {
+        "guild": guild,
+        "follows": ids,
+        "expected": sorted(
+            ids[name] for name in ("acronym_via_alias", "phrase_across_lines",
+                                   "person_with_role", "limited_here")
+        ),
+        "role": ROLE_BASE + 999,
+    }
+
+
+@dataclass(frozen=True)
+class SyntheticArticle:
+    """An article as the reader sees it after reading."""
+
+    feed_id: int
+    title: str
+    text: str
+    author: str
+    source: str
+    details_json: str
+
+
+def synthesise_article(rng: random.Random, topics: Sequence[Topic], feed_id: int) -> (
+    SyntheticArticle
+):
+    """A 150-400 word article naming a few people, organisations, places and keywords."""
+    named = rng.sample(list(topics), k=rng.randint(4, 9))
+    people = [t.display for t in named if t.kind == "person"]
+    orgs = [t for t in named if t.kind == "organization"]
+    places = [t.display for t in named if t.kind == "place"]
+    mentions: list[str] = []
+    for topic in named:
+        if topic.kind == "organization" and topic.aliases and rng.random() < 0.5:
+            mentions.append(f"the {topic.display} ({topic.aliases[0]})")
+        else:
+            mentions.append(topic.display)
+    words = rng.choices(FILLER, k=rng.randint(150, 400))
+    for mention in mentions:
+        for _ in range(rng.randint(1, 3)):
+            words.insert(rng.randrange(len(words)), mention)
+    sentences = [" ".join(words[i:i + 18]).capitalize() + "." for i in range(0, len(words), 18)]
+    text = "\n\n".join(" ".join(sentences[i:i + 4]) for i in range(0, len(sentences), 4))
+    lead = named[0].display
+    prefix = rng.choice(("", "", "", "Breaking: ", "Opinion: ", "Live: "))
+    title = f"{prefix}{lead} {rng.choice(FILLER)} {rng.choice(FILLER)} {named[-1].display}"
+    details = {
+        "people": people,
+        "organizations": [{"name": t.display, "aliases": list(t.aliases)} for t in orgs],
+        "places": places,
+    }
+    return SyntheticArticle(
+        feed_id, title, text, f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}",
+        f"Feed {feed_id}", json.dumps(details, ensure_ascii=False),
+    )
+
+
+def planted_article() -> SyntheticArticle:
+    """The article the planted follows are checked on (feed 1)."""
+    text = (
+        "Ministers of the Collective Security Treaty Organization met in Astana on Tuesday. "
+        "Zhanar Dzhanuzakova said the grain\ncorridor would stay open while Kazakhstan and "
+        "its neighbours discuss the ceasefire."
+    )
+    details = {
+        "people": ["Zhanar Dzhanuzakova"],
+        "organizations": [
+            {"name": "Collective Security Treaty Organization", "aliases": ["CSTO"]}
+        ],
+        "places": ["Astana", "Kazakhstan"],
+    }
+    return SyntheticArticle(
+        1, "Opinion: a ceasefire in sight", text, "Staff", "Feed 1", json.dumps(details)
+    )
+
+
+async def write_world(db: Database, world: World) -> None:
+    """Write feeds, subscriptions, follows and filters in one transaction."""
+    async with db.transaction() as tx:
+        await tx.executemany(
+            "INSERT INTO feeds (id, url, title, interval_seconds, next_check_at, created_at)"
+            " VALUES (?, ?, ?, 900, ?, ?)",
+            [(i, f"https://feed{i}.example/rss", f"Feed {i}", NOW, NOW)
+             for i in range(1, world.feeds + 1)],
+        )
+        await tx.executemany(
+            "INSERT INTO subscriptions (id, guild_id, channel_id, feed_id, enabled, created_by,"
+            " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(*row, USER_ID, NOW) for row in world.subscriptions],
+        )
+        await tx.executemany(
+            "INSERT INTO follows (id, guild_id, channel_id, kind, topic, role_id,"
+            " subscription_ids, filter_mode, created_by, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            world.follows,
+        )
+        await tx.executemany(
+            "INSERT INTO filters (id, guild_id, subscription_id, follow_id, action, field,"
+            " match_kind, pattern, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            world.filters,
+        )
+
+
+def file_size(path: Path) -> int:
+    """Return the size of the database file and its WAL."""
+    return sum(
+        Path(f"{path}{suffix}").stat().st_size
+        for suffix in ("", "-wal") if Path(f"{path}{suffix}").exists()
+    )
+
+
+def percentile(values: Sequence[float], fraction: float) -> float:
+    """Nearest-rank percentile."""
+    ordered = sorted(values)
+    if not ordered:
+        return math.nan
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(fraction * len(ordered)) - 1))]
+
+
+def summary(values: Sequence[float]) -> dict[str, float]:
+    """Median, p95 and max in milliseconds."""
+    return {
+        "median_ms": statistics.median(values) * 1000 if values else math.nan,
+        "p95_ms": percentile(values, 0.95) * 1000,
+        "max_ms": max(values) * 1000 if values else math.nan,
+    }
+
+
+BUCKETS = ((0, 0), (1, 250), (251, 500), (501, 1000), (1001, 2000), (2001, 4000),
+           (4001, 10**9))
+
+
+async def route(
+    repos: Repositories, article: SyntheticArticle
+) -> tuple[list[Any], float, float, int]:
+    """Route one article to the follows as ``ArticleReader._route`` does; return the posts,
+    the whole time, the matching time and the number of candidates."""
+    fields = ArticleFields(
+        title=article.title, text=article.text, author=article.author, source=article.source
+    )
+    started = time.perf_counter()
+    candidates = await repos.follows.candidates_for_feed(article.feed_id)
+    if not candidates:
+        return [], time.perf_counter() - started, 0.0, 0
+    rules = await repos.follows.rules_for_follows([follow.id for follow, _ in candidates])
+    matching_started = time.perf_counter()
+    topics = ArticleTopics.from_reading(article.details_json, article.title, fields.text)
+    posts = posts_for_follows(candidates, rules, topics, fields)
+    ended = time.perf_counter()
+    return posts, ended - started, ended - matching_started, len(candidates)
+
+
+async def measure(
+    repos: Repositories, articles: Sequence[SyntheticArticle], heavy: Sequence[SyntheticArticle]
+) -> dict[str, Any]:
+    """Route the stream and the busiest feed's articles; return their figures."""
+    # Warm-up: the first queries pay for opening pages; not counted.
+    for article in articles[: min(50, len(articles))]:
+        await route(repos, article)
+    whole: list[float] = []
+    matching: list[float] = []
+    by_bucket: dict[str, list[tuple[float, float]]] = {}
+    counts: list[int] = []
+    posted: list[tuple[int, int]] = []
+    for number, article in enumerate(articles):
+        posts, seconds, match_seconds, candidates = await route(repos, article)
+        whole.append(seconds)
+        matching.append(match_seconds)
+        counts.append(candidates)
+        posted.extend((number, post.follow_id) for post in posts)
+        low, high = next(b for b in BUCKETS if b[0] <= candidates <= b[1])
+        label = f"{low}" if low == high else f"{low}-{high if high < 10**9 else ''}"
+        by_bucket.setdefault(label, []).append((seconds, match_seconds))
+    per_follow = [s / c * 1e6 for s, c in zip(matching, counts, strict=True) if c > 0]
+    heavy_whole: list[float] = []
+    heavy_match: list[float] = []
+    heavy_candidates = 0
+    for article in heavy:
+        _, seconds, match_seconds, heavy_candidates = await route(repos, article)
+        heavy_whole.append(seconds)
+        heavy_match.append(match_seconds)
+    return {
+        "candidates": {
+            "median": statistics.median(counts),
+            "p95": percentile([float(c) for c in counts], 0.95),
+            "max": max(counts),
+        },
+        "posts": len(posted),
+        "posted_digest": hash(tuple(posted)),
+        "routing": summary(whole),
+        "matching": summary(matching),
+        "matching_us_per_candidate": statistics.median(per_follow) if per_follow else 0.0,
+        "by_candidates": {
+            label: {
+                "articles": len(rows),
+                "routing_median_ms": statistics.median(r[0] for r in rows) * 1000,
+                "routing_p95_ms": percentile([r[0] for r in rows], 0.95) * 1000,
+                "matching_median_ms": statistics.median(r[1] for r in rows) * 1000,
+            }
+            for label, rows in sorted(
+                by_bucket.items(), key=lambda item: int(item[0].split("-")[0])
+            )
+        },
+        "busiest_feed": {
+            "candidates": heavy_candidates, "routing": summary(heavy_whole),
+            "matching": summary(heavy_match),
+        },
+    }
+
+
+# What-if (``--what-if``): the fixes suggested in bench/README.md, applied by monkeypatching
+# in this process only; the posts must come out identical.
+
+_WORD = regex.compile(r"\w+")
+_last_text: list[Any] = [None, frozenset()]
+
+
+def _words_of(text: str) -> frozenset[str]:
+    if _last_text[0] is not text:
+        _last_text[:] = [text, frozenset(word.casefold() for word in _WORD.findall(text))]
+    words: frozenset[str] = _last_text[1]
+    return words
+
+
+@functools.lru_cache(maxsize=65_536)
+def _phrase(phrase: str) -> tuple[tuple[str, ...], regex.Pattern[str]]:
+    words = tuple(word.casefold() for word in _WORD.findall(phrase))
+    escaped = r"\s+".join(regex.escape(word) for word in phrase.split())
+    return words, regex.compile(rf"(?<!\w){escaped}(?!\w)", regex.IGNORECASE)
+
+
+def fast_follow_matches(follow: Follow, topics: ArticleTopics) -> bool:
+    """``follow_matches`` with a word-set prefilter and compiled patterns kept per topic:
+    the same answer (the regex still decides), but most follows cost one set lookup."""
+    topic = follow.topic.casefold()
+    names = {
+        "person": topics.people,
+        "organization": topics.organizations,
+        "place": topics.places,
+    }.get(follow.kind, frozenset())
+    if topic in names:
+        return True
+    if not follow.topic.split():
+        return False
+    words, pattern = _phrase(follow.topic)
+    present = _words_of(topics.text)
+    if not all(word in present for word in words):
+        return False
+    return pattern.search(topics.text) is not None
+
+
+async def grouped_candidates_for_feed(
+    self: FollowRepository, feed_id: int
+) -> list[tuple[Follow, list[int]]]:
+    """``candidates_for_feed`` with the subscriptions grouped once per server (a join)
+    instead of a correlated subquery per follow row."""
+    columns = ", ".join("f." + c.strip() for c in _FOLLOW_COLUMNS.split(","))
+    rows = await self._db.fetch_all(
+        "WITH subs AS (SELECT guild_id, json_group_array(id) AS ids FROM subscriptions"
+        " WHERE feed_id = ? AND enabled = 1 GROUP BY guild_id)"
+        f" SELECT {columns}, subs.ids AS feed_subscriptions"
+        " FROM subs JOIN follows f ON f.guild_id = subs.guild_id",
+        (feed_id,),
+    )
+    return [(_follow(row), json.loads(row["feed_subscriptions"])) for row in rows]
+
+
+async def run(args: argparse.Namespace, path: Path) -> dict[str, Any]:
+    """Build the world, route the stream, return the figures."""
+    build_started = time.perf_counter()
+    world = build_world(args.seed, args.feeds, args.servers, args.follows_per_server)
+    plant(world, len(world.follows) + 1, len(world.filters) + 1)
+    db = await Database.open(path)
+    try:
+        await write_world(db, world)
+        repos = Repositories.over(db)
+        build_seconds = time.perf_counter() - build_started
+
+        planted_posts, _, _, _ = await route(repos, planted_article())
+        planted_guild = world.planted["guild"]
+        mine = [post for post in planted_posts if post.guild_id == planted_guild]
+        planted_result = {
+            "expected_follow_ids": world.planted["expected"],
+            "posted_follow_ids": sorted(post.follow_id for post in mine),
+            "pinged_roles": sorted(post.role_id for post in mine if post.role_id is not None),
+            "follow_ids": world.planted["follows"],
+        }
+        explain = await db.fetch_all(
+            "EXPLAIN QUERY PLAN SELECT f.id, (SELECT json_group_array(s.id) FROM subscriptions"
+            " s WHERE s.guild_id = f.guild_id AND s.feed_id = ? AND s.enabled = 1)"
+            " FROM follows f WHERE f.guild_id IN (SELECT guild_id FROM subscriptions"
+            " WHERE feed_id = ? AND enabled = 1)",
+            (1, 1),
+        )
+
+        rng = random.Random(args.seed + 1)
+        topics = topic_pool(random.Random(args.seed))
+        articles = [
+            synthesise_article(rng, topics, rng.randint(1, args.feeds))
+            for _ in range(args.articles)
+        ]
+        subscribed = [len(world.feed_servers.get(i, ())) for i in range(1, args.feeds + 1)]
+        busiest = max(range(1, args.feeds + 1), key=lambda i: subscribed[i - 1])
+        heavy = [
+            synthesise_article(rng, topics, busiest) for _ in range(min(100, args.articles // 2))
+        ]
+        figures = await measure(repos, articles, heavy)
+        what_if: dict[str, Any] | None = None
+        if args.what_if:
+            with mock.patch.object(
+                FollowRepository, "candidates_for_feed", grouped_candidates_for_feed
+            ), mock.patch.object(follows_module, "follow_matches", fast_follow_matches):
+                what_if = await measure(repos, articles, heavy)
+                what_if["same_posts"] = what_if["posted_digest"] == figures["posted_digest"]
+    finally:
+        await db.close()
+    figures["busiest_feed"].update(feed_id=busiest, servers=subscribed[busiest - 1])
+    return {
+        "servers": args.servers,
+        "follows": len(world.follows),
+        "filters": len(world.filters),
+        "subscriptions": len(world.subscriptions),
+        "feeds": args.feeds,
+        "articles": args.articles,
+        "build_seconds": round(build_seconds, 2),
+        "db_bytes": file_size(path),
+        "servers_per_feed": {
+            "median": statistics.median(subscribed), "max": max(subscribed),
+        },
+        **figures,
+        "planted": planted_result,
+        "candidates_plan": [str(row[3]) for row in explain],
+        "what_if": what_if,
+    }
+
+
+def print_report(result: dict[str, Any], command: str) -> None:
+    """Print the figures with the command that produced them."""
+    print(f"$ {command}")
+    print(
+        f"{result['servers']:,} servers, {result['follows']:,} follows "
+        f"({result['filters']:,} filter rules), {result['subscriptions']:,} subscriptions "
+        f"over {result['feeds']:,} feeds; set-up {result['build_seconds']} s, "
+        f"file {result['db_bytes'] / 2**20:.1f} MiB"
+    )
+    cand = result["candidates"]
+    print(
+        f"{result['articles']:,} articles; candidate follows per article: median "
+        f"{cand['median']:.0f}, p95 {cand['p95']:.0f}, max {cand['max']}; "
+        f"{result['posts']:,} posts"
+    )
+    for name in ("routing", "matching"):
+        row = result[name]
+        print(
+            f"{name:>9}: median {row['median_ms']:.3f} ms, p95 {row['p95_ms']:.3f} ms, "
+            f"max {row['max_ms']:.3f} ms"
+        )
+    print(f"matching per candidate follow (median): {result['matching_us_per_candidate']:.1f} µs")
+    print("candidates  articles  routing median  routing p95  matching median")
+    for label, row in result["by_candidates"].items():
+        print(
+            f"{label:>10}  {row['articles']:>8}  {row['routing_median_ms']:>11.3f} ms"
+            f"  {row['routing_p95_ms']:>8.3f} ms  {row['matching_median_ms']:>12.3f} ms"
+        )
+    busy = result["busiest_feed"]
+    print(
+        f"busiest feed #{busy['feed_id']} ({busy['servers']} servers, {busy['candidates']} "
+        f"candidate follows): routing median {busy['routing']['median_ms']:.2f} ms, p95 "
+        f"{busy['routing']['p95_ms']:.2f} ms; matching median "
+        f"{busy['matching']['median_ms']:.2f} ms"
+    )
+    print("candidates_for_feed plan: " + " | ".join(result["candidates_plan"]))
+    what_if = result.get("what_if")
+    if what_if:
+        print("what-if (grouped candidates query + word-set prefilter, monkeypatched here):")
+        for name in ("routing", "matching"):
+            row = what_if[name]
+            print(
+                f"{name:>9}: median {row['median_ms']:.3f} ms, p95 {row['p95_ms']:.3f} ms, "
+                f"max {row['max_ms']:.3f} ms"
+            )
+        for label, row in what_if["by_candidates"].items():
+            print(
+                f"{label:>10}  {row['articles']:>8}  {row['routing_median_ms']:>11.3f} ms"
+                f"  {row['routing_p95_ms']:>8.3f} ms  {row['matching_median_ms']:>12.3f} ms"
+            )
+        busy = what_if["busiest_feed"]
+        print(
+            f"busiest feed: routing median {busy['routing']['median_ms']:.2f} ms, p95 "
+            f"{busy['routing']['p95_ms']:.2f} ms; matching median "
+            f"{busy['matching']['median_ms']:.2f} ms; same posts: {what_if['same_posts']}"
+        )
+    planted = result["planted"]
+    ok = planted["expected_follow_ids"] == planted["posted_follow_ids"]
+    print(f"planted follows: expected {planted['expected_follow_ids']}, posted "
+          f"{planted['posted_follow_ids']} -> {'ok' if ok else 'MISMATCH'}")
+    target = result["routing"]["p95_ms"] < 5.0
+    print(f"target (routing under 5 ms per article, p95): {'met' if target else 'MISSED'}")
+
+
+def main() -> None:
+    """Parse options, run, print, optionally write JSON."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--servers", type=int, default=1000)
+    parser.add_argument("--follows-per-server", type=int, default=10)
+    parser.add_argument("--feeds", type=int, default=2000)
+    parser.add_argument("--articles", type=int, default=3000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--quick", action="store_true", help="100 servers, 200 feeds, 100 articles")
+    parser.add_argument("--db", type=Path, help="SQLite file to (re)create")
+    parser.add_argument(
+        "--what-if", action="store_true",
+        help="rerun the stream with the suggested fixes monkeypatched in this process",
+    )
+    parser.add_argument("--json", type=Path, help="write the figures here too")
+    args = parser.parse_args()
+    if args.quick:
+        args.servers, args.feeds, args.articles = 100, 200, 100
+    command = "python bench/follow_matching.py " + " ".join(sys.argv[1:])
+    with tempfile.TemporaryDirectory() as tmp:
+        path = args.db or Path(tmp) / "follows.sqlite3"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        result = asyncio.run(run(args, path))
+    print_report(result, command.strip())
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,495 @@
+"""Search latency at scale: ``SearchService.search`` over 1M articles.
+
+Usage (from the repository root)::
+
+    python bench/search_latency.py [--articles 1000000] [--quick] [--db PATH]
+                                   [--queries-per-kind 40] [--json PATH] [--what-if]
+
+Set-up (cached): a SQLite file opened with ``Database.open`` (every migration, so the FTS5
+table ``article_search`` and its triggers are the production ones) holding ``--feeds`` feeds
+(2,000), 1,000 servers subscribed to 5-40 feeds each with Zipf-like popularity (the same
+generator as ``bench/follow_matching.py``), and ``--articles`` articles spread evenly at
+random over the feeds and over the last 365 days: an 8-word title, a 30-word summary and
+a 120-200 word text drawn from a 30,000-word Zipf-like vocabulary, with a few news phrases
+("climate change", "central bank"...) in some texts. Articles are inserted in bulk through
+the database's own connection (``executemany``, 50,000 per transaction); the FTS triggers
+index them as they go. The file is kept at ``--db`` (default under /tmp, one per size) and
+reused when it already holds the articles asked for, so reruns skip the build.
+
+Planted: server 0 is subscribed to feed 1, whose 25 newest articles contain the phrase
+"aurora lithium compact"; no other article does.
+
+Measured: ``SearchService.search`` (the ``/search`` command's call: the count query and the
+first page of 5 with snippets) for ``--queries-per-kind`` random servers per kind of query:
+a very common word, a mid-frequency word, a rare word, two words, a quoted phrase, each
+alone and with a subscription filter and/or a 7 or 30 day filter. Reported: p50 / p95 / p99
+overall and per kind. ``--what-if`` reruns the queries (without the subscription filter)
+with ``ArticleRepository.search`` monkeypatched to one pass over the matches (ranked ids and
+``COUNT(*) OVER ()`` together, then the page by rowid) and checks the results are the same.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import json
+import math
+import random
+import statistics
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+BENCH = Path(__file__).resolve().parent
+if str(BENCH) not in sys.path:
+    sys.path.insert(0, str(BENCH))
+
+from follow_matching import (  # noqa: E402
+    FILLER,
+    GUILD_BASE,
+    USER_ID,
+    build_subscriptions,
+    file_size,
+    words,
+)
+
+from bot.models import SearchHit  # noqa: E402
+from bot.search import SearchService, fts_query  # noqa: E402
+from storage import Database, Repositories  # noqa: E402
+from storage.articles import ARTICLE_COLUMNS, ArticleRepository, article_from_row  # noqa: E402
+
+NOW = 1_790_000_000.0
+DAY = 86_400.0
+BATCH = 50_000
+VOCABULARY = 30_000
+PLANTED_PHRASE = "aurora lithium compact"
+PLANTED_COUNT = 25
+NEWS_PHRASES = (
+    "climate change", "central bank", "interest rates", "supply chain", "peace talks",
+    "human rights", "oil price", "power outage", "food prices", "free trade",
+)
+SYLLABLES = words(
+    "ka ro mi tan vel dor sun pe li ga no ra shi ven tor al be ko mar zu fen di la qu "
+    "sor ne bri ta mo el vi dra"
+)
+
+
+def vocabulary(rng: random.Random) -> list[str]:
+    """Return the ranked vocabulary: common English words first, then made-up words."""
+    words = list(dict.fromkeys(FILLER))
+    seen = set(words) | set(PLANTED_PHRASE.split())
+    while len(words) < VOCABULARY:
+        word = "".join(rng.choices(SYLLABLES, k=rng.randint(2, 4)))
+        if word not in seen:
+            seen.add(word)
+            words.append(word)
+    return words
+
+
+def article_rows(count: int, feeds: int, seed: int) -> Iterator[tuple[Any, ...]]:
+    """Yield article rows; the last ``PLANTED_COUNT`` (all of feed 1) carry the planted
+    phrase. Words are drawn by rank with numpy, a block of articles at a time."""
+    words = vocabulary(random.Random(seed + 100))
+    ranks = np.arange(1, len(words) + 1, dtype=np.float64)
+    cumulative = np.cumsum(1.0 / ranks)
+    generator = np.random.default_rng(seed)
+    rng = random.Random(seed + 1)
+    block = 10_000
+    for first in range(1, count + 1, block):
+        size = min(block, count - first + 1)
+        lengths = generator.integers(120, 201, size=size) + 38  # 8 title + 30 summary words
+        draws = np.searchsorted(cumulative, generator.random(int(lengths.sum())) * cumulative[-1])
+        drawn = [words[index] for index in draws.tolist()]
+        offset = 0
+        for position in range(size):
+            number = first + position
+            article = drawn[offset:offset + int(lengths[position])]
+            offset += int(lengths[position])
+            title = " ".join(article[:8]).capitalize()
+            summary = " ".join(article[8:38]).capitalize() + "."
+            body = article[38:]
+            if rng.random() < 0.2:
+                body.insert(rng.randrange(len(body)), rng.choice(NEWS_PHRASES))
+            planted = number > count - PLANTED_COUNT
+            if planted:
+                body.insert(rng.randrange(len(body)), PLANTED_PHRASE)
+            feed_id = 1 if planted else rng.randint(1, feeds)
+            seen = NOW - DAY * 365 * (count - number) / count - rng.random() * 3600
+            published = None if rng.random() < 0.1 else seen - rng.random() * 7200
+            url = f"https://feed{feed_id}.example/a/{number}"
+            yield (number, feed_id, f"e{number}", url, title, summary, "Staff", published,
+                   seen, url, seen, " ".join(body) + ".")
+
+
+async def build(db: Database, articles: int, feeds: int, seed: int) -> float:
+    """Write feeds, subscriptions and articles; return the seconds it took."""
+    started = time.perf_counter()
+    rng = random.Random(seed)
+    subscriptions = build_subscriptions(rng, feeds, 1000)
+    server0 = [row for row in subscriptions if row[1] == GUILD_BASE]
+    if not any(row[3] == 1 and row[4] for row in server0):
+        subscriptions.append((len(subscriptions) + 1, GUILD_BASE, server0[0][2], 1, 1))
+    async with db.transaction() as tx:
+        await tx.executemany(
+            "INSERT INTO feeds (id, url, title, interval_seconds, next_check_at, created_at)"
+            " VALUES (?, ?, ?, 900, ?, ?)",
+            [(i, f"https://feed{i}.example/rss", f"Feed {i}", NOW, NOW)
+             for i in range(1, feeds + 1)],
+        )
+        await tx.executemany(
+            "INSERT INTO subscriptions (id, guild_id, channel_id, feed_id, enabled, created_by,"
+            " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(*row, USER_ID, NOW) for row in subscriptions],
+        )
+    rows = article_rows(articles, feeds, seed)
+    done = 0
+    # The next block is generated in a thread while SQLite (which releases the GIL) indexes
+    # this one: the two cores are both used.
+    chunk = list(itertools.islice(rows, BATCH))
+    while chunk:
+        following = asyncio.create_task(
+            asyncio.to_thread(lambda: list(itertools.islice(rows, BATCH)))
+        )
+        async with db.transaction() as tx:
+            await tx.executemany(
+                "INSERT INTO articles (id, feed_id, entry_key, url, title, summary, author,"
+                " published_at, first_seen_at, url_key, enriched_at, text)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                chunk,
+            )
+        done += len(chunk)
+        rate = done / (time.perf_counter() - started)
+        print(f"  built {done:,} / {articles:,} articles ({rate:,.0f}/s)", flush=True)
+        chunk = await following
+    async with db.transaction() as tx:
+        await tx.execute("ANALYZE")
+    await db.fetch_one("PRAGMA wal_checkpoint(TRUNCATE)")
+    return time.perf_counter() - started
+
+
+async def open_cached(path: Path, articles: int, feeds: int, seed: int) -> tuple[Database, float]:
+    """Open the cached file if it holds the right build, else rebuild it."""
+    tag = f"articles={articles} feeds={feeds} seed={seed}"
+    if cached_build(path, tag, reset=False):
+        return await Database.open(path), 0.0
+    cached_build(path, tag, reset=True)
+    db = await Database.open(path)
+    seconds = await build(db, articles, feeds, seed)
+    cached_build(path, tag, reset=False, done=True)
+    return db, seconds
+
+
+def cached_build(path: Path, tag: str, *, reset: bool, done: bool = False) -> bool:
+    """Say whether ``path`` holds the build ``tag`` (a marker file beside it); delete the
+    files (``reset``) or write the marker (``done``)."""
+    marker = Path(f"{path}.built")
+    if reset:
+        for suffix in ("", "-wal", "-shm", ".built"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        return False
+    if done:
+        marker.write_text(tag, encoding="utf-8")
+        return True
+    return path.exists() and marker.exists() and marker.read_text(encoding="utf-8") == tag
+
+
+def percentile(values: Sequence[float], fraction: float) -> float:
+    """Nearest-rank percentile."""
+    ordered = sorted(values)
+    if not ordered:
+        return math.nan
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(fraction * len(ordered)) - 1))]
+
+
+def figures(values: Sequence[float]) -> dict[str, float]:
+    """p50 / p95 / p99 / max in milliseconds."""
+    return {
+        "n": len(values),
+        "p50_ms": percentile(values, 0.50) * 1000,
+        "p95_ms": percentile(values, 0.95) * 1000,
+        "p99_ms": percentile(values, 0.99) * 1000,
+        "max_ms": max(values) * 1000 if values else math.nan,
+    }
+
+
+async def guild_subscriptions(db: Database) -> dict[int, list[int]]:
+    """Return each server's enabled subscription ids."""
+    rows = await db.fetch_all("SELECT guild_id, id FROM subscriptions WHERE enabled = 1")
+    found: dict[int, list[int]] = {}
+    for row in rows:
+        found.setdefault(int(row[0]), []).append(int(row[1]))
+    return found
+
+
+async def document_frequency(db: Database, word: str) -> int:
+    """Return how many articles contain ``word``."""
+    row = await db.fetch_one(
+        "SELECT COUNT(*) FROM article_search WHERE article_search MATCH ?", (fts_query(word),)
+    )
+    return 0 if row is None else int(row[0])
+
+
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    """Build or open the database, run the query mix, return the figures."""
+    path: Path = args.db or Path(f"/tmp/newsdesk-search-{args.articles}.sqlite3")
+    db, build_seconds = await open_cached(path, args.articles, args.feeds, args.seed)
+    try:
+        repos = Repositories.over(db)
+        service = SearchService(repos, lambda: datetime.fromtimestamp(NOW, tz=UTC))
+        words = vocabulary(random.Random(args.seed + 100))
+        # Ranks: FILLER words first (a rank-2 word is in most articles), made-up words later.
+        stop, common, mid, rare = words[2], words[100], words[400], words[25_000]
+        two = f"{words[60]} {words[900]}"
+        phrase = '"central bank"'
+        kinds: dict[str, tuple[str, bool, int | None]] = {}
+        for label, text in (("stop word", stop), ("common word", common), ("mid word", mid),
+                            ("rare word", rare), ("two words", two), ("phrase", phrase)):
+            kinds[label] = (text, False, None)
+            kinds[f"{label} +days 30"] = (text, False, 30)
+            kinds[f"{label} +subscription"] = (text, True, None)
+        kinds["common word +days 7"] = (common, False, 7)
+        kinds["common word +subscription +days 7"] = (common, True, 7)
+        frequencies = {
+            label: await document_frequency(db, text)
+            for label, text in (("stop word", stop), ("common word", common), ("mid word", mid),
+                                ("rare word", rare), ("phrase", phrase))
+        }
+        subs = await guild_subscriptions(db)
+        guilds = sorted(subs)
+        rng = random.Random(args.seed + 2)
+
+        planted = await service.search(GUILD_BASE, f'"{PLANTED_PHRASE}"')
+        planted_check: dict[str, Any] = {
+            "total": planted.total,
+            "hits": len(planted.hits),
+            "snippets_marked": sum(
+                "**aurora** **lithium** **compact**" in " ".join(hit.snippet.split()).lower()
+                or "**aurora lithium compact**" in " ".join(hit.snippet.split()).lower()
+                for hit in planted.hits
+            ),
+            "all_feed_1": all(hit.article.feed_id == 1 for hit in planted.hits),
+        }
+        outsider = None
+        for guild in guilds:
+            if not await _follows_feed(db, guild, 1):
+                outsider = guild
+                break
+        planted_check["outsider_total"] = (
+            None if outsider is None
+            else (await service.search(outsider, f'"{PLANTED_PHRASE}"')).total
+        )
+
+        # Warm-up (opening pages): a few queries of each kind, not counted.
+        for text, _, _ in kinds.values():
+            await service.search(guilds[0], text)
+
+        timings: dict[str, list[float]] = {label: [] for label in kinds}
+        totals: dict[str, list[int]] = {label: [] for label in kinds}
+        plan = [
+            (label, rng.choice(guilds))
+            for label in kinds for _ in range(args.queries_per_kind)
+        ]
+        rng.shuffle(plan)
+        for label, guild in plan:
+            text, with_subscription, days = kinds[label]
+            subscription = rng.choice(subs[guild]) if with_subscription else None
+            started = time.perf_counter()
+            page = await service.search(guild, text, subscription=subscription, days=days)
+            timings[label].append(time.perf_counter() - started)
+            totals[label].append(page.total)
+        everything = [value for values in timings.values() for value in values]
+        what_if: dict[str, Any] | None = None
+        if args.what_if:
+            patched: dict[str, list[float]] = {label: [] for label in kinds}
+            same = True
+            with mock.patch.object(ArticleRepository, "search", one_query_search):
+                for label, guild in plan:
+                    text, with_subscription, days = kinds[label]
+                    started = time.perf_counter()
+                    page = await service.search(guild, text, days=days)
+                    patched[label].append(time.perf_counter() - started)
+            for label, guild in plan[:20]:
+                text, _, days = kinds[label]
+                before = await service.search(guild, text, days=days)
+                with mock.patch.object(ArticleRepository, "search", one_query_search):
+                    after = await service.search(guild, text, days=days)
+                same = same and before.total == after.total and [
+                    hit.article.id for hit in before.hits] == [hit.article.id for hit in after.hits]
+            what_if = {
+                "overall": figures([v for values in patched.values() for v in values]),
+                "by_kind": {label: figures(values) for label, values in patched.items()},
+                "same_results": same,
+                "note": "subscription filters dropped in the what-if pass",
+            }
+
+        count_only: list[float] = []
+        for label, guild in plan[: min(len(plan), 60)]:
+            text, _, days = kinds[label]
+            started = time.perf_counter()
+            await repos.articles.search(
+                guild, fts_query(text), feed_id=None, since=None, limit=1, offset=0
+            )
+            count_only.append(time.perf_counter() - started)
+        explain = await db.fetch_all(
+            "EXPLAIN QUERY PLAN SELECT a.id FROM article_search JOIN articles a"
+            " ON a.id = article_search.rowid WHERE article_search MATCH :query"
+            " AND a.feed_id IN (SELECT feed_id FROM subscriptions WHERE guild_id = :guild)"
+            " AND (:feed IS NULL OR a.feed_id = :feed)"
+            " AND (:since IS NULL OR COALESCE(a.published_at, a.first_seen_at) >= :since)"
+            " ORDER BY bm25(article_search, 4.0, 2.0, 1.0) LIMIT 5",
+            {"query": fts_query(common), "guild": guilds[0], "feed": None, "since": None},
+        )
+        segments = await db.fetch_one("SELECT COUNT(*) FROM article_search_data")
+    finally:
+        await db.close()
+    size = file_size(path)
+    return {
+        "articles": args.articles,
+        "feeds": args.feeds,
+        "db": str(path),
+        "db_bytes": size,
+        "build_seconds": round(build_seconds, 1),
+        "queries": {label: kinds[label][0] for label in kinds},
+        "document_frequency": frequencies,
+        "overall": figures(everything),
+        "by_kind": {
+            label: {**figures(values), "median_total": statistics.median(totals[label])}
+            for label, values in timings.items()
+        },
+        "repository_search_no_filters": figures(count_only),
+        "explain": [str(row[3]) for row in explain],
+        "fts_data_rows": None if segments is None else int(segments[0]),
+        "planted": planted_check,
+        "what_if": what_if,
+    }
+
+
+async def one_query_search(
+    self: ArticleRepository, guild_id: int, query: str, *, feed_id: int | None,
+    since: datetime | None, limit: int, offset: int,
+) -> tuple[int, list[SearchHit]]:
+    """``ArticleRepository.search`` with one pass over the matches: the ranked ids and the
+    total (``COUNT(*) OVER ()``) together, then the page's rows and snippets by rowid
+    (bm25 cannot sit beside a window function, hence the materialised CTE)."""
+    params = {"query": query, "guild": guild_id, "feed": feed_id,
+              "since": None if since is None else since.timestamp(), "limit": limit,
+              "offset": offset}
+    ranked = await self._db.fetch_all(
+        "WITH hits AS MATERIALIZED (SELECT a.id AS id, bm25(article_search, 4.0, 2.0, 1.0)"
+        " AS score FROM article_search JOIN articles a ON a.id = article_search.rowid"
+        " WHERE article_search MATCH :query AND a.feed_id IN"
+        " (SELECT feed_id FROM subscriptions WHERE guild_id = :guild)"
+        " AND (:feed IS NULL OR a.feed_id = :feed)"
+        " AND (:since IS NULL OR COALESCE(a.published_at, a.first_seen_at) >= :since))"
+        " SELECT id, COUNT(*) OVER () AS total FROM hits ORDER BY score"
+        " LIMIT :limit OFFSET :offset",
+        params,
+    )
+    if not ranked:
+        return 0, []
+    ids = [int(row["id"]) for row in ranked]
+    marks = ",".join("?" * len(ids))
+    rows = await self._db.fetch_all(
+        f"SELECT {ARTICLE_COLUMNS}, f.title AS feed_title,"
+        " snippet(article_search, -1, '**', '**', '…', 24) AS snippet"
+        " FROM article_search JOIN articles a ON a.id = article_search.rowid"
+        f" JOIN feeds f ON f.id = a.feed_id WHERE article_search MATCH ? AND a.id IN ({marks})",
+        [query, *ids],
+    )
+    by_id = {int(row["id"]): row for row in rows}
+    return int(ranked[0]["total"]), [
+        SearchHit(article_from_row(by_id[i]), by_id[i]["feed_title"], by_id[i]["snippet"] or "")
+        for i in ids if i in by_id
+    ]
+
+
+async def _follows_feed(db: Database, guild: int, feed_id: int) -> bool:
+    row = await db.fetch_one(
+        "SELECT 1 FROM subscriptions WHERE guild_id = ? AND feed_id = ?", (guild, feed_id)
+    )
+    return row is not None
+
+
+def print_report(result: dict[str, Any], command: str) -> None:
+    """Print the figures with the command that produced them."""
+    print(f"$ {command}")
+    built = (
+        f"built in {result['build_seconds']} s" if result["build_seconds"]
+        else "cached build reused"
+    )
+    print(
+        f"{result['articles']:,} articles over {result['feeds']:,} feeds, 1,000 servers; "
+        f"{built}; file {result['db_bytes'] / 2**30:.2f} GiB ({result['db']})"
+    )
+    print("articles containing: " + ", ".join(
+        f"{label} {count:,}" for label, count in result["document_frequency"].items()
+    ))
+    overall = result["overall"]
+    print(
+        f"all {overall['n']} searches: p50 {overall['p50_ms']:.1f} ms, p95 "
+        f"{overall['p95_ms']:.1f} ms, p99 {overall['p99_ms']:.1f} ms, max "
+        f"{overall['max_ms']:.1f} ms"
+    )
+    print(f"{'kind':<36} {'p50':>9} {'p95':>9} {'p99':>9} {'results':>8}")
+    for label, row in result["by_kind"].items():
+        print(
+            f"{label:<36} {row['p50_ms']:>6.1f} ms {row['p95_ms']:>6.1f} ms "
+            f"{row['p99_ms']:>6.1f} ms {row['median_total']:>8.0f}"
+        )
+    plain = result["repository_search_no_filters"]
+    print(f"ArticleRepository.search, no filters: p50 {plain['p50_ms']:.1f} ms, p95 "
+          f"{plain['p95_ms']:.1f} ms")
+    print("plan: " + " | ".join(result["explain"]))
+    print(f"planted phrase: {result['planted']}")
+    what_if = result.get("what_if")
+    if what_if:
+        row = what_if["overall"]
+        print(
+            "what-if one pass (ids + COUNT(*) OVER (), then the page by rowid), no"
+            f" subscription filter: p50 "
+            f"{row['p50_ms']:.1f} ms, p95 {row['p95_ms']:.1f} ms, p99 {row['p99_ms']:.1f} ms;"
+            f" same results: {what_if['same_results']}"
+        )
+        for label, kind_row in what_if["by_kind"].items():
+            print(f"  {label:<34} p50 {kind_row['p50_ms']:>7.1f} ms  p95 "
+                  f"{kind_row['p95_ms']:>7.1f} ms")
+    met = overall["p95_ms"] < 50.0
+    print(f"target (p95 under 50 ms): {'met' if met else 'MISSED'}")
+
+
+def main() -> None:
+    """Parse options, run, print, optionally write JSON."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--articles", type=int, default=1_000_000)
+    parser.add_argument("--feeds", type=int, default=2000)
+    parser.add_argument("--queries-per-kind", type=int, default=40)
+    parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--quick", action="store_true", help="20,000 articles, 5 per kind")
+    parser.add_argument("--db", type=Path, help="cached database file (rebuilt if absent)")
+    parser.add_argument("--json", type=Path, help="write the figures here too")
+    parser.add_argument(
+        "--what-if", action="store_true",
+        help="rerun the queries with the count folded into the page query (monkeypatched)",
+    )
+    args = parser.parse_args()
+    if args.quick:
+        args.articles, args.queries_per_kind = 20_000, 5
+    command = "python bench/search_latency.py " + " ".join(sys.argv[1:])
+    result = asyncio.run(run(args))
+    print_report(result, command.strip())
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,66 @@
+"""Smoke test of ``bench/follow_matching.py`` and ``bench/search_latency.py`` in quick mode:
+behaviour (planted matches found, planted phrase searched), never timing."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def run_bench(script: str, tmp_path: Path, *extra: str) -> dict[str, Any]:
+    out = tmp_path / f"{script}.json"
+    completed = subprocess.run(
+        [sys.executable, str(REPO / "bench" / script), "--quick", "--json", str(out), *extra],
+        cwd=REPO, capture_output=True, text=True, timeout=90, check=False,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    result: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
+    return result
+
+
+def test_quick_follow_matching_finds_the_planted_matches(tmp_path: Path) -> None:
+    """Alias, phrase, person and subscription-limited follows post; a follow limited to
+    another feed, one excluded by its filter and one whose topic is absent do not."""
+    result = run_bench("follow_matching.py", tmp_path, "--db", str(tmp_path / "f.sqlite3"))
+    planted = result["planted"]
+    ids = planted["follow_ids"]
+    posted = set(planted["posted_follow_ids"])
+    assert posted == set(planted["expected_follow_ids"])
+    assert ids["acronym_via_alias"] in posted
+    assert ids["phrase_across_lines"] in posted
+    assert ids["limited_here"] in posted
+    assert ids["limited_elsewhere"] not in posted
+    assert ids["excluded_by_filter"] not in posted
+    assert ids["not_named"] not in posted
+    assert planted["pinged_roles"] == [720_000_000_000_000_000 + 999]
+
+    assert result["follows"] == 100 * 10 + len(ids)
+    assert result["candidates"]["max"] > 0
+    assert result["posts"] > 0  # the synthetic stream matches some follows
+    assert result["routing"]["median_ms"] >= result["matching"]["median_ms"]
+    assert result["busiest_feed"]["candidates"] >= result["candidates"]["median"]
+
+
+def test_quick_search_finds_the_planted_phrase(tmp_path: Path) -> None:
+    """The planted phrase is found with its snippet by a server on its feed, by nobody else;
+    every kind of query ran."""
+    result = run_bench("search_latency.py", tmp_path, "--db", str(tmp_path / "s.sqlite3"))
+    planted = result["planted"]
+    assert planted["total"] == 25
+    assert planted["hits"] == 5
+    assert planted["snippets_marked"] == 5
+    assert planted["all_feed_1"]
+    assert planted["outsider_total"] == 0
+
+    assert result["articles"] == 20_000
+    frequency = result["document_frequency"]
+    assert frequency["stop word"] > frequency["common word"] > frequency["mid word"]
+    assert frequency["mid word"] > frequency["rare word"] > 0
+    assert frequency["phrase"] > 0
+    assert all(row["n"] == 5 for row in result["by_kind"].values())
+    assert result["by_kind"]["stop word"]["median_total"] > 0
