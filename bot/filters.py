@@ -14,6 +14,7 @@ Rules:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -50,6 +51,7 @@ class Verdict:
     reason: str
 
 
+@functools.lru_cache(maxsize=8192)
 def _compiled(kind: MatchKind, pattern: str) -> regex.Pattern[str]:
     if kind is MatchKind.REGEX:
         return regex.compile(pattern, regex.IGNORECASE | regex.VERSION1)

@@ -13,6 +13,7 @@ Rules:
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -25,16 +26,18 @@ from bot.models import FilterRule, Follow
 FOLLOW_KINDS = ("keyword", "person", "organization", "place")
 MAX_TOPIC_LENGTH = 100
 WHITESPACE = r"\s+"
+WORD = regex.compile(r"\w+")
 
 
 @dataclass(frozen=True)
 class ArticleTopics:
-    """What an article names, case-folded, and its searchable text."""
+    """What an article names, case-folded, its searchable text and the words in it."""
 
     people: frozenset[str]
     organizations: frozenset[str]
     places: frozenset[str]
     text: str
+    words: frozenset[str] = frozenset()
 
     @classmethod
     def from_reading(cls, details_json: str | None, title: str, text: str) -> ArticleTopics:
@@ -49,17 +52,33 @@ class ArticleTopics:
             organizations=frozenset(name for name in organizations if name),
             places=frozenset(str(name).casefold() for name in details.get("places", [])),
             text=f"{title}\n{text}",
+            words=frozenset(word.casefold() for word in WORD.findall(f"{title}\n{text}")),
         )
 
 
-def mentions(text: str, phrase: str) -> bool:
-    """Return whether ``text`` contains ``phrase`` as whole words, in any case."""
+@functools.lru_cache(maxsize=65_536)
+def phrase_pattern(phrase: str) -> tuple[frozenset[str], regex.Pattern[str] | None]:
+    """Return a phrase's words and its whole-word pattern, compiled once per phrase."""
     words = [regex.escape(word) for word in phrase.split()]
     if not words:
-        return False
+        return frozenset(), None
     spaced = WHITESPACE.join(words)
-    pattern = rf"(?<!\w){spaced}(?!\w)"
-    return regex.search(pattern, text, regex.IGNORECASE) is not None
+    compiled = regex.compile(rf"(?<!\w){spaced}(?!\w)", regex.IGNORECASE)
+    return frozenset(word.casefold() for word in WORD.findall(phrase)), compiled
+
+
+def mentions(text: str, phrase: str, words: frozenset[str] | None = None) -> bool:
+    """Return whether ``text`` contains ``phrase`` as whole words, in any case.
+
+    With the text's ``words``, a phrase one of whose words is missing is ruled out with a
+    set lookup; the pattern decides the rest.
+    """
+    needed, pattern = phrase_pattern(phrase)
+    if pattern is None:
+        return False
+    if words is not None and not needed <= words:
+        return False
+    return pattern.search(text) is not None
 
 
 def follow_matches(follow: Follow, topics: ArticleTopics) -> bool:
@@ -70,7 +89,7 @@ def follow_matches(follow: Follow, topics: ArticleTopics) -> bool:
         "organization": topics.organizations,
         "place": topics.places,
     }.get(follow.kind, frozenset())
-    return topic in names or mentions(topics.text, follow.topic)
+    return topic in names or mentions(topics.text, follow.topic, topics.words or None)
 
 
 @dataclass(frozen=True)

@@ -189,7 +189,10 @@ class ArticleReader:
             [follow.id for follow, _ in candidates]
         )
         topics = ArticleTopics.from_reading(reading.details_json, reading.title, fields.text)
-        posts = posts_for_follows(candidates, follow_rules, topics, fields)
+        # Matching thousands of follows is CPU work: it runs beside the event loop.
+        posts = await asyncio.to_thread(
+            posts_for_follows, candidates, follow_rules, topics, fields
+        )
         return filtered, [
             (post.guild_id, post.channel_id, post.follow_id, post.role_id) for post in posts
         ]

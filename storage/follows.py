@@ -16,6 +16,7 @@ _FOLLOW_COLUMNS = (
     "id, guild_id, channel_id, kind, topic, role_id, subscription_ids, filter_mode"
 )
 _RULE_COLUMNS = "id, action, field, match_kind, pattern"
+ID_CHUNK = 900  # well under SQLite's limit on bound parameters
 
 
 def _follow(row: Row) -> Follow:
@@ -107,14 +108,14 @@ class FollowRepository:
 
     async def candidates_for_feed(self, feed_id: int) -> list[tuple[Follow, list[int]]]:
         """Return the follows of every server that follows this feed, each with the ids of
-        that server's enabled subscriptions to it."""
+        that server's enabled subscriptions to it (grouped once per server, then joined)."""
+        columns = ", ".join("f." + column.strip() for column in _FOLLOW_COLUMNS.split(","))
         rows = await self._db.fetch_all(
-            f"SELECT {', '.join('f.' + c.strip() for c in _FOLLOW_COLUMNS.split(','))},"
-            " (SELECT json_group_array(s.id) FROM subscriptions s WHERE s.guild_id = f.guild_id"
-            "  AND s.feed_id = ? AND s.enabled = 1) AS feed_subscriptions"
-            " FROM follows f WHERE f.guild_id IN (SELECT guild_id FROM subscriptions"
-            " WHERE feed_id = ? AND enabled = 1)",
-            (feed_id, feed_id),
+            "WITH subs AS (SELECT guild_id, json_group_array(id) AS ids FROM subscriptions"
+            " WHERE feed_id = ? AND enabled = 1 GROUP BY guild_id)"
+            f" SELECT {columns}, subs.ids AS feed_subscriptions"
+            " FROM subs JOIN follows f ON f.guild_id = subs.guild_id",
+            (feed_id,),
         )
         return [(_follow(row), json.loads(row["feed_subscriptions"])) for row in rows]
 
@@ -169,18 +170,18 @@ class FollowRepository:
         return found
 
     async def rules_for_follows(self, follow_ids: Sequence[int]) -> dict[int, list[FilterRule]]:
-        """Return each follow's rules (for the reader)."""
-        if not follow_ids:
-            return {}
-        marks = ",".join("?" * len(follow_ids))
-        rows = await self._db.fetch_all(
-            f"SELECT follow_id, {_RULE_COLUMNS} FROM filters WHERE follow_id IN ({marks})"
-            " ORDER BY id",
-            list(follow_ids),
-        )
+        """Return each follow's rules (for the reader), asking in chunks SQLite accepts."""
         found: dict[int, list[FilterRule]] = {}
-        for row in rows:
-            found.setdefault(int(row["follow_id"]), []).append(_rule(row))
+        for start in range(0, len(follow_ids), ID_CHUNK):
+            chunk = list(follow_ids[start : start + ID_CHUNK])
+            marks = ",".join("?" * len(chunk))
+            rows = await self._db.fetch_all(
+                f"SELECT follow_id, {_RULE_COLUMNS} FROM filters WHERE follow_id IN ({marks})"
+                " ORDER BY id",
+                chunk,
+            )
+            for row in rows:
+                found.setdefault(int(row["follow_id"]), []).append(_rule(row))
         return found
 
     async def remove_rule(self, guild_id: int, rule_id: int) -> bool:
