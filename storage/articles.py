@@ -188,19 +188,38 @@ class ArticleRepository:
             for row in rows
         ]
 
+    async def _feed_scope(self, guild_id: int, feed_id: int | None) -> str | None:
+        """Return the FTS5 clause that keeps a search to the server's feeds (or one of them);
+        None when the server follows no feed."""
+        if feed_id is not None:
+            ids = [feed_id]
+        else:
+            rows = await self._db.fetch_all(
+                "SELECT DISTINCT feed_id FROM subscriptions WHERE guild_id = ?", (guild_id,)
+            )
+            ids = [int(row[0]) for row in rows]
+        if not ids:
+            return None
+        return "feed_token : (" + " OR ".join(f"f{feed}" for feed in ids) + ")"
+
     async def search(
         self, guild_id: int, query: str, *, feed_id: int | None, since: datetime | None,
         limit: int, offset: int,
     ) -> tuple[int, list[SearchHit]]:
-        """Rank the server's articles matching an FTS5 ``query``; return the total and a page."""
+        """Rank the server's articles matching an FTS5 ``query``; return the total and a page.
+
+        The server's feeds narrow the match inside the index (their feed tokens), so the
+        cost follows what the server can see, not how common a word is everywhere.
+        """
+        scope = await self._feed_scope(guild_id, feed_id)
+        if scope is None:
+            return 0, []
         where = (
-            "article_search MATCH :query AND a.feed_id IN"
-            " (SELECT feed_id FROM subscriptions WHERE guild_id = :guild)"
-            " AND (:feed IS NULL OR a.feed_id = :feed)"
+            "article_search MATCH :match"
             " AND (:since IS NULL OR COALESCE(a.published_at, a.first_seen_at) >= :since)"
         )
         params = {
-            "query": query, "guild": guild_id, "feed": feed_id, "since": to_epoch(since),
+            "match": f"({query}) AND {scope}", "since": to_epoch(since),
             "limit": limit, "offset": offset,
         }
         total_row = await self._db.fetch_one(
@@ -210,10 +229,11 @@ class ArticleRepository:
         )
         rows = await self._db.fetch_all(
             f"SELECT {ARTICLE_COLUMNS}, f.title AS feed_title,"
-            " snippet(article_search, -1, '**', '**', '…', 24) AS snippet"
+            " COALESCE(NULLIF(snippet(article_search, 2, '**', '**', '…', 24), ''),"
+            " snippet(article_search, 1, '**', '**', '…', 24)) AS snippet"
             " FROM article_search JOIN articles a ON a.id = article_search.rowid"
             f" JOIN feeds f ON f.id = a.feed_id WHERE {where}"
-            " ORDER BY bm25(article_search, 4.0, 2.0, 1.0) LIMIT :limit OFFSET :offset",
+            " ORDER BY bm25(article_search, 4.0, 2.0, 1.0, 0.0) LIMIT :limit OFFSET :offset",
             params,
         )
         total = 0 if total_row is None else int(total_row[0])
@@ -224,12 +244,14 @@ class ArticleRepository:
 
     async def daily_counts(self, guild_id: int, query: str, since: datetime) -> dict[date, int]:
         """Count the server's articles matching ``query`` per UTC day since ``since``."""
+        scope = await self._feed_scope(guild_id, None)
+        if scope is None:
+            return {}
         rows = await self._db.fetch_all(
             "SELECT date(a.first_seen_at, 'unixepoch') AS day, COUNT(*) AS mentions"
             " FROM article_search JOIN articles a ON a.id = article_search.rowid"
-            " WHERE article_search MATCH ? AND a.first_seen_at >= ? AND a.feed_id IN"
-            " (SELECT feed_id FROM subscriptions WHERE guild_id = ?) GROUP BY day",
-            (query, to_epoch(since), guild_id),
+            " WHERE article_search MATCH ? AND a.first_seen_at >= ? GROUP BY day",
+            (f"({query}) AND {scope}", to_epoch(since)),
         )
         return {date.fromisoformat(row["day"]): int(row["mentions"]) for row in rows}
 
