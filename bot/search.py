@@ -19,6 +19,7 @@ from bot.models import SearchHit
 from storage import Repositories
 
 PAGE_SIZE = 5
+COUNT_CAP = 1000  # beyond this a total reads "1000+": counting every match costs too much
 MAX_TERMS = 12
 _PHRASE_OR_WORD = re.compile(r'"([^"]+)"|(\S+)')
 _WORD_CHARACTERS = re.compile(r"[\w'’-]+")
@@ -84,7 +85,7 @@ class SearchService:
         since = self._clock() - timedelta(days=days) if days else None
         total, hits = await self._repos.articles.search(
             guild_id, query, feed_id=feed_id, since=since, limit=PAGE_SIZE,
-            offset=(page - 1) * PAGE_SIZE,
+            offset=(page - 1) * PAGE_SIZE, count_cap=COUNT_CAP,
         )
         return SearchPage(text.strip(), total, page, hits)
 
@@ -93,8 +94,9 @@ def describe_search_page(result: SearchPage) -> str:
     """Render a page of results with snippets."""
     if result.total == 0:
         return f"Nothing in this server's feeds matches **{trim_text(result.query, 100)}**."
+    shown = f"{result.total}+" if result.total >= COUNT_CAP else str(result.total)
     blocks = [
-        f"**{result.total}** article{'s' if result.total != 1 else ''} match "
+        f"**{shown}** article{'s' if result.total != 1 else ''} match "
         f"**{trim_text(result.query, 100)}** (page {result.page} of {result.pages}):"
     ]
     for hit in result.hits:

@@ -204,9 +204,10 @@ class ArticleRepository:
 
     async def search(
         self, guild_id: int, query: str, *, feed_id: int | None, since: datetime | None,
-        limit: int, offset: int,
+        limit: int, offset: int, count_cap: int = 1000,
     ) -> tuple[int, list[SearchHit]]:
-        """Rank the server's articles matching an FTS5 ``query``; return the total and a page.
+        """Rank the server's articles matching an FTS5 ``query``; return the total (counted
+        up to ``count_cap``) and a page.
 
         The server's feeds narrow the match inside the index (their feed tokens), so the
         cost follows what the server can see, not how common a word is everywhere.
@@ -223,9 +224,9 @@ class ArticleRepository:
             "limit": limit, "offset": offset,
         }
         total_row = await self._db.fetch_one(
-            "SELECT COUNT(*) FROM article_search JOIN articles a ON a.id = article_search.rowid"
-            f" WHERE {where}",
-            params,
+            "SELECT COUNT(*) FROM (SELECT 1 FROM article_search"
+            f" JOIN articles a ON a.id = article_search.rowid WHERE {where} LIMIT :count_cap)",
+            {**params, "count_cap": count_cap},
         )
         rows = await self._db.fetch_all(
             f"SELECT {ARTICLE_COLUMNS}, f.title AS feed_title,"

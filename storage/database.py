@@ -99,6 +99,8 @@ class Database:
                 for pragma in (
                     "PRAGMA busy_timeout = 5000", "PRAGMA foreign_keys = ON",
                     "PRAGMA query_only = ON",
+                    # Searches read much of the full-text index: map and cache it generously.
+                    "PRAGMA mmap_size = 268435456", "PRAGMA cache_size = -65536",
                 ):
                     await reader.execute(pragma)
         except BaseException:
