@@ -6,6 +6,7 @@ Rules: resources are injected (``Services``), never global; slash commands sync 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -15,6 +16,7 @@ from discord.ext import commands
 
 from bot.delivery import Deliverer
 from bot.discord_sender import DiscordPostSender
+from bot.extraction.places import gazetteer
 from bot.pacing import SendPacer
 from bot.reading import ArticleReader
 from bot.services import Services
@@ -72,6 +74,9 @@ class NewsdeskBot(commands.Bot):
 
     async def setup_hook(self) -> None:
         """Load the cogs and sync commands to the development server when one is set."""
+        # The place gazetteer takes seconds to decode and holds the GIL while it does: load
+        # it before the gateway connects, not in the middle of the first article.
+        await asyncio.to_thread(gazetteer)
         for extension in COG_EXTENSIONS:
             await self.load_extension(extension)
         guild_id = self.services.settings.dev_guild_id

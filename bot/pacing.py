@@ -49,12 +49,20 @@ class SendPacer:
         self._paused_until = 0.0
 
     async def wait_turn(self) -> None:
-        """Wait until this request may go (no lock is held while waiting)."""
-        now = self._clock()
-        turn = max(now, self._next_turn, self._paused_until)
-        self._next_turn = turn + self._spacing
-        if turn > now:
+        """Wait until this request may go (no lock is held while waiting).
+
+        A request that wakes late (the event loop was busy) takes a fresh turn instead of
+        going at once: otherwise every request of a stall would leave together, a burst.
+        """
+        while True:
+            now = self._clock()
+            turn = max(now, self._next_turn, self._paused_until)
+            self._next_turn = turn + self._spacing
+            if turn <= now:
+                return
             await asyncio.sleep(turn - now)
+            if self._clock() - turn <= self._spacing:
+                return
 
     def record_status(self, status: int) -> None:
         """Count an invalid answer; pause all requests when too many happened recently."""
