@@ -42,10 +42,13 @@ async def test_requests_waking_late_after_a_stall_do_not_burst() -> None:
 def test_too_many_invalid_answers_pause_requests() -> None:
     now = [1000.0]
     pacer = SendPacer(clock=lambda: now[0])
+    states = []
     for _ in range(INVALID_PAUSE_THRESHOLD - 1):
         pacer.record_status(403)
-    assert not pacer.paused
+    states.append(pacer.paused)
     pacer.record_status(200)
-    assert not pacer.paused
+    states.append(pacer.paused)
     pacer.record_status(429)
-    assert pacer.paused and pacer.invalid_count == INVALID_PAUSE_THRESHOLD
+    states.append(pacer.paused)
+    assert states == [False, False, True]
+    assert pacer.invalid_count == INVALID_PAUSE_THRESHOLD
