@@ -77,8 +77,8 @@ def start_bot(sandbox: Sandbox, settings: Settings) -> BotStarter:
     return starter
 
 
-async def poll_and_deliver(bot: NewsdeskBot) -> list[int]:
+async def poll_and_deliver(bot: NewsdeskBot, wait_seconds: float = 30.0) -> list[int]:
     """Poll every followed feed now and wait for the posts it caused; return outbox ids."""
     report = await bot.services.poller.poll_all()
-    assert await bot.settle(report.outbox_ids, 30.0)
+    assert await bot.settle(report.outbox_ids, wait_seconds)
     return report.outbox_ids
