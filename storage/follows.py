@@ -1,6 +1,8 @@
 """Follows and filters: what a server's channels watch for, and the rules that narrow it.
 
-Every call takes ``guild_id`` first and never sees another server's rows.
+Every call a command makes takes ``guild_id`` first and never sees another server's rows;
+the reader's calls (``rules_for_subscriptions``, ``every_follow``…) span servers, because
+routing an article is the one job that does.
 """
 
 from __future__ import annotations
@@ -118,6 +120,28 @@ class FollowRepository:
             (feed_id,),
         )
         return [(_follow(row), json.loads(row["feed_subscriptions"])) for row in rows]
+
+    async def routing_generation(self) -> int:
+        """Return the count of changes to follows, their filters and subscriptions (bumped
+        by triggers, whoever writes), so the reader knows when its copy is stale."""
+        row = await self._db.fetch_one("SELECT generation FROM routing_generation WHERE id = 1")
+        return 0 if row is None else int(row[0])
+
+    async def every_follow(self) -> list[Follow]:
+        """Return every server's follows (for the reader's in-memory index), by id."""
+        rows = await self._db.fetch_all(f"SELECT {_FOLLOW_COLUMNS} FROM follows ORDER BY id")
+        return [_follow(row) for row in rows]
+
+    async def every_follow_rule(self) -> dict[int, list[FilterRule]]:
+        """Return the rules of every follow (for the reader's in-memory index)."""
+        rows = await self._db.fetch_all(
+            f"SELECT follow_id, {_RULE_COLUMNS} FROM filters WHERE follow_id IS NOT NULL"
+            " ORDER BY id"
+        )
+        found: dict[int, list[FilterRule]] = {}
+        for row in rows:
+            found.setdefault(int(row["follow_id"]), []).append(_rule(row))
+        return found
 
     async def add_rule(
         self, guild_id: int, *, subscription_id: int | None, follow_id: int | None,

@@ -181,6 +181,19 @@ class SubscriptionRepository:
             subscription_from_row(row), row["feed_url"], row["feed_title"], row["last_error"]
         )
 
+    async def enabled_by_feed(self) -> dict[int, dict[int, list[int]]]:
+        """Return, per feed, each server with enabled subscriptions to it and their ids (for
+        the reader's in-memory follow index)."""
+        rows = await self._db.fetch_all(
+            "SELECT feed_id, guild_id, id FROM subscriptions WHERE enabled = 1 ORDER BY id"
+        )
+        found: dict[int, dict[int, list[int]]] = {}
+        for feed_id, guild_id, subscription_id in rows:
+            found.setdefault(int(feed_id), {}).setdefault(int(guild_id), []).append(
+                int(subscription_id)
+            )
+        return found
+
     async def remove(self, guild_id: int, subscription_id: int) -> bool:
         """Delete one of the server's subscriptions and cancel its undelivered posts."""
         async with self._db.transaction() as tx:
