@@ -30,7 +30,7 @@ from bot.extraction import ExtractedArticle, FeedFallback, extract_article_off_l
 from bot.feed_discovery import looks_like_html
 from bot.fetching import Fetcher
 from bot.filters import ArticleFields, evaluate
-from bot.follows import ArticleTopics, posts_for_follows
+from bot.follow_index import FollowIndex
 from bot.models import ArticleReading, UnreadArticle
 from storage import Repositories
 
@@ -86,6 +86,7 @@ class ArticleReader:
         self._clock = clock
         self._on_ready_to_post = on_ready_to_post
         self._index = CopyIndex()
+        self._follows = FollowIndex(repositories)
         self._indexed_at: dict[int, datetime] = {}
         self._in_flight: set[int] = set()
         self._wake = asyncio.Event()
@@ -182,17 +183,7 @@ class ArticleReader:
             verdict = evaluate(subscription_rules, mode, fields)
             if not verdict.passed:
                 filtered[outbox_id] = verdict.reason
-        candidates = await self._repos.follows.candidates_for_feed(unread.article.feed_id)
-        if not candidates:
-            return filtered, []
-        follow_rules = await self._repos.follows.rules_for_follows(
-            [follow.id for follow, _ in candidates]
-        )
-        topics = ArticleTopics.from_reading(reading.details_json, reading.title, fields.text)
-        # Matching thousands of follows is CPU work: it runs beside the event loop.
-        posts = await asyncio.to_thread(
-            posts_for_follows, candidates, follow_rules, topics, fields
-        )
+        posts = await self._follows.posts_for(unread.article.feed_id, reading.details_json, fields)
         return filtered, [
             (post.guild_id, post.channel_id, post.follow_id, post.role_id) for post in posts
         ]
