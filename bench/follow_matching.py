@@ -4,7 +4,7 @@ Usage (from the repository root)::
 
     python bench/follow_matching.py [--servers 1000] [--follows-per-server 10]
                                     [--feeds 2000] [--articles 3000] [--quick]
-                                    [--db PATH] [--json PATH] [--what-if]
+                                    [--db PATH] [--json PATH] [--reloads 5] [--no-before]
 
 Set-up (not measured): a fresh SQLite file opened with ``Database.open`` (every migration),
 then, in one transaction on the database's own connection: ``--feeds`` feeds; ``--servers``
@@ -21,21 +21,26 @@ people, organisations by full name or acronym, places and keywords, with the ``d
 JSON the reader stores: ``people``, ``organizations`` with ``aliases``, ``places``), from a
 feed drawn uniformly among the feeds:
 
-- **routing**: exactly what ``ArticleReader._route`` does for follows:
-  ``FollowRepository.candidates_for_feed`` + ``rules_for_follows`` +
-  ``ArticleTopics.from_reading`` + ``posts_for_follows``, through the aiosqlite reader;
-- **matching**: ``from_reading`` + ``posts_for_follows`` alone, on the same candidates.
+- **routing**: exactly what ``ArticleReader._route`` does for follows,
+  ``FollowIndex.posts_for``: the routing generation read through the aiosqlite reader, then
+  ``ArticleTopics.from_reading`` and the in-memory index (``TopicIndex.posts``: the follows
+  whose name or key word the article contains, then ``posts_for_follows`` on them);
+- **matching**: ``from_reading`` + ``TopicIndex.posts`` alone, on the same index (run again
+  after routing; the posts must be the same).
 
 Both are reported as median / p95 / max, and by the number of candidate follows (the follows
-of the servers subscribed to the article's feed). Planted servers check behaviour: an
-organisation followed by its acronym matches an article naming only the full name (through
-the stored aliases); a follow limited to another subscription, or excluded by a filter, does
-not post; a phrase matches across a line break.
+of the servers subscribed to the article's feed, all of which the reader matched one by one
+before the index) with the number the index actually examined. Also measured: loading the
+index, and the first article routed after a change (a follow added, then removed, ``--reloads``
+times), which pays a whole reload.
 
-``--what-if`` reruns the same stream with the fixes suggested in ``bench/README.md``
-monkeypatched in this process only (``candidates_for_feed`` grouping the subscriptions
-once per server; ``follow_matches`` with compiled patterns kept per topic and a word-set
-prefilter) and checks that the posts are identical.
+**before** (skipped with ``--no-before``): the same stream routed as ``_route`` did before the
+index, candidates and their rules queried from SQLite per article (the query is kept in this
+file), then ``posts_for_follows`` over every candidate; the posts of both must be identical.
+
+Planted servers check behaviour: an organisation followed by its acronym matches an article
+naming only the full name (through the stored aliases); a follow limited to another
+subscription, or excluded by a filter, does not post; a phrase matches across a line break.
 """
 
 from __future__ import annotations
@@ -52,22 +57,20 @@ import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from unittest import mock
-
-import regex
 
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-import bot.follows as follows_module  # noqa: E402
 from bot.filters import ArticleFields  # noqa: E402
-from bot.follows import ArticleTopics, posts_for_follows  # noqa: E402
-from bot.models import Follow  # noqa: E402
+from bot.follow_index import FollowIndex  # noqa: E402
+from bot.follows import ArticleTopics, FollowPost, posts_for_follows  # noqa: E402
+from bot.models import FilterRule  # noqa: E402
 from storage import Database, Repositories  # noqa: E402
-from storage.follows import _FOLLOW_COLUMNS, FollowRepository, _follow  # noqa: E402
+from storage.follows import _FOLLOW_COLUMNS, _follow, _rule  # noqa: E402
 
 
 def words(text: str) -> list[str]:
@@ -454,67 +457,141 @@ def summary(values: Sequence[float]) -> dict[str, float]:
 BUCKETS = ((0, 0), (1, 250), (251, 500), (501, 1000), (1001, 2000), (2001, 4000),
            (4001, 10**9))
 
+# What ``ArticleReader._route`` ran per article before the in-memory index (the grouped
+# query of the previous fixes, then the rules of every candidate in chunks); kept here only
+# to measure "before" in the same session and to check the index posts the same.
+BEFORE_CANDIDATES = (
+    "WITH subs AS (SELECT guild_id, json_group_array(id) AS ids FROM subscriptions"
+    " WHERE feed_id = ? AND enabled = 1 GROUP BY guild_id)"
+    " SELECT {columns}, subs.ids AS feed_subscriptions"
+    " FROM subs JOIN follows f ON f.guild_id = subs.guild_id"
+)
+BEFORE_RULES = (
+    "SELECT follow_id, id, action, field, match_kind, pattern FROM filters"
+    " WHERE follow_id IN ({marks}) ORDER BY id"
+)
+ID_CHUNK = 900
 
-async def route(
-    repos: Repositories, article: SyntheticArticle
-) -> tuple[list[Any], float, float, int]:
-    """Route one article to the follows as ``ArticleReader._route`` does; return the posts,
-    the whole time, the matching time and the number of candidates."""
-    fields = ArticleFields(
+
+@dataclass
+class Routed:
+    """One article routed: its posts and what it cost."""
+
+    posts: list[FollowPost]
+    seconds: float
+    match_seconds: float
+    candidates: int  # follows of the servers on the article's feed
+    examined: int  # of those, the ones the index handed to the matcher
+
+
+def fields_of(article: SyntheticArticle) -> ArticleFields:
+    """The fields the reader builds for the filters."""
+    return ArticleFields(
         title=article.title, text=article.text, author=article.author, source=article.source
     )
+
+
+async def route(follows: FollowIndex, article: SyntheticArticle) -> Routed:
+    """Route one article exactly as ``ArticleReader._route`` does for follows
+    (``FollowIndex.posts_for``), then time the matching alone on the same index."""
+    fields = fields_of(article)
     started = time.perf_counter()
-    candidates = await repos.follows.candidates_for_feed(article.feed_id)
+    posts = await follows.posts_for(article.feed_id, article.details_json, fields)
+    seconds = time.perf_counter() - started
+    index = await follows.current()
+    servers = index.servers_on_feed.get(article.feed_id, {})
+    candidates = sum(len(index.by_guild[guild]) for guild in servers)
+    matching_started = time.perf_counter()
+    examined = 0
+    again: list[FollowPost] = []
+    if index.followed(article.feed_id):
+        topics = ArticleTopics.from_reading(article.details_json, article.title, fields.text)
+        examined = len(index.candidates(article.feed_id, topics))
+        again = index.posts(article.feed_id, topics, fields)
+    match_seconds = time.perf_counter() - matching_started
+    assert again == posts, "the index answered differently twice"
+    return Routed(posts, seconds, match_seconds, candidates, examined)
+
+
+async def route_before(db: Database, article: SyntheticArticle) -> Routed:
+    """Route one article as ``_route`` did before the index: candidates and their rules
+    from SQLite per article, then ``posts_for_follows`` over all of them."""
+    fields = fields_of(article)
+    started = time.perf_counter()
+    columns = ", ".join("f." + column.strip() for column in _FOLLOW_COLUMNS.split(","))
+    rows = await db.fetch_all(BEFORE_CANDIDATES.format(columns=columns), (article.feed_id,))
+    candidates = [(_follow(row), json.loads(row["feed_subscriptions"])) for row in rows]
     if not candidates:
-        return [], time.perf_counter() - started, 0.0, 0
-    rules = await repos.follows.rules_for_follows([follow.id for follow, _ in candidates])
+        return Routed([], time.perf_counter() - started, 0.0, 0, 0)
+    ids = [follow.id for follow, _ in candidates]
+    rules: dict[int, list[FilterRule]] = {}
+    for start in range(0, len(ids), ID_CHUNK):
+        chunk = ids[start : start + ID_CHUNK]
+        for row in await db.fetch_all(
+            BEFORE_RULES.format(marks=",".join("?" * len(chunk))), chunk
+        ):
+            rules.setdefault(int(row["follow_id"]), []).append(_rule(row))
     matching_started = time.perf_counter()
     topics = ArticleTopics.from_reading(article.details_json, article.title, fields.text)
     posts = posts_for_follows(candidates, rules, topics, fields)
     ended = time.perf_counter()
-    return posts, ended - started, ended - matching_started, len(candidates)
+    return Routed(posts, ended - started, ended - matching_started, len(candidates),
+                  len(candidates))
+
+
+def posted_set(number: int, posts: Sequence[FollowPost]) -> set[tuple[int, int, int, int]]:
+    """What an article's posts are, whatever their order."""
+    return {(number, p.follow_id, p.channel_id, p.role_id or 0) for p in posts}
 
 
 async def measure(
-    repos: Repositories, articles: Sequence[SyntheticArticle], heavy: Sequence[SyntheticArticle]
+    router: Any, articles: Sequence[SyntheticArticle], heavy: Sequence[SyntheticArticle]
 ) -> dict[str, Any]:
-    """Route the stream and the busiest feed's articles; return their figures."""
+    """Route the stream and the busiest feed's articles with ``router``; return figures."""
     # Warm-up: the first queries pay for opening pages; not counted.
     for article in articles[: min(50, len(articles))]:
-        await route(repos, article)
+        await router(article)
     whole: list[float] = []
     matching: list[float] = []
     by_bucket: dict[str, list[tuple[float, float]]] = {}
     counts: list[int] = []
-    posted: list[tuple[int, int]] = []
+    examined: list[int] = []
+    posted: set[tuple[int, int, int, int]] = set()
     for number, article in enumerate(articles):
-        posts, seconds, match_seconds, candidates = await route(repos, article)
-        whole.append(seconds)
-        matching.append(match_seconds)
-        counts.append(candidates)
-        posted.extend((number, post.follow_id) for post in posts)
-        low, high = next(b for b in BUCKETS if b[0] <= candidates <= b[1])
+        routed: Routed = await router(article)
+        whole.append(routed.seconds)
+        matching.append(routed.match_seconds)
+        counts.append(routed.candidates)
+        examined.append(routed.examined)
+        posted |= posted_set(number, routed.posts)
+        low, high = next(b for b in BUCKETS if b[0] <= routed.candidates <= b[1])
         label = f"{low}" if low == high else f"{low}-{high if high < 10**9 else ''}"
-        by_bucket.setdefault(label, []).append((seconds, match_seconds))
-    per_follow = [s / c * 1e6 for s, c in zip(matching, counts, strict=True) if c > 0]
+        by_bucket.setdefault(label, []).append((routed.seconds, routed.match_seconds))
     heavy_whole: list[float] = []
     heavy_match: list[float] = []
-    heavy_candidates = 0
-    for article in heavy:
-        _, seconds, match_seconds, heavy_candidates = await route(repos, article)
-        heavy_whole.append(seconds)
-        heavy_match.append(match_seconds)
+    heavy_candidates = heavy_examined = 0
+    for number, article in enumerate(heavy, start=len(articles)):
+        routed = await router(article)
+        heavy_whole.append(routed.seconds)
+        heavy_match.append(routed.match_seconds)
+        heavy_candidates = routed.candidates
+        heavy_examined = max(heavy_examined, routed.examined)
+        posted |= posted_set(number, routed.posts)
     return {
         "candidates": {
             "median": statistics.median(counts),
             "p95": percentile([float(c) for c in counts], 0.95),
             "max": max(counts),
         },
-        "posts": len(posted),
-        "posted_digest": hash(tuple(posted)),
+        "examined": {
+            "median": statistics.median(examined),
+            "p95": percentile([float(c) for c in examined], 0.95),
+            "max": max(examined),
+        },
+        "posts": sum(1 for row in posted if row[0] < len(articles)),
+        "posted": sorted(posted),
         "routing": summary(whole),
         "matching": summary(matching),
-        "matching_us_per_candidate": statistics.median(per_follow) if per_follow else 0.0,
         "by_candidates": {
             label: {
                 "articles": len(rows),
@@ -527,71 +604,34 @@ async def measure(
             )
         },
         "busiest_feed": {
-            "candidates": heavy_candidates, "routing": summary(heavy_whole),
-            "matching": summary(heavy_match),
+            "candidates": heavy_candidates, "examined_max": heavy_examined,
+            "routing": summary(heavy_whole), "matching": summary(heavy_match),
         },
     }
 
 
-# What-if (``--what-if``): the fixes suggested in bench/README.md, applied by monkeypatching
-# in this process only; the posts must come out identical.
-
-_WORD = regex.compile(r"\w+")
-_last_text: list[Any] = [None, frozenset()]
-
-
-def _words_of(text: str) -> frozenset[str]:
-    if _last_text[0] is not text:
-        _last_text[:] = [text, frozenset(word.casefold() for word in _WORD.findall(text))]
-    words: frozenset[str] = _last_text[1]
-    return words
-
-
-@functools.lru_cache(maxsize=65_536)
-def _phrase(phrase: str) -> tuple[tuple[str, ...], regex.Pattern[str]]:
-    words = tuple(word.casefold() for word in _WORD.findall(phrase))
-    escaped = r"\s+".join(regex.escape(word) for word in phrase.split())
-    return words, regex.compile(rf"(?<!\w){escaped}(?!\w)", regex.IGNORECASE)
-
-
-def fast_follow_matches(follow: Follow, topics: ArticleTopics) -> bool:
-    """``follow_matches`` with a word-set prefilter and compiled patterns kept per topic:
-    the same answer (the regex still decides), but most follows cost one set lookup."""
-    topic = follow.topic.casefold()
-    names = {
-        "person": topics.people,
-        "organization": topics.organizations,
-        "place": topics.places,
-    }.get(follow.kind, frozenset())
-    if topic in names:
-        return True
-    if not follow.topic.split():
-        return False
-    words, pattern = _phrase(follow.topic)
-    present = _words_of(topics.text)
-    if not all(word in present for word in words):
-        return False
-    return pattern.search(topics.text) is not None
-
-
-async def grouped_candidates_for_feed(
-    self: FollowRepository, feed_id: int
-) -> list[tuple[Follow, list[int]]]:
-    """``candidates_for_feed`` with the subscriptions grouped once per server (a join)
-    instead of a correlated subquery per follow row."""
-    columns = ", ".join("f." + c.strip() for c in _FOLLOW_COLUMNS.split(","))
-    rows = await self._db.fetch_all(
-        "WITH subs AS (SELECT guild_id, json_group_array(id) AS ids FROM subscriptions"
-        " WHERE feed_id = ? AND enabled = 1 GROUP BY guild_id)"
-        f" SELECT {columns}, subs.ids AS feed_subscriptions"
-        " FROM subs JOIN follows f ON f.guild_id = subs.guild_id",
-        (feed_id,),
-    )
-    return [(_follow(row), json.loads(row["feed_subscriptions"])) for row in rows]
+async def measure_reloads(
+    repos: Repositories, follows: FollowIndex, world: World, article: SyntheticArticle,
+    rounds: int,
+) -> dict[str, Any]:
+    """Time the first article routed after a change (a follow added, then removed): the
+    whole reload of the index is paid there."""
+    guild = world.planted["guild"]
+    channel = CHANNEL_BASE + world.servers * 100 + 90
+    after_change: list[float] = []
+    for number in range(rounds):
+        added, _ = await repos.follows.add(
+            guild, channel, "keyword", f"reload probe {number}", role_id=None,
+            subscription_ids=None, created_by=USER_ID, now=datetime.now(UTC),
+        )
+        after_change.append((await route(follows, article)).seconds)
+        await repos.follows.remove(guild, added.id)
+        after_change.append((await route(follows, article)).seconds)
+    return summary(after_change)
 
 
 async def run(args: argparse.Namespace, path: Path) -> dict[str, Any]:
-    """Build the world, route the stream, return the figures."""
+    """Build the world, route the stream (index, then before), return the figures."""
     build_started = time.perf_counter()
     world = build_world(args.seed, args.feeds, args.servers, args.follows_per_server)
     plant(world, len(world.follows) + 1, len(world.filters) + 1)
@@ -600,23 +640,20 @@ async def run(args: argparse.Namespace, path: Path) -> dict[str, Any]:
         await write_world(db, world)
         repos = Repositories.over(db)
         build_seconds = time.perf_counter() - build_started
+        follows = FollowIndex(repos)
+        load_started = time.perf_counter()
+        index = await follows.load()
+        load_seconds = time.perf_counter() - load_started
 
-        planted_posts, _, _, _ = await route(repos, planted_article())
+        planted = await route(follows, planted_article())
         planted_guild = world.planted["guild"]
-        mine = [post for post in planted_posts if post.guild_id == planted_guild]
+        mine = [post for post in planted.posts if post.guild_id == planted_guild]
         planted_result = {
             "expected_follow_ids": world.planted["expected"],
             "posted_follow_ids": sorted(post.follow_id for post in mine),
             "pinged_roles": sorted(post.role_id for post in mine if post.role_id is not None),
             "follow_ids": world.planted["follows"],
         }
-        explain = await db.fetch_all(
-            "EXPLAIN QUERY PLAN SELECT f.id, (SELECT json_group_array(s.id) FROM subscriptions"
-            " s WHERE s.guild_id = f.guild_id AND s.feed_id = ? AND s.enabled = 1)"
-            " FROM follows f WHERE f.guild_id IN (SELECT guild_id FROM subscriptions"
-            " WHERE feed_id = ? AND enabled = 1)",
-            (1, 1),
-        )
 
         rng = random.Random(args.seed + 1)
         topics = topic_pool(random.Random(args.seed))
@@ -629,16 +666,16 @@ async def run(args: argparse.Namespace, path: Path) -> dict[str, Any]:
         heavy = [
             synthesise_article(rng, topics, busiest) for _ in range(min(100, args.articles // 2))
         ]
-        figures = await measure(repos, articles, heavy)
-        what_if: dict[str, Any] | None = None
-        if args.what_if:
-            with mock.patch.object(
-                FollowRepository, "candidates_for_feed", grouped_candidates_for_feed
-            ), mock.patch.object(follows_module, "follow_matches", fast_follow_matches):
-                what_if = await measure(repos, articles, heavy)
-                what_if["same_posts"] = what_if["posted_digest"] == figures["posted_digest"]
+        reloads = await measure_reloads(repos, follows, world, heavy[0], args.reloads)
+        figures = await measure(functools.partial(route, follows), articles, heavy)
+        before: dict[str, Any] | None = None
+        if not args.no_before:
+            before = await measure(functools.partial(route_before, db), articles, heavy)
+            before["same_posts"] = before["posted"] == figures["posted"]
+            del before["posted"]
     finally:
         await db.close()
+    del figures["posted"]
     figures["busiest_feed"].update(feed_id=busiest, servers=subscribed[busiest - 1])
     return {
         "servers": args.servers,
@@ -652,11 +689,40 @@ async def run(args: argparse.Namespace, path: Path) -> dict[str, Any]:
         "servers_per_feed": {
             "median": statistics.median(subscribed), "max": max(subscribed),
         },
+        "index": {
+            "load_ms": load_seconds * 1000,
+            "key_words": len(index.by_word),
+            "names": len(index.by_name),
+            "wordless": len(index.wordless),
+            "routing_after_a_change": reloads,
+        },
         **figures,
         "planted": planted_result,
-        "candidates_plan": [str(row[3]) for row in explain],
-        "what_if": what_if,
+        "before": before,
     }
+
+
+def print_table(result: dict[str, Any]) -> None:
+    """Print routing and matching, overall and by number of candidate follows."""
+    for name in ("routing", "matching"):
+        row = result[name]
+        print(
+            f"{name:>9}: median {row['median_ms']:.3f} ms, p95 {row['p95_ms']:.3f} ms, "
+            f"max {row['max_ms']:.3f} ms"
+        )
+    print("candidates  articles  routing median  routing p95  matching median")
+    for label, row in result["by_candidates"].items():
+        print(
+            f"{label:>10}  {row['articles']:>8}  {row['routing_median_ms']:>11.3f} ms"
+            f"  {row['routing_p95_ms']:>8.3f} ms  {row['matching_median_ms']:>12.3f} ms"
+        )
+    busy = result["busiest_feed"]
+    print(
+        f"busiest feed ({busy['candidates']} candidate follows): routing median "
+        f"{busy['routing']['median_ms']:.2f} ms, p95 {busy['routing']['p95_ms']:.2f} ms, "
+        f"max {busy['routing']['max_ms']:.2f} ms; matching median "
+        f"{busy['matching']['median_ms']:.2f} ms"
+    )
 
 
 def print_report(result: dict[str, Any], command: str) -> None:
@@ -668,53 +734,30 @@ def print_report(result: dict[str, Any], command: str) -> None:
         f"over {result['feeds']:,} feeds; set-up {result['build_seconds']} s, "
         f"file {result['db_bytes'] / 2**20:.1f} MiB"
     )
+    index = result["index"]
+    after = index["routing_after_a_change"]
+    print(
+        f"index: loaded in {index['load_ms']:.1f} ms ({index['key_words']:,} key words, "
+        f"{index['names']:,} names, {index['wordless']} wordless topics); first article "
+        f"after a change: median {after['median_ms']:.1f} ms, max {after['max_ms']:.1f} ms"
+    )
     cand = result["candidates"]
+    examined = result["examined"]
     print(
         f"{result['articles']:,} articles; candidate follows per article: median "
-        f"{cand['median']:.0f}, p95 {cand['p95']:.0f}, max {cand['max']}; "
-        f"{result['posts']:,} posts"
+        f"{cand['median']:.0f}, p95 {cand['p95']:.0f}, max {cand['max']}; examined by the "
+        f"index: median {examined['median']:.0f}, p95 {examined['p95']:.0f}, max "
+        f"{examined['max']}; {result['posts']:,} posts"
     )
-    for name in ("routing", "matching"):
-        row = result[name]
-        print(
-            f"{name:>9}: median {row['median_ms']:.3f} ms, p95 {row['p95_ms']:.3f} ms, "
-            f"max {row['max_ms']:.3f} ms"
-        )
-    print(f"matching per candidate follow (median): {result['matching_us_per_candidate']:.1f} µs")
-    print("candidates  articles  routing median  routing p95  matching median")
-    for label, row in result["by_candidates"].items():
-        print(
-            f"{label:>10}  {row['articles']:>8}  {row['routing_median_ms']:>11.3f} ms"
-            f"  {row['routing_p95_ms']:>8.3f} ms  {row['matching_median_ms']:>12.3f} ms"
-        )
+    print("with the in-memory index (FollowIndex.posts_for, as ArticleReader._route):")
+    print_table(result)
     busy = result["busiest_feed"]
-    print(
-        f"busiest feed #{busy['feed_id']} ({busy['servers']} servers, {busy['candidates']} "
-        f"candidate follows): routing median {busy['routing']['median_ms']:.2f} ms, p95 "
-        f"{busy['routing']['p95_ms']:.2f} ms; matching median "
-        f"{busy['matching']['median_ms']:.2f} ms"
-    )
-    print("candidates_for_feed plan: " + " | ".join(result["candidates_plan"]))
-    what_if = result.get("what_if")
-    if what_if:
-        print("what-if (grouped candidates query + word-set prefilter, monkeypatched here):")
-        for name in ("routing", "matching"):
-            row = what_if[name]
-            print(
-                f"{name:>9}: median {row['median_ms']:.3f} ms, p95 {row['p95_ms']:.3f} ms, "
-                f"max {row['max_ms']:.3f} ms"
-            )
-        for label, row in what_if["by_candidates"].items():
-            print(
-                f"{label:>10}  {row['articles']:>8}  {row['routing_median_ms']:>11.3f} ms"
-                f"  {row['routing_p95_ms']:>8.3f} ms  {row['matching_median_ms']:>12.3f} ms"
-            )
-        busy = what_if["busiest_feed"]
-        print(
-            f"busiest feed: routing median {busy['routing']['median_ms']:.2f} ms, p95 "
-            f"{busy['routing']['p95_ms']:.2f} ms; matching median "
-            f"{busy['matching']['median_ms']:.2f} ms; same posts: {what_if['same_posts']}"
-        )
+    print(f"busiest feed #{busy['feed_id']} is in {busy['servers']} servers")
+    before = result.get("before")
+    if before:
+        print("before (candidates and rules from SQLite per article, as _route did):")
+        print_table(before)
+        print(f"same posts with and without the index: {before['same_posts']}")
     planted = result["planted"]
     ok = planted["expected_follow_ids"] == planted["posted_follow_ids"]
     print(f"planted follows: expected {planted['expected_follow_ids']}, posted "
@@ -731,11 +774,12 @@ def main() -> None:
     parser.add_argument("--feeds", type=int, default=2000)
     parser.add_argument("--articles", type=int, default=3000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--reloads", type=int, default=5, help="follow added/removed rounds")
     parser.add_argument("--quick", action="store_true", help="100 servers, 200 feeds, 100 articles")
     parser.add_argument("--db", type=Path, help="SQLite file to (re)create")
     parser.add_argument(
-        "--what-if", action="store_true",
-        help="rerun the stream with the suggested fixes monkeypatched in this process",
+        "--no-before", action="store_true",
+        help="skip the same stream routed the old way (SQLite per article)",
     )
     parser.add_argument("--json", type=Path, help="write the figures here too")
     args = parser.parse_args()

@@ -18,7 +18,6 @@ _FOLLOW_COLUMNS = (
     "id, guild_id, channel_id, kind, topic, role_id, subscription_ids, filter_mode"
 )
 _RULE_COLUMNS = "id, action, field, match_kind, pattern"
-ID_CHUNK = 900  # well under SQLite's limit on bound parameters
 
 
 def _follow(row: Row) -> Follow:
@@ -108,19 +107,6 @@ class FollowRepository:
             )
             return cursor.rowcount > 0
 
-    async def candidates_for_feed(self, feed_id: int) -> list[tuple[Follow, list[int]]]:
-        """Return the follows of every server that follows this feed, each with the ids of
-        that server's enabled subscriptions to it (grouped once per server, then joined)."""
-        columns = ", ".join("f." + column.strip() for column in _FOLLOW_COLUMNS.split(","))
-        rows = await self._db.fetch_all(
-            "WITH subs AS (SELECT guild_id, json_group_array(id) AS ids FROM subscriptions"
-            " WHERE feed_id = ? AND enabled = 1 GROUP BY guild_id)"
-            f" SELECT {columns}, subs.ids AS feed_subscriptions"
-            " FROM subs JOIN follows f ON f.guild_id = subs.guild_id",
-            (feed_id,),
-        )
-        return [(_follow(row), json.loads(row["feed_subscriptions"])) for row in rows]
-
     async def routing_generation(self) -> int:
         """Return the count of changes to follows, their filters and subscriptions (bumped
         by triggers, whoever writes), so the reader knows when its copy is stale."""
@@ -191,21 +177,6 @@ class FollowRepository:
         )
         for row in rows:
             found[int(row["subscription_id"])][1].append(_rule(row))
-        return found
-
-    async def rules_for_follows(self, follow_ids: Sequence[int]) -> dict[int, list[FilterRule]]:
-        """Return each follow's rules (for the reader), asking in chunks SQLite accepts."""
-        found: dict[int, list[FilterRule]] = {}
-        for start in range(0, len(follow_ids), ID_CHUNK):
-            chunk = list(follow_ids[start : start + ID_CHUNK])
-            marks = ",".join("?" * len(chunk))
-            rows = await self._db.fetch_all(
-                f"SELECT follow_id, {_RULE_COLUMNS} FROM filters WHERE follow_id IN ({marks})"
-                " ORDER BY id",
-                chunk,
-            )
-            for row in rows:
-                found.setdefault(int(row["follow_id"]), []).append(_rule(row))
         return found
 
     async def remove_rule(self, guild_id: int, rule_id: int) -> bool:

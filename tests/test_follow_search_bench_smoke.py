@@ -44,6 +44,8 @@ def test_quick_follow_matching_finds_the_planted_matches(tmp_path: Path) -> None
     assert result["posts"] > 0  # the synthetic stream matches some follows
     assert result["routing"]["median_ms"] >= result["matching"]["median_ms"]
     assert result["busiest_feed"]["candidates"] >= result["candidates"]["median"]
+    assert result["before"]["same_posts"]  # the index posts what matching every follow did
+    assert result["examined"]["max"] < result["candidates"]["max"]
 
 
 def test_quick_search_finds_the_planted_phrase(tmp_path: Path) -> None:
