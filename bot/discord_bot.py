@@ -77,6 +77,8 @@ class NewsdeskBot(commands.Bot):
         # The place gazetteer takes seconds to decode and holds the GIL while it does: load
         # it before the gateway connects, not in the middle of the first article.
         await asyncio.to_thread(gazetteer)
+        if self.application_id is not None:
+            self.pacer.exempt_application(self.application_id)
         for extension in COG_EXTENSIONS:
             await self.load_extension(extension)
         guild_id = self.services.settings.dev_guild_id

@@ -5,8 +5,12 @@ Rules:
   message sends). What it cannot know in advance is the **global** limit (50 requests per
   second per bot), so every HTTP request the bot makes waits for its turn here, one every
   1/``GLOBAL_REQUESTS_PER_SECOND`` s, at the moment it is sent: retries after a 429, command
-  syncs and interaction replies included. Evenly spaced turns keep every one-second span,
-  whatever its alignment, under the limit.
+  syncs included. Evenly spaced turns keep every one-second span, whatever its alignment,
+  under the limit.
+- Interaction replies and follow-ups (``/interactions/…`` and ``/webhooks/<application id>/…``)
+  do not count against the global limit on Discord, and a reply has 3 s: they never queue
+  behind a burst of posts (a command answered after the burst is an "Unknown interaction").
+  Only the invalid-request brake holds them.
 - Invalid requests (401, 403, 429 answers) are counted over ten minutes. Discord bans a bot
   for a while past 10,000 of them; well before that (``INVALID_PAUSE_THRESHOLD``) requests
   pause for ``INVALID_PAUSE_SECONDS`` so one misconfigured server cannot get every server's
@@ -18,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections import deque
 from collections.abc import Callable
@@ -32,6 +37,7 @@ INVALID_WINDOW_SECONDS = 600.0
 INVALID_PAUSE_THRESHOLD = 1000
 INVALID_PAUSE_SECONDS = 300.0
 INVALID_STATUSES = frozenset({401, 403, 429})
+INTERACTION_CALLBACK = re.compile(r"/interactions/\d+/[^/]+/callback$")
 
 
 class SendPacer:
@@ -47,6 +53,23 @@ class SendPacer:
         self._next_turn = 0.0
         self._invalid: deque[float] = deque()
         self._paused_until = 0.0
+        self._follow_up_prefix: str | None = None
+
+    def exempt_application(self, application_id: int) -> None:
+        """Let the application's interaction follow-ups skip the global turns."""
+        self._follow_up_prefix = f"/webhooks/{application_id}/"
+
+    def is_exempt(self, path: str) -> bool:
+        """Return whether a request to ``path`` is outside Discord's global limit."""
+        if INTERACTION_CALLBACK.search(path):
+            return True
+        return self._follow_up_prefix is not None and self._follow_up_prefix in path
+
+    async def wait_exempt(self) -> None:
+        """Wait only for the invalid-request brake (for requests outside the global limit)."""
+        pause = self._paused_until - self._clock()
+        if pause > 0:
+            await asyncio.sleep(pause)
 
     async def wait_turn(self) -> None:
         """Wait until this request may go (no lock is held while waiting).
@@ -95,9 +118,12 @@ class SendPacer:
 
         async def on_start(
             _session: aiohttp.ClientSession, _context: SimpleNamespace,
-            _params: aiohttp.TraceRequestStartParams,
+            params: aiohttp.TraceRequestStartParams,
         ) -> None:
-            await self.wait_turn()
+            if self.is_exempt(params.url.path):
+                await self.wait_exempt()
+            else:
+                await self.wait_turn()
 
         async def on_end(
             _session: aiohttp.ClientSession, _context: SimpleNamespace,
