@@ -68,6 +68,7 @@ from xml.sax.saxutils import escape
 import aiohttp
 from aiohttp import web
 from delivery_support import SandboxInfo, _counting_build_app, point_discord_at
+from loop_watchdog import LoopWatchdog
 
 import bot.sandbox.server as sandbox_server
 from bot.runtime import open_newsdesk
@@ -310,6 +311,7 @@ def farm_app(plan: Plan, clock: FarmClock, base: Callable[[], str]) -> web.Appli
 async def serve_farm(plan: Plan, info_path: Path) -> None:
     """Run the farm until SIGTERM or the plan's lifetime."""
     clock = FarmClock()
+    LoopWatchdog().start()
     bound: list[str] = []
     runner = web.AppRunner(
         farm_app(plan, clock, lambda: bound[0]), access_log=None, shutdown_timeout=1.0
@@ -507,6 +509,8 @@ async def serve_sandbox(plan: Plan, info_path: Path) -> None:
     world_seconds = time.perf_counter() - world_started
     drivers: list[Driver] = []
     background: set[asyncio.Task[None]] = set()
+    watchdog = LoopWatchdog()
+    watchdog.start()
     async with Sandbox(world=world) as sandbox:
 
         async def stats(_: web.Request) -> web.Response:
@@ -638,6 +642,8 @@ async def run_bot(plan: Plan, sandbox_info: Path, database_path: Path, ready_pat
     point_discord_at(info)
     settings = soak_settings(plan, info, database_path)
     started = time.perf_counter()
+    watchdog = LoopWatchdog()
+    watchdog.start()
     async with open_newsdesk(settings, guild_ready_timeout=0.1) as newsdesk:
         runner = asyncio.create_task(newsdesk.start(info.token), name="newsdesk-bot")
         try:
