@@ -1,12 +1,19 @@
-"""Articles and the ingest transaction that turns new feed entries into outbox rows.
+"""Articles, the ingest transaction that turns new feed entries into outbox rows, and search.
 
-Rule: an article and the outbox rows it causes (one per enabled subscription of its feed) are
-written in one transaction, together with the feed's new polling state. An entry already
-stored for the feed (same ``entry_key``) is never stored or queued again.
+Rules:
+- An article and the outbox rows it causes (one per enabled subscription of its feed) are
+  written in one transaction, together with the feed's new polling state. An entry already
+  stored for the feed (same ``entry_key``) is never stored or queued again.
+- A search scans the full-text index newest first (its rowid is the article id), narrowed
+  inside the index to the server's feeds and, with a date filter, to ids from
+  ``article_days``; it stops after the ``window`` newest matches, and only those are scored
+  and sorted. Its cost follows the window, not how many articles contain a word; totals are
+  counted up to ``window``.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -21,6 +28,9 @@ ARTICLE_COLUMNS = (
     "a.id, a.feed_id, a.entry_key, a.url, a.title, a.summary, a.author, a.image_url,"
     " a.published_at, a.first_seen_at, a.url_key, a.details, a.text"
 )
+# A title match counts four times a text match, the summary twice; the feed token (which only
+# narrows a search to a server's feeds) counts for nothing.
+_SEARCH_RANK = "bm25(article_search, 4.0, 2.0, 1.0, 0.0)"
 
 
 def article_from_row(row: Row) -> Article:
@@ -202,45 +212,86 @@ class ArticleRepository:
             return None
         return "feed_token : (" + " OR ".join(f"f{feed}" for feed in ids) + ")"
 
-    async def search(
-        self, guild_id: int, query: str, *, feed_id: int | None, since: datetime | None,
-        limit: int, offset: int, count_cap: int = 1000,
-    ) -> tuple[int, list[SearchHit]]:
-        """Rank the server's articles matching an FTS5 ``query``; return the total (counted
-        up to ``count_cap``) and a page.
+    async def common_shares(self, phrases: Sequence[str], sample: int) -> list[float] | None:
+        """Return the share of the newest ``sample`` articles (all feeds) that contain each
+        FTS5 phrase; None while fewer than ``sample`` articles are stored.
 
-        The server's feeds narrow the match inside the index (their feed tokens), so the
-        cost follows what the server can see, not how common a word is everywhere.
+        Counting only the newest few keeps this cheap whatever the size of the index (a
+        word's whole doclist may hold every article).
+        """
+        if not phrases:
+            return []
+        counts = "".join(
+            f", (SELECT COUNT(*) FROM article_search WHERE article_search MATCH :p{index}"
+            " AND article_search.rowid >= oldest.id)"
+            for index in range(len(phrases))
+        )
+        row = await self._db.fetch_one(
+            "WITH oldest AS (SELECT id FROM articles ORDER BY id DESC LIMIT 1 OFFSET :skip)"
+            f" SELECT 1{counts} FROM oldest",
+            {"skip": sample - 1, **{f"p{index}": phrase for index, phrase in enumerate(phrases)}},
+        )
+        if row is None:
+            return None
+        return [int(row[index + 1]) / sample for index in range(len(phrases))]
+
+    async def search(
+        self, guild_id: int, query: str, *, ranked: bool, feed_id: int | None,
+        since: datetime | None, limit: int, offset: int, window: int,
+    ) -> tuple[int, list[SearchHit]]:
+        """Return how many of the server's articles match an FTS5 ``query`` (counted up to
+        ``window``) and one page of them with snippets.
+
+        Only the newest ``window`` matches are ranked: best BM25 first (title 4, summary 2,
+        text 1), equal scores newest first; unranked (``ranked=False``), newest first.
+
+        The server's feeds narrow the match inside the index (their feed tokens) and
+        ``since`` becomes a lower bound on the article id (``article_days``), so the index
+        is scanned newest first and only as far back as needed; nothing older than the
+        ``window`` newest matches is read, scored or sorted.
         """
         scope = await self._feed_scope(guild_id, feed_id)
         if scope is None:
             return 0, []
-        where = (
-            "article_search MATCH :match"
-            " AND (:since IS NULL OR COALESCE(a.published_at, a.first_seen_at) >= :since)"
+        score = _SEARCH_RANK if ranked else "0.0"
+        dated = (
+            " JOIN articles a ON a.id = article_search.rowid"
+            " WHERE article_search MATCH :match"
+            " AND article_search.rowid >= (SELECT COALESCE(MIN(first_id), 0) FROM article_days"
+            "  WHERE day >= CAST(:since / 86400 AS INTEGER))"
+            " AND COALESCE(a.published_at, a.first_seen_at) >= :since"
+        ) if since is not None else " WHERE article_search MATCH :match"
+        found = await self._db.fetch_one(
+            "WITH matches AS MATERIALIZED (SELECT article_search.rowid AS id,"
+            f" {score} AS score FROM article_search{dated}"
+            " ORDER BY article_search.rowid DESC LIMIT :window)"
+            " SELECT (SELECT COUNT(*) FROM matches) AS total, (SELECT json_group_array(id)"
+            " FROM (SELECT id FROM matches ORDER BY score, id DESC LIMIT :limit OFFSET :offset))"
+            " AS ids",
+            {"match": f"({query}) AND {scope}", "since": to_epoch(since), "window": window,
+             "limit": limit, "offset": offset},
         )
-        params = {
-            "match": f"({query}) AND {scope}", "since": to_epoch(since),
-            "limit": limit, "offset": offset,
-        }
-        total_row = await self._db.fetch_one(
-            "SELECT COUNT(*) FROM (SELECT 1 FROM article_search"
-            f" JOIN articles a ON a.id = article_search.rowid WHERE {where} LIMIT :count_cap)",
-            {**params, "count_cap": count_cap},
-        )
+        if found is None or not found["total"]:
+            return 0, []
+        ids = [int(value) for value in json.loads(found["ids"])]
+        if not ids:
+            return int(found["total"]), []
+        # The ids are the server's already: the query alone (without the feed tokens) is
+        # enough to find the passage to show, and snippets are made for the page only.
         rows = await self._db.fetch_all(
             f"SELECT {ARTICLE_COLUMNS}, f.title AS feed_title,"
             " COALESCE(NULLIF(snippet(article_search, 2, '**', '**', '…', 24), ''),"
             " snippet(article_search, 1, '**', '**', '…', 24)) AS snippet"
             " FROM article_search JOIN articles a ON a.id = article_search.rowid"
-            f" JOIN feeds f ON f.id = a.feed_id WHERE {where}"
-            " ORDER BY bm25(article_search, 4.0, 2.0, 1.0, 0.0) LIMIT :limit OFFSET :offset",
-            params,
+            " JOIN feeds f ON f.id = a.feed_id WHERE article_search MATCH :query"
+            " AND article_search.rowid IN (SELECT value FROM json_each(:ids))",
+            {"query": query, "ids": json.dumps(ids)},
         )
-        total = 0 if total_row is None else int(total_row[0])
-        return total, [
-            SearchHit(article_from_row(row), row["feed_title"], row["snippet"] or "")
-            for row in rows
+        by_id = {int(row["id"]): row for row in rows}
+        return int(found["total"]), [
+            SearchHit(article_from_row(by_id[id_]), by_id[id_]["feed_title"],
+                      by_id[id_]["snippet"] or "")
+            for id_ in ids if id_ in by_id
         ]
 
     async def daily_counts(self, guild_id: int, query: str, since: datetime) -> dict[date, int]:

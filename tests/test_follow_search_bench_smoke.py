@@ -50,7 +50,9 @@ def test_quick_follow_matching_finds_the_planted_matches(tmp_path: Path) -> None
 
 def test_quick_search_finds_the_planted_phrase(tmp_path: Path) -> None:
     """The planted phrase is found with its snippet by a server on its feed, by nobody else;
-    every kind of query ran."""
+    every kind of query ran; every page passed the bench's checks (the server's feeds, the
+    days, page 2 after page 1); a stop word is served newest first alone and left out
+    beside another word."""
     result = run_bench("search_latency.py", tmp_path, "--db", str(tmp_path / "s.sqlite3"))
     planted = result["planted"]
     assert planted["total"] == 25
@@ -66,3 +68,6 @@ def test_quick_search_finds_the_planted_phrase(tmp_path: Path) -> None:
     assert frequency["phrase"] > 0
     assert all(row["n"] == 5 for row in result["by_kind"].values())
     assert result["by_kind"]["stop word"]["median_total"] > 0
+    assert result["problems"] == []
+    assert list(result["served"]["stop word"]) == ["newest first (every word in most articles)"]
+    assert all("left out: " in mode for mode in result["served"]["stop word + mid word"])
