@@ -195,6 +195,14 @@ class SandboxWorld:
     application_id: int = APPLICATION_ID
     bot_user_id: int = BOT_USER_ID
     app_owner_id: int = ADMIN_USER_ID
+    # Lookups by id run on every request; with a thousand guilds a scan per request was a
+    # quarter of the soak's sandbox CPU. The lists stay the truth (callers append to them):
+    # an entry is checked on use and the maps are refilled on a miss.
+    _guilds_by_id: dict[int, GuildSpec] = field(default_factory=dict, repr=False, compare=False)
+    _channels_by_id: dict[int, tuple[GuildSpec, ChannelSpec]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+    _users_by_id: dict[int, UserSpec] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def default(cls) -> SandboxWorld:
@@ -235,7 +243,11 @@ class SandboxWorld:
 
     def guild(self, guild_id: int) -> GuildSpec | None:
         """The guild with this id, if any."""
-        return next((g for g in self.guilds if g.id == guild_id), None)
+        guild = self._guilds_by_id.get(guild_id)
+        if guild is None or guild.id != guild_id:
+            self._guilds_by_id = {g.id: g for g in self.guilds}
+            guild = self._guilds_by_id.get(guild_id)
+        return guild
 
     def guild_named(self, name: str) -> GuildSpec:
         """The guild with this name; KeyError if none."""
@@ -260,9 +272,17 @@ class SandboxWorld:
 
     def find_channel(self, channel_id: int) -> tuple[GuildSpec, ChannelSpec] | None:
         """The guild and channel (or thread) with this id, including deleted ones."""
+        cached = self._channels_by_id.get(channel_id)
+        if cached is not None:
+            guild, channel = cached
+            if channel.id == channel_id and any(
+                known is channel for known in (*guild.channels, *guild.threads)
+            ):
+                return cached
         for guild in self.guilds:
             for channel in [*guild.channels, *guild.threads]:
                 if channel.id == channel_id:
+                    self._channels_by_id[channel_id] = (guild, channel)
                     return guild, channel
         return None
 
@@ -337,7 +357,11 @@ class SandboxWorld:
 
     def user(self, user_id: int) -> UserSpec | None:
         """The user with this id, if any."""
-        return next((u for u in self.users if u.id == user_id), None)
+        user = self._users_by_id.get(user_id)
+        if user is None or user.id != user_id:
+            self._users_by_id = {u.id: u for u in self.users}
+            user = self._users_by_id.get(user_id)
+        return user
 
     def user_name(self, user_id: int) -> str:
         """Name of the user with this id; KeyError if unknown."""
