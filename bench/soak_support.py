@@ -56,6 +56,7 @@ import signal
 import subprocess
 import sys
 import time
+import tracemalloc
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -644,6 +645,10 @@ async def run_bot(plan: Plan, sandbox_info: Path, database_path: Path, ready_pat
     started = time.perf_counter()
     watchdog = LoopWatchdog()
     watchdog.start()
+    tracing: set[asyncio.Task[None]] = set()
+    if os.environ.get("SOAK_TRACEMALLOC"):
+        every = float(os.environ["SOAK_TRACEMALLOC"])
+        tracing.add(asyncio.create_task(_log_allocation_growth(every)))
     async with open_newsdesk(settings, guild_ready_timeout=0.1) as newsdesk:
         runner = asyncio.create_task(newsdesk.start(info.token), name="newsdesk-bot")
         try:
@@ -665,6 +670,23 @@ async def run_bot(plan: Plan, sandbox_info: Path, database_path: Path, ready_pat
             runner.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await runner
+
+
+async def _log_allocation_growth(every: float) -> None:
+    """Log where memory grew since the previous snapshot (SOAK_TRACEMALLOC=seconds)."""
+    tracemalloc.start(8)
+    await asyncio.sleep(every)
+    previous = tracemalloc.take_snapshot()
+    while True:
+        await asyncio.sleep(every)
+        current = tracemalloc.take_snapshot()
+        top = current.compare_to(previous, "traceback")[:12]
+        lines = [f"traced {tracemalloc.get_traced_memory()[0] / 1e6:.1f} MB; grew since last:"]
+        for stat in top:
+            lines.append(f"{stat.size_diff / 1e6:+.2f} MB ({stat.count_diff:+d} blocks)")
+            lines.extend("    " + line for line in stat.traceback.format()[-8:])
+        logging.getLogger("bench.memory").warning("\n".join(lines))
+        previous = current
 
 
 # ---------------------------------------------------------------- seeding (bench process)
