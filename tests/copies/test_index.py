@@ -85,3 +85,22 @@ def test_rebuilt_index_answers_like_the_original() -> None:
         assert rebuilt.find_copy_of(query) is not None
     rebuilt.add(500, fingerprint(article(500)))
     assert rebuilt.find_copy_of(fingerprint(article(500))) == (500, 1.0)
+
+
+def test_merges_keep_answers_and_removed_band_keys_are_dropped() -> None:
+    """Small frequent merges answer like one big one; forgetting articles frees their keys."""
+    merged_often, prints = filled(300, merge_every=16)
+    merged_once, _ = filled(300, merge_every=4096)
+    for number in (0, 15, 16, 150, 299):
+        assert merged_often.find_copy_of(prints[number]) == (number, 1.0)
+        assert merged_often.candidate_ids(prints[number]) == merged_once.candidate_ids(
+            prints[number]
+        )
+    keys_before = merged_often._sorted_keys.size
+    for number in range(200):  # the reader forgets old articles like this
+        merged_often.remove(number)
+    for number in range(300, 340):  # later additions trigger the clean-up merge
+        merged_often.add(number, fingerprint(article(number)))
+    assert merged_often._sorted_keys.size < keys_before  # dead keys were dropped
+    assert merged_often.find_copy_of(prints[250]) == (250, 1.0)
+    assert merged_often.find_copy_of(prints[100]) is None
