@@ -9,11 +9,15 @@ Rules:
 - It is for benches only: it costs a wake-up every ``TICK`` and a thread that holds the GIL
   briefly every ``TICK``. Stalls are written as log lines ``loop stall`` with the duration
   and the stack, so a soak's logs say what blocked the loop.
+- Full garbage collections that take longer than ``threshold / 2`` are logged too (``slow
+  gc``): they stop every thread, the watchdog's included, so they show up as stalls whose
+  stack is wherever the collection happened to start.
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import sys
 import threading
@@ -35,15 +39,30 @@ class LoopWatchdog:
         self._loop_thread = threading.get_ident()
         self._stopped = threading.Event()
         self._task: asyncio.Task[None] | None = None
+        self._gc_started = 0.0
 
     def start(self) -> None:
         """Start beating on the running loop and watching from a thread."""
         self._loop_thread = threading.get_ident()
         self._task = asyncio.get_running_loop().create_task(self._beat_forever())
         threading.Thread(target=self._watch, name="loop-watchdog", daemon=True).start()
+        gc.callbacks.append(self._on_gc)
+
+    def _on_gc(self, phase: str, info: dict[str, int]) -> None:
+        if info.get("generation") != 2:
+            return
+        if phase == "start":
+            self._gc_started = time.monotonic()
+            return
+        took = time.monotonic() - self._gc_started
+        if took >= self.threshold / 2:
+            log.warning("slow gc: full collection took %.3f s (%d collected)",
+                        took, info.get("collected", 0))
 
     def stop(self) -> None:
         self._stopped.set()
+        if self._on_gc in gc.callbacks:
+            gc.callbacks.remove(self._on_gc)
         if self._task is not None:
             self._task.cancel()
 
