@@ -665,7 +665,10 @@ async def run_bot(plan: Plan, sandbox_info: Path, database_path: Path, ready_pat
     if os.environ.get("SOAK_TRACEMALLOC"):
         every = float(os.environ["SOAK_TRACEMALLOC"])
         tracing.add(asyncio.create_task(_log_allocation_growth(every)))
-    async with open_newsdesk(settings, guild_ready_timeout=0.1) as newsdesk:
+    # As `newsdesk run` does: the start-up heap is frozen once the guilds are cached.
+    async with open_newsdesk(
+        settings, guild_ready_timeout=0.1, freeze_heap_when_ready=True
+    ) as newsdesk:
         runner = asyncio.create_task(newsdesk.start(info.token), name="newsdesk-bot")
         try:
             async with asyncio.timeout(START_TIMEOUT):

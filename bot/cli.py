@@ -107,7 +107,7 @@ def run_on_discord(settings: Settings) -> int:
         return 2
     configure_logging(settings.log_level)
     async def serve(token: str) -> None:
-        async with open_newsdesk(settings) as bot:
+        async with open_newsdesk(settings, freeze_heap_when_ready=True) as bot:
             await bot.start(token)
 
     try:

@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 from bot.discord_bot import NewsdeskBot
 from bot.runtime import open_newsdesk
@@ -48,11 +49,14 @@ async def bot_in_sandbox(
     *,
     clock: Callable[[], datetime] = utc_now,
     allow_private_addresses: bool = True,
+    **client_options: Any,
 ) -> AsyncIterator[NewsdeskBot]:
     """Start the bot against ``sandbox``; yield it once connected with its commands synced."""
     settings = sandbox_settings(settings, sandbox, allow_private_addresses=allow_private_addresses)
     with sandbox.patch_discord():
-        async with open_newsdesk(settings, clock=clock, guild_ready_timeout=0.1) as bot:
+        async with open_newsdesk(
+            settings, clock=clock, guild_ready_timeout=0.1, **client_options
+        ) as bot:
             runner = asyncio.create_task(bot.start(sandbox.bot_token), name="newsdesk-bot")
             try:
                 await _wait_until_connected(bot, runner)
