@@ -3,30 +3,15 @@ behaviour (planted matches found, planted phrase searched), never timing."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
-from typing import Any
 
-REPO = Path(__file__).resolve().parents[1]
-
-
-def run_bench(script: str, tmp_path: Path, *extra: str) -> dict[str, Any]:
-    out = tmp_path / f"{script}.json"
-    completed = subprocess.run(
-        [sys.executable, str(REPO / "bench" / script), "--quick", "--json", str(out), *extra],
-        cwd=REPO, capture_output=True, text=True, timeout=90, check=False,
-    )
-    assert completed.returncode == 0, completed.stdout + completed.stderr
-    result: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
-    return result
+from tests.bench_runs import run_quick_bench
 
 
 def test_quick_follow_matching_finds_the_planted_matches(tmp_path: Path) -> None:
     """Alias, phrase, person and subscription-limited follows post; a follow limited to
     another feed, one excluded by its filter and one whose topic is absent do not."""
-    result = run_bench("follow_matching.py", tmp_path, "--db", str(tmp_path / "f.sqlite3"))
+    result = run_quick_bench("follow_matching.py", tmp_path, "--db", str(tmp_path / "f.sqlite3"))
     planted = result["planted"]
     ids = planted["follow_ids"]
     posted = set(planted["posted_follow_ids"])
@@ -53,7 +38,7 @@ def test_quick_search_finds_the_planted_phrase(tmp_path: Path) -> None:
     every kind of query ran; every page passed the bench's checks (the server's feeds, the
     days, page 2 after page 1); a stop word is served newest first alone and left out
     beside another word."""
-    result = run_bench("search_latency.py", tmp_path, "--db", str(tmp_path / "s.sqlite3"))
+    result = run_quick_bench("search_latency.py", tmp_path, "--db", str(tmp_path / "s.sqlite3"))
     planted = result["planted"]
     assert planted["total"] == 25
     assert planted["hits"] == 5

@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+from tests.bench_runs import run_quick_bench
 
 
 def test_quick_polling_pass_counts_add_up(tmp_path: Path) -> None:
     """Every feed is checked once; changed feeds queue posts; failing ones record errors."""
-    out = tmp_path / "pass.json"
-    completed = subprocess.run(
-        [sys.executable, str(REPO / "bench" / "polling_pass.py"), "--quick", "--json", str(out)],
-        cwd=REPO, capture_output=True, text=True, timeout=90, check=False,
-    )
-    assert completed.returncode == 0, completed.stdout + completed.stderr
-    result = json.loads(out.read_text(encoding="utf-8"))
+    result = run_quick_bench("polling_pass.py", tmp_path)
     kinds = result["kinds"]
     feeds = result["feeds"]
 

@@ -6,26 +6,11 @@ exactly once and nothing else posted, no 429, every command answered.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
-BENCH = Path(__file__).resolve().parents[1] / "bench"
-
-
-def load_bench(name: str) -> ModuleType:
-    """Import ``bench/<name>.py`` (the benches import each other as top-level modules)."""
-    if str(BENCH) not in sys.path:
-        sys.path.insert(0, str(BENCH))
-    spec = importlib.util.spec_from_file_location(name, BENCH / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
+from tests.bench_runs import load_bench
 
 
 @pytest.mark.timeout(150)
