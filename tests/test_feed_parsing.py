@@ -114,6 +114,22 @@ def test_json_feed_11(content_type: str | None) -> None:
     assert second.image_url == "https://cdn.example.io/printer.png"
 
 
+def test_a_reference_to_no_character_does_not_lose_the_feed() -> None:
+    body = (
+        b"<?xml version='1.0'?><rss version='2.0'><channel><title>Desk</title>"
+        b"<item><title>Caf&#xE9; &#99999999; opens</title><link>https://example.com/a</link>"
+        b"</item><item><title>Second &#xD800; story</title>"
+        b"<link>https://example.com/b</link></item></channel></rss>"
+    )
+    parsed = parse_feed(body, url=FEED_URL)
+    assert [entry.link for entry in parsed.entries] == [
+        "https://example.com/a", "https://example.com/b"
+    ]
+    first, second = (entry.title for entry in parsed.entries)
+    assert first == "Café \ufffd opens"  # the good reference kept, the bad one marked
+    assert second == "Second \ufffd story"
+
+
 def test_undeclared_windows_1252() -> None:
     feed = _parse("windows1252_undeclared.xml")
     assert feed.title == "Café Gazette"

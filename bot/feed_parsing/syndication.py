@@ -111,13 +111,41 @@ def _run_feedparser(body: bytes, url: str, content_type: str | None) -> Any:
     feedparser's HTML sanitiser and its rewriting of URLs inside HTML content re-parse every
     HTML body and take two thirds of its time on real feeds, so both are off: element links
     are still resolved, and ``content_html`` is kept as the feed gave it (see the rules).
+
+    feedparser's loose parser raises on a character reference that is no character
+    (``&#99999999;``, a surrogate such as ``&#xD800;``): such references become U+FFFD and the
+    document is read again, so one bad reference does not lose the whole feed.
     """
     headers = {"content-location": url}
     if content_type:
         headers["content-type"] = content_type
-    return feedparser.parse(
-        body, response_headers=headers, sanitize_html=False, resolve_relative_uris=False
-    )
+    try:
+        return feedparser.parse(
+            body, response_headers=headers, sanitize_html=False, resolve_relative_uris=False
+        )
+    except ValueError:
+        repaired = _INVALID_REFERENCE.sub(_replace_invalid_reference, body)
+        if repaired == body:
+            raise FeedParseError(
+                "That feed could not be read: it is not well-formed. Ask its publisher to fix "
+                "it, or try again later."
+            ) from None
+        return _run_feedparser(repaired, url, content_type)
+
+
+_INVALID_REFERENCE = re.compile(rb"&#(?:[xX]([0-9A-Fa-f]+)|([0-9]+));")
+_MAX_CODE_POINT = 0x10FFFF
+
+
+def _replace_invalid_reference(match: re.Match[bytes]) -> bytes:
+    """Keep a numeric character reference that names a character; else U+FFFD's."""
+    hexadecimal, decimal = match.group(1), match.group(2)
+    digits = (hexadecimal or decimal).lstrip(b"0") or b"0"
+    if len(digits) <= 8:  # more digits are past U+10FFFF in either base
+        value = int(digits, 16 if hexadecimal else 10)
+        if value <= _MAX_CODE_POINT and not 0xD800 <= value <= 0xDFFF:
+            return match.group(0)
+    return b"&#xFFFD;"
 
 
 def _without_undeclared_prefixes(body: bytes) -> bytes | None:

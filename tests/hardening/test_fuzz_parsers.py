@@ -131,6 +131,8 @@ def wrapped_rss(title: str, link: str, description: str) -> bytes:
          content_type="application/feed+json")
 @example(body=b'{"version": "https://jsonfeed.org/version/1", "items": [1, "x", null]}',
          content_type=None)
+@example(body=b"<item>&#99999999;", content_type=None)  # found by this test in CI
+@example(body=b"<item>&#xD800;", content_type=None)
 def test_parse_feed_raises_only_feed_parse_error(body: bytes, content_type: str | None) -> None:
     try:
         parsed = parse_feed(body, url=FEED_URL, content_type=content_type)
