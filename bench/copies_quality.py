@@ -11,7 +11,7 @@ Runs the ``copies`` command's own code (``run_copies_command``) on every page of
 ``ALL_PAIRS_LIMIT`` texts), to measure what LSH candidates lose. ``--calibrate`` also
 prints the containment distributions of same-article and different-article pairs, the
 best Jaccard (whole text or lead) of each copy pair, and chance containment of short
-teasers: the figures the thresholds in ``bot/copies/decision.py`` were chosen from.
+teasers: the figures the thresholds in ``bot/pipeline/story/copies/decision.py`` were chosen from.
 """
 
 from __future__ import annotations
@@ -26,12 +26,12 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.copies import COPY_THRESHOLD, MIN_SHINGLES, containment, fingerprint
-from bot.copies.command import run_copies_command
-from bot.copies.fingerprint import LEAD_SHINGLES
-from bot.copies.grouping import group_fingerprints
-from bot.copies.page_text import read_article_text
-from bot.copies.shingles import text_shingles, words
+from bot.pipeline.story.copies import COPY_THRESHOLD, MIN_SHINGLES, containment, fingerprint
+from bot.pipeline.story.copies.command import run_copies_command
+from bot.pipeline.story.copies.fingerprint import LEAD_SHINGLES
+from bot.pipeline.story.copies.grouping import group_fingerprints
+from bot.pipeline.story.copies.page_text import read_article_text
+from bot.pipeline.story.copies.shingles import text_shingles, words
 
 DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 

@@ -37,9 +37,9 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from bot.copies import CopyIndex, fingerprint
-from bot.copies.fingerprint import LEAD_SHINGLES, encode_record, minhash_rows
-from bot.copies.shingles import combine_token_hashes, token_hash
+from bot.pipeline.story.copies import CopyIndex, fingerprint
+from bot.pipeline.story.copies.fingerprint import LEAD_SHINGLES, encode_record, minhash_rows
+from bot.pipeline.story.copies.shingles import combine_token_hashes, token_hash
 
 VOCABULARY_SIZE = 50_000
 BATCH = 500

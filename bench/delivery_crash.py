@@ -41,7 +41,7 @@ from delivery_support import (
     tally,
 )
 
-from bot.delivery import delivery_nonce
+from bot.pipeline.deliver.deliverer import delivery_nonce
 from storage import Database, Repositories
 
 QUICK = {"kills": 3, "posts": 90, "channels": 15, "max_delay": 0.2}

@@ -47,16 +47,16 @@ import discord.http
 import yarl
 from aiohttp import web
 
-import bot.sandbox.server as sandbox_server
-from bot.discord_bot import NewsdeskBot
-from bot.models import Article, ArticleReading, NewArticle
-from bot.runtime import open_newsdesk
-from bot.sandbox import Sandbox, SandboxWorld
-from bot.sandbox.rate_limits import GLOBAL_LIMIT, ROUTE_LIMITS
-from bot.sandbox.rest import build_app
-from bot.sandbox.state import SandboxState
-from bot.sandbox.world import ADMIN_USER_ID, ChannelSpec
-from bot.settings import Settings
+import bot.sandbox.fake_discord.server as sandbox_server
+from bot.app.runtime import open_newsdesk
+from bot.app.settings import Settings
+from bot.core.models import Article, ArticleReading, NewArticle
+from bot.discord_io.client import NewsdeskBot
+from bot.sandbox.fake_discord import Sandbox, SandboxWorld
+from bot.sandbox.fake_discord.rate_limits import GLOBAL_LIMIT, ROUTE_LIMITS
+from bot.sandbox.fake_discord.rest import build_app
+from bot.sandbox.fake_discord.state import SandboxState
+from bot.sandbox.fake_discord.world import ADMIN_USER_ID, ChannelSpec
 from storage import Repositories
 from storage.articles import FeedCheck
 from storage.subscriptions import FeedSnapshot

@@ -7,8 +7,8 @@ Usage::
 For every page of the trafilatura evaluation set (``evaldata.json`` + ``html/*.gz``):
 
 - bare: ``trafilatura.bare_extraction(html, url=url, with_metadata=True)``, its text;
-- newsdesk: ``bot.extraction.extract_article(html, url=url)``, the whole step (cleaning,
-  dates, original source, summary, quotes, people, organisations, places).
+- newsdesk: ``bot.pipeline.read.extraction.extract_article(html, url=url)``, the whole
+  step (cleaning, dates, original source, summary, quotes, people, organisations, places).
 
 Main text: a "with" snippet found in the text is a true positive, missing a false negative;
 a "without" snippet found is a false positive (a leak). Matching is on whitespace-collapsed
@@ -35,8 +35,8 @@ import trafilatura
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.extraction import extract_article  # noqa: E402
-from bot.extraction.places import gazetteer  # noqa: E402
+from bot.pipeline.read.extraction import extract_article  # noqa: E402
+from bot.pipeline.read.extraction.places import gazetteer  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "trafilatura-eval"
 

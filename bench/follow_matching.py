@@ -65,10 +65,10 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from bot.filters import ArticleFields  # noqa: E402
-from bot.follow_index import FollowIndex  # noqa: E402
-from bot.follows import ArticleTopics, FollowPost, posts_for_follows  # noqa: E402
-from bot.models import FilterRule  # noqa: E402
+from bot.core.models import FilterRule  # noqa: E402
+from bot.pipeline.route.filters import ArticleFields  # noqa: E402
+from bot.pipeline.route.follow_index import FollowIndex  # noqa: E402
+from bot.pipeline.route.topics import ArticleTopics, FollowPost, posts_for_follows  # noqa: E402
 from storage import Database, Repositories  # noqa: E402
 from storage.follows import _FOLLOW_COLUMNS, _follow, _rule  # noqa: E402
 

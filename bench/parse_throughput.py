@@ -5,7 +5,7 @@ Usage (from the repository root)::
     python bench/parse_throughput.py [--data ../shared/data/real-feeds] [--rounds 3]
 
 Loads the 200 real feeds (gzip) into memory, then, in the same process and the same run,
-parses every document with ``bot.feed_parsing.parse_feed`` and with ``feedparser.parse``
+parses every document with ``bot.pipeline.parse.parse_feed`` and with ``feedparser.parse``
 (bytes in, no URL or headers), alternating which goes first each round. Prints, per parser,
 the best round's feeds/s and MB/s (raw, decompressed bytes), the entries found, and the
 ratio of the two times. ``parse_feed`` runs feedparser itself and then cleans every field,
@@ -25,8 +25,8 @@ from pathlib import Path
 
 import feedparser
 
-from bot.errors import FeedParseError
-from bot.feed_parsing import parse_feed
+from bot.core.errors import FeedParseError
+from bot.pipeline.parse import parse_feed
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "real-feeds"
 

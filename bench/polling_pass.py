@@ -46,14 +46,14 @@ from typing import Any
 
 from feed_farm import CHANGED, FAILING_KINDS, FarmConfig, FarmProcess, kind_counts
 
-from bot.entry_identity import articles_from_entries
-from bot.feed_parsing import parse_feed
-from bot.fetching import Fetcher
-from bot.models import NewArticle
-from bot.polling import CONCURRENT_FEEDS, DUE_BATCH
-from bot.runtime import fetch_settings_for
-from bot.services import Services
-from bot.settings import Settings
+from bot.app.runtime import fetch_settings_for
+from bot.app.services import Services
+from bot.app.settings import Settings
+from bot.core.models import NewArticle
+from bot.pipeline.fetch.fetcher import Fetcher
+from bot.pipeline.identify import articles_from_entries
+from bot.pipeline.parse import parse_feed
+from bot.pipeline.poll.poller import CONCURRENT_FEEDS, DUE_BATCH
 from storage import Database, Repositories
 from storage.subscriptions import FeedSnapshot
 

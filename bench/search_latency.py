@@ -66,7 +66,7 @@ from follow_matching import (  # noqa: E402
     words,
 )
 
-from bot.search import COUNT_CAP, SearchPage, SearchService, fts_query  # noqa: E402
+from bot.features.search.search import COUNT_CAP, SearchPage, SearchService, fts_query  # noqa: E402
 from storage import Database, Repositories  # noqa: E402
 
 NOW = 1_790_000_000.0

@@ -72,12 +72,12 @@ from aiohttp import web
 from delivery_support import SandboxInfo, _counting_build_app, point_discord_at
 from loop_watchdog import LoopWatchdog
 
-import bot.sandbox.server as sandbox_server
-from bot.runtime import open_newsdesk
-from bot.sandbox import Sandbox, SandboxWorld
-from bot.sandbox.world import OWNER_USER_ID, UserSpec
-from bot.settings import Settings
-from cogs.errors import APOLOGY
+import bot.sandbox.fake_discord.server as sandbox_server
+from bot.app.runtime import open_newsdesk
+from bot.app.settings import Settings
+from bot.sandbox.fake_discord import Sandbox, SandboxWorld
+from bot.sandbox.fake_discord.world import OWNER_USER_ID, UserSpec
+from cogs.backend.errors import APOLOGY
 from storage import Database, Repositories
 from storage.subscriptions import FeedSnapshot
 

@@ -8,12 +8,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.digests import WEEKDAYS
-from bot.discord_bot import NewsdeskBot
-from bot.formatting import discord_timestamp
-from bot.models import DigestSchedule
-from cogs.channel_checks import ensure_bot_can_post
-from cogs.replies import reply_privately
+from bot.core.models import DigestSchedule
+from bot.discord_io.client import NewsdeskBot
+from bot.discord_io.embeds import discord_timestamp
+from bot.features.digests import WEEKDAYS
+from cogs.shared.channel_checks import ensure_bot_can_post
+from cogs.shared.replies import reply_privately
 
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 

@@ -8,11 +8,16 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord_bot import NewsdeskBot
-from bot.errors import InvalidInput
-from bot.follow_listing import describe_follow, describe_follows, describe_preview, describe_rules
-from cogs.channel_checks import ensure_bot_can_post
-from cogs.replies import reply_privately
+from bot.core.errors import InvalidInput
+from bot.discord_io.client import NewsdeskBot
+from bot.features.follows.replies import (
+    describe_follow,
+    describe_follows,
+    describe_preview,
+    describe_rules,
+)
+from cogs.shared.channel_checks import ensure_bot_can_post
+from cogs.shared.replies import reply_privately
 
 Kind = Literal["keyword", "person", "organization", "place"]
 Target = Literal["subscription", "follow"]

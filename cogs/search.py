@@ -8,10 +8,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord_bot import NewsdeskBot
-from bot.search import SearchPage, describe_search_page
-from cogs.errors import answer_error
-from cogs.replies import reply_privately
+from bot.discord_io.client import NewsdeskBot
+from bot.features.search.search import SearchPage, describe_search_page
+from cogs.backend.errors import answer_error
+from cogs.shared.replies import reply_privately
 
 PAGES_TIMEOUT_SECONDS = 600
 

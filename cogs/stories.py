@@ -8,8 +8,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord_bot import NewsdeskBot
-from cogs.replies import reply_privately
+from bot.discord_io.client import NewsdeskBot
+from cogs.shared.replies import reply_privately
 
 
 class StoryCommands(commands.Cog):

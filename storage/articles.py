@@ -20,7 +20,7 @@ from datetime import date, datetime
 
 import aiosqlite
 
-from bot.models import Article, ArticleTrace, NewArticle, OutboxState, SearchHit
+from bot.core.models import Article, ArticleTrace, NewArticle, OutboxState, SearchHit
 from storage.database import Database, Row, from_epoch, require_epoch, to_epoch
 from storage.feeds import record_success_in
 

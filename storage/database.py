@@ -24,7 +24,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.errors import DatabaseTooNew, StorageUnavailable
+from bot.core.errors import DatabaseTooNew, StorageUnavailable
 
 log = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.models import DigestSchedule
+from bot.core.models import DigestSchedule
 from storage.database import Database, Row, from_epoch, require_epoch, to_epoch
 
 _COLUMNS = (

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from bot.models import Feed, FeedFailure
+from bot.core.models import Feed, FeedFailure
 from storage.database import Database, Row, from_epoch, require_epoch, to_epoch
 
 _FEED_COLUMNS = (

@@ -11,7 +11,7 @@ import json
 from collections.abc import Sequence
 from datetime import datetime
 
-from bot.models import FilterField, FilterRule, Follow, MatchKind
+from bot.core.models import FilterField, FilterRule, Follow, MatchKind
 from storage.database import Database, Row, to_epoch
 
 _FOLLOW_COLUMNS = (

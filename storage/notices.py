@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.models import Notice
+from bot.core.models import Notice
 from storage.database import Database, to_epoch
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from bot.models import Delivery, OutboxState, OutboxStatus, PostRefresh
+from bot.core.models import Delivery, OutboxState, OutboxStatus, PostRefresh
 from storage.articles import ARTICLE_COLUMNS, article_from_row
 from storage.database import Database, to_epoch
 

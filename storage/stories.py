@@ -17,7 +17,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from bot.models import ArticleReading, Story, StorySource, UnreadArticle
+from bot.core.models import ArticleReading, Story, StorySource, UnreadArticle
 from storage.articles import ARTICLE_COLUMNS, article_from_row
 from storage.database import Database, Row, from_epoch, require_epoch, to_epoch
 

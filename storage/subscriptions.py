@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.errors import LimitReached
-from bot.models import NewArticle, Subscription, SubscriptionView
+from bot.core.errors import LimitReached
+from bot.core.models import NewArticle, Subscription, SubscriptionView
 from storage.articles import insert_articles_and_queue
 from storage.database import Database, Row, require_epoch, to_epoch
 

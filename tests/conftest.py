@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.fetching import Fetcher
-from bot.runtime import fetch_settings_for
-from bot.services import Services
-from bot.settings import Settings
+from bot.app.runtime import fetch_settings_for
+from bot.app.services import Services
+from bot.app.settings import Settings
+from bot.pipeline.fetch.fetcher import Fetcher
 from storage import Database, Repositories
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
-from bot.services import Services
+from bot.app.services import Services
 from storage.subscriptions import FeedSnapshot
 from tests.fixtures.http_servers import serve_routes
 
@@ -59,7 +59,7 @@ async def test_every_corpus_feed_goes_through_the_poller(
                 ),
                 created_by=3, now=now, max_feeds=10_000,
             )
-        with caplog.at_level(logging.WARNING, logger="bot.polling"):
+        with caplog.at_level(logging.WARNING, logger="bot.pipeline.poll.poller"):
             report = await services.poller.poll_all()
 
     crashed = [record for record in caplog.records if "crashed" in record.getMessage()]

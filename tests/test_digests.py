@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.digests import next_run, parse_time_of_day, parse_timezone
-from bot.errors import InvalidInput
+from bot.core.errors import InvalidInput
+from bot.features.digests import next_run, parse_time_of_day, parse_timezone
 
 
 @pytest.mark.parametrize(

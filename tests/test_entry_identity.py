@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.entry_identity import articles_from_entries
-from bot.feed_parsing import ParsedEntry
+from bot.pipeline.identify import articles_from_entries
+from bot.pipeline.parse import ParsedEntry
 
 
 def entry(guid: str | None, link: str | None, title: str, day: int | None = None) -> ParsedEntry:

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.feed_health import failure_delay, plan_failure, recovery_notice
-from bot.models import Feed
+from bot.core.models import Feed
+from bot.pipeline.poll.health import failure_delay, plan_failure, recovery_notice
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 FEED = Feed(

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from bot.errors import InvalidInput, NotFound
-from bot.services import Services
+from bot.app.services import Services
+from bot.core.errors import InvalidInput, NotFound
 from tests.e2e.conftest import rss
 from tests.fixtures.http_servers import Route, serve_routes
 

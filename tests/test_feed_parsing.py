@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.errors import FeedParseError
-from bot.feed_parsing import ParsedEntry, ParsedFeed, parse_feed, parse_feed_in_thread
-from bot.feed_parsing.field_cleaning import html_to_text, tidy_text
+from bot.core.errors import FeedParseError
+from bot.pipeline.parse import ParsedEntry, ParsedFeed, parse_feed, parse_feed_in_thread
+from bot.pipeline.parse.field_cleaning import html_to_text, tidy_text
 
 FIXTURES = Path(__file__).parent / "fixtures" / "feeds"
 SHARED_DATA = Path(__file__).parents[1].parent / "shared" / "data"

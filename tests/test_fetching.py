@@ -18,9 +18,13 @@ import pytest
 from aiohttp import web
 from aiohttp.abc import AbstractResolver, ResolveResult
 
-from bot.address_guard import PrivateAddressRefused, PublicOnlyResolver, is_public_address
-from bot.errors import FetchError
-from bot.fetching import Fetcher, FetchSettings, parse_max_age, parse_retry_after
+from bot.core.errors import FetchError
+from bot.pipeline.fetch.address_guard import (
+    PrivateAddressRefused,
+    PublicOnlyResolver,
+    is_public_address,
+)
+from bot.pipeline.fetch.fetcher import Fetcher, FetchSettings, parse_max_age, parse_retry_after
 from tests.fixtures.http_servers import Route, RouteSpec, serve_routes
 
 FEED = b"<?xml version='1.0'?><rss version='2.0'><channel><title>T</title></channel></rss>"

@@ -1,8 +1,9 @@
 """The in-memory follow index: the same posts as matching every follow, and never stale.
 
 The first half checks ``TopicIndex`` against matching every follow of the feed's servers
-one by one (the rules of ``bot.follows``), on chosen cases and on random worlds; the second
-half changes follows, filters and subscriptions on a real SQLite file, through the services
+one by one (the rules of ``bot.pipeline.route.topics``), on chosen cases and on random worlds;
+the second half changes follows, filters and subscriptions on a real SQLite file, through the
+services
 and repositories the commands use, and checks the next article sees the change.
 """
 
@@ -17,11 +18,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.filters import ArticleFields
-from bot.follow_index import FollowIndex, TopicIndex
-from bot.follows import ArticleTopics, FollowPost, posts_for_follows
-from bot.models import FilterField, FilterRule, Follow, MatchKind
-from bot.services import Services
+from bot.app.services import Services
+from bot.core.models import FilterField, FilterRule, Follow, MatchKind
+from bot.pipeline.route.filters import ArticleFields
+from bot.pipeline.route.follow_index import FollowIndex, TopicIndex
+from bot.pipeline.route.topics import ArticleTopics, FollowPost, posts_for_follows
 from storage import Database, Repositories
 from storage.subscriptions import FeedSnapshot
 

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.formatting import article_embed, trim_text, trim_to_sentence
-from bot.models import Article
+from bot.core.models import Article
+from bot.discord_io.embeds import article_embed, trim_text, trim_to_sentence
 
 MOMENT = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 

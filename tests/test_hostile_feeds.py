@@ -5,8 +5,8 @@ from __future__ import annotations
 import tracemalloc
 from pathlib import Path
 
-from bot.errors import FeedParseError
-from bot.feed_parsing import ParsedFeed, parse_feed
+from bot.core.errors import FeedParseError
+from bot.pipeline.parse import ParsedFeed, parse_feed
 
 FEED_URL = "https://hostile.example/feed.xml"
 

@@ -17,13 +17,13 @@ SQL = re.compile(
 )
 # Domain modules that may touch discord: they format for, deliver to, or are the bot itself.
 DISCORD_ALLOWED_IN_BOT = {
-    "bot/formatting.py",
-    "bot/delivery.py",
-    "bot/discord_sender.py",
-    "bot/discord_bot.py",
-    "bot/cli.py",  # the entry point turns discord's login errors into sentences
+    "bot/discord_io/embeds.py",
+    "bot/pipeline/deliver/deliverer.py",
+    "bot/discord_io/sender.py",
+    "bot/discord_io/client.py",
+    "bot/app/cli.py",  # the entry point turns discord's login errors into sentences
 }
-STORAGE_MAY_IMPORT = {"aiosqlite", "bot.models", "bot.errors", "storage"}
+STORAGE_MAY_IMPORT = {"aiosqlite", "bot.core.models", "bot.core.errors", "storage"}
 
 
 def modules(folder: str) -> list[Path]:

@@ -14,8 +14,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.feed_parsing import parse_feed
-from bot.fetching import Fetcher, FetchSettings
+from bot.pipeline.fetch.fetcher import Fetcher, FetchSettings
+from bot.pipeline.parse import parse_feed
 from bot.sandbox.newswire import FEED_TITLE, DemoNewswire, load_stories
 from bot.sandbox.static_files import StaticFileServer
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.errors import InvalidInput
-from bot.opml import OpmlFeed, read_opml, write_opml
-from bot.opml_import import import_opml
-from bot.services import Services
+from bot.app.services import Services
+from bot.core.errors import InvalidInput
+from bot.features.feeds.opml import OpmlFeed, read_opml, write_opml
+from bot.features.feeds.opml_import import import_opml
 from tests.e2e.conftest import rss
 from tests.fixtures.http_servers import Route, serve_routes
 

@@ -8,7 +8,7 @@ import time
 import aiohttp
 from aiohttp import web
 
-from bot.pacing import INVALID_PAUSE_THRESHOLD, SendPacer
+from bot.discord_io.pacing import INVALID_PAUSE_THRESHOLD, SendPacer
 
 
 async def test_turns_are_evenly_spaced() -> None:

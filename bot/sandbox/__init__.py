@@ -1,28 +1,7 @@
-"""A local Discord-compatible server (REST + gateway) the unmodified discord.py bot logs into.
+"""The offline sandbox: a local Discord for tests and newcomers.
 
-Public API: `Sandbox`, `RecordedMessage`, `RecordedThread`, `CommandOutcome`, `SandboxWorld`,
-`parse_command_line` / `ParsedCommandLine` / `CommandLineError`, the
-exceptions `CommandRefused` and `InteractionFailed` (raised by
-`Sandbox.autocomplete`), and the pure permission maths in
-`bot.sandbox.permissions`.
+``bot.sandbox.fake_discord`` is the Discord-compatible server (REST + gateway) and imports
+nothing from the bot; the modules beside it are the newcomer's side: the console
+(``newsdesk sandbox``), the runner that starts the real bot against the fake Discord, and
+the demo newswire. Nothing here is imported by ``newsdesk run``.
 """
-
-from bot.sandbox.commands import CommandLineError, ParsedCommandLine, parse_command_line
-from bot.sandbox.interactions import InteractionFailed
-from bot.sandbox.records import CommandOutcome, RecordedMessage, RecordedThread
-from bot.sandbox.server import Sandbox
-from bot.sandbox.validation import CommandRefused
-from bot.sandbox.world import SandboxWorld
-
-__all__ = [
-    "CommandLineError",
-    "CommandOutcome",
-    "CommandRefused",
-    "InteractionFailed",
-    "ParsedCommandLine",
-    "RecordedMessage",
-    "RecordedThread",
-    "Sandbox",
-    "SandboxWorld",
-    "parse_command_line",
-]

@@ -16,11 +16,11 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from bot.discord_bot import NewsdeskBot
-from bot.runtime import open_newsdesk
-from bot.sandbox import Sandbox
-from bot.services import utc_now
-from bot.settings import Settings
+from bot.app.runtime import open_newsdesk
+from bot.app.services import utc_now
+from bot.app.settings import Settings
+from bot.discord_io.client import NewsdeskBot
+from bot.sandbox.fake_discord import Sandbox
 
 log = logging.getLogger(__name__)
 

@@ -21,14 +21,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
-from bot.discord_bot import NewsdeskBot
-from bot.log_config import configure_logging
-from bot.sandbox import RecordedMessage, Sandbox
+from bot.app.logging_setup import configure_logging
+from bot.app.settings import Settings
+from bot.discord_io.client import NewsdeskBot
 from bot.sandbox.bot_runner import bot_in_sandbox
+from bot.sandbox.fake_discord import RecordedMessage, Sandbox
 from bot.sandbox.message_display import render_message
 from bot.sandbox.newswire import DemoNewswire
 from bot.sandbox.static_files import StaticFileServer
-from bot.settings import Settings
 
 T = TypeVar("T")
 

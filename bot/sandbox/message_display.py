@@ -6,7 +6,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.sandbox import RecordedMessage, Sandbox
+from bot.sandbox.fake_discord import RecordedMessage, Sandbox
 
 _TIMESTAMP = re.compile(r"<t:(-?\d+)(?::([tTdDfFR]))?>")
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.copies import run_copies_command
+from bot.pipeline.story.copies import run_copies_command
 from tests.copies.helpers import trafilatura_usable
 
 STORY = " ".join(f"storyword{number % 97} filler{number}" for number in range(200))

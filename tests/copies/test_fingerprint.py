@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from bot.copies import (
+from bot.pipeline.story.copies import (
     COPY_THRESHOLD,
     MIN_SHINGLES,
     Fingerprint,
@@ -16,8 +16,8 @@ from bot.copies import (
     copy_containment,
     fingerprint,
 )
-from bot.copies.fingerprint import NUM_PERM
-from bot.copies.shingles import text_shingles, words
+from bot.pipeline.story.copies.fingerprint import NUM_PERM
+from bot.pipeline.story.copies.shingles import text_shingles, words
 
 ARTICLE = (
     "In the middle of the day on Monday, the sky above São Paulo, Brazil went dark. The city, "
@@ -48,7 +48,7 @@ def test_typography_does_not_change_shingles() -> None:
 def test_shingles_are_stable_across_processes() -> None:
     here = text_shingles(ARTICLE).tolist()
     code = (
-        "from bot.copies.shingles import text_shingles;"
+        "from bot.pipeline.story.copies.shingles import text_shingles;"
         f"print(text_shingles({ARTICLE!r}).tolist())"
     )
     there = subprocess.run(
@@ -122,7 +122,7 @@ def test_from_bytes_refuses_broken_records(data: bytes) -> None:
 def test_batch_minhash_matches_the_single_text_one() -> None:
     import numpy as np  # noqa: PLC0415
 
-    from bot.copies.fingerprint import minhash_rows, minhash_signature  # noqa: PLC0415
+    from bot.pipeline.story.copies.fingerprint import minhash_rows, minhash_signature  # noqa: PLC0415
 
     rows = np.stack([text_shingles(ARTICLE)[:30], text_shingles(OTHER)[:30]])
     batch = minhash_rows(rows)

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.copies import group_copies
-from bot.copies.fingerprint import fingerprint
-from bot.copies.grouping import group_fingerprints
-from bot.copies.page_text import read_article_text
+from bot.pipeline.story.copies import group_copies
+from bot.pipeline.story.copies.fingerprint import fingerprint
+from bot.pipeline.story.copies.grouping import group_fingerprints
+from bot.pipeline.story.copies.page_text import read_article_text
 from tests.copies.helpers import trafilatura_usable
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"

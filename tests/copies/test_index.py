@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from bot.copies import CopyIndex, Fingerprint, fingerprint
+from bot.pipeline.story.copies import CopyIndex, Fingerprint, fingerprint
 
 VOCABULARY = [f"w{number}" for number in range(5000)]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.copies import normalise_url
+from bot.pipeline.story.copies import normalise_url
 
 CASES = [
     # scheme, host case, default ports

@@ -10,10 +10,10 @@ from xml.sax.saxutils import escape
 
 import pytest
 
-from bot.discord_bot import NewsdeskBot
-from bot.sandbox import Sandbox
+from bot.app.settings import Settings
+from bot.discord_io.client import NewsdeskBot
 from bot.sandbox.bot_runner import bot_in_sandbox
-from bot.settings import Settings
+from bot.sandbox.fake_discord import Sandbox
 from tests.fixtures.http_servers import Route, RouteServer, serve_routes
 
 FEED_PATH = "/feed.xml"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.sandbox import Sandbox
-from bot.sandbox.permissions import SEND_MESSAGES
+from bot.sandbox.fake_discord import Sandbox
+from bot.sandbox.fake_discord.permissions import SEND_MESSAGES
 from tests.e2e.conftest import FEED_PATH, BotStarter, poll_and_deliver, rss
 from tests.fixtures.http_servers import RouteServer
 

@@ -6,12 +6,12 @@ import asyncio
 
 from discord import app_commands
 
-from bot.address_guard import PRIVATE_ADDRESS_MESSAGE
-from bot.delivery import delivery_nonce
-from bot.models import OutboxState
-from bot.sandbox import Sandbox
+from bot.app.settings import Settings
+from bot.core.models import OutboxState
+from bot.pipeline.deliver.deliverer import delivery_nonce
+from bot.pipeline.fetch.address_guard import PRIVATE_ADDRESS_MESSAGE
 from bot.sandbox.bot_runner import bot_in_sandbox
-from bot.settings import Settings
+from bot.sandbox.fake_discord import Sandbox
 from tests.e2e.conftest import FEED_PATH, BotStarter, poll_and_deliver, rss
 from tests.fixtures.http_servers import Route, RouteServer
 

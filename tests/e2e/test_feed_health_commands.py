@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.sandbox import Sandbox
+from bot.sandbox.fake_discord import Sandbox
 from tests.e2e.conftest import FEED_PATH, BotStarter, poll_and_deliver, rss
 from tests.fixtures.http_servers import RouteServer
 

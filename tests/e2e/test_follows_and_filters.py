@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from xml.sax.saxutils import escape
 
-from bot.sandbox import Sandbox
+from bot.sandbox.fake_discord import Sandbox
 from tests.e2e.conftest import FEED_PATH, BotStarter, poll_and_deliver
 from tests.fixtures.http_servers import RouteServer
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import gc
 
-from bot.sandbox import Sandbox
+from bot.app.settings import Settings
 from bot.sandbox.bot_runner import bot_in_sandbox
-from bot.settings import Settings
+from bot.sandbox.fake_discord import Sandbox
 
 
 async def test_heap_is_frozen_once_the_guilds_are_cached(

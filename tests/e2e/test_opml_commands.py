@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.opml import read_opml
-from bot.sandbox import Sandbox
+from bot.features.feeds.opml import read_opml
+from bot.sandbox.fake_discord import Sandbox
 from tests.e2e.conftest import BotStarter, rss
 from tests.fixtures.http_servers import Route, RouteServer
 

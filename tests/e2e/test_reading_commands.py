@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.sandbox import Sandbox
+from bot.sandbox.fake_discord import Sandbox
 from tests.e2e.conftest import BotStarter, poll_and_deliver
 from tests.e2e.test_stories import publish, serve_outlets
 from tests.fixtures.http_servers import Route, RouteServer

@@ -7,7 +7,7 @@ from xml.sax.saxutils import escape
 
 from PIL import Image
 
-from bot.sandbox import Sandbox
+from bot.sandbox.fake_discord import Sandbox
 from tests.e2e.conftest import FEED_PATH, BotStarter, poll_and_deliver
 from tests.fixtures.http_servers import RouteServer
 

@@ -8,7 +8,7 @@ from xml.sax.saxutils import escape
 
 import pytest
 
-from bot.sandbox import RecordedMessage, Sandbox
+from bot.sandbox.fake_discord import RecordedMessage, Sandbox
 from tests.e2e.conftest import BotStarter, poll_and_deliver
 from tests.fixtures.http_servers import Route, RouteServer
 

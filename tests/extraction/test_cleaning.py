@@ -6,7 +6,11 @@ from datetime import date
 
 import pytest
 
-from bot.extraction.cleaning import clean_paragraphs, is_boilerplate, is_caption_with_credit
+from bot.pipeline.read.extraction.cleaning import (
+    clean_paragraphs,
+    is_boilerplate,
+    is_caption_with_credit,
+)
 
 JUNK_LINES = [
     "Source link",

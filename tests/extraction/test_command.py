@@ -6,7 +6,7 @@ import io
 import json
 from pathlib import Path
 
-from bot.extraction import run_extract_command
+from bot.pipeline.read.extraction import run_extract_command
 
 PAGES = Path(__file__).resolve().parents[1] / "fixtures" / "pages"
 KEYS = [

@@ -6,9 +6,9 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from bot.extraction import extract_article
-from bot.extraction.authors import clean_author
-from bot.extraction.dates import (
+from bot.pipeline.read.extraction import extract_article
+from bot.pipeline.read.extraction.authors import clean_author
+from bot.pipeline.read.extraction.dates import (
     choose_publish_date,
     declared_publish_date,
     parse_datetime,

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from bot.extraction import Organization, Quote
-from bot.extraction.organizations import find_organizations
-from bot.extraction.people import find_people
-from bot.extraction.places import find_places
-from bot.extraction.quotes import extract_quotes
+from bot.pipeline.read.extraction import Organization, Quote
+from bot.pipeline.read.extraction.organizations import find_organizations
+from bot.pipeline.read.extraction.people import find_people
+from bot.pipeline.read.extraction.places import find_places
+from bot.pipeline.read.extraction.quotes import extract_quotes
 
 LONG = "we should not take external factors too seriously at all"
 

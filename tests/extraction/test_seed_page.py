@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.extraction import ExtractedArticle, Organization, extract_article
+from bot.pipeline.read.extraction import ExtractedArticle, Organization, extract_article
 
 PAGE = Path(__file__).resolve().parents[1] / "fixtures" / "pages" / "seed_republished.html"
 SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.extraction import summarize
-from bot.extraction.sentences import split_sentences
+from bot.pipeline.read.extraction import summarize
+from bot.pipeline.read.extraction.sentences import split_sentences
 
 LEAD = "The last Russian troops returned home from Kazakhstan on Wednesday."
 TEXT = "\n\n".join(

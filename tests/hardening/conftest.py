@@ -11,9 +11,9 @@ from collections.abc import AsyncIterator
 import discord
 import pytest
 
-from bot.discord_bot import NewsdeskBot
-from bot.sandbox import Sandbox
-from bot.sandbox.world import GuildSpec
+from bot.discord_io.client import NewsdeskBot
+from bot.sandbox.fake_discord import Sandbox
+from bot.sandbox.fake_discord.world import GuildSpec
 from tests.e2e.conftest import (  # the same bot-in-sandbox fixtures as the e2e tests
     BotStarter,
     poll_and_deliver,

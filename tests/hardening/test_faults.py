@@ -28,10 +28,10 @@ import discord.http
 import pytest
 from aiohttp import web
 
-from bot.discord_bot import NewsdeskBot
-from bot.models import OutboxState
-from bot.sandbox import RecordedMessage, Sandbox
-from bot.settings import Settings
+from bot.app.settings import Settings
+from bot.core.models import OutboxState
+from bot.discord_io.client import NewsdeskBot
+from bot.sandbox.fake_discord import RecordedMessage, Sandbox
 from tests.fixtures.http_servers import Route, RouteServer
 from tests.hardening.conftest import BotStarter, poll_and_deliver
 

@@ -25,12 +25,12 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
-from bot.errors import FetchError, UserError
-from bot.fetching import Fetcher, FetchSettings
-from bot.models import OutboxState
-from bot.sandbox import Sandbox
-from bot.services import Services
-from bot.settings import Settings
+from bot.app.services import Services
+from bot.app.settings import Settings
+from bot.core.errors import FetchError, UserError
+from bot.core.models import OutboxState
+from bot.pipeline.fetch.fetcher import Fetcher, FetchSettings
+from bot.sandbox.fake_discord import Sandbox
 from storage import Database, Repositories
 from tests.fixtures.http_servers import Route, RouteServer
 from tests.hardening.conftest import BotStarter, poll_and_deliver

@@ -30,17 +30,17 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from bot.copies import normalise_url
-from bot.errors import FeedParseError, InvalidInput
-from bot.extraction import extract_article
-from bot.feed_discovery import MAX_CANDIDATES, declared_feeds
-from bot.feed_parsing import parse_feed
-from bot.formatting import article_embed
-from bot.models import Article
-from bot.opml import read_opml
-from bot.sandbox import CommandLineError, parse_command_line
-from bot.sandbox.message_limits import message_body_errors
-from bot.settings import Settings
+from bot.app.settings import Settings
+from bot.core.errors import FeedParseError, InvalidInput
+from bot.core.models import Article
+from bot.discord_io.embeds import article_embed
+from bot.features.feeds.discovery import MAX_CANDIDATES, declared_feeds
+from bot.features.feeds.opml import read_opml
+from bot.pipeline.parse import parse_feed
+from bot.pipeline.read.extraction import extract_article
+from bot.pipeline.story.copies import normalise_url
+from bot.sandbox.fake_discord import CommandLineError, parse_command_line
+from bot.sandbox.fake_discord.message_limits import message_body_errors
 
 FUZZ_EXAMPLES = int(os.environ.get("NEWSDESK_FUZZ_EXAMPLES", "60"))
 FUZZ = settings(

@@ -8,11 +8,11 @@ import time
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.errors import InvalidInput
-from bot.filters import ArticleFields, evaluate, validate_pattern
-from bot.formatting import MESSAGE_LIMIT
-from bot.models import FilterField, FilterRule, MatchKind
-from bot.templates import TemplateValues, render_template, validate_template
+from bot.core.errors import InvalidInput
+from bot.core.models import FilterField, FilterRule, MatchKind
+from bot.discord_io.embeds import MESSAGE_LIMIT
+from bot.pipeline.deliver.templates import TemplateValues, render_template, validate_template
+from bot.pipeline.route.filters import ArticleFields, evaluate, validate_pattern
 
 TEXT = st.text(max_size=300)
 VALUES = TemplateValues(

@@ -17,9 +17,9 @@ from xml.sax.saxutils import escape
 
 import pytest
 
-from bot.discord_sender import QUOTES_BUTTON_PREFIX, quotes_view
-from bot.sandbox import CommandOutcome, RecordedMessage, Sandbox
-from bot.sandbox.world import GuildSpec
+from bot.discord_io.sender import QUOTES_BUTTON_PREFIX, quotes_view
+from bot.sandbox.fake_discord import CommandOutcome, RecordedMessage, Sandbox
+from bot.sandbox.fake_discord.world import GuildSpec
 from tests.e2e.test_stories import OUTLETS, page_url, serve_outlets
 from tests.fixtures.http_servers import Route, RouteServer
 from tests.hardening.conftest import (

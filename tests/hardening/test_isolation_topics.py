@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.sandbox import Sandbox
+from bot.sandbox.fake_discord import Sandbox
 from tests.fixtures.http_servers import RouteServer
 from tests.hardening.conftest import BotStarter
 from tests.hardening.test_isolation import (

@@ -19,7 +19,7 @@ import pytest
 from discord import app_commands
 from discord.ext import commands
 
-from bot.sandbox import Sandbox
+from bot.sandbox.fake_discord import Sandbox
 
 START_TIMEOUT = 10.0
 

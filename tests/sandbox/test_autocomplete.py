@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.sandbox import CommandRefused, InteractionFailed
+from bot.sandbox.fake_discord import CommandRefused, InteractionFailed
 from tests.sandbox.conftest import RunningBot
 
 

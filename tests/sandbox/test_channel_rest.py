@@ -10,8 +10,8 @@ import aiohttp
 import discord
 import pytest
 
-from bot.sandbox import Sandbox
-from bot.sandbox import permissions as p
+from bot.sandbox.fake_discord import Sandbox
+from bot.sandbox.fake_discord import permissions as p
 from tests.sandbox.conftest import RunningBot
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.sandbox import CommandLineError, ParsedCommandLine, parse_command_line
+from bot.sandbox.fake_discord import CommandLineError, ParsedCommandLine, parse_command_line
 
 
 @pytest.mark.parametrize(

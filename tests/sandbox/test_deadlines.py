@@ -8,7 +8,7 @@ import time
 import discord
 import pytest
 
-from bot.sandbox import CommandOutcome
+from bot.sandbox.fake_discord import CommandOutcome
 from tests.sandbox.conftest import RunningBot
 
 FIFTEEN_MINUTES = 15 * 60

@@ -7,7 +7,7 @@ import discord.gateway
 import discord.http
 import yarl
 
-from bot.sandbox import Sandbox
+from bot.sandbox.fake_discord import Sandbox
 
 
 def test_discord_minor_version_is_pinned() -> None:

@@ -7,7 +7,7 @@ import asyncio
 import aiohttp
 import discord
 
-from bot.sandbox import Sandbox, SandboxWorld
+from bot.sandbox.fake_discord import Sandbox, SandboxWorld
 from tests.sandbox.conftest import RunningBot, bot_logged_in
 
 

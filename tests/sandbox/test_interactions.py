@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.sandbox import Sandbox
+from bot.sandbox.fake_discord import Sandbox
 from tests.sandbox.conftest import RunningBot
 
 QUICK = 5.0

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.sandbox.message_limits import check_modal
-from bot.sandbox.payloads import JSON
+from bot.sandbox.fake_discord.message_limits import check_modal
+from bot.sandbox.fake_discord.payloads import JSON
 from tests.sandbox.conftest import RunningBot
 
 QUICK = 5.0

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.sandbox import SandboxWorld
-from bot.sandbox import permissions as p
-from bot.sandbox.permissions import Overwrite
+from bot.sandbox.fake_discord import SandboxWorld
+from bot.sandbox.fake_discord import permissions as p
+from bot.sandbox.fake_discord.permissions import Overwrite
 
 GUILD = 100
 ROLE_A = 200

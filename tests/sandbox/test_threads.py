@@ -9,8 +9,8 @@ import aiohttp
 import discord
 import pytest
 
-from bot.sandbox import RecordedThread, Sandbox
-from bot.sandbox import permissions as p
+from bot.sandbox.fake_discord import RecordedThread, Sandbox
+from bot.sandbox.fake_discord import permissions as p
 from tests.sandbox.conftest import RunningBot
 
 

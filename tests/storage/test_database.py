@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.errors import DatabaseTooNew
+from bot.core.errors import DatabaseTooNew
 from storage.database import MIGRATIONS_DIR, Database, list_migrations
 
 

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.errors import LimitReached
-from bot.models import ArticleReading, NewArticle
+from bot.core.errors import LimitReached
+from bot.core.models import ArticleReading, NewArticle
 from storage import Repositories
 from storage.articles import FeedCheck
 from storage.subscriptions import FeedSnapshot

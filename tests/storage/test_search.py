@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.search import COUNT_CAP, SearchPage, SearchService, describe_search_page
+from bot.features.search.search import COUNT_CAP, SearchPage, SearchService, describe_search_page
 from storage import Database, Repositories
 from storage.database import MIGRATIONS_DIR, list_migrations
 

@@ -1,0 +1,55 @@
+"""Start-up and shut-down: open the database and HTTP session once, build services and bot.
+
+Rule: every resource opened here is closed here, in reverse order, whatever happened.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Any
+
+from bot.app.services import Services, utc_now
+from bot.app.settings import Settings
+from bot.discord_io.client import NewsdeskBot
+from bot.pipeline.fetch.fetcher import Fetcher, FetchSettings
+from storage import Database, Repositories
+
+log = logging.getLogger(__name__)
+
+
+def fetch_settings_for(settings: Settings) -> FetchSettings:
+    """Derive the fetcher's settings from the application's."""
+    return FetchSettings(
+        user_agent=settings.user_agent,
+        per_host_limit=settings.per_host_limit,
+        allow_private_addresses=settings.allow_private_addresses,
+    )
+
+
+@asynccontextmanager
+async def open_newsdesk(
+    settings: Settings,
+    *,
+    clock: Callable[[], datetime] = utc_now,
+    **client_options: Any,
+) -> AsyncIterator[NewsdeskBot]:
+    """Open the database and HTTP session, and yield a bot ready to ``start``."""
+    database = await Database.open(settings.database_path)
+    fetch_settings = fetch_settings_for(settings)
+    session = Fetcher.create_session(fetch_settings)
+    bot: NewsdeskBot | None = None
+    try:
+        services = Services.build(
+            settings, Repositories.over(database), Fetcher(session, fetch_settings), clock
+        )
+        bot = NewsdeskBot(services, **client_options)
+        yield bot
+    finally:
+        if bot is not None and not bot.is_closed():
+            await bot.close()
+        await session.close()
+        await database.close()
+        log.info("newsdesk stopped database=%s", settings.database_path)

@@ -1,0 +1,101 @@
+"""Settings, read once from the environment (and an optional ``.env`` file) and passed in.
+
+Rules: the process environment wins over ``.env``; secrets (the bot token) come only from
+these two places and are never logged; every setting has a documented default in README.md.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import platformdirs
+from dotenv import dotenv_values
+
+from bot.core.errors import InvalidInput
+
+
+def default_database_path() -> Path:
+    """Return the per-user default location of the SQLite database."""
+    return Path(platformdirs.user_data_dir("newsdesk", appauthor=False)) / "newsdesk.sqlite3"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything an operator can configure, with the defaults a real deployment wants."""
+
+    discord_token: str | None = field(default=None, repr=False)
+    dev_guild_id: int | None = None
+    database_path: Path = field(default_factory=default_database_path)
+    log_level: str = "INFO"
+    contact: str = ""
+    default_interval_seconds: int = 600
+    min_interval_seconds: int = 120
+    scheduler_tick_seconds: float = 30.0
+    max_feeds_per_server: int = 100
+    per_host_limit: int = 2
+    allow_private_addresses: bool = False
+
+    @classmethod
+    def from_environment(
+        cls, environ: Mapping[str, str] | None = None, dotenv_path: Path | None = None
+    ) -> Settings:
+        """Build settings from ``environ`` (default ``os.environ``) over an optional ``.env``.
+
+        Raises:
+            InvalidInput: a setting has a value that cannot be used.
+        """
+        values: dict[str, str] = {}
+        env_file = dotenv_path if dotenv_path is not None else Path(".env")
+        if env_file.is_file():
+            values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+        values.update(os.environ if environ is None else environ)
+
+        def text(name: str) -> str | None:
+            value = values.get(name, "").strip()
+            return value or None
+
+        def number(name: str, default: int, minimum: int = 0) -> int:
+            raw = text(name)
+            if raw is None:
+                return default
+            try:
+                parsed = int(raw)
+            except ValueError:
+                raise InvalidInput(f"{name} must be a whole number, not {raw!r}.") from None
+            if parsed < minimum:
+                raise InvalidInput(f"{name} must be at least {minimum}, not {parsed}.")
+            return parsed
+
+        def flag(name: str) -> bool:
+            return (text(name) or "").lower() in {"1", "true", "yes", "on"}
+
+        database = text("NEWSDESK_DB")
+        try:
+            database_path = Path(database).expanduser() if database else default_database_path()
+        except RuntimeError:
+            raise InvalidInput(
+                f"NEWSDESK_DB names a home folder that does not exist ({database}): "
+                "give a full path."
+            ) from None
+        return cls(
+            discord_token=text("DISCORD_TOKEN"),
+            dev_guild_id=number("DEV_GUILD_ID", 0) or None,
+            database_path=database_path,
+            log_level=(text("NEWSDESK_LOG_LEVEL") or "INFO").upper(),
+            contact=text("NEWSDESK_CONTACT") or "",
+            default_interval_seconds=number("NEWSDESK_POLL_INTERVAL", 600, minimum=60),
+            min_interval_seconds=number("NEWSDESK_MIN_POLL_INTERVAL", 120, minimum=1),
+            scheduler_tick_seconds=float(number("NEWSDESK_SCHEDULER_TICK", 30, minimum=1)),
+            max_feeds_per_server=number("NEWSDESK_MAX_FEEDS_PER_SERVER", 100, minimum=1),
+            per_host_limit=number("NEWSDESK_PER_HOST_LIMIT", 2, minimum=1),
+            allow_private_addresses=flag("NEWSDESK_ALLOW_PRIVATE_ADDRESSES"),
+        )
+
+    @property
+    def user_agent(self) -> str:
+        """The User-Agent sent with every fetch, naming a contact when one is set."""
+        contact = f"; {self.contact}" if self.contact else ""
+        return f"Newsdesk/0.1 (+https://github.com/newsdesk-bot/newsdesk{contact})"

@@ -1,0 +1,242 @@
+"""Sending to Discord: the one place that turns a post or notice into an HTTP request.
+
+Rules: every request is paced by ``bot.discord_io.pacing`` (hooked into the bot's HTTP session);
+every send carries a nonce with ``enforce_nonce``;
+``allowed_mentions`` is always explicit: nothing, except the one role a server configured on
+a follow, which is pinged for that follow's posts. Discord's refusals become ``SendRejected``
+sentences that name what to fix (the missing permissions, from the bot's view of the channel).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aiohttp
+import discord
+
+from bot.core.models import Delivery
+from bot.discord_io.embeds import is_web_url, trim_text
+from bot.pipeline.deliver.deliverer import SendRejected
+
+POST_PERMISSIONS = {
+    "view_channel": "View Channel",
+    "send_messages": "Send Messages",
+    "embed_links": "Embed Links",
+}
+
+
+QUOTES_BUTTON_PREFIX = "newsdesk:quotes:"
+THREAD_NAME_LIMIT = 100
+
+
+def webhook_name(source: str) -> str:
+    """Return a name Discord accepts for a webhook post (1-80 chars, no "discord")."""
+    cleaned = " ".join(source.replace("discord", "d1scord").replace("Discord", "D1scord").split())
+    return trim_text(cleaned, 80) or "Newsdesk"
+
+
+def mentions_for(role_id: int | None) -> discord.AllowedMentions:
+    """Return the mentions a post may make: none, or only the one configured role."""
+    if role_id is None:
+        return discord.AllowedMentions.none()
+    return discord.AllowedMentions(
+        everyone=False, users=False, roles=[discord.Object(id=role_id)], replied_user=False
+    )
+
+
+def rejection(error: discord.HTTPException, forbidden_reason: str) -> SendRejected:
+    """Turn Discord's refusal into a sentence, permanent when retrying cannot help."""
+    if isinstance(error, discord.Forbidden):
+        return SendRejected(forbidden_reason, permanent=True)
+    if isinstance(error, discord.NotFound):
+        return SendRejected("the channel no longer exists.", permanent=True)
+    return SendRejected(
+        f"Discord answered {error.status}: {error.text or 'no details'}.",
+        permanent=400 <= error.status < 500 and error.status != 429,
+    )
+
+
+def quotes_view(article_id: int) -> discord.ui.View:
+    """Return a stopped view with the post's "Quotes" button.
+
+    The view is stopped so discord.py does not keep one object per post in memory; clicks
+    reach the dynamic item registered for ``QUOTES_BUTTON_PREFIX`` (``cogs.articles``), which
+    also works after a restart.
+    """
+    view = discord.ui.View(timeout=None)
+    view.add_item(
+        discord.ui.Button(
+            label="Quotes", emoji="💬", style=discord.ButtonStyle.secondary,
+            custom_id=f"{QUOTES_BUTTON_PREFIX}{article_id}",
+        )
+    )
+    view.stop()
+    return view
+
+
+def missing_post_permissions(channel: discord.abc.GuildChannel) -> list[str]:
+    """Return the names of the permissions Newsdesk lacks to post in ``channel``."""
+    granted = channel.permissions_for(channel.guild.me)
+    return [label for name, label in POST_PERMISSIONS.items() if not getattr(granted, name)]
+
+
+class DiscordPostSender:
+    """Sends posts and notices through the bot's own HTTP client."""
+
+    def __init__(self, client: discord.Client) -> None:
+        self._client = client
+
+    async def send_post(
+        self, delivery: Delivery, embed: discord.Embed, nonce: str, *,
+        content: str | None, quotes_button: bool,
+    ) -> int:
+        """Post ``embed`` (and ``content`` above it) to the delivery's channel; only the
+        delivery's configured role may be pinged."""
+        view = quotes_view(delivery.article.id) if quotes_button else None
+        role = delivery.ping_role_id
+        if delivery.webhook is not None:
+            return await self._post_through_webhook(delivery, embed, content)
+        forum = self._client.get_channel(delivery.channel_id)
+        if isinstance(forum, discord.ForumChannel):
+            return await self._post_in_forum(forum, delivery, embed, content, view)
+        return await self._send(
+            delivery.guild_id, delivery.channel_id, nonce, embed=embed, view=view,
+            content=content, mentions=mentions_for(role),
+        )
+
+    async def _post_in_forum(
+        self, forum: discord.ForumChannel, delivery: Delivery, embed: discord.Embed,
+        content: str | None, view: discord.ui.View | None,
+    ) -> int:
+        """Open one forum post for the article, titled by it; return its starter message id.
+
+        Forum posts take no nonce, so a retried row first looks for the post an earlier
+        attempt may have opened (same title, opened by Newsdesk) before opening another.
+        """
+        title = trim_text(delivery.article.title, THREAD_NAME_LIMIT) or "News"
+        try:
+            if delivery.attempts > 1:
+                existing = await self._existing_forum_post(forum, title)
+                if existing is not None:
+                    return existing
+            with_view: dict[str, Any] = {"view": view} if view is not None else {}
+            created = await forum.create_thread(
+                name=title, content=content, embed=embed,
+                allowed_mentions=mentions_for(delivery.ping_role_id), **with_view,
+            )
+        except discord.HTTPException as error:
+            raise rejection(error, self._forbidden_reason(forum.id)) from error
+        except (OSError, TimeoutError, aiohttp.ClientError) as error:
+            raise SendRejected(f"could not reach Discord ({error!r}).", permanent=False) from error
+        return created.message.id
+
+    async def _post_through_webhook(
+        self, delivery: Delivery, embed: discord.Embed, content: str | None
+    ) -> int:
+        """Post through the channel's webhook under the source's name and icon.
+
+        Webhooks take no nonce, so a retried row first looks in the channel's recent
+        messages for the post an earlier attempt may have made (same webhook, same link).
+        """
+        assert delivery.webhook is not None
+        webhook_id, token = delivery.webhook
+        webhook = discord.Webhook.partial(webhook_id, token, client=self._client)
+        try:
+            if delivery.attempts > 1:
+                existing = await self._existing_webhook_post(delivery, webhook_id, embed.url)
+                if existing is not None:
+                    return existing
+            message = await webhook.send(
+                content or discord.utils.MISSING, embed=embed, wait=True,
+                username=webhook_name(delivery.feed_title),
+                avatar_url=delivery.feed_icon_url if is_web_url(delivery.feed_icon_url)
+                else discord.utils.MISSING,
+                allowed_mentions=mentions_for(delivery.ping_role_id),
+            )
+        except discord.HTTPException as error:
+            raise rejection(error, self._forbidden_reason(delivery.channel_id)) from error
+        except (OSError, TimeoutError, aiohttp.ClientError) as error:
+            raise SendRejected(f"could not reach Discord ({error!r}).", permanent=False) from error
+        return message.id
+
+    async def _existing_webhook_post(
+        self, delivery: Delivery, webhook_id: int, link: str | None
+    ) -> int | None:
+        channel = self._client.get_channel(delivery.channel_id)
+        if not isinstance(channel, discord.TextChannel) or link is None:
+            return None
+        async for message in channel.history(limit=50):
+            if message.webhook_id == webhook_id and any(e.url == link for e in message.embeds):
+                return message.id
+        return None
+
+    async def _existing_forum_post(self, forum: discord.ForumChannel, title: str) -> int | None:
+        me = forum.guild.me
+        for thread in await forum.guild.active_threads():
+            if thread.parent_id == forum.id and thread.owner_id == me.id and thread.name == title:
+                return thread.id  # a forum post's starter message has the thread's id
+        return None
+
+    async def send_text(self, guild_id: int, channel_id: int, text: str, nonce: str) -> int:
+        """Post a plain message to a channel with no mentions allowed."""
+        return await self._send(guild_id, channel_id, nonce, content=text[:2000])
+
+    async def edit_post(
+        self, guild_id: int, channel_id: int, message_id: int, embed: discord.Embed
+    ) -> None:
+        """Replace a sent post's embed (mentions stay off)."""
+        if isinstance(self._client.get_channel(channel_id), discord.ForumChannel):
+            channel_id = message_id  # a forum post's message lives in its own thread
+        channel = self._client.get_partial_messageable(channel_id, guild_id=guild_id)
+        try:
+            await channel.get_partial_message(message_id).edit(
+                embed=embed, allowed_mentions=discord.AllowedMentions.none()
+            )
+        except discord.HTTPException as error:
+            raise SendRejected(
+                f"Discord answered {error.status}: {error.text or 'no details'}.",
+                permanent=error.status in {403, 404},
+            ) from error
+        except (OSError, TimeoutError, aiohttp.ClientError) as error:
+            raise SendRejected(f"could not reach Discord ({error!r}).", permanent=False) from error
+
+    def fallback_notice_channel(self, guild_id: int, avoid_channel_id: int) -> int | None:
+        """Return the server's system channel, else its first channel Newsdesk can post in."""
+        guild = self._client.get_guild(guild_id)
+        if guild is None:
+            return None
+        candidates: list[discord.TextChannel] = []
+        if guild.system_channel is not None:
+            candidates.append(guild.system_channel)
+        candidates.extend(sorted(guild.text_channels, key=lambda channel: channel.position))
+        for channel in candidates:
+            if channel.id != avoid_channel_id and not missing_post_permissions(channel):
+                return channel.id
+        return None
+
+    def _forbidden_reason(self, channel_id: int) -> str:
+        channel = self._client.get_channel(channel_id)
+        if isinstance(channel, discord.abc.GuildChannel):
+            missing = missing_post_permissions(channel)
+            if missing:
+                return f"it lacks {', '.join(missing)} there; grant them to Newsdesk's role."
+        return "Discord refused (Missing Permissions); check Newsdesk's permissions there."
+
+    async def _send(
+        self, guild_id: int, channel_id: int, nonce: str, *,
+        content: str | None = None, embed: discord.Embed | None = None,
+        view: discord.ui.View | None = None,
+        mentions: discord.AllowedMentions | None = None,
+    ) -> int:
+        channel = self._client.get_partial_messageable(channel_id, guild_id=guild_id)
+        try:
+            with_view: dict[str, Any] = {"view": view} if view is not None else {}
+            message = await channel.send(
+                content, embeds=[embed] if embed is not None else [], nonce=nonce,
+                allowed_mentions=mentions or discord.AllowedMentions.none(), **with_view,
+            )
+        except discord.HTTPException as error:
+            raise rejection(error, self._forbidden_reason(channel_id)) from error
+        except (OSError, TimeoutError, aiohttp.ClientError) as error:
+            raise SendRejected(f"could not reach Discord ({error!r}).", permanent=False) from error
+        return message.id

@@ -1,0 +1,98 @@
+"""OPML in and out: the feed lists other readers import and export.
+
+Rules:
+- Reading uses defusedxml: entity definitions, external references and DTDs are refused, so an
+  entity-expansion bomb is an error, not a gigabyte of text.
+- Every ``<outline>`` with an ``xmlUrl`` is a feed, at any depth; the nearest enclosing outline
+  without one is its category. Non-http(s) URLs are reported, not followed. A URL listed twice
+  is kept once. At most ``MAX_OUTLINES`` feeds are read from one file.
+- Writing groups the feeds by the channel they post to (the category), sorted by title.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from xml.etree import ElementTree
+
+import defusedxml.ElementTree as SafeElementTree
+from defusedxml import DefusedXmlException
+
+from bot.core.errors import InvalidInput
+
+MAX_OUTLINES = 1000
+MAX_OPML_BYTES = 2 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class OpmlFeed:
+    """One feed listed in an OPML file."""
+
+    url: str
+    title: str | None
+    category: str | None
+
+
+def read_opml(data: bytes) -> list[OpmlFeed]:
+    """Return the feeds an OPML document lists, in document order, each URL once.
+
+    Raises:
+        InvalidInput: the file is too big, not OPML, or unsafe XML.
+    """
+    if len(data) > MAX_OPML_BYTES:
+        raise InvalidInput("That OPML file is larger than 2 MB. Split it into smaller files.")
+    try:
+        root = SafeElementTree.fromstring(data, forbid_dtd=True)
+    except (DefusedXmlException, ValueError):
+        raise InvalidInput(
+            "That file uses XML features Newsdesk refuses for safety (a DTD or entities). "
+            "Export it again from your feed reader as plain OPML."
+        ) from None
+    except ElementTree.ParseError:
+        raise InvalidInput(
+            "That file is not readable OPML (it is not well-formed XML). Export it again "
+            "from your feed reader."
+        ) from None
+    if root.tag.lower() != "opml" or root.find("body") is None:
+        raise InvalidInput("That file is XML but not OPML: it needs <opml> with a <body>.")
+    feeds: list[OpmlFeed] = []
+    seen: set[str] = set()
+
+    def walk(element: ElementTree.Element, category: str | None) -> None:
+        for outline in element.findall("outline"):
+            url = (outline.get("xmlUrl") or outline.get("xmlurl") or "").strip()
+            title = (outline.get("title") or outline.get("text") or "").strip() or None
+            if url:
+                if url not in seen and len(feeds) < MAX_OUTLINES:
+                    seen.add(url)
+                    feeds.append(OpmlFeed(url=url, title=title, category=category))
+            else:
+                walk(outline, title or category)
+
+    body = root.find("body")
+    assert body is not None
+    walk(body, None)
+    return feeds
+
+
+def write_opml(title: str, feeds: Sequence[OpmlFeed]) -> bytes:
+    """Return an OPML 2.0 document listing ``feeds``, grouped by category."""
+    root = ElementTree.Element("opml", version="2.0")
+    head = ElementTree.SubElement(root, "head")
+    ElementTree.SubElement(head, "title").text = title
+    body = ElementTree.SubElement(root, "body")
+    by_category: dict[str, list[OpmlFeed]] = {}
+    for feed in feeds:
+        by_category.setdefault(feed.category or "", []).append(feed)
+    for category in sorted(by_category):
+        parent = body
+        if category:
+            parent = ElementTree.SubElement(body, "outline", text=category, title=category)
+        for feed in sorted(by_category[category], key=lambda f: (f.title or f.url).lower()):
+            name = feed.title or feed.url
+            ElementTree.SubElement(
+                parent, "outline", type="rss", text=name, title=name, xmlUrl=feed.url
+            )
+    ElementTree.indent(root)
+    document: bytes = ElementTree.tostring(root, encoding="utf-8", xml_declaration=True)
+    return document

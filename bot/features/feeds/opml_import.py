@@ -1,0 +1,104 @@
+"""Importing an OPML file: subscribe each listed feed to a channel and report every URL.
+
+Rules: every feed goes through the same validation as ``/feed add`` (fetched and parsed,
+nothing old posted); feeds are checked a few at a time; each URL ends up added, skipped
+(already followed there) or failed (with the reason in plain words); once the server's feed
+limit is reached the rest fail with that reason without being fetched.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Literal
+
+from bot.core.errors import LimitReached, UserError
+from bot.features.feeds.discovery import SeveralFeedsFound
+from bot.features.feeds.opml import read_opml
+from bot.features.feeds.subscriptions import SubscriptionService
+
+CONCURRENT_CHECKS = 4
+Outcome = Literal["added", "skipped", "failed"]
+Progress = Callable[[int, int], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class ImportedFeed:
+    """What happened to one URL of the file."""
+
+    url: str
+    outcome: Outcome
+    detail: str
+
+
+@dataclass
+class ImportReport:
+    """Every URL's outcome, in file order."""
+
+    lines: list[ImportedFeed] = field(default_factory=list)
+
+    def count(self, outcome: Outcome) -> int:
+        """Return how many URLs ended with ``outcome``."""
+        return Counter(line.outcome for line in self.lines)[outcome]
+
+    def as_text(self) -> str:
+        """Return the full report, one line per URL."""
+        return "\n".join(f"{line.outcome}: {line.url} — {line.detail}" for line in self.lines)
+
+
+async def import_opml(
+    service: SubscriptionService,
+    guild_id: int,
+    channel_id: int,
+    data: bytes,
+    *,
+    added_by: int,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Subscribe ``channel_id`` to every feed in an OPML document.
+
+    Raises:
+        InvalidInput: the file is not usable OPML.
+    """
+    feeds = read_opml(data)
+    results: list[ImportedFeed | None] = [None] * len(feeds)
+    limit = asyncio.Semaphore(CONCURRENT_CHECKS)
+    limit_reached: list[str] = []
+    done = 0
+
+    async def one(position: int, url: str) -> None:
+        nonlocal done
+        async with limit:
+            results[position] = await _import_one(
+                service, guild_id, channel_id, url, added_by=added_by,
+                limit_reached=limit_reached,
+            )
+        done += 1
+        if progress is not None:
+            await progress(done, len(feeds))
+
+    await asyncio.gather(*(one(position, feed.url) for position, feed in enumerate(feeds)))
+    return ImportReport([line for line in results if line is not None])
+
+
+async def _import_one(
+    service: SubscriptionService, guild_id: int, channel_id: int, url: str, *,
+    added_by: int, limit_reached: list[str],
+) -> ImportedFeed:
+    if limit_reached:
+        return ImportedFeed(url, "failed", limit_reached[0])
+    try:
+        added = await service.add(guild_id, channel_id, url, added_by=added_by)
+    except SeveralFeedsFound as several:
+        detail = f"the page offers {len(several.candidates)} feeds; add the one you want by hand"
+        return ImportedFeed(url, "failed", detail)
+    except LimitReached as error:
+        limit_reached.append(error.message)
+        return ImportedFeed(url, "failed", error.message)
+    except UserError as error:
+        return ImportedFeed(url, "failed", error.message)
+    if added.already_existed:
+        return ImportedFeed(url, "skipped", "already followed in that channel")
+    return ImportedFeed(url, "added", added.feed_title)

@@ -1,0 +1,89 @@
+"""The text of ``/feed`` replies: plain strings with Discord markup, always under 2000 chars."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.core.models import FeedHealth, SubscriptionView
+from bot.discord_io.embeds import discord_timestamp, join_within_limit, trim_text
+from bot.features.feeds.subscriptions import AddedFeed, FeedStatus
+
+
+def describe_added_feed(added: AddedFeed) -> str:
+    """Describe a new (or existing) subscription and what will happen next."""
+    channel = f"<#{added.subscription.channel_id}>"
+    title = trim_text(added.feed_title, 200)
+    if added.already_existed:
+        return (
+            f"{channel} already follows **{title}** (subscription "
+            f"#{added.subscription.id}). Nothing changed."
+        )
+    lines = [f"Now following **{title}** in {channel} (subscription #{added.subscription.id})."]
+    if added.latest is not None:
+        latest_title = trim_text(added.latest.title or "(untitled)", 200)
+        shown = f"[{latest_title}](<{added.latest.link}>)" if added.latest.link else latest_title
+        when = f", {discord_timestamp(added.latest.published)}" if added.latest.published else ""
+        lines.append(f"Latest item: {shown}{when}.")
+    if added.backfill:
+        lines.append(
+            f"The latest {added.backfill} items will be posted there now; the rest of the "
+            f"{added.entry_count} already in the feed will not. New articles follow as the "
+            "feed publishes them."
+        )
+    else:
+        lines.append(
+            f"The {added.entry_count} items already in the feed will not be posted; "
+            "new articles will appear there as the feed publishes them."
+        )
+    return "\n".join(lines)
+
+
+def describe_subscriptions(views: Sequence[SubscriptionView]) -> str:
+    """List a server's subscriptions, one line each, cut to fit one message."""
+    if not views:
+        return "This server follows no feeds yet. Add one with /feed add."
+    lines = [f"This server follows {len(views)} feed{'s' if len(views) != 1 else ''}:"]
+    for view in views:
+        sub = view.subscription
+        line = (
+            f"`#{sub.id}` **{trim_text(view.feed_title or view.feed_url, 80)}** → "
+            f"<#{sub.channel_id}> · <{trim_text(view.feed_url, 200)}>"
+        )
+        if not sub.enabled:
+            line += f" · disabled: {trim_text(sub.disabled_reason or 'unknown reason', 200)}"
+        elif view.last_error:
+            line += f" · failing: {trim_text(view.last_error, 200)}"
+        lines.append(line)
+    return join_within_limit(lines, "\n")
+
+
+HEALTH_LABEL = {
+    FeedHealth.OK: "✅ ok",
+    FeedHealth.FAILING: "⚠️ failing",
+    FeedHealth.DISABLED: "⛔ disabled",
+}
+
+
+def describe_status(statuses: Sequence[FeedStatus]) -> str:
+    """Show each followed feed's health: state, last success, next check, errors, volume."""
+    if not statuses:
+        return "This server follows no feeds yet. Add one with /feed add."
+    blocks: list[str] = []
+    for status in statuses:
+        feed, sub = status.feed, status.view.subscription
+        last_success = (
+            discord_timestamp(feed.last_success_at) if feed.last_success_at else "never yet"
+        )
+        lines = [
+            f"`#{sub.id}` **{trim_text(feed.title or feed.url, 80)}** → <#{sub.channel_id}> · "
+            f"{HEALTH_LABEL[feed.health]}",
+            f"last success {last_success} · next check "
+            + ("none (disabled)" if feed.disabled_at else discord_timestamp(feed.next_check_at)),
+            f"{feed.error_count} errors in a row · {status.items_last_7_days} items in 7 days",
+        ]
+        if feed.last_error and feed.health is not FeedHealth.OK:
+            lines.append(f"last error: {trim_text(feed.last_error, 300)}")
+        if not sub.enabled:
+            lines.append(f"posting here is off: {trim_text(sub.disabled_reason or '', 300)}")
+        blocks.append("\n".join(lines))
+    return join_within_limit(blocks, "\n\n")

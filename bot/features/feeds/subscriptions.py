@@ -1,0 +1,411 @@
+"""Following feeds: what ``/feed add``, ``/feed list`` and ``/feed remove`` do, without Discord.
+
+Rules: a feed is validated by fetching and parsing it before anything is stored; subscribing
+seeds the feed's current entries as already seen, so the first poll posts nothing old;
+subscribing twice to the same feed in the same channel is reported, not an error; every
+call is scoped to one server (``guild_id`` first) and never sees another server's rows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.app.settings import Settings
+from bot.core.errors import FeedParseError, InvalidInput, LimitReached, NotFound, UserError
+from bot.core.models import Article, Feed, NewArticle, Subscription, SubscriptionView
+from bot.features.feeds.discovery import (
+    SeveralFeedsFound,
+    declared_feeds,
+    looks_like_html,
+    probe_common_paths,
+)
+from bot.features.feeds.why import explain_article
+from bot.features.stories import describe_story_at
+from bot.pipeline.deliver.templates import TemplateValues, render_template, validate_template
+from bot.pipeline.fetch.fetcher import Fetcher
+from bot.pipeline.identify import articles_from_entries
+from bot.pipeline.parse import ParsedEntry, parse_feed_in_thread
+from storage import Repositories
+from storage.subscriptions import FeedSnapshot
+
+MAX_URL_LENGTH = 2048
+MAX_BACKFILL = 10
+REFRESH_COOLDOWN = timedelta(minutes=1)
+MAX_INTERVAL = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class AddedFeed:
+    """The outcome of ``/feed add``: what was followed and what will happen next."""
+
+    subscription: Subscription
+    feed_url: str
+    feed_title: str
+    entry_count: int
+    latest: ParsedEntry | None
+    already_existed: bool
+    backfill: int
+    queued_outbox_ids: list[int]
+
+
+def normalise_feed_address(raw: str) -> str:
+    """Return the URL to fetch for what a person typed, adding ``https://`` when omitted.
+
+    Raises:
+        InvalidInput: the text cannot be a web address.
+    """
+    url = raw.strip().strip("<>")
+    if not url:
+        raise InvalidInput("Give the feed's address, for example https://example.com/feed.xml.")
+    if "://" not in url:
+        url = f"https://{url}"
+    scheme = url.split("://", 1)[0].lower()
+    if scheme not in {"http", "https"}:
+        raise InvalidInput(
+            f"Newsdesk follows http and https addresses only, not {scheme}: links. "
+            "Paste the feed's web address."
+        )
+    if len(url) > MAX_URL_LENGTH or any(ch.isspace() for ch in url):
+        raise InvalidInput("That does not look like a web address. Paste the feed's full URL.")
+    return url
+
+
+def first_check_delay(url: str, interval_seconds: int) -> timedelta:
+    """Spread first checks over the interval by a stable hash of the URL."""
+    fraction = int.from_bytes(hashlib.sha256(url.encode()).digest()[:4], "big") / 2**32
+    return timedelta(seconds=interval_seconds * (0.5 + fraction / 2))
+
+
+def latest_entry(entries: tuple[ParsedEntry, ...]) -> ParsedEntry | None:
+    """Return the most recently published entry, else the first one listed."""
+    dated = [entry for entry in entries if entry.published is not None]
+    if dated:
+        return max(dated, key=lambda entry: entry.published or datetime.min)
+    return entries[0] if entries else None
+
+
+class SubscriptionService:
+    """Adds, lists and removes a server's feed subscriptions."""
+
+    def __init__(
+        self,
+        repositories: Repositories,
+        fetcher: Fetcher,
+        settings: Settings,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._repos = repositories
+        self._fetcher = fetcher
+        self._settings = settings
+        self._clock = clock
+
+    async def add(
+        self, guild_id: int, channel_id: int, address: str, *, added_by: int, backfill: int = 0
+    ) -> AddedFeed:
+        """Validate a feed by fetching it, then follow it in a channel.
+
+        Nothing already in the feed is posted, except the latest ``backfill`` items, once.
+
+        Raises:
+            InvalidInput: the address is not a web address.
+            FetchError: the address could not be fetched.
+            FeedParseError: the address does not serve a feed and leads to none.
+            SeveralFeedsFound: the address is a page offering several feeds.
+            LimitReached: the server follows as many feeds as it may.
+        """
+        if not 0 <= backfill <= MAX_BACKFILL:
+            raise InvalidInput(f"backfill must be between 0 and {MAX_BACKFILL}.")
+        url = normalise_feed_address(address)
+        result = await self._fetcher.fetch(url)
+        try:
+            parsed = await parse_feed_in_thread(
+                result.body, url=url, content_type=result.content_type
+            )
+        except FeedParseError:
+            if not looks_like_html(result.body, result.content_type):
+                raise
+            url = await self._discover(url, result.body, result.url)
+            result = await self._fetcher.fetch(url)
+            parsed = await parse_feed_in_thread(
+                result.body, url=url, content_type=result.content_type
+            )
+        now = self._clock()
+        interval = self._settings.default_interval_seconds
+        snapshot = FeedSnapshot(
+            url=url,
+            title=parsed.title or url,
+            site_url=parsed.link,
+            etag=result.etag,
+            last_modified=result.last_modified,
+            body_sha256=result.body_sha256,
+            interval_seconds=interval,
+            next_check_at=now + first_check_delay(url, interval),
+            entries=articles_from_entries(parsed.entries),
+        )
+        outcome = await self._repos.subscriptions.subscribe(
+            guild_id, channel_id, snapshot, created_by=added_by, now=now,
+            max_feeds=self._settings.max_feeds_per_server, backfill=backfill,
+        )
+        return AddedFeed(
+            subscription=outcome.subscription,
+            feed_url=url,
+            feed_title=snapshot.title,
+            entry_count=len(parsed.entries),
+            latest=latest_entry(parsed.entries),
+            already_existed=outcome.already_existed,
+            backfill=0 if outcome.already_existed else min(backfill, len(parsed.entries)),
+            queued_outbox_ids=outcome.queued_outbox_ids,
+        )
+
+    async def _discover(self, page_url: str, page: bytes, final_url: str) -> str:
+        """Return the one feed a web page leads to.
+
+        Raises:
+            SeveralFeedsFound: the page offers several feeds; the person must choose.
+            FeedParseError: the page leads to no feed.
+        """
+        candidates = declared_feeds(page, final_url)
+        if not candidates:
+            candidates = await probe_common_paths(self._fetcher, final_url)
+        if not candidates:
+            raise FeedParseError(
+                "That page is not a feed and Newsdesk found no feed on it. Paste the site's "
+                "feed address (it often ends in /feed, /rss or .xml)."
+            )
+        if len(candidates) > 1:
+            raise SeveralFeedsFound(page_url, candidates)
+        return candidates[0].url
+
+    async def list_subscriptions(self, guild_id: int) -> list[SubscriptionView]:
+        """Return the server's subscriptions."""
+        return await self._repos.subscriptions.list_for_guild(guild_id)
+
+    async def get(self, guild_id: int, subscription_id: int) -> SubscriptionView:
+        """Return one of the server's subscriptions.
+
+        Raises:
+            NotFound: the server has no subscription with that id.
+        """
+        view = await self._repos.subscriptions.get(guild_id, subscription_id)
+        if view is None:
+            raise _no_such_subscription(subscription_id)
+        return view
+
+    async def status(self, guild_id: int) -> list[FeedStatus]:
+        """Return the health of every feed the server follows."""
+        now = self._clock()
+        statuses: list[FeedStatus] = []
+        for view in await self._repos.subscriptions.list_for_guild(guild_id):
+            feed = await self._repos.feeds.get(view.subscription.feed_id)
+            if feed is None:
+                continue
+            recent = await self._repos.articles.count_seen_since(feed.id, now - timedelta(days=7))
+            statuses.append(FeedStatus(view, feed, recent))
+        return statuses
+
+    async def feed_to_refresh(self, guild_id: int, subscription_id: int) -> Feed:
+        """Return the feed behind a subscription if it may be checked by hand now.
+
+        Raises:
+            NotFound: the server has no subscription with that id.
+            LimitReached: the feed was checked less than a minute ago.
+        """
+        view = await self.get(guild_id, subscription_id)
+        feed = await self._repos.feeds.get(view.subscription.feed_id)
+        if feed is None:
+            raise _no_such_subscription(subscription_id)
+        now = self._clock()
+        if feed.last_checked_at is not None and now - feed.last_checked_at < REFRESH_COOLDOWN:
+            wait = REFRESH_COOLDOWN - (now - feed.last_checked_at)
+            raise LimitReached(
+                f"**{feed.title}** was checked less than a minute ago. "
+                f"Try again in {max(1, int(wait.total_seconds()))} seconds."
+            )
+        return feed
+
+    async def set_interval(
+        self, guild_id: int, subscription_id: int, minutes: int | None
+    ) -> tuple[SubscriptionView, int]:
+        """Ask for a feed to be checked every ``minutes`` (None: the default).
+
+        Returns the subscription and the interval the feed now gets, in seconds (the shortest
+        any server asks for).
+
+        Raises:
+            NotFound: the server has no subscription with that id.
+            InvalidInput: the interval is outside the allowed bounds.
+        """
+        view = await self.get(guild_id, subscription_id)
+        seconds = None if minutes is None else minutes * 60
+        low, high = self._settings.min_interval_seconds, int(MAX_INTERVAL.total_seconds())
+        if seconds is not None and not low <= seconds <= high:
+            raise InvalidInput(
+                f"The interval must be between {low // 60} minutes and {high // 3600} hours."
+            )
+        effective = await self._repos.subscriptions.set_interval(
+            guild_id, subscription_id, seconds,
+            default_seconds=self._settings.default_interval_seconds, now=self._clock(),
+        )
+        return view, effective
+
+    async def enable(self, guild_id: int, subscription_id: int) -> SubscriptionView:
+        """Resume posting a subscription that was disabled (for example after a 403).
+
+        Raises:
+            NotFound: the server has no subscription with that id.
+        """
+        view = await self.get(guild_id, subscription_id)
+        seed: list[NewArticle] = []
+        try:
+            result = await self._fetcher.fetch(view.feed_url)
+            parsed = await parse_feed_in_thread(
+                result.body, url=view.feed_url, content_type=result.content_type
+            )
+            seed = articles_from_entries(parsed.entries)
+        except UserError:
+            pass  # the feed's own health reporting covers a feed that fails now
+        await self._repos.subscriptions.enable(guild_id, subscription_id, seed, self._clock())
+        return view
+
+    async def forget_guild(self, guild_id: int) -> int:
+        """Disable every subscription of a server the bot was removed from."""
+        return await self._repos.subscriptions.disable_guild(
+            guild_id, "Newsdesk was removed from the server."
+        )
+
+    async def describe_story(self, guild_id: int, url: str) -> str:
+        """Say every source that carried the story of an article (``/story``)."""
+        return await describe_story_at(self._repos, guild_id, url)
+
+    async def set_post_copies(
+        self, guild_id: int, subscription_id: int, post: bool
+    ) -> SubscriptionView:
+        """Choose whether a subscription posts copies of stories already posted there.
+
+        Raises:
+            NotFound: the server has no subscription with that id.
+        """
+        view = await self.get(guild_id, subscription_id)
+        await self._repos.subscriptions.set_post_copies(guild_id, subscription_id, post)
+        return view
+
+    async def set_template(
+        self, guild_id: int, subscription_id: int, template: str | None
+    ) -> SubscriptionView:
+        """Store (or clear, with None) the text shown above a subscription's posts.
+
+        Raises:
+            NotFound: the server has no subscription with that id.
+            InvalidInput: the template cannot be rendered.
+        """
+        view = await self.get(guild_id, subscription_id)
+        checked = validate_template(template) if template is not None else None
+        await self._repos.subscriptions.set_look(guild_id, subscription_id, template=checked)
+        return view
+
+    async def template_of(self, guild_id: int, subscription_id: int) -> str | None:
+        """Return a subscription's template.
+
+        Raises:
+            NotFound: the server has no subscription with that id.
+        """
+        await self.get(guild_id, subscription_id)
+        return await self._repos.subscriptions.template_of(guild_id, subscription_id)
+
+    async def preview_template(
+        self, guild_id: int, subscription_id: int, template: str
+    ) -> TemplatePreview:
+        """Render a template on the subscription's latest article, without saving it.
+
+        Raises:
+            NotFound: the server has no subscription with that id, or its feed no article.
+            InvalidInput: the template cannot be rendered.
+        """
+        view = await self.get(guild_id, subscription_id)
+        checked = validate_template(template)
+        latest = await self._repos.articles.latest_for_feed(view.subscription.feed_id, 1)
+        if not latest:
+            raise NotFound("That feed has no article yet to preview the template on.")
+        article, source = latest[0]
+        text = render_template(checked, TemplateValues.of(article, source, None))
+        return TemplatePreview(
+            template=checked,
+            content=f"**Preview** (press Save to use it for #{subscription_id}):\n{text}",
+            article=article,
+            source=source,
+        )
+
+    async def webhook_of_channel(self, guild_id: int, channel_id: int) -> tuple[int, str] | None:
+        """Return the webhook Newsdesk already made in a channel, if any."""
+        return await self._repos.subscriptions.channel_webhook(guild_id, channel_id)
+
+    async def use_webhook(
+        self, guild_id: int, subscription_id: int, webhook: tuple[int, str] | None
+    ) -> SubscriptionView:
+        """Post a subscription through its channel's webhook (``None``: as the bot again).
+
+        Raises:
+            NotFound: the server has no subscription with that id.
+        """
+        view = await self.get(guild_id, subscription_id)
+        await self._repos.subscriptions.use_webhook(
+            guild_id, subscription_id, webhook, view.subscription.channel_id
+        )
+        return view
+
+    async def set_ping_role(
+        self, guild_id: int, subscription_id: int, role_id: int | None
+    ) -> SubscriptionView:
+        """Ping ``role_id`` for every post of a subscription (None: stop pinging).
+
+        Raises:
+            NotFound: the server has no subscription with that id.
+        """
+        view = await self.get(guild_id, subscription_id)
+        await self._repos.subscriptions.set_look(guild_id, subscription_id, ping_role_id=role_id)
+        return view
+
+    async def explain(self, guild_id: int, url: str) -> str:
+        """Say what became of an article in this server (``/feed why``)."""
+        return await explain_article(self._repos, guild_id, url)
+
+    async def remove(self, guild_id: int, subscription_id: int) -> SubscriptionView:
+        """Stop following one of the server's subscriptions and return what was removed.
+
+        Raises:
+            NotFound: the server has no subscription with that id.
+        """
+        existing = await self._repos.subscriptions.get(guild_id, subscription_id)
+        if existing is None or not await self._repos.subscriptions.remove(
+            guild_id, subscription_id
+        ):
+            raise _no_such_subscription(subscription_id)
+        return existing
+
+
+@dataclass(frozen=True)
+class TemplatePreview:
+    """A template rendered on the latest article, waiting to be saved."""
+
+    template: str
+    content: str
+    article: Article
+    source: str
+
+
+@dataclass(frozen=True)
+class FeedStatus:
+    """A subscription with its feed's health and recent volume."""
+
+    view: SubscriptionView
+    feed: Feed
+    items_last_7_days: int
+
+
+def _no_such_subscription(subscription_id: int) -> NotFound:
+    return NotFound(
+        f"This server has no subscription #{subscription_id}. Use /feed list to see the numbers."
+    )

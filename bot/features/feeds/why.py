@@ -1,0 +1,83 @@
+"""``/feed why``: what happened to an article in one server, in plain words.
+
+For each of the server's subscriptions whose feed carried the article, exactly one of:
+posted (with a link to the post), being read or queued, filtered (by which rule), a copy of
+a story already posted there (with a link to that post), failed (and why), skipped because
+it was already in the feed when the channel started following it, or not posted while the
+subscription was off. An address no followed feed carried is "not seen".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.core.errors import InvalidInput
+from bot.core.models import ArticleTrace, OutboxState
+from bot.discord_io.embeds import discord_timestamp, is_web_url, join_within_limit, trim_text
+from bot.pipeline.story.copies import normalise_url
+from storage import Repositories
+
+
+def message_link(guild_id: int, channel_id: int, message_id: int) -> str:
+    """Return the jump link of a Discord message."""
+    return f"https://discord.com/channels/{guild_id}/{channel_id}/{message_id}"
+
+
+def explain_trace(guild_id: int, trace: ArticleTrace) -> str:
+    """Say what became of the article for one subscription."""
+    channel = f"<#{trace.channel_id}>"
+    source = f"**{trim_text(trace.feed_title, 80)}**"
+    if trace.outbox_state is OutboxState.SENT and trace.message_id is not None:
+        link = message_link(guild_id, trace.channel_id, trace.message_id)
+        return f"Posted in {channel} from {source}: {link}"
+    if trace.outbox_state in {OutboxState.PENDING, OutboxState.SENDING}:
+        return f"Queued for {channel} from {source}; it will be posted shortly."
+    if trace.outbox_state is OutboxState.SKIPPED:
+        reason = trace.failure or "skipped"
+        if reason.startswith("filtered: "):
+            return f"Not posted in {channel} from {source}: {reason}."
+        if trace.story_message_id is not None:
+            link = message_link(guild_id, trace.channel_id, trace.story_message_id)
+            return (
+                f"Not posted again in {channel}: it is a copy of a story already posted "
+                f"there, and {source} was added to that post: {link}"
+            )
+        return f"Not posted in {channel} from {source}: {reason}."
+    if trace.outbox_state is OutboxState.WAITING:
+        return f"Being read for {channel} from {source}; it will be posted shortly."
+    if trace.outbox_state is OutboxState.FAILED:
+        return f"Could not be posted in {channel} from {source}: {trace.failure or 'unknown'}"
+    if trace.first_seen_at <= trace.subscription_created_at:
+        return (
+            f"Not posted in {channel}: it was already in {source} when the channel started "
+            f"following it ({discord_timestamp(trace.subscription_created_at)}), and Newsdesk "
+            "never posts a feed's backlog."
+        )
+    if not trace.subscription_enabled:
+        return f"Not posted in {channel}: posting {source} there is turned off."
+    return f"Not posted in {channel} from {source}, and Newsdesk kept no reason."
+
+
+def explain_traces(guild_id: int, url: str, traces: Sequence[ArticleTrace]) -> str:
+    """Say what became of an article in a server, one line per subscription."""
+    if not traces:
+        return (
+            f"Newsdesk has not seen <{url}> in any feed this server follows. If it is new, "
+            "the feed may not have published it yet; /feed refresh checks a feed now."
+        )
+    title = trim_text(traces[0].title, 200)
+    lines = [f"**{title}**"] + [explain_trace(guild_id, trace) for trace in traces]
+    return join_within_limit(lines, "\n")
+
+
+async def explain_article(repositories: Repositories, guild_id: int, url: str) -> str:
+    """Look an article up by its address in a server's feeds and explain its fate.
+
+    Raises:
+        InvalidInput: the text is not a web address.
+    """
+    address = url.strip().strip("<>")
+    if not is_web_url(address):
+        raise InvalidInput("Give the article's full web address, starting with https://.")
+    traces = await repositories.articles.traces_for_guild(guild_id, normalise_url(address))
+    return explain_traces(guild_id, address, traces)

@@ -1,0 +1,177 @@
+"""Full-text search over the articles a server's feeds brought in (``/search``).
+
+Rules:
+- The words a person types are matched as words (each must appear), a part in double quotes
+  as a phrase; FTS5's own query syntax is never exposed, so no input can break the query.
+- Results are limited to the server's feeds, optionally to one of its subscriptions and to
+  the last N days (by published time, else first-seen time), ``PAGE_SIZE`` per page.
+- Ranking is BM25 over title, summary and text; equal scores go newest first. When more than
+  ``COUNT_CAP`` of the server's articles match, only the ``COUNT_CAP`` newest matches are
+  ranked (and the total reads "1000+"): ranking every match of a very common word costs
+  more than a command may wait, and a person paging through results reads recent news.
+- A typed word found in more than half of the newest ``COMMON_SAMPLE`` articles is too
+  common to help: BM25 gives it no weight, and it would match nearly everything. It is left
+  out of a query that has other words or phrases (the reply names it); a query made only of
+  such words keeps them all and lists its matches newest first. Words inside quotes always
+  count. Until ``COMMON_SAMPLE`` articles are stored, every word counts.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.core.errors import InvalidInput, NotFound
+from bot.core.models import SearchHit
+from bot.discord_io.embeds import discord_timestamp, join_within_limit, trim_text
+from storage import Repositories
+
+PAGE_SIZE = 5
+COUNT_CAP = 1000  # totals count up to this ("1000+"), and only this many newest are ranked
+COMMON_SAMPLE = 1000
+COMMON_SHARE = 0.5  # above this share of articles, BM25's IDF for a word is zero (FTS5)
+MAX_TERMS = 12
+_PHRASE_OR_WORD = re.compile(r'"([^"]+)"|(\S+)')
+_WORD_CHARACTERS = re.compile(r"[\w'’-]+")
+
+
+@dataclass(frozen=True)
+class SearchTerm:
+    """A typed word, or a quoted phrase, as the words it matches."""
+
+    text: str
+    quoted: bool
+
+    @property
+    def fts(self) -> str:
+        """Return the term as an FTS5 phrase (a string, so no operator inside it acts)."""
+        return '"' + self.text.replace('"', '""') + '"'
+
+
+def read_terms(text: str) -> list[SearchTerm]:
+    """Read typed words and "quoted phrases", at most ``MAX_TERMS`` of them.
+
+    Raises:
+        InvalidInput: nothing searchable was typed.
+    """
+    terms: list[SearchTerm] = []
+    for phrase, word in _PHRASE_OR_WORD.findall(text):
+        tokens = _WORD_CHARACTERS.findall(phrase or word)
+        if tokens:
+            terms.append(SearchTerm(" ".join(tokens), bool(phrase)))
+    if not terms:
+        raise InvalidInput("Type at least one word to search for.")
+    return terms[:MAX_TERMS]
+
+
+def fts_query(text: str) -> str:
+    """Turn typed words and "quoted phrases" into a safe FTS5 query (all must match).
+
+    Raises:
+        InvalidInput: nothing searchable was typed.
+    """
+    return " ".join(term.fts for term in read_terms(text))
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    """One page of results, with what the search left out or how it ordered them."""
+
+    query: str
+    total: int
+    page: int
+    hits: list[SearchHit]
+    left_out: tuple[str, ...] = ()
+    newest_first: bool = False
+
+    @property
+    def pages(self) -> int:
+        """Return how many pages the results fill."""
+        return max(1, -(-self.total // PAGE_SIZE))
+
+
+class SearchService:
+    """Searches one server's articles."""
+
+    def __init__(self, repositories: Repositories, clock: Callable[[], datetime]) -> None:
+        self._repos = repositories
+        self._clock = clock
+
+    async def search(
+        self, guild_id: int, text: str, *, subscription: int | None = None,
+        days: int | None = None, page: int = 1,
+    ) -> SearchPage:
+        """Return one page of the server's articles matching ``text``.
+
+        Raises:
+            InvalidInput: nothing searchable was typed.
+            NotFound: the subscription is not this server's.
+        """
+        terms = read_terms(text)
+        feed_id = None
+        if subscription is not None:
+            view = await self._repos.subscriptions.get(guild_id, subscription)
+            if view is None:
+                raise NotFound(
+                    f"This server has no subscription #{subscription}. Use /feed list."
+                )
+            feed_id = view.subscription.feed_id
+        common = await self._common_words(terms)
+        kept = [term for term in terms if term not in common]
+        since = self._clock() - timedelta(days=days) if days else None
+        total, hits = await self._repos.articles.search(
+            guild_id, " ".join(term.fts for term in kept or terms), ranked=bool(kept),
+            feed_id=feed_id, since=since, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE,
+            window=COUNT_CAP,
+        )
+        left_out = tuple(dict.fromkeys(term.text for term in terms if term in common))
+        return SearchPage(
+            text.strip(), total, page, hits, left_out=left_out if kept else (),
+            newest_first=not kept,
+        )
+
+    async def _common_words(self, terms: list[SearchTerm]) -> set[SearchTerm]:
+        """Return the typed (unquoted) words found in most recent articles."""
+        words = list(dict.fromkeys(term for term in terms if not term.quoted))
+        shares = await self._repos.articles.common_shares(
+            [word.fts for word in words], COMMON_SAMPLE
+        )
+        if shares is None:
+            return set()
+        return {word for word, share in zip(words, shares, strict=True) if share > COMMON_SHARE}
+
+
+def describe_search_page(result: SearchPage) -> str:
+    """Render a page of results with snippets."""
+    if result.total == 0:
+        return f"Nothing in this server's feeds matches **{trim_text(result.query, 100)}**."
+    capped = result.total >= COUNT_CAP
+    shown = f"{result.total}+" if capped else str(result.total)
+    header = (
+        f"**{shown}** article{'s' if result.total != 1 else ''} match "
+        f"**{trim_text(result.query, 100)}** (page {result.page} of {result.pages}):"
+    )
+    notes: list[str] = []
+    if result.left_out:
+        notes.append(
+            "Left out as too common (in most articles): "
+            + trim_text(", ".join(result.left_out), 150) + "."
+        )
+    if result.newest_first:
+        notes.append("Every word is in most articles, so the newest matches come first.")
+    elif capped:
+        notes.append(f"Ranked among the {COUNT_CAP} newest matches.")
+    if notes:
+        header += "\n*" + " ".join(notes) + "*"
+    blocks = [header]
+    for hit in result.hits:
+        when = hit.article.published_at or hit.article.first_seen_at
+        title = trim_text(hit.article.title, 150)
+        link = f"[{title}](<{hit.article.url}>)" if hit.article.url else f"**{title}**"
+        blocks.append(
+            f"{link} — {trim_text(hit.feed_title, 60)}, {discord_timestamp(when)}\n"
+            f"> {trim_text(' '.join(hit.snippet.split()), 280)}"
+        )
+    return join_within_limit(blocks, "\n\n")

@@ -1,0 +1,93 @@
+"""``/trend``: daily mentions of terms in a server's articles, drawn as a PNG chart.
+
+Rules: a mention is an article (first seen that day, UTC) whose title, summary or text
+contains the term as words; days without mentions count as zero; up to ``MAX_TERMS`` terms
+side by side over ``TREND_DAYS`` days. Drawing runs headless (matplotlib's Agg backend) and
+is CPU work: callers run ``render_trend_chart`` in a thread.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import matplotlib
+
+matplotlib.use("Agg")
+from matplotlib import pyplot
+from matplotlib.ticker import MaxNLocator
+
+from bot.core.errors import InvalidInput
+from bot.features.search.search import fts_query
+from storage import Repositories
+
+TREND_DAYS = 30
+MAX_TERMS = 4
+
+
+@dataclass(frozen=True)
+class TrendSeries:
+    """One term's daily mention counts, oldest day first."""
+
+    term: str
+    days: tuple[date, ...]
+    counts: tuple[int, ...]
+
+
+def split_terms(text: str) -> list[str]:
+    """Read "term, another term" into at most ``MAX_TERMS`` terms.
+
+    Raises:
+        InvalidInput: no term was given, or too many.
+    """
+    terms = [" ".join(part.split()) for part in text.split(",") if part.strip()]
+    if not terms:
+        raise InvalidInput("Give a term to chart, or several separated by commas.")
+    if len(terms) > MAX_TERMS:
+        raise InvalidInput(f"Chart at most {MAX_TERMS} terms at once.")
+    return terms
+
+
+async def daily_mentions(
+    repositories: Repositories, guild_id: int, terms: Sequence[str], now: datetime
+) -> list[TrendSeries]:
+    """Count each term's mentions per day over the last ``TREND_DAYS`` days."""
+    first_day = (now - timedelta(days=TREND_DAYS - 1)).date()
+    days = tuple(first_day + timedelta(days=offset) for offset in range(TREND_DAYS))
+    since = datetime.combine(first_day, datetime.min.time(), tzinfo=now.tzinfo)
+    series: list[TrendSeries] = []
+    for term in terms:
+        counts = await repositories.articles.daily_counts(guild_id, fts_query(term), since)
+        series.append(TrendSeries(term, days, tuple(counts.get(day, 0) for day in days)))
+    return series
+
+
+def render_trend_chart(series: Sequence[TrendSeries], title: str) -> bytes:
+    """Draw the series as a PNG line chart and return its bytes."""
+    figure, axes = pyplot.subplots(figsize=(9, 4.5), dpi=100)
+    try:
+        for one in series:
+            positions = list(range(len(one.days)))
+            axes.plot(positions, one.counts, marker="o", markersize=3, linewidth=2,
+                      label=one.term)
+        if series:
+            days = series[0].days
+            ticks = list(range(0, len(days), 5))
+            axes.set_xticks(ticks, [days[tick].strftime("%d %b") for tick in ticks])
+        axes.set_title(title)
+        axes.set_ylabel("articles mentioning it")
+        axes.set_ylim(bottom=0)
+        axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+        axes.grid(alpha=0.3)
+        axes.legend(loc="upper left")
+        figure.tight_layout()
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png")
+        return buffer.getvalue()
+    finally:
+        pyplot.close(figure)
+
+
+ChartRenderer = Callable[[Sequence[TrendSeries], str], bytes]

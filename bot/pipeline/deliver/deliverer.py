@@ -1,0 +1,321 @@
+"""Delivery: claim outbox rows, post them to Discord, record what happened.
+
+Rules (exactly once per channel):
+- A row is claimed (``sending``) before it is sent and recorded (``sent`` + message id) after.
+- Every send carries a nonce derived from the row id with ``enforce_nonce``; if the process
+  dies between send and record, the row is released at start-up and resent, and Discord
+  answers the repeat with the message it already created.
+- 403/404 from Discord mean the channel is gone or closed to the bot: the row fails for good
+  and its subscription is disabled with the reason. Other failures retry with back-off, up
+  to ``MAX_ATTEMPTS``.
+- Rows of one channel go out oldest first, one at a time; channels are served concurrently so
+  one slow channel never holds up the others. ``allowed_mentions`` is explicit: nothing in a
+  feed pings anyone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+import discord
+
+from bot.core.models import Article, Delivery
+from bot.discord_io.embeds import article_embed
+from bot.pipeline.deliver.templates import TemplateValues, post_content
+from bot.pipeline.story.credits import story_credits
+from storage import Repositories
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+CLAIM_BATCH = 500
+IDLE_WAKE_SECONDS = 5.0
+
+
+def delivery_nonce(prefix: str, outbox_id: int) -> str:
+    """Return the Discord nonce of an outbox row: stable across restarts, unique to this
+    database (``prefix``), at most 25 characters."""
+    return f"d{prefix}{outbox_id}"
+
+
+def notice_nonce(prefix: str, notice_id: int) -> str:
+    """Return the Discord nonce of a notice row."""
+    return f"n{prefix}{notice_id}"
+
+
+@dataclass(frozen=True)
+class SendRejected(Exception):
+    """Discord refused a send; ``permanent`` when retrying cannot help."""
+
+    reason: str
+    permanent: bool
+
+
+class PostSender(Protocol):
+    """Posts one article embed to a channel and returns the message id."""
+
+    async def send_post(
+        self, delivery: Delivery, embed: discord.Embed, nonce: str, *,
+        content: str | None, quotes_button: bool,
+    ) -> int:
+        """Send (with a button showing the article's quotes), or raise ``SendRejected``."""
+        ...
+
+    async def send_text(self, guild_id: int, channel_id: int, text: str, nonce: str) -> int:
+        """Send a plain message with no mentions, or raise ``SendRejected``."""
+        ...
+
+    def fallback_notice_channel(self, guild_id: int, avoid_channel_id: int) -> int | None:
+        """Return a channel where admins will see a notice, other than a broken one."""
+        ...
+
+    async def edit_post(
+        self, guild_id: int, channel_id: int, message_id: int, embed: discord.Embed
+    ) -> None:
+        """Replace a sent post's embed, or raise ``SendRejected``."""
+        ...
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Return how long to wait before the next attempt after ``attempts`` failures."""
+    return timedelta(seconds=min(5 * 2 ** (attempts - 1), 3600))
+
+
+class Deliverer:
+    """Drains the outbox: claim, send, record."""
+
+    def __init__(
+        self, repositories: Repositories, sender: PostSender, clock: Callable[[], datetime]
+    ) -> None:
+        self._repos = repositories
+        self._sender = sender
+        self._clock = clock
+        self._wake = asyncio.Event()
+        self._drained = asyncio.Condition()
+        self._workers: set[asyncio.Task[None]] = set()
+        self._prefix: str | None = None
+
+    async def _nonce_prefix(self) -> str:
+        if self._prefix is None:
+            self._prefix = await self._repos.outbox.nonce_prefix()
+        return self._prefix
+
+    def wake(self) -> None:
+        """Ask the running deliverer to look at the outbox now."""
+        self._wake.set()
+
+    async def run_forever(self) -> None:
+        """Deliver whenever woken (or every few seconds) until cancelled; never dies of a bug."""
+        released = await self._repos.outbox.release_interrupted()
+        released += await self._repos.notices.release_interrupted()
+        if released:
+            log.info("released interrupted deliveries count=%d", released)
+        try:
+            while True:
+                try:
+                    while await self.deliver_ready():
+                        pass
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    log.exception("delivery round crashed; retrying shortly")
+                async with self._drained:
+                    self._drained.notify_all()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=IDLE_WAKE_SECONDS)
+                self._wake.clear()
+        finally:
+            for worker in list(self._workers):
+                worker.cancel()
+
+    async def deliver_ready(self) -> int:
+        """Claim ready notices and rows, and hand each channel's rows to a worker of its own.
+
+        Returns how many were claimed; the workers send in the background, so one slow
+        channel never holds up another, and each wakes the deliverer when it is done (its
+        channel's later rows become claimable then).
+        """
+        notices = await self._deliver_notices()
+        claimed = await self._repos.outbox.claim(self._clock(), CLAIM_BATCH)
+        by_channel: dict[int, list[Delivery]] = defaultdict(list)
+        for delivery in claimed:
+            by_channel[delivery.channel_id].append(delivery)
+        for rows in by_channel.values():
+            worker = asyncio.create_task(self._deliver_channel(rows))
+            self._workers.add(worker)
+            worker.add_done_callback(self._worker_done)
+        refreshed = await self._refresh_posts()
+        return notices + len(claimed) + refreshed
+
+    def _worker_done(self, worker: asyncio.Task[None]) -> None:
+        self._workers.discard(worker)
+        if not worker.cancelled() and worker.exception() is not None:
+            log.error("channel delivery crashed", exc_info=worker.exception())
+        self.wake()
+
+    async def _deliver_notices(self) -> int:
+        notices = await self._repos.notices.claim(self._clock(), CLAIM_BATCH)
+        for notice in notices:
+            try:
+                message_id = await self._sender.send_text(
+                    notice.guild_id, notice.channel_id, notice.text,
+                    notice_nonce(await self._nonce_prefix(), notice.id),
+                )
+            except SendRejected as rejected:
+                log.warning(
+                    "notice not delivered guild_id=%s channel_id=%s reason=%s",
+                    notice.guild_id, notice.channel_id, rejected.reason,
+                )
+                if rejected.permanent or notice.attempts >= MAX_ATTEMPTS:
+                    await self._repos.notices.mark_failed(notice.id, rejected.reason)
+                else:
+                    await self._repos.notices.mark_retry(
+                        notice.id, rejected.reason, self._clock() + retry_delay(notice.attempts)
+                    )
+                continue
+            await self._repos.notices.mark_sent(notice.id, message_id)
+        return len(notices)
+
+    async def _deliver_channel(self, deliveries: Sequence[Delivery]) -> None:
+        for position, delivery in enumerate(deliveries):
+            try:
+                delivered = await self._deliver_one(delivery)
+            except Exception:
+                # A bug or a database fault: give this and the later rows back to the queue.
+                await self._repos.outbox.release(
+                    [later.outbox_id for later in deliveries[position:]]
+                )
+                raise
+            if not delivered:
+                # Keep the channel in publish order: later rows wait for the failed one.
+                rest = [later.outbox_id for later in deliveries[position + 1 :]]
+                await self._repos.outbox.release(rest)
+                return
+
+    async def _embed_for(
+        self, guild_id: int, article: Article, feed_title: str, feed_site_url: str | None,
+        story_id: int | None,
+    ) -> tuple[discord.Embed, str | None]:
+        """Render a post: the article, crediting its story's original and the other sources
+        this server follows."""
+        story = (
+            await self._repos.stories.story(guild_id, story_id) if story_id is not None else None
+        )
+        original: tuple[str, str | None] | None = None
+        also: str | None = None
+        if story is not None:
+            credits = story_credits(story, article.id)
+            if credits.original_name is not None:
+                original = (credits.original_name, credits.original_url)
+            also = credits.also_text()
+        embed = article_embed(
+            article, source_name=feed_title, source_url=feed_site_url,
+            original=original, also_reported_by=also,
+        )
+        return embed, original[0] if original is not None else None
+
+    async def _refresh_posts(self) -> int:
+        """Re-render and edit sent posts whose story gained a source or its original."""
+        refreshes = await self._repos.outbox.claim_refreshes(CLAIM_BATCH)
+        for refresh in refreshes:
+            found = await self._repos.articles.get_with_feed(refresh.article_id)
+            if found is None:
+                continue
+            embed, _ = await self._embed_for(refresh.guild_id, *found, refresh.story_id)
+            try:
+                await self._sender.edit_post(
+                    refresh.guild_id, refresh.channel_id, refresh.message_id, embed
+                )
+            except SendRejected as rejected:
+                log.warning(
+                    "post not refreshed guild_id=%s channel_id=%s message_id=%s reason=%s",
+                    refresh.guild_id, refresh.channel_id, refresh.message_id, rejected.reason,
+                )
+        return len(refreshes)
+
+    async def _deliver_one(self, delivery: Delivery) -> bool:
+        embed, original = await self._embed_for(
+            delivery.guild_id, delivery.article, delivery.feed_title, delivery.feed_site_url,
+            delivery.story_id,
+        )
+        content = post_content(
+            delivery.template, delivery.ping_role_id,
+            TemplateValues.of(delivery.article, delivery.feed_title, original),
+        )
+        try:
+            message_id = await self._sender.send_post(
+                delivery, embed, delivery_nonce(await self._nonce_prefix(), delivery.outbox_id),
+                content=content, quotes_button=bool(delivery.article.quotes),
+            )
+        except SendRejected as rejected:
+            await self._record_rejection(delivery, rejected)
+            return False
+        await self._repos.outbox.mark_sent(delivery.outbox_id, message_id, self._clock())
+        return True
+
+    async def _record_rejection(self, delivery: Delivery, rejected: SendRejected) -> None:
+        context = (delivery.guild_id, delivery.channel_id, delivery.article.id)
+        if rejected.permanent or delivery.attempts >= MAX_ATTEMPTS:
+            log.warning(
+                "delivery failed for good guild_id=%s channel_id=%s article_id=%s reason=%s",
+                *context, rejected.reason,
+            )
+            await self._repos.outbox.mark_failed(delivery.outbox_id, rejected.reason)
+            if rejected.permanent and delivery.subscription_id is not None:
+                await self._repos.subscriptions.disable(
+                    delivery.guild_id, delivery.subscription_id, rejected.reason
+                )
+                await self._notify_broken_destination(delivery, rejected.reason)
+            return
+        log.info(
+            "delivery will retry guild_id=%s channel_id=%s article_id=%s reason=%s",
+            *context, rejected.reason,
+        )
+        await self._repos.outbox.mark_retry(
+            delivery.outbox_id, rejected.reason, self._clock() + retry_delay(delivery.attempts)
+        )
+
+    async def _notify_broken_destination(self, delivery: Delivery, reason: str) -> None:
+        """Tell the server's admins, somewhere they can read, that a subscription stopped."""
+        guild_id, broken = delivery.guild_id, delivery.channel_id
+        target = await self._repos.guild_settings.log_channel(guild_id)
+        if target is None or target == broken:
+            target = self._sender.fallback_notice_channel(guild_id, broken)
+        if target is None:
+            log.warning("no channel to tell admins guild_id=%s channel_id=%s", guild_id, broken)
+            return
+        text = (
+            f"⛔ Newsdesk stopped posting **{delivery.feed_title}** in <#{broken}>: {reason} "
+            f"Fix it, then run /feed enable subscription:{delivery.subscription_id}."
+        )
+        await self._repos.notices.queue(guild_id, target, text, self._clock())
+
+    async def wait_until_delivered(
+        self, outbox_ids: Sequence[int], wait_seconds: float,
+        nudge: Callable[[], None] = lambda: None,
+    ) -> bool:
+        """Wake the deliverer (and ``nudge`` the stages before it) until these rows are
+        finished (sent, skipped or failed) and no sent post waits for an edit; False on
+        timeout."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + wait_seconds
+        while (
+            await self._repos.outbox.count_unfinished(outbox_ids)
+            or await self._repos.outbox.count_refreshes_waiting()
+        ):
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return False
+            self.wake()
+            nudge()
+            with contextlib.suppress(TimeoutError):
+                async with self._drained:
+                    await asyncio.wait_for(self._drained.wait(), timeout=min(1.0, remaining))
+        return True

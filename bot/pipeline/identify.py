@@ -1,0 +1,69 @@
+"""Which feed entries are the same entry: the per-feed identity key of an article.
+
+Rule: an entry is known by its guid, else its link, else a hash of its title and summary.
+When two entries of one document share a guid (some feeds reuse one for every item), the
+guid cannot identify them, so for that document the link is used instead; an exact repeat
+(same key after that) is kept once. Entries come out oldest first, so posts follow
+publication order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Sequence
+from datetime import datetime
+
+from bot.core.models import NewArticle
+from bot.pipeline.parse import ParsedEntry
+from bot.pipeline.story.copies import normalise_url
+
+
+def _content_hash(entry: ParsedEntry) -> str:
+    digest = hashlib.sha256(f"{entry.title}\n{entry.summary}".encode()).hexdigest()
+    return f"hash:{digest[:32]}"
+
+
+def _key(entry: ParsedEntry, guid_usable: bool) -> str:
+    if entry.guid and guid_usable:
+        return f"guid:{entry.guid}"
+    if entry.link:
+        return f"link:{entry.link}"
+    return _content_hash(entry)
+
+
+def articles_from_entries(entries: Sequence[ParsedEntry]) -> list[NewArticle]:
+    """Turn a document's entries into keyed articles, oldest first, each key once."""
+    guid_counts = Counter(entry.guid for entry in entries if entry.guid)
+    seen: set[str] = set()
+    keyed: list[tuple[int, NewArticle]] = []
+    for position, entry in enumerate(entries):
+        key = _key(entry, guid_usable=guid_counts[entry.guid] == 1 if entry.guid else False)
+        if key in seen:
+            continue
+        seen.add(key)
+        keyed.append(
+            (
+                position,
+                NewArticle(
+                    entry_key=key,
+                    url=entry.link,
+                    title=entry.title or "(untitled)",
+                    summary=entry.summary,
+                    author=entry.author,
+                    image_url=entry.image_url,
+                    published_at=entry.published,
+                    url_key=normalise_url(entry.link) if entry.link else None,
+                ),
+            )
+        )
+    # Feeds list newest first; undated entries keep the reverse of document order.
+    far_past = datetime.min.replace(tzinfo=None)
+
+    def order(item: tuple[int, NewArticle]) -> tuple[bool, datetime, int]:
+        position, article = item
+        published = article.published_at
+        moment = published.replace(tzinfo=None) if published is not None else far_past
+        return (published is not None, moment, -position)
+
+    return [article for _, article in sorted(keyed, key=order)]

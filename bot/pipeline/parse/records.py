@@ -1,0 +1,32 @@
+"""The plain data a parsed feed becomes; see ``bot.pipeline.parse`` for the rules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class ParsedEntry:
+    """One item of a feed, as plain values."""
+
+    guid: str | None
+    link: str | None
+    title: str
+    summary: str
+    content_html: str | None
+    published: datetime | None
+    author: str | None
+    image_url: str | None
+
+
+@dataclass(frozen=True)
+class ParsedFeed:
+    """A parsed feed: its own metadata and its entries in document order."""
+
+    title: str
+    link: str | None
+    entries: tuple[ParsedEntry, ...]
+    ttl_minutes: int | None
+    icon_url: str | None
+    problem: str | None

@@ -1,0 +1,233 @@
+"""Reading new articles: the clean page behind each entry, and the story it belongs to.
+
+Rules:
+- Every stored article is read once, oldest first, a few at a time. Articles that wait to
+  be posted somewhere get their page fetched (through the same polite fetcher) and
+  extracted; the others (entries seeded at subscription time) are read from the feed's own
+  text, which is enough to recognise later copies of them.
+- A page that cannot be fetched or read falls back to the feed's text: reading never fails
+  an article, and never holds a post for longer than one fetch.
+- The story is, in order: the story of a recent article at the same address (URL, canonical
+  URL, or the original it credits); else the story of the recent article it copies
+  (containment of word 3-shingles, ``bot.pipeline.story.copies``); else a new story. "Recent" is
+  ``STORY_WINDOW``.
+- The copy index lives in memory and is rebuilt at start-up from the fingerprints stored
+  with each article, never from text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from bot.core.errors import UserError
+from bot.core.models import ArticleReading, UnreadArticle
+from bot.features.feeds.discovery import looks_like_html
+from bot.pipeline.fetch.fetcher import Fetcher
+from bot.pipeline.read.extraction import ExtractedArticle, FeedFallback, extract_article_off_loop
+from bot.pipeline.route.filters import ArticleFields, evaluate
+from bot.pipeline.route.follow_index import FollowIndex
+from bot.pipeline.story.copies import CopyIndex, Fingerprint, comparable, fingerprint, normalise_url
+from storage import Repositories
+
+log = logging.getLogger(__name__)
+
+STORY_WINDOW = timedelta(days=3)
+READ_BATCH = 16
+CONCURRENT_READS = 4
+IDLE_WAKE_SECONDS = 5.0
+
+
+def reading_from(
+    unread: UnreadArticle, extracted: ExtractedArticle, fp: Fingerprint
+) -> ArticleReading:
+    """Combine what the feed said with what the page said into what is stored."""
+    article = unread.article
+    original_key = normalise_url(extracted.original_url) if extracted.original_url else None
+    details = {
+        "canonical_url": extracted.canonical_url,
+        "language": extracted.language,
+        "people": list(extracted.people),
+        "organizations": [organization.to_json() for organization in extracted.organizations],
+        "places": list(extracted.places),
+        "quotes": [quote.to_json() for quote in extracted.quotes],
+    }
+    return ArticleReading(
+        title=article.title if article.title != "(untitled)" else (extracted.title or ""),
+        summary=extracted.summary or article.summary,
+        author=extracted.author or article.author,
+        published_at=extracted.published or article.published_at,
+        image_url=extracted.image or article.image_url,
+        original_url=extracted.original_url,
+        original_url_key=original_key,
+        original_publisher=extracted.original_publisher,
+        fingerprint=fp.to_bytes() if comparable(fp) else None,
+        details_json=json.dumps(details, ensure_ascii=False),
+        text=extracted.text,
+    )
+
+
+class ArticleReader:
+    """Reads unread articles and assigns their stories; wakes the deliverer after."""
+
+    def __init__(
+        self,
+        repositories: Repositories,
+        fetcher: Fetcher,
+        clock: Callable[[], datetime],
+        on_ready_to_post: Callable[[], None] = lambda: None,
+    ) -> None:
+        self._repos = repositories
+        self._fetcher = fetcher
+        self._clock = clock
+        self._on_ready_to_post = on_ready_to_post
+        self._index = CopyIndex()
+        self._follows = FollowIndex(repositories)
+        self._indexed_at: dict[int, datetime] = {}
+        self._in_flight: set[int] = set()
+        self._wake = asyncio.Event()
+        self._story_lock = asyncio.Lock()
+        self._loaded = False
+
+    def wake(self) -> None:
+        """Ask the running reader to look for unread articles now."""
+        self._wake.set()
+
+    async def load_index(self) -> int:
+        """Rebuild the copy index from the stored fingerprints of recent articles."""
+        now = self._clock()
+        records = await self._repos.stories.fingerprints_since(now - STORY_WINDOW)
+        self._index = await asyncio.to_thread(CopyIndex.from_records, records)
+        self._indexed_at = {article_id: now for article_id, _ in records}
+        self._loaded = True
+        return len(records)
+
+    async def run_forever(self) -> None:
+        """Read whenever woken (or every few seconds) until cancelled; never dies of a bug."""
+        await self.load_index()
+        while True:
+            try:
+                while await self.read_unread():
+                    pass
+                self._forget_old()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("reading round crashed; retrying shortly")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=IDLE_WAKE_SECONDS)
+            self._wake.clear()
+
+    async def read_unread(self) -> int:
+        """Read one batch of unread articles; return how many were read."""
+        if not self._loaded:
+            await self.load_index()
+        batch = await self._repos.stories.unread(READ_BATCH, exclude=sorted(self._in_flight))
+        limit = asyncio.Semaphore(CONCURRENT_READS)
+
+        async def read(unread: UnreadArticle) -> None:
+            async with limit:
+                await self.read_one(unread)
+
+        await asyncio.gather(*(read(unread) for unread in batch))
+        return len(batch)
+
+    async def read_one(self, unread: UnreadArticle) -> None:
+        """Read one article, record it with its story, and release its waiting posts."""
+        article = unread.article
+        self._in_flight.add(article.id)
+        try:
+            extracted = await self._extract(unread)
+            fp = await asyncio.to_thread(fingerprint, extracted.text or article.summary)
+            reading = reading_from(unread, extracted, fp)
+            filtered, follow_posts = await self._route(unread, reading)
+            # Pages are fetched and read in parallel, but stories are decided one article at
+            # a time: two copies read together must not each start a story of their own.
+            async with self._story_lock:
+                story_id = await self._find_story(article.id, article.url_key, extracted, fp)
+                released = await self._repos.stories.record_reading(
+                    article.id, reading, story_id, self._clock(),
+                    filtered=filtered, follow_posts=follow_posts,
+                )
+                if reading.fingerprint is not None:
+                    self._index.add(article.id, fp)
+                    self._indexed_at[article.id] = self._clock()
+        finally:
+            self._in_flight.discard(article.id)
+        if released:
+            self._on_ready_to_post()
+
+    async def _route(
+        self, unread: UnreadArticle, reading: ArticleReading
+    ) -> tuple[dict[int, str], list[tuple[int, int, int, int | None]]]:
+        """Apply subscription filters to the waiting posts and find the follows' posts."""
+        if not unread.has_waiting_posts:
+            return {}, []  # a feed's backlog: neither filtered nor followed
+        fields = ArticleFields(
+            title=reading.title, text=reading.text or reading.summary,
+            author=reading.author or "", source=unread.feed_title,
+        )
+        waiting = await self._repos.stories.waiting_rows(unread.article.id)
+        rules = await self._repos.follows.rules_for_subscriptions(
+            [subscription for _, subscription in waiting if subscription is not None]
+        )
+        filtered: dict[int, str] = {}
+        for outbox_id, subscription in waiting:
+            if subscription is None or subscription not in rules:
+                continue
+            mode, subscription_rules = rules[subscription]
+            verdict = evaluate(subscription_rules, mode, fields)
+            if not verdict.passed:
+                filtered[outbox_id] = verdict.reason
+        posts = await self._follows.posts_for(unread.article.feed_id, reading.details_json, fields)
+        return filtered, [
+            (post.guild_id, post.channel_id, post.follow_id, post.role_id) for post in posts
+        ]
+
+    async def _extract(self, unread: UnreadArticle) -> ExtractedArticle:
+        article = unread.article
+        fallback = FeedFallback(
+            title=article.title, text=article.summary, author=article.author,
+            published=article.published_at, image=article.image_url,
+        )
+        page = b""
+        page_url = article.url
+        if unread.has_waiting_posts and article.url:
+            try:
+                result = await self._fetcher.fetch(article.url)
+                if looks_like_html(result.body, result.content_type):
+                    page, page_url = result.body, result.url
+            except UserError as error:
+                log.info("article page unreadable article_id=%s url=%s error=%s",
+                         article.id, article.url, error.message)
+        try:
+            return await extract_article_off_loop(page, url=page_url, fallback=fallback)
+        except Exception:
+            log.exception("extraction crashed article_id=%s url=%s", article.id, article.url)
+            return await extract_article_off_loop(b"", url=page_url, fallback=fallback)
+
+    async def _find_story(
+        self, article_id: int, url_key: str | None, extracted: ExtractedArticle, fp: Fingerprint
+    ) -> int | None:
+        keys = [url_key] if url_key else []
+        for address in (extracted.canonical_url, extracted.original_url):
+            if address:
+                keys.append(normalise_url(address))
+        since = self._clock() - STORY_WINDOW
+        story_id = await self._repos.stories.story_for_addresses(article_id, keys, since)
+        if story_id is not None or not comparable(fp):
+            return story_id
+        match = self._index.find_copy_of(fp)
+        if match is None:
+            return None
+        return await self._repos.stories.story_of(match[0])
+
+    def _forget_old(self) -> None:
+        cutoff = self._clock() - STORY_WINDOW
+        for article_id in [key for key, seen in self._indexed_at.items() if seen < cutoff]:
+            self._index.remove(article_id)
+            del self._indexed_at[article_id]

@@ -1,0 +1,32 @@
+"""A local Discord-compatible server (REST + gateway) the unmodified discord.py bot logs into.
+
+Public API: `Sandbox`, `RecordedMessage`, `RecordedThread`, `CommandOutcome`, `SandboxWorld`,
+`parse_command_line` / `ParsedCommandLine` / `CommandLineError`, the
+exceptions `CommandRefused` and `InteractionFailed` (raised by
+`Sandbox.autocomplete`), and the pure permission maths in
+`bot.sandbox.fake_discord.permissions`.
+"""
+
+from bot.sandbox.fake_discord.commands import (
+    CommandLineError,
+    ParsedCommandLine,
+    parse_command_line,
+)
+from bot.sandbox.fake_discord.interactions import InteractionFailed
+from bot.sandbox.fake_discord.records import CommandOutcome, RecordedMessage, RecordedThread
+from bot.sandbox.fake_discord.server import Sandbox
+from bot.sandbox.fake_discord.validation import CommandRefused
+from bot.sandbox.fake_discord.world import SandboxWorld
+
+__all__ = [
+    "CommandLineError",
+    "CommandOutcome",
+    "CommandRefused",
+    "InteractionFailed",
+    "ParsedCommandLine",
+    "RecordedMessage",
+    "RecordedThread",
+    "Sandbox",
+    "SandboxWorld",
+    "parse_command_line",
+]

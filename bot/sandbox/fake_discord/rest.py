@@ -1,0 +1,277 @@
+"""The sandbox's REST application: routing, authentication, rate limits, core routes.
+
+Rules:
+- everything lives under `/api/v10` (and `/api/v9`, `/api` for safety);
+  the gateway websocket is at `/gateway`;
+- every route except webhook-token and interaction routes needs
+  `Authorization: Bot <sandbox token>`; anything else is 401
+  `{"message": "401: Unauthorized", "code": 0}`;
+- rate limits (see `rate_limits.py`) apply before the handler; their
+  headers go on every answer;
+- unknown routes are 404 `{"message": "404: Not Found", "code": 0}` and are
+  logged and kept in `state.unknown_routes`, so missing routes get noticed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+
+from bot.sandbox.fake_discord import payloads, rest_interactions, rest_messages, rest_threads
+from bot.sandbox.fake_discord.responses import (
+    discord_error,
+    json_response,
+    snowflake_param,
+    unknown_channel,
+)
+from bot.sandbox.fake_discord.state import STATE, SandboxState
+
+log = logging.getLogger(__name__)
+
+API_PREFIXES = ("/api/v10", "/api/v9", "/api")
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+TOKEN_ROUTES = ("/webhooks/{webhook_id}/{webhook_token}", "/interactions/", "/files/")
+GLOBAL_EXEMPT = ("/interactions/",)
+
+
+def _route_template(request: web.Request) -> str | None:
+    resource = request.match_info.route.resource
+    if resource is None:
+        return None
+    template = resource.canonical
+    for prefix in API_PREFIXES:
+        if template.startswith(prefix + "/"):
+            return template[len(prefix) :]
+    return None
+
+
+def _major_parameters(request: web.Request) -> str:
+    info = request.match_info
+    keys = ("channel_id", "guild_id", "webhook_id", "webhook_token", "interaction_id")
+    return "+".join(info[k] for k in keys if k in info)
+
+
+@web.middleware
+async def discord_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Authentication and rate limits for API routes."""
+    state = request.app[STATE]
+    template = _route_template(request)
+    if template is None or template == "/{tail}":
+        return await handler(request)
+    needs_auth = not template.startswith(TOKEN_ROUTES)
+    if template.startswith("/webhooks/{webhook_id}/{webhook_token}"):
+        needs_auth = False
+    if needs_auth and request.headers.get("Authorization") != f"Bot {state.token}":
+        return json_response({"message": "401: Unauthorized", "code": 0}, status=401)
+    is_interaction = template.startswith(GLOBAL_EXEMPT) or (
+        snowflake_param(request, "webhook_id") == state.world.application_id
+    )
+    decision = state.limiter.check(
+        f"{request.method} {template}", _major_parameters(request), exempt_global=is_interaction
+    )
+    if not decision.allowed:
+        return json_response(decision.body, status=429, headers=decision.headers)
+    response = await handler(request)
+    response.headers.update(decision.headers)
+    return response
+
+
+async def get_me(request: web.Request) -> web.Response:
+    """GET /users/@me: the bot user."""
+    state = request.app[STATE]
+    bot = state.world.user(state.world.bot_user_id)
+    assert bot is not None
+    return json_response(payloads.user_payload(bot) | {"verified": True, "mfa_enabled": False})
+
+
+async def get_user(request: web.Request) -> web.Response:
+    """GET /users/{user_id}."""
+    state = request.app[STATE]
+    user = state.world.user(snowflake_param(request, "user_id") or 0)
+    if user is None:
+        return discord_error(404, 10013, "Unknown User")
+    return json_response(payloads.user_payload(user))
+
+
+async def get_gateway(request: web.Request) -> web.Response:
+    """GET /gateway and /gateway/bot."""
+    state = request.app[STATE]
+    body: payloads.JSON = {"url": state.gateway.resume_url}
+    if request.path.endswith("/bot"):
+        limit = {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}
+        body |= {"shards": 1, "session_start_limit": limit}
+    return json_response(body)
+
+
+async def get_application(request: web.Request) -> web.Response:
+    """GET /oauth2/applications/@me and /applications/@me."""
+    return json_response(payloads.application_payload(request.app[STATE].world))
+
+
+def _scope(request: web.Request, state: SandboxState) -> int | web.Response | None:
+    if snowflake_param(request, "application_id") != state.world.application_id:
+        return discord_error(403, 50001, "Missing Access")
+    if "guild_id" not in request.match_info:
+        return None
+    guild_id = snowflake_param(request, "guild_id")
+    if guild_id is None or state.world.guild(guild_id) is None:
+        return discord_error(403, 50001, "Missing Access")
+    return guild_id
+
+
+async def put_commands(request: web.Request) -> web.Response:
+    """PUT /applications/{id}/commands and /applications/{id}/guilds/{gid}/commands."""
+    state = request.app[STATE]
+    scope = _scope(request, state)
+    if isinstance(scope, web.Response):
+        return scope
+    body = await request.json()
+    if not isinstance(body, list):
+        return discord_error(400, 50035, "Invalid Form Body")
+    return json_response(state.store_commands(scope, body))
+
+
+async def get_commands(request: web.Request) -> web.Response:
+    """GET the synced commands of a scope."""
+    state = request.app[STATE]
+    scope = _scope(request, state)
+    if isinstance(scope, web.Response):
+        return scope
+    return json_response(state.commands.get(scope, []))
+
+
+async def get_guild(request: web.Request) -> web.Response:
+    """GET /guilds/{guild_id}."""
+    state = request.app[STATE]
+    guild = state.world.guild(snowflake_param(request, "guild_id") or 0)
+    if guild is None:
+        return discord_error(404, 10004, "Unknown Guild")
+    return json_response(payloads.guild_payload(guild))
+
+
+async def get_guild_channels(request: web.Request) -> web.Response:
+    """GET /guilds/{guild_id}/channels."""
+    state = request.app[STATE]
+    guild = state.world.guild(snowflake_param(request, "guild_id") or 0)
+    if guild is None:
+        return discord_error(404, 10004, "Unknown Guild")
+    return json_response([payloads.channel_payload(guild, c) for c in guild.live_channels()])
+
+
+async def get_guild_roles(request: web.Request) -> web.Response:
+    """GET /guilds/{guild_id}/roles."""
+    state = request.app[STATE]
+    guild = state.world.guild(snowflake_param(request, "guild_id") or 0)
+    if guild is None:
+        return discord_error(404, 10004, "Unknown Guild")
+    return json_response([payloads.role_payload(r) for r in guild.roles])
+
+
+async def get_guild_member(request: web.Request) -> web.Response:
+    """GET /guilds/{guild_id}/members/{user_id}."""
+    state = request.app[STATE]
+    guild = state.world.guild(snowflake_param(request, "guild_id") or 0)
+    user_id = snowflake_param(request, "user_id") or 0
+    if guild is None:
+        return discord_error(404, 10004, "Unknown Guild")
+    if user_id not in guild.members:
+        return discord_error(404, 10007, "Unknown Member")
+    return json_response(payloads.member_payload(state.world, guild, user_id))
+
+
+async def get_channel(request: web.Request) -> web.Response:
+    """GET /channels/{channel_id}."""
+    state = request.app[STATE]
+    found = state.world.live_channel(snowflake_param(request, "channel_id") or 0)
+    if found is None:
+        return unknown_channel()
+    return json_response(payloads.channel_payload(*found))
+
+
+async def get_file(request: web.Request) -> web.Response:
+    """GET /files/{message_id}/{index}/{name}: an uploaded attachment's bytes."""
+    state = request.app[STATE]
+    stored = state.store.get(snowflake_param(request, "message_id") or 0)
+    index = snowflake_param(request, "index")
+    if stored is None or index is None or index >= len(stored.files):
+        return discord_error(404, 0, "404: Not Found")
+    return web.Response(body=stored.files[index][1], content_type="application/octet-stream")
+
+
+async def get_attachment(request: web.Request) -> web.Response:
+    """GET /attachments/{attachment_id}/{filename}: a command attachment (no auth, like the CDN)."""
+    state = request.app[STATE]
+    upload = state.uploads.get(snowflake_param(request, "attachment_id") or 0)
+    if upload is None or upload.filename != request.match_info["filename"]:
+        return discord_error(404, 0, "404: Not Found")
+    return web.Response(body=upload.data, headers={"Content-Type": upload.content_type})
+
+
+async def unknown_route(request: web.Request) -> web.Response:
+    """Any route the sandbox does not answer: 404, logged."""
+    state = request.app[STATE]
+    line = f"{request.method} {request.path}"
+    state.unknown_routes.append(line)
+    log.warning("sandbox: unknown route %s", line)
+    return discord_error(404, 0, "404: Not Found")
+
+
+ROUTES: list[tuple[str, str, Handler]] = [
+    ("GET", "/users/@me", get_me),
+    ("GET", "/users/{user_id}", get_user),
+    ("GET", "/gateway", get_gateway),
+    ("GET", "/gateway/bot", get_gateway),
+    ("GET", "/oauth2/applications/@me", get_application),
+    ("GET", "/applications/@me", get_application),
+    ("PUT", "/applications/{application_id}/commands", put_commands),
+    ("GET", "/applications/{application_id}/commands", get_commands),
+    ("PUT", "/applications/{application_id}/guilds/{guild_id}/commands", put_commands),
+    ("GET", "/applications/{application_id}/guilds/{guild_id}/commands", get_commands),
+    ("GET", "/guilds/{guild_id}", get_guild),
+    ("GET", "/guilds/{guild_id}/channels", get_guild_channels),
+    ("GET", "/guilds/{guild_id}/roles", get_guild_roles),
+    ("GET", "/guilds/{guild_id}/members/{user_id}", get_guild_member),
+    ("GET", "/channels/{channel_id}", get_channel),
+    ("GET", "/channels/{channel_id}/messages", rest_messages.list_messages),
+    ("POST", "/channels/{channel_id}/messages", rest_messages.create_message),
+    ("GET", "/channels/{channel_id}/messages/{message_id}", rest_messages.get_message),
+    ("PATCH", "/channels/{channel_id}/messages/{message_id}", rest_messages.edit_message),
+    ("DELETE", "/channels/{channel_id}/messages/{message_id}", rest_messages.delete_message),
+    ("POST", "/channels/{channel_id}/threads", rest_threads.create_thread),
+    (
+        "POST",
+        "/channels/{channel_id}/messages/{message_id}/threads",
+        rest_threads.create_thread_from_message,
+    ),
+    ("GET", "/guilds/{guild_id}/threads/active", rest_threads.active_threads),
+    ("POST", "/channels/{channel_id}/webhooks", rest_messages.create_webhook),
+    ("GET", "/channels/{channel_id}/webhooks", rest_messages.list_channel_webhooks),
+    ("GET", "/webhooks/{webhook_id}/{webhook_token}", rest_messages.get_webhook_with_token),
+    ("POST", "/webhooks/{webhook_id}/{webhook_token}", rest_messages.execute_webhook),
+    (
+        "*",
+        "/webhooks/{webhook_id}/{webhook_token}/messages/{message_id}",
+        rest_messages.webhook_message,
+    ),
+    (
+        "POST",
+        "/interactions/{interaction_id}/{interaction_token}/callback",
+        rest_interactions.callback,
+    ),
+]
+
+
+def build_app(state: SandboxState) -> web.Application:
+    """The aiohttp application serving the sandbox's REST API and gateway."""
+    app = web.Application(middlewares=[discord_middleware], client_max_size=64 * 1024 * 1024)
+    app[STATE] = state
+    app.router.add_get("/gateway", state.gateway.handle)
+    app.router.add_get("/api/v10/files/{message_id}/{index}/{name}", get_file)
+    app.router.add_get("/attachments/{attachment_id}/{filename}", get_attachment)
+    for prefix in API_PREFIXES:
+        for method, path, handler in ROUTES:
+            app.router.add_route(method, prefix + path, handler)
+    app.router.add_route("*", "/{tail:.*}", unknown_route)
+    return app

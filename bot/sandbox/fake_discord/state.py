@@ -1,0 +1,186 @@
+"""The sandbox's shared state: world, messages, commands, webhooks, records, gateway.
+
+Rules:
+- one `SandboxState` per running sandbox; REST handlers and the `Sandbox`
+  facade both work through it;
+- `publish` is the single place a bot-produced message becomes a
+  `RecordedMessage`: it records, notifies `on_message` callbacks in order,
+  wakes waiters, and dispatches MESSAGE_CREATE / MESSAGE_UPDATE to the bot
+  for non-ephemeral messages;
+- synced command schemas are kept per scope (None = global, else guild id);
+  command ids are derived from scope and name, so they are stable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import web
+
+from bot.sandbox.fake_discord import payloads
+from bot.sandbox.fake_discord.clock import SandboxClock
+from bot.sandbox.fake_discord.gateway import GatewayHub
+from bot.sandbox.fake_discord.interactions import InteractionRecord, InteractionRegistry
+from bot.sandbox.fake_discord.message_store import MessageStore, StoredMessage
+from bot.sandbox.fake_discord.payloads import JSON, SnowflakeFactory
+from bot.sandbox.fake_discord.rate_limits import RateLimiter
+from bot.sandbox.fake_discord.records import MessageKind, RecordedMessage
+from bot.sandbox.fake_discord.uploads import UploadStore
+from bot.sandbox.fake_discord.world import SandboxWorld, ThreadSpec
+
+log = logging.getLogger(__name__)
+
+BOT_TOKEN = "sandbox.bot-token.newsdesk"
+MessageCallback = Callable[[RecordedMessage], None]
+
+
+@dataclass
+class WebhookRecord:
+    """An incoming webhook the bot created."""
+
+    id: int
+    token: str
+    name: str
+    guild_id: int
+    channel_id: int
+    payload: JSON
+
+
+class SandboxState:
+    """Everything a running sandbox knows."""
+
+    def __init__(self, world: SandboxWorld) -> None:
+        self.world = world
+        self.base_url = ""
+        self.token = BOT_TOKEN
+        self.snowflakes = SnowflakeFactory()
+        self.limiter = RateLimiter()
+        self.store = MessageStore(world, self.snowflakes)
+        self.uploads = UploadStore(self.snowflakes)
+        self.gateway = GatewayHub(world, BOT_TOKEN)
+        self.clock = SandboxClock()
+        self.interactions = InteractionRegistry()
+        self.open_modals: dict[int, InteractionRecord] = {}
+        self.commands: dict[int | None, list[JSON]] = {}
+        self.commands_synced = asyncio.Event()
+        self.webhooks: dict[int, WebhookRecord] = {}
+        self.records: list[RecordedMessage] = []
+        self.unknown_routes: list[str] = []
+        self._callbacks: list[MessageCallback] = []
+        self._changed = asyncio.Event()
+
+    def set_urls(self, *, root: str, api_base: str, gateway_url: str) -> None:
+        """Tell the state where it is served (known only once the port is bound)."""
+        self.base_url = api_base
+        self.store.file_url = f"{api_base}/files"
+        self.uploads.base_url = f"{root}/attachments"
+        self.gateway.resume_url = gateway_url
+
+    def command_id(self, scope: int | None, name: str) -> int:
+        """A stable id for a command name in a scope."""
+        digest = hashlib.sha256(f"{scope}:{name}".encode()).digest()
+        return 1370000000000000000 + int.from_bytes(digest[:6], "big") % 10**15
+
+    def store_commands(self, scope: int | None, commands: list[JSON]) -> list[JSON]:
+        """Replace the schema of a scope; return it with ids filled in."""
+        stored: list[JSON] = []
+        for command in commands:
+            entry = dict(command)
+            command_id = self.command_id(scope, str(entry.get("name")))
+            entry.setdefault("type", 1)
+            entry["id"] = str(command_id)
+            entry["application_id"] = str(self.world.application_id)
+            entry["version"] = str(command_id)
+            required = entry.get("default_member_permissions")
+            entry["default_member_permissions"] = None if required is None else str(required)
+            entry.setdefault("nsfw", False)
+            if scope is not None:
+                entry["guild_id"] = str(scope)
+            stored.append(entry)
+        self.commands[scope] = stored
+        self.commands_synced.set()
+        return stored
+
+    def subscribe(self, callback: MessageCallback) -> Callable[[], None]:
+        """Call `callback` for every recorded message; returns an unsubscribe function."""
+        self._callbacks.append(callback)
+
+        def unsubscribe() -> None:
+            if callback in self._callbacks:
+                self._callbacks.remove(callback)
+
+        return unsubscribe
+
+    async def wait_changed(self) -> None:
+        """Wait until the next record arrives."""
+        await self._changed.wait()
+
+    def _wake(self) -> None:
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    async def publish(
+        self,
+        kind: MessageKind,
+        stored: StoredMessage,
+        body: JSON,
+        *,
+        edited: bool = False,
+    ) -> RecordedMessage:
+        """Record a created or edited message and tell the bot's gateway about it."""
+        payload = stored.payload
+        allowed = body.get("allowed_mentions")
+        nonce = payload.get("nonce")
+        webhook_id = payload.get("webhook_id")
+        found = self.world.find_channel(stored.channel_id)
+        thread = found[1] if found is not None and isinstance(found[1], ThreadSpec) else None
+        record = RecordedMessage(
+            id=stored.id,
+            kind=kind,
+            channel_id=stored.channel_id,
+            guild_id=stored.guild_id,
+            content=str(payload.get("content") or ""),
+            embeds=list(payload.get("embeds") or []),
+            allowed_mentions=dict(allowed) if isinstance(allowed, dict) else None,
+            ephemeral=stored.ephemeral,
+            nonce=None if nonce is None else str(nonce),
+            components=list(payload.get("components") or []),
+            attachments=list(stored.files),
+            interaction_id=stored.interaction_id,
+            webhook_id=None if webhook_id is None else int(webhook_id),
+            edited_message_id=stored.id if edited else None,
+            created_at=datetime.now(UTC),
+            thread_id=None if thread is None else thread.id,
+            thread_name=None if thread is None else thread.name,
+            parent_id=None if thread is None else thread.parent_id,
+        )
+        self.records.append(record)
+        for callback in list(self._callbacks):
+            try:
+                callback(record)
+            except Exception:
+                log.exception("sandbox on_message callback failed")
+        self._wake()
+        if not stored.ephemeral:
+            event = "MESSAGE_UPDATE" if edited else "MESSAGE_CREATE"
+            await self.gateway.dispatch(event, self.gateway_message(stored))
+        return record
+
+    def gateway_message(self, stored: StoredMessage) -> JSON:
+        """A message payload for the gateway (with the author's partial member)."""
+        payload: dict[str, Any] = dict(stored.payload)
+        guild = self.world.guild(stored.guild_id) if stored.guild_id else None
+        if guild is not None and stored.author_id in guild.members:
+            payload["member"] = payloads.member_payload(
+                self.world, guild, stored.author_id, with_user=False
+            )
+        return payload
+
+
+STATE: web.AppKey[SandboxState] = web.AppKey("sandbox_state", SandboxState)

@@ -1,0 +1,72 @@
+"""The menu shown when a page offers several feeds: the person who asked picks one."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import discord
+
+from bot.discord_io.embeds import trim_text
+from bot.features.feeds.discovery import FeedCandidate
+from cogs.backend.errors import answer_error
+from cogs.shared.replies import reply_privately
+
+log = logging.getLogger(__name__)
+
+CHOICE_TIMEOUT_SECONDS = 300
+
+ChooseFeed = Callable[[discord.Interaction[Any], str], Awaitable[None]]
+
+
+def option_label(candidate: FeedCandidate) -> str:
+    """Return the menu label of a candidate: its title, else its kind."""
+    return trim_text(candidate.title or f"{candidate.kind} feed", 100)
+
+
+class FeedChoiceView(discord.ui.View):
+    """A select menu of candidate feeds that only the invoking member may use."""
+
+    def __init__(
+        self, invoker_id: int, candidates: list[FeedCandidate], on_choice: ChooseFeed
+    ) -> None:
+        super().__init__(timeout=CHOICE_TIMEOUT_SECONDS)
+        self.invoker_id = invoker_id
+        self.candidates = candidates[:25]
+        self.on_choice = on_choice
+        menu: discord.ui.Select[FeedChoiceView] = discord.ui.Select(
+            placeholder="Choose the feed to follow",
+            options=[
+                discord.SelectOption(
+                    label=option_label(candidate),
+                    value=str(position),
+                    description=trim_text(candidate.url, 100),
+                )
+                for position, candidate in enumerate(self.candidates)
+            ],
+        )
+        menu.callback = self._chosen  # type: ignore[method-assign]
+        self.menu = menu
+        self.add_item(menu)
+
+    async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
+        """Let only the member who ran the command choose."""
+        if interaction.user.id == self.invoker_id:
+            return True
+        await reply_privately(interaction, "Only the person who ran /feed add can choose here.")
+        return False
+
+    async def on_error(
+        self,
+        interaction: discord.Interaction[Any],
+        error: Exception,
+        item: discord.ui.Item[Any],
+    ) -> None:
+        """Answer errors from the menu with the same policy as commands."""
+        await answer_error(interaction, error, "view=feed-choice")
+
+    async def _chosen(self, interaction: discord.Interaction[Any]) -> None:
+        candidate = self.candidates[int(self.menu.values[0])]
+        self.stop()
+        await self.on_choice(interaction, candidate.url)

@@ -1,0 +1,149 @@
+"""``/feed``: follow, list and stop following feeds. Manage Server required, checked here too."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.discord_io.client import NewsdeskBot
+from bot.features.feeds.discovery import SeveralFeedsFound
+from bot.features.feeds.replies import describe_added_feed, describe_status, describe_subscriptions
+from cogs.feeds.choice import FeedChoiceView
+from cogs.feeds.files import FeedFileCommands
+from cogs.feeds.options import FeedSettingCommands
+from cogs.feeds.subscription_choices import subscription_choices
+from cogs.shared.channel_checks import ensure_bot_can_post
+from cogs.shared.replies import reply_privately
+
+
+@app_commands.guild_only()
+@app_commands.default_permissions(manage_guild=True)
+class FeedCommands(
+    FeedSettingCommands, FeedFileCommands, commands.GroupCog,
+    group_name="feed", group_description="Follow news feeds",
+):
+    """Feed subscriptions of this server."""
+
+    def __init__(self, bot: NewsdeskBot) -> None:
+        self.bot = bot
+        super().__init__()
+
+    @app_commands.command(name="add")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    @app_commands.describe(
+        url="The feed's address (RSS, Atom, RDF or JSON Feed)",
+        channel="The channel (or forum) where new articles will be posted",
+        backfill="Also post the feed's latest N items now (0-10, default 0)",
+    )
+    async def add(
+        self,
+        interaction: discord.Interaction[Any],
+        url: app_commands.Range[str, 1, 2048],
+        channel: discord.TextChannel | discord.ForumChannel,
+        backfill: app_commands.Range[int, 0, 10] = 0,
+    ) -> None:
+        """Follow a feed in a channel; only articles published from now on are posted."""
+        assert interaction.guild_id is not None
+        ensure_bot_can_post(channel)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        guild_id, user_id = interaction.guild_id, interaction.user.id
+
+        async def follow(answering: discord.Interaction[Any], address: str) -> None:
+            if not answering.response.is_done():
+                await answering.response.defer(ephemeral=True, thinking=True)
+            added = await self.bot.services.subscriptions.add(
+                guild_id, channel.id, address, added_by=user_id, backfill=backfill
+            )
+            if added.backfill or added.queued_outbox_ids:
+                self.bot.new_posts_queued()
+            await reply_privately(answering, describe_added_feed(added))
+
+        try:
+            await follow(interaction, url)
+        except SeveralFeedsFound as several:
+            view = FeedChoiceView(user_id, several.candidates, follow)
+            await interaction.followup.send(several.message, view=view, ephemeral=True)
+
+    @app_commands.command(name="list")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def list_feeds(self, interaction: discord.Interaction[Any]) -> None:
+        """List the feeds this server follows, with their numbers and channels."""
+        assert interaction.guild_id is not None
+        service = self.bot.services.subscriptions
+        views = await service.list_subscriptions(interaction.guild_id)
+        await reply_privately(interaction, describe_subscriptions(views))
+
+    @app_commands.command(name="status")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def status(self, interaction: discord.Interaction[Any]) -> None:
+        """Show each feed's health: state, last success, next check, errors, recent items."""
+        assert interaction.guild_id is not None
+        statuses = await self.bot.services.subscriptions.status(interaction.guild_id)
+        await reply_privately(interaction, describe_status(statuses))
+
+    @app_commands.command(name="refresh")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    @app_commands.describe(subscription="The subscription's number, as shown by /feed list")
+    async def refresh(
+        self, interaction: discord.Interaction[Any], subscription: app_commands.Range[int, 1]
+    ) -> None:
+        """Check one feed now (at most once a minute per feed); resumes a disabled feed."""
+        assert interaction.guild_id is not None
+        services = self.bot.services
+        feed = await services.subscriptions.feed_to_refresh(interaction.guild_id, subscription)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        outcome = await services.poller.refresh(feed)
+        if outcome.error is not None:
+            await reply_privately(
+                interaction, f"Checked **{feed.title}** now: it failed. {outcome.error}"
+            )
+            return
+        self.bot.new_posts_queued()
+        plural = "s" if outcome.queued != 1 else ""
+        await reply_privately(
+            interaction, f"Checked **{feed.title}** now: {outcome.queued} new post{plural}."
+        )
+
+    @app_commands.command(name="why")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    @app_commands.describe(url="The article's web address")
+    async def why(
+        self, interaction: discord.Interaction[Any], url: app_commands.Range[str, 1, 2048]
+    ) -> None:
+        """Explain what happened to an article in this server: posted, skipped, or why not."""
+        assert interaction.guild_id is not None
+        text = await self.bot.services.subscriptions.explain(interaction.guild_id, url)
+        await reply_privately(interaction, text)
+
+    @app_commands.command(name="remove")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    @app_commands.describe(subscription="The subscription's number, as shown by /feed list")
+    async def remove(
+        self,
+        interaction: discord.Interaction[Any],
+        subscription: app_commands.Range[int, 1],
+    ) -> None:
+        """Stop following a feed in a channel."""
+        assert interaction.guild_id is not None
+        removed = await self.bot.services.subscriptions.remove(interaction.guild_id, subscription)
+        await reply_privately(
+            interaction,
+            f"Stopped following **{removed.feed_title}** in "
+            f"<#{removed.subscription.channel_id}>. Nothing more from it will be posted there.",
+        )
+
+    @refresh.autocomplete("subscription")
+    @remove.autocomplete("subscription")
+    async def remove_choices(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[int]]:
+        """Offer this server's subscriptions whose title or URL contains what was typed."""
+        return await subscription_choices(self.bot, interaction, current)
+
+
+async def setup(bot: NewsdeskBot) -> None:
+    """Load the /feed commands."""
+    await bot.add_cog(FeedCommands(bot))

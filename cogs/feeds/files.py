@@ -1,0 +1,81 @@
+"""``/feed import`` and ``/feed export``: OPML in and out.
+
+A mixin of ``cogs.feeds.commands.FeedCommands`` (discord.py collects a group's commands from its
+bases), kept apart so each module stays readable.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.core.errors import InvalidInput
+from bot.discord_io.client import NewsdeskBot
+from bot.features.feeds.opml import MAX_OPML_BYTES, OpmlFeed, write_opml
+from bot.features.feeds.opml_import import import_opml
+from cogs.shared.channel_checks import channel_name, ensure_bot_can_post
+from cogs.shared.progress import ProgressReporter
+from cogs.shared.replies import text_file
+
+
+class FeedFileCommands(commands.Cog):
+    """OPML commands of ``/feed``."""
+
+    bot: NewsdeskBot
+
+    @app_commands.command(name="import")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    @app_commands.describe(
+        file="An OPML file exported from a feed reader",
+        channel="The channel where the imported feeds will post",
+    )
+    async def import_feeds(
+        self,
+        interaction: discord.Interaction[Any],
+        file: discord.Attachment,
+        channel: discord.TextChannel,
+    ) -> None:
+        """Follow every feed of an OPML file in a channel, and report each address."""
+        assert interaction.guild_id is not None
+        ensure_bot_can_post(channel)
+        if file.size > MAX_OPML_BYTES:
+            raise InvalidInput("That OPML file is larger than 2 MB. Split it into smaller files.")
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        data = await file.read()
+        reporter = ProgressReporter(interaction, "Importing")
+        report = await import_opml(
+            self.bot.services.subscriptions, interaction.guild_id, channel.id, data,
+            added_by=interaction.user.id, progress=reporter.update,
+        )
+        summary = (
+            f"Imported {file.filename} into {channel.mention}: {report.count('added')} added, "
+            f"{report.count('skipped')} skipped, {report.count('failed')} failed. "
+            "The attached report lists every address."
+        )
+        await interaction.edit_original_response(
+            content=summary,
+            attachments=[text_file("import-report.txt", report.as_text() or "(no feeds)")],
+        )
+
+    @app_commands.command(name="export")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def export_feeds(self, interaction: discord.Interaction[Any]) -> None:
+        """Download this server's feeds as an OPML file, grouped by channel."""
+        assert interaction.guild is not None
+        views = await self.bot.services.subscriptions.list_subscriptions(interaction.guild.id)
+        feeds = [
+            OpmlFeed(url=view.feed_url, title=view.feed_title or None,
+                     category=channel_name(interaction.guild, view.subscription.channel_id))
+            for view in views
+        ]
+        document = write_opml(f"{interaction.guild.name} feeds (Newsdesk)", feeds)
+        await interaction.response.send_message(
+            f"This server's {len(feeds)} subscriptions as OPML:",
+            file=discord.File(io.BytesIO(document), filename="newsdesk-feeds.opml"),
+            ephemeral=True,
+        )
+

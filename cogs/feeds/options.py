@@ -1,0 +1,255 @@
+"""``/feed`` commands that change one subscription: interval, enable, copies, template, ping.
+
+A mixin of ``cogs.feeds.commands.FeedCommands`` (discord.py collects a group's commands from its
+bases), kept apart so each module stays readable.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.core.errors import InvalidInput
+from bot.discord_io.client import NewsdeskBot
+from bot.discord_io.embeds import article_embed
+from bot.pipeline.deliver.templates import PLACEHOLDERS
+from cogs.backend.errors import answer_error
+from cogs.feeds.subscription_choices import subscription_choices
+from cogs.follows import check_pingable
+from cogs.shared.replies import reply_privately
+
+PREVIEW_TIMEOUT_SECONDS = 300
+
+
+class SaveTemplateView(discord.ui.View):
+    """Save or discard a previewed template; only the admin who asked may press."""
+
+    def __init__(
+        self, bot: NewsdeskBot, invoker_id: int, guild_id: int, subscription: int, template: str
+    ) -> None:
+        super().__init__(timeout=PREVIEW_TIMEOUT_SECONDS)
+        self.bot, self.invoker_id, self.guild_id = bot, invoker_id, guild_id
+        self.subscription, self.template = subscription, template
+
+    async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
+        """Only the admin who previewed the template decides."""
+        if interaction.user.id == self.invoker_id:
+            return True
+        await reply_privately(interaction, "Only the person who ran /feed template can save it.")
+        return False
+
+    async def on_error(
+        self, interaction: discord.Interaction[Any], error: Exception, item: discord.ui.Item[Any]
+    ) -> None:
+        """Answer errors from the buttons with the same policy as commands."""
+        await answer_error(interaction, error, "view=template-preview")
+
+    @discord.ui.button(label="Save", style=discord.ButtonStyle.success)
+    async def save(
+        self, interaction: discord.Interaction[Any], _button: discord.ui.Button[SaveTemplateView]
+    ) -> None:
+        """Store the template on the subscription."""
+        await self.bot.services.subscriptions.set_template(
+            self.guild_id, self.subscription, self.template
+        )
+        self.stop()
+        await interaction.response.edit_message(
+            content=f"Saved the template of subscription #{self.subscription}.", view=None,
+            embeds=[],
+        )
+
+    @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
+    async def cancel(
+        self, interaction: discord.Interaction[Any], _button: discord.ui.Button[SaveTemplateView]
+    ) -> None:
+        """Discard the previewed template."""
+        self.stop()
+        await interaction.response.edit_message(
+            content="Template discarded; nothing changed.", view=None, embeds=[]
+        )
+
+
+class FeedSettingCommands(commands.Cog):
+    """Per-subscription settings of ``/feed``."""
+
+    bot: NewsdeskBot
+
+    @app_commands.command(name="interval")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    @app_commands.describe(
+        subscription="The subscription's number, as shown by /feed list",
+        minutes="How often to check the feed (2-1440); leave out to go back to the default",
+    )
+    async def interval(
+        self,
+        interaction: discord.Interaction[Any],
+        subscription: app_commands.Range[int, 1],
+        minutes: app_commands.Range[int, 2, 1440] | None = None,
+    ) -> None:
+        """Choose how often a feed is checked for this server."""
+        assert interaction.guild_id is not None
+        view, effective = await self.bot.services.subscriptions.set_interval(
+            interaction.guild_id, subscription, minutes
+        )
+        asked = "the default interval" if minutes is None else f"every {minutes} minutes"
+        await reply_privately(
+            interaction,
+            f"Subscription #{view.subscription.id} asks for **{view.feed_title}** {asked}; "
+            f"the feed is now checked every {effective // 60} minutes (the shortest interval "
+            "any server following it asks for).",
+        )
+
+    @app_commands.command(name="enable")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    @app_commands.describe(subscription="The subscription's number, as shown by /feed list")
+    async def enable(
+        self, interaction: discord.Interaction[Any], subscription: app_commands.Range[int, 1]
+    ) -> None:
+        """Resume posting a subscription that Newsdesk had to stop."""
+        assert interaction.guild_id is not None
+        view = await self.bot.services.subscriptions.enable(interaction.guild_id, subscription)
+        await reply_privately(
+            interaction,
+            f"Posting **{view.feed_title}** in <#{view.subscription.channel_id}> again; new "
+            "articles will appear there from now on.",
+        )
+
+    @app_commands.command(name="copies")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    @app_commands.describe(
+        subscription="The subscription's number, as shown by /feed list",
+        post="Post copies of stories already posted in the channel (default: no)",
+    )
+    async def copies(
+        self, interaction: discord.Interaction[Any], subscription: app_commands.Range[int, 1],
+        post: bool,
+    ) -> None:
+        """Choose whether this feed posts stories the channel already has from another source."""
+        assert interaction.guild_id is not None
+        view = await self.bot.services.subscriptions.set_post_copies(
+            interaction.guild_id, subscription, post
+        )
+        what = "posts every copy" if post else "adds copies to the story's post instead"
+        await reply_privately(
+            interaction, f"**{view.feed_title}** in <#{view.subscription.channel_id}> now {what}."
+        )
+
+    @app_commands.command(name="template")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    @app_commands.describe(
+        subscription="The subscription's number, as shown by /feed list",
+        template="Text above each post, e.g. 📰 {title} — {source}; leave out to see the current",
+        clear="Remove the template",
+    )
+    async def template(
+        self,
+        interaction: discord.Interaction[Any],
+        subscription: app_commands.Range[int, 1],
+        template: app_commands.Range[str, 1, 1000] | None = None,
+        clear: bool = False,
+    ) -> None:
+        """Preview and save the text shown above a subscription's posts."""
+        assert interaction.guild_id is not None
+        service = self.bot.services.subscriptions
+        if clear:
+            await service.set_template(interaction.guild_id, subscription, None)
+            await reply_privately(interaction, f"Subscription #{subscription} has no template now.")
+            return
+        if template is None:
+            current = await service.template_of(interaction.guild_id, subscription)
+            names = ", ".join(f"{{{name}}}" for name in PLACEHOLDERS)
+            shown = f"`{current}`" if current else "none (posts show the embed only)"
+            await reply_privately(
+                interaction, f"Template of subscription #{subscription}: {shown}. "
+                f"Placeholders: {names}.",
+            )
+            return
+        preview = await service.preview_template(interaction.guild_id, subscription, template)
+        view = SaveTemplateView(
+            self.bot, interaction.user.id, interaction.guild_id, subscription, preview.template
+        )
+        embed = article_embed(preview.article, source_name=preview.source, source_url=None)
+        await interaction.response.send_message(
+            preview.content, embed=embed, view=view, ephemeral=True,
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
+
+    @app_commands.command(name="ping")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    @app_commands.describe(
+        subscription="The subscription's number, as shown by /feed list",
+        role="The role to ping for every post of this subscription",
+        clear="Stop pinging",
+    )
+    async def ping(
+        self,
+        interaction: discord.Interaction[Any],
+        subscription: app_commands.Range[int, 1],
+        role: discord.Role | None = None,
+        clear: bool = False,
+    ) -> None:
+        """Ping a role for every post of a subscription (or stop)."""
+        assert interaction.guild_id is not None
+        if role is None and not clear:
+            await reply_privately(interaction, "Choose a role to ping, or clear:true to stop.")
+            return
+        if role is not None:
+            check_pingable(role)
+        view = await self.bot.services.subscriptions.set_ping_role(
+            interaction.guild_id, subscription, None if clear else role.id if role else None
+        )
+        what = "no longer pings" if clear or role is None else f"pings {role.mention} for"
+        await reply_privately(
+            interaction, f"Subscription #{view.subscription.id} {what} each post of "
+            f"**{view.feed_title}**.",
+        )
+
+    @app_commands.command(name="webhook")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    @app_commands.describe(
+        subscription="The subscription's number, as shown by /feed list",
+        enabled="Post under the source's name and icon through a webhook (needs Manage Webhooks)",
+    )
+    async def webhook(
+        self, interaction: discord.Interaction[Any], subscription: app_commands.Range[int, 1],
+        enabled: bool,
+    ) -> None:
+        """Post a subscription under its source's name and icon, or as Newsdesk again."""
+        assert interaction.guild_id is not None and interaction.guild is not None
+        service = self.bot.services.subscriptions
+        view = await service.get(interaction.guild_id, subscription)
+        hook: tuple[int, str] | None = None
+        if enabled:
+            channel_id = view.subscription.channel_id
+            hook = await service.webhook_of_channel(interaction.guild_id, channel_id)
+            if hook is None:
+                channel = interaction.guild.get_channel(channel_id)
+                if not isinstance(channel, discord.TextChannel):
+                    raise InvalidInput("Webhook posting works in text channels only.")
+                if not channel.permissions_for(interaction.guild.me).manage_webhooks:
+                    raise InvalidInput(
+                        f"Newsdesk needs Manage Webhooks in {channel.mention} to post there "
+                        "under each source's name. Grant it, then try again."
+                    )
+                made = await channel.create_webhook(name="Newsdesk")
+                assert made.token is not None
+                hook = (made.id, made.token)
+        await service.use_webhook(interaction.guild_id, subscription, hook)
+        how = "under its source's name and icon" if enabled else "as Newsdesk"
+        where = f"<#{view.subscription.channel_id}>"
+        await reply_privately(interaction, f"**{view.feed_title}** now posts in {where} {how}.")
+
+    @webhook.autocomplete("subscription")
+    @interval.autocomplete("subscription")
+    @enable.autocomplete("subscription")
+    @copies.autocomplete("subscription")
+    @template.autocomplete("subscription")
+    @ping.autocomplete("subscription")
+    async def setting_choices(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[int]]:
+        """Offer this server's subscriptions."""
+        return await subscription_choices(self.bot, interaction, current)
