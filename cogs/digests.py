@@ -9,8 +9,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.core.models import DigestSchedule
+from bot.discord_io import markup
 from bot.discord_io.client import NewsdeskBot
-from bot.discord_io.embeds import discord_timestamp
 from bot.features.digests import WEEKDAYS
 from cogs.shared.channel_checks import ensure_bot_can_post
 from cogs.shared.replies import reply_privately
@@ -25,7 +25,7 @@ def describe_schedule(digest: DigestSchedule) -> str:
         when = f"{WEEKDAYS[digest.weekday].capitalize()}s at {when}"
     else:
         when = f"every day at {when}"
-    return f"<#{digest.channel_id}>: {when} · next {discord_timestamp(digest.next_run_at)}"
+    return f"{markup.channel(digest.channel_id)}: {when} · next {markup.moment(digest.next_run_at)}"
 
 
 @app_commands.guild_only()

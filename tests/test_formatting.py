@@ -7,7 +7,9 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.core.models import Article
-from bot.discord_io.embeds import article_embed, trim_text, trim_to_sentence
+from bot.core.text import trim_text, trim_to_sentence
+from bot.discord_io.embeds import card_embed
+from bot.pipeline.deliver.cards import article_card
 
 MOMENT = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 
@@ -45,22 +47,24 @@ def test_trim_text_never_exceeds_the_limit() -> None:
 
 
 def test_embed_links_title_credits_source_and_shows_publish_time() -> None:
-    embed = article_embed(
+    embed = card_embed(article_card(
         make_article(), source_name="Example News", source_url="https://news.example/"
-    ).to_dict()
+    )).to_dict()
     assert embed["title"] == "A title"
     assert embed["url"] == "https://news.example/a"
     assert embed["author"] == {"name": "Example News", "url": "https://news.example/"}
-    assert embed["fields"][0]["value"].startswith(f"<t:{int(MOMENT.timestamp())}:f>")
+    # The date is shown once, by the embed's own timestamp (in each reader's time zone).
+    assert embed["timestamp"] == MOMENT.isoformat()
+    assert not any(field["name"] == "Published" for field in embed.get("fields", []))
     assert embed["footer"]["text"] == "By Ada Reporter"
     assert embed["image"]["url"] == "https://news.example/a.jpg"
 
 
 def test_oversized_fields_are_trimmed_to_discord_limits() -> None:
-    embed = article_embed(
+    embed = card_embed(article_card(
         make_article(title="T" * 1000, summary="word " * 3000, author="A" * 5000),
         source_name="S" * 1000, source_url=None,
-    ).to_dict()
+    )).to_dict()
     assert len(embed["title"]) <= 256
     assert len(embed["description"]) <= 4096
     assert len(embed["author"]["name"]) <= 256
@@ -70,10 +74,10 @@ def test_oversized_fields_are_trimmed_to_discord_limits() -> None:
 
 
 def test_non_web_urls_are_not_linked() -> None:
-    embed = article_embed(
+    embed = card_embed(article_card(
         make_article(url="javascript:alert(1)", image_url="file:///etc/passwd"),
         source_name="S", source_url="ftp://x",
-    ).to_dict()
+    )).to_dict()
     assert "url" not in embed
     assert "image" not in embed
     assert "url" not in embed["author"]

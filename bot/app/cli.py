@@ -8,27 +8,13 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-import discord
-
 from bot.app.logging_setup import configure_logging
-from bot.app.runtime import open_newsdesk
 from bot.app.settings import Settings
 from bot.core.errors import DatabaseTooNew, UserError
-from bot.sandbox.console import ConsoleOptions, run_console
 
 NO_TOKEN = (
     "Newsdesk needs a bot token: set DISCORD_TOKEN in the environment or in a .env file "
     "(or try it offline with `newsdesk sandbox`)."
-)
-
-
-BAD_TOKEN = (
-    "Discord refused the token in DISCORD_TOKEN: copy it again from the Bot page of your "
-    "application in the Discord Developer Portal."
-)
-PRIVILEGED_INTENTS = (
-    "Discord refused an intent Newsdesk asked for: check the Bot page's Privileged Gateway "
-    "Intents in the Developer Portal."
 )
 
 
@@ -64,10 +50,10 @@ TOOLS = {
 def run_tool(name: str, arguments: list[str]) -> int:
     """Run one of the offline tools; their modules load only when asked for."""
     if name == "extract":
-        from bot.pipeline.read.extraction import run_extract_command  # noqa: PLC0415 (keeps `run` light)
+        from bot.pipeline.read.extraction import run_extract_command  # noqa: PLC0415
 
         return run_extract_command(arguments)
-    from bot.pipeline.story.copies import run_copies_command  # noqa: PLC0415 (keeps `run` light)
+    from bot.pipeline.story.copies import run_copies_command  # noqa: PLC0415
 
     return run_copies_command(arguments)
 
@@ -85,14 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "run":
             return run_on_discord(settings)
-        options = ConsoleOptions(
-            database_path=args.db,
-            script=args.script,
-            transcript=args.transcript,
-            serve=args.serve,
-            demo=not args.no_demo,
-        )
-        return asyncio.run(run_console(settings, options))
+        return run_sandbox(settings, args)
     except DatabaseTooNew as error:
         print(str(error), file=sys.stderr)
         return 2
@@ -106,19 +85,35 @@ def run_on_discord(settings: Settings) -> int:
         print(NO_TOKEN, file=sys.stderr)
         return 2
     configure_logging(settings.log_level)
+    # Loaded here, not at the top: `newsdesk extract` and `copies` never need discord.py.
+    from bot.app.runtime import open_newsdesk  # noqa: PLC0415
+    from bot.discord_io.client import run_until_closed  # noqa: PLC0415
+
     async def serve(token: str) -> None:
         async with open_newsdesk(settings, freeze_heap_when_ready=True) as bot:
-            await bot.start(token)
+            await run_until_closed(bot, token)
 
     try:
         asyncio.run(serve(settings.discord_token))
-    except discord.LoginFailure:
-        print(BAD_TOKEN, file=sys.stderr)
-        return 2
-    except discord.PrivilegedIntentsRequired:
-        print(PRIVILEGED_INTENTS, file=sys.stderr)
+    except UserError as error:
+        print(error.message, file=sys.stderr)
         return 2
     return 0
+
+
+def run_sandbox(settings: Settings, args: argparse.Namespace) -> int:
+    """Run the bot offline against the local Discord, with a prompt or a script."""
+    # The sandbox is loaded only here: `newsdesk run` never imports it.
+    from bot.sandbox.console import ConsoleOptions, run_console  # noqa: PLC0415
+
+    options = ConsoleOptions(
+        database_path=args.db,
+        script=args.script,
+        transcript=args.transcript,
+        serve=args.serve,
+        demo=not args.no_demo,
+    )
+    return asyncio.run(run_console(settings, options))
 
 
 if __name__ == "__main__":

@@ -49,5 +49,9 @@ class StorageUnavailable(UserError):
     """The database could not take a write now (disk full, or locked for too long)."""
 
 
+class LoginRefused(UserError):
+    """Discord refused to let the bot log in (a bad token, or an intent not granted)."""
+
+
 class DatabaseTooNew(Exception):
     """The database was written by a newer Newsdesk; refusing to run protects it."""

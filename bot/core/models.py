@@ -335,3 +335,31 @@ class PostRefresh:
     message_id: int
     story_id: int
     article_id: int
+
+
+@dataclass(frozen=True)
+class CardField:
+    """One labelled line of an article card."""
+
+    name: str
+    value: str
+    inline: bool = True
+
+
+@dataclass(frozen=True)
+class ArticleCard:
+    """What a post shows under its text, already within Discord's limits.
+
+    The Discord edge renders it as an embed (``bot.discord_io.embeds.card_embed``); the
+    pipeline builds it without knowing about discord.py.
+    """
+
+    title: str
+    url: str | None
+    description: str | None
+    timestamp: datetime | None
+    author_name: str
+    author_url: str | None
+    fields: tuple[CardField, ...] = ()
+    footer: str | None = None
+    image_url: str | None = None

@@ -34,6 +34,9 @@ TRACKING_PARAMETERS = frozenset(
 )  # fmt: skip
 """Query parameter names (lower case) that only say how the reader arrived."""
 
+WEB_URL_LIMIT = 2048
+"""Longest URL Discord accepts in a link, an embed or an image."""
+
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _PERCENT_ESCAPE = re.compile(r"%[0-9a-fA-F]{2}")
 
@@ -76,3 +79,8 @@ def normalise_url(url: str) -> str:
     ]
     kept.sort(key=lambda pair: pair[0])
     return urlunsplit(("https", host, path, urlencode(kept), ""))
+
+
+def is_web_url(url: str | None) -> bool:
+    """Return whether ``url`` is an absolute http(s) URL Discord can link to."""
+    return url is not None and url.startswith(("https://", "http://")) and len(url) <= WEB_URL_LIMIT

@@ -16,6 +16,7 @@ import discord
 from discord.ext import commands
 
 from bot.app.services import Services
+from bot.core.errors import LoginRefused
 from bot.discord_io.pacing import SendPacer
 from bot.discord_io.sender import DiscordPostSender
 from bot.pipeline.deliver.deliverer import Deliverer
@@ -23,6 +24,30 @@ from bot.pipeline.read.extraction.places import gazetteer
 from bot.pipeline.read.reader import ArticleReader
 
 log = logging.getLogger(__name__)
+
+BAD_TOKEN = (
+    "Discord refused the token in DISCORD_TOKEN: copy it again from the Bot page of your "
+    "application in the Discord Developer Portal."
+)
+PRIVILEGED_INTENTS = (
+    "Discord refused an intent Newsdesk asked for: check the Bot page's Privileged Gateway "
+    "Intents in the Developer Portal."
+)
+
+
+async def run_until_closed(bot: commands.Bot, token: str) -> None:
+    """Log in with ``token`` and run until the bot is closed.
+
+    Raises:
+        LoginRefused: Discord refused the token or an intent, said as what to fix.
+    """
+    try:
+        await bot.start(token)
+    except discord.LoginFailure:
+        raise LoginRefused(BAD_TOKEN) from None
+    except discord.PrivilegedIntentsRequired:
+        raise LoginRefused(PRIVILEGED_INTENTS) from None
+
 
 COG_EXTENSIONS = (
     "cogs.digests",

@@ -9,13 +9,17 @@ sentences that name what to fix (the missing permissions, from the bot's view of
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import aiohttp
 import discord
 
-from bot.core.models import Delivery
-from bot.discord_io.embeds import is_web_url, trim_text
+from bot.core.models import ArticleCard, Delivery
+from bot.core.text import trim_text
+from bot.core.urls import is_web_url
+from bot.discord_io.embeds import card_embed
 from bot.pipeline.deliver.deliverer import SendRejected
 
 POST_PERMISSIONS = {
@@ -56,6 +60,20 @@ def rejection(error: discord.HTTPException, forbidden_reason: str) -> SendReject
     )
 
 
+@contextlib.contextmanager
+def refusals_as_rejections(forbidden_reason: Callable[[], str]) -> Iterator[None]:
+    """Turn Discord's refusals and network failures inside the block into ``SendRejected``.
+
+    ``forbidden_reason`` is only called on a 403, to name the missing permissions.
+    """
+    try:
+        yield
+    except discord.HTTPException as error:
+        raise rejection(error, forbidden_reason() if error.status == 403 else "") from error
+    except (OSError, TimeoutError, aiohttp.ClientError) as error:
+        raise SendRejected(f"could not reach Discord ({error!r}).", permanent=False) from error
+
+
 def quotes_view(article_id: int) -> discord.ui.View:
     """Return a stopped view with the post's "Quotes" button.
 
@@ -87,11 +105,12 @@ class DiscordPostSender:
         self._client = client
 
     async def send_post(
-        self, delivery: Delivery, embed: discord.Embed, nonce: str, *,
+        self, delivery: Delivery, card: ArticleCard, nonce: str, *,
         content: str | None, quotes_button: bool,
     ) -> int:
-        """Post ``embed`` (and ``content`` above it) to the delivery's channel; only the
+        """Post ``card`` (and ``content`` above it) to the delivery's channel; only the
         delivery's configured role may be pinged."""
+        embed = card_embed(card)
         view = quotes_view(delivery.article.id) if quotes_button else None
         role = delivery.ping_role_id
         if delivery.webhook is not None:
@@ -114,7 +133,7 @@ class DiscordPostSender:
         attempt may have opened (same title, opened by Newsdesk) before opening another.
         """
         title = trim_text(delivery.article.title, THREAD_NAME_LIMIT) or "News"
-        try:
+        with refusals_as_rejections(lambda: self._forbidden_reason(forum.id)):
             if delivery.attempts > 1:
                 existing = await self._existing_forum_post(forum, title)
                 if existing is not None:
@@ -124,10 +143,6 @@ class DiscordPostSender:
                 name=title, content=content, embed=embed,
                 allowed_mentions=mentions_for(delivery.ping_role_id), **with_view,
             )
-        except discord.HTTPException as error:
-            raise rejection(error, self._forbidden_reason(forum.id)) from error
-        except (OSError, TimeoutError, aiohttp.ClientError) as error:
-            raise SendRejected(f"could not reach Discord ({error!r}).", permanent=False) from error
         return created.message.id
 
     async def _post_through_webhook(
@@ -141,7 +156,7 @@ class DiscordPostSender:
         assert delivery.webhook is not None
         webhook_id, token = delivery.webhook
         webhook = discord.Webhook.partial(webhook_id, token, client=self._client)
-        try:
+        with refusals_as_rejections(lambda: self._forbidden_reason(delivery.channel_id)):
             if delivery.attempts > 1:
                 existing = await self._existing_webhook_post(delivery, webhook_id, embed.url)
                 if existing is not None:
@@ -153,10 +168,6 @@ class DiscordPostSender:
                 else discord.utils.MISSING,
                 allowed_mentions=mentions_for(delivery.ping_role_id),
             )
-        except discord.HTTPException as error:
-            raise rejection(error, self._forbidden_reason(delivery.channel_id)) from error
-        except (OSError, TimeoutError, aiohttp.ClientError) as error:
-            raise SendRejected(f"could not reach Discord ({error!r}).", permanent=False) from error
         return message.id
 
     async def _existing_webhook_post(
@@ -182,23 +193,16 @@ class DiscordPostSender:
         return await self._send(guild_id, channel_id, nonce, content=text[:2000])
 
     async def edit_post(
-        self, guild_id: int, channel_id: int, message_id: int, embed: discord.Embed
+        self, guild_id: int, channel_id: int, message_id: int, card: ArticleCard
     ) -> None:
-        """Replace a sent post's embed (mentions stay off)."""
+        """Replace a sent post's card (mentions stay off)."""
         if isinstance(self._client.get_channel(channel_id), discord.ForumChannel):
             channel_id = message_id  # a forum post's message lives in its own thread
         channel = self._client.get_partial_messageable(channel_id, guild_id=guild_id)
-        try:
+        with refusals_as_rejections(lambda: "Discord refused the edit (Missing Permissions)."):
             await channel.get_partial_message(message_id).edit(
-                embed=embed, allowed_mentions=discord.AllowedMentions.none()
+                embed=card_embed(card), allowed_mentions=discord.AllowedMentions.none()
             )
-        except discord.HTTPException as error:
-            raise SendRejected(
-                f"Discord answered {error.status}: {error.text or 'no details'}.",
-                permanent=error.status in {403, 404},
-            ) from error
-        except (OSError, TimeoutError, aiohttp.ClientError) as error:
-            raise SendRejected(f"could not reach Discord ({error!r}).", permanent=False) from error
 
     def fallback_notice_channel(self, guild_id: int, avoid_channel_id: int) -> int | None:
         """Return the server's system channel, else its first channel Newsdesk can post in."""
@@ -229,14 +233,10 @@ class DiscordPostSender:
         mentions: discord.AllowedMentions | None = None,
     ) -> int:
         channel = self._client.get_partial_messageable(channel_id, guild_id=guild_id)
-        try:
+        with refusals_as_rejections(lambda: self._forbidden_reason(channel_id)):
             with_view: dict[str, Any] = {"view": view} if view is not None else {}
             message = await channel.send(
                 content, embeds=[embed] if embed is not None else [], nonce=nonce,
                 allowed_mentions=mentions or discord.AllowedMentions.none(), **with_view,
             )
-        except discord.HTTPException as error:
-            raise rejection(error, self._forbidden_reason(channel_id)) from error
-        except (OSError, TimeoutError, aiohttp.ClientError) as error:
-            raise SendRejected(f"could not reach Discord ({error!r}).", permanent=False) from error
         return message.id

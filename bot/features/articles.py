@@ -6,7 +6,9 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
 from bot.core.errors import InvalidInput, NotFound
-from bot.discord_io.embeds import is_web_url, join_within_limit, trim_text
+from bot.core.text import join_within_limit, trim_text
+from bot.core.urls import is_web_url
+from bot.discord_io import markup
 from bot.features.feeds.discovery import looks_like_html
 from bot.pipeline.fetch.fetcher import Fetcher
 from bot.pipeline.read.extraction import ExtractedArticle, extract_article_off_loop
@@ -57,7 +59,7 @@ def describe_extracted(url: str, article: ExtractedArticle) -> str:
             f"Originally published by {article.original_publisher} <{article.original_url}>"
         )
     if article.published:
-        facts.append(f"Published <t:{int(article.published.timestamp())}:f>")
+        facts.append(f"Published {markup.date_time(article.published)}")
     if facts:
         blocks.append(" · ".join(facts))
     blocks.append(article.summary or "Newsdesk found no article text on that page.")

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.core.errors import InvalidInput
 from bot.core.models import DigestSchedule
-from bot.discord_io.embeds import join_within_limit, trim_text, trim_to_sentence
+from bot.core.text import join_within_limit, trim_text, trim_to_sentence
 from bot.pipeline.story.credits import story_credits
 from storage import Repositories
 

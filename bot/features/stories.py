@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.core.errors import InvalidInput
-from bot.discord_io.embeds import is_web_url
+from bot.core.urls import is_web_url
 from bot.pipeline.story.copies import normalise_url
 from bot.pipeline.story.credits import describe_story
 from storage import Repositories

@@ -8,6 +8,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.discord_io import markup
 from bot.discord_io.client import NewsdeskBot
 from cogs.shared.channel_checks import ensure_bot_can_post
 from cogs.shared.replies import reply_privately
@@ -43,7 +44,7 @@ class SettingsCommands(commands.GroupCog, group_name="newsdesk", group_descripti
         elif clear_log_channel:
             await repository.set_log_channel(interaction.guild_id, None)
         current = await repository.log_channel(interaction.guild_id)
-        where = f"<#{current}>" if current else "each feed's own channel"
+        where = f"{markup.channel(current)}" if current else "each feed's own channel"
         await reply_privately(
             interaction, f"Notices about feeds and channels go to {where}."
         )

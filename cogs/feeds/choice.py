@@ -8,7 +8,7 @@ from typing import Any
 
 import discord
 
-from bot.discord_io.embeds import trim_text
+from bot.core.text import trim_text
 from bot.features.feeds.discovery import FeedCandidate
 from cogs.backend.errors import answer_error
 from cogs.shared.replies import reply_privately

@@ -8,6 +8,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.discord_io import markup
 from bot.discord_io.client import NewsdeskBot
 from bot.features.feeds.discovery import SeveralFeedsFound
 from bot.features.feeds.replies import describe_added_feed, describe_status, describe_subscriptions
@@ -132,7 +133,8 @@ class FeedCommands(
         await reply_privately(
             interaction,
             f"Stopped following **{removed.feed_title}** in "
-            f"<#{removed.subscription.channel_id}>. Nothing more from it will be posted there.",
+            f"{markup.channel(removed.subscription.channel_id)}. "
+            "Nothing more from it will be posted there.",
         )
 
     @refresh.autocomplete("subscription")

@@ -13,8 +13,10 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.core.errors import InvalidInput
+from bot.discord_io import markup
 from bot.discord_io.client import NewsdeskBot
-from bot.discord_io.embeds import article_embed
+from bot.discord_io.embeds import card_embed
+from bot.pipeline.deliver.cards import article_card
 from bot.pipeline.deliver.templates import PLACEHOLDERS
 from cogs.backend.errors import answer_error
 from cogs.feeds.subscription_choices import subscription_choices
@@ -113,8 +115,8 @@ class FeedSettingCommands(commands.Cog):
         view = await self.bot.services.subscriptions.enable(interaction.guild_id, subscription)
         await reply_privately(
             interaction,
-            f"Posting **{view.feed_title}** in <#{view.subscription.channel_id}> again; new "
-            "articles will appear there from now on.",
+            f"Posting **{view.feed_title}** in {markup.channel(view.subscription.channel_id)} "
+            "again; new articles will appear there from now on.",
         )
 
     @app_commands.command(name="copies")
@@ -134,7 +136,8 @@ class FeedSettingCommands(commands.Cog):
         )
         what = "posts every copy" if post else "adds copies to the story's post instead"
         await reply_privately(
-            interaction, f"**{view.feed_title}** in <#{view.subscription.channel_id}> now {what}."
+            interaction,
+            f"**{view.feed_title}** in {markup.channel(view.subscription.channel_id)} now {what}.",
         )
 
     @app_commands.command(name="template")
@@ -171,7 +174,8 @@ class FeedSettingCommands(commands.Cog):
         view = SaveTemplateView(
             self.bot, interaction.user.id, interaction.guild_id, subscription, preview.template
         )
-        embed = article_embed(preview.article, source_name=preview.source, source_url=None)
+        card = article_card(preview.article, source_name=preview.source, source_url=None)
+        embed = card_embed(card)
         await interaction.response.send_message(
             preview.content, embed=embed, view=view, ephemeral=True,
             allowed_mentions=discord.AllowedMentions.none(),
@@ -239,7 +243,7 @@ class FeedSettingCommands(commands.Cog):
                 hook = (made.id, made.token)
         await service.use_webhook(interaction.guild_id, subscription, hook)
         how = "under its source's name and icon" if enabled else "as Newsdesk"
-        where = f"<#{view.subscription.channel_id}>"
+        where = f"{markup.channel(view.subscription.channel_id)}"
         await reply_privately(interaction, f"**{view.feed_title}** now posts in {where} {how}.")
 
     @webhook.autocomplete("subscription")

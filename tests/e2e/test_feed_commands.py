@@ -92,7 +92,9 @@ async def test_first_poll_posts_nothing_old_and_later_items_post_once_in_order(
     ]
     first = posts[0]
     assert first.embeds[0]["author"]["name"] == "Example News"
-    assert "<t:" in first.embeds[0]["fields"][0]["value"]
+    # The publication date is the embed's timestamp, shown once (no "Published" field).
+    assert first.embeds[0]["timestamp"].startswith("20")
+    assert "fields" not in first.embeds[0]
     assert first.embeds[0]["description"].startswith("Paragraph for story 3.")
     assert first.allowed_mentions == {"parse": []}
     assert first.nonce == delivery_nonce(prefix, created[0])

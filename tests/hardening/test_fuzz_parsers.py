@@ -33,9 +33,10 @@ from hypothesis import strategies as st
 from bot.app.settings import Settings
 from bot.core.errors import FeedParseError, InvalidInput
 from bot.core.models import Article
-from bot.discord_io.embeds import article_embed
+from bot.discord_io.embeds import card_embed
 from bot.features.feeds.discovery import MAX_CANDIDATES, declared_feeds
 from bot.features.feeds.opml import read_opml
+from bot.pipeline.deliver.cards import article_card
 from bot.pipeline.parse import parse_feed
 from bot.pipeline.read.extraction import extract_article
 from bot.pipeline.story.copies import normalise_url
@@ -388,10 +389,10 @@ def test_article_embed_fits_discord_for_any_strings(
     original_url: str | None, also: str | None,
 ) -> None:
     original = None if original_name is None else (original_name, original_url)
-    embed = article_embed(
+    embed = card_embed(article_card(
         article, source_name=source_name, source_url=source_url, original=original,
         also_reported_by=also,
-    ).to_dict()
+    )).to_dict()
     as_json: dict[str, Any] = dict(embed)
     problems = [p for p in embed_problems(as_json) if "empty" not in p]
     assert not problems, problems
@@ -409,9 +410,9 @@ def test_article_embed_never_sends_blank_required_text(
     article: Article, source_name: str, original_name: str | None, also: str | None,
 ) -> None:
     original = None if original_name is None else (original_name, "https://fuzz.example/o")
-    embed = article_embed(
+    embed = card_embed(article_card(
         article, source_name=source_name, source_url=None, original=original,
         also_reported_by=also,
-    ).to_dict()
+    )).to_dict()
     problems = [p for p in embed_problems(dict(embed)) if "empty" in p]
     assert not problems, problems

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from bot.core.errors import InvalidInput
 from bot.core.models import FilterField, FilterRule, MatchKind
-from bot.discord_io.embeds import MESSAGE_LIMIT
+from bot.core.text import MESSAGE_LIMIT
 from bot.pipeline.deliver.templates import TemplateValues, render_template, validate_template
 from bot.pipeline.route.filters import ArticleFields, evaluate, validate_pattern
 

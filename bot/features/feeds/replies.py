@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.core.models import FeedHealth, SubscriptionView
-from bot.discord_io.embeds import discord_timestamp, join_within_limit, trim_text
+from bot.core.text import join_within_limit, trim_text
+from bot.discord_io import markup
 from bot.features.feeds.subscriptions import AddedFeed, FeedStatus
 
 
 def describe_added_feed(added: AddedFeed) -> str:
     """Describe a new (or existing) subscription and what will happen next."""
-    channel = f"<#{added.subscription.channel_id}>"
+    channel = f"{markup.channel(added.subscription.channel_id)}"
     title = trim_text(added.feed_title, 200)
     if added.already_existed:
         return (
@@ -22,7 +23,7 @@ def describe_added_feed(added: AddedFeed) -> str:
     if added.latest is not None:
         latest_title = trim_text(added.latest.title or "(untitled)", 200)
         shown = f"[{latest_title}](<{added.latest.link}>)" if added.latest.link else latest_title
-        when = f", {discord_timestamp(added.latest.published)}" if added.latest.published else ""
+        when = f", {markup.moment(added.latest.published)}" if added.latest.published else ""
         lines.append(f"Latest item: {shown}{when}.")
     if added.backfill:
         lines.append(
@@ -47,7 +48,7 @@ def describe_subscriptions(views: Sequence[SubscriptionView]) -> str:
         sub = view.subscription
         line = (
             f"`#{sub.id}` **{trim_text(view.feed_title or view.feed_url, 80)}** → "
-            f"<#{sub.channel_id}> · <{trim_text(view.feed_url, 200)}>"
+            f"{markup.channel(sub.channel_id)} · <{trim_text(view.feed_url, 200)}>"
         )
         if not sub.enabled:
             line += f" · disabled: {trim_text(sub.disabled_reason or 'unknown reason', 200)}"
@@ -72,13 +73,14 @@ def describe_status(statuses: Sequence[FeedStatus]) -> str:
     for status in statuses:
         feed, sub = status.feed, status.view.subscription
         last_success = (
-            discord_timestamp(feed.last_success_at) if feed.last_success_at else "never yet"
+            markup.moment(feed.last_success_at) if feed.last_success_at else "never yet"
         )
         lines = [
-            f"`#{sub.id}` **{trim_text(feed.title or feed.url, 80)}** → <#{sub.channel_id}> · "
+            f"`#{sub.id}` **{trim_text(feed.title or feed.url, 80)}** → "
+            f"{markup.channel(sub.channel_id)} · "
             f"{HEALTH_LABEL[feed.health]}",
             f"last success {last_success} · next check "
-            + ("none (disabled)" if feed.disabled_at else discord_timestamp(feed.next_check_at)),
+            + ("none (disabled)" if feed.disabled_at else markup.moment(feed.next_check_at)),
             f"{feed.error_count} errors in a row · {status.items_last_7_days} items in 7 days",
         ]
         if feed.last_error and feed.health is not FeedHealth.OK:

@@ -13,7 +13,9 @@ from collections.abc import Sequence
 
 from bot.core.errors import InvalidInput
 from bot.core.models import ArticleTrace, OutboxState
-from bot.discord_io.embeds import discord_timestamp, is_web_url, join_within_limit, trim_text
+from bot.core.text import join_within_limit, trim_text
+from bot.core.urls import is_web_url
+from bot.discord_io import markup
 from bot.pipeline.story.copies import normalise_url
 from storage import Repositories
 
@@ -25,7 +27,7 @@ def message_link(guild_id: int, channel_id: int, message_id: int) -> str:
 
 def explain_trace(guild_id: int, trace: ArticleTrace) -> str:
     """Say what became of the article for one subscription."""
-    channel = f"<#{trace.channel_id}>"
+    channel = f"{markup.channel(trace.channel_id)}"
     source = f"**{trim_text(trace.feed_title, 80)}**"
     if trace.outbox_state is OutboxState.SENT and trace.message_id is not None:
         link = message_link(guild_id, trace.channel_id, trace.message_id)
@@ -50,7 +52,7 @@ def explain_trace(guild_id: int, trace: ArticleTrace) -> str:
     if trace.first_seen_at <= trace.subscription_created_at:
         return (
             f"Not posted in {channel}: it was already in {source} when the channel started "
-            f"following it ({discord_timestamp(trace.subscription_created_at)}), and Newsdesk "
+            f"following it ({markup.moment(trace.subscription_created_at)}), and Newsdesk "
             "never posts a feed's backlog."
         )
     if not trace.subscription_enabled:

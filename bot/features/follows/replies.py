@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.core.models import FilterRule, Follow
-from bot.discord_io.embeds import join_within_limit, trim_text
+from bot.core.text import join_within_limit, trim_text
+from bot.discord_io import markup
 from bot.features.follows.service import FilterTarget, PreviewLine
 
 KIND_LABEL = {
@@ -20,10 +21,10 @@ def describe_follow(follow: Follow) -> str:
     """Say one follow in a line: what, where, whom it pings, which feeds."""
     line = (
         f"`#{follow.id}` {KIND_LABEL.get(follow.kind, follow.kind)} "
-        f"**{trim_text(follow.topic, 100)}** → <#{follow.channel_id}>"
+        f"**{trim_text(follow.topic, 100)}** → {markup.channel(follow.channel_id)}"
     )
     if follow.role_id is not None:
-        line += f" · pings <@&{follow.role_id}>"
+        line += f" · pings {markup.role(follow.role_id)}"
     if follow.subscription_ids is not None:
         line += " · feeds " + ", ".join(f"#{number}" for number in follow.subscription_ids)
     else:

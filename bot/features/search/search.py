@@ -25,7 +25,8 @@ from datetime import datetime, timedelta
 
 from bot.core.errors import InvalidInput, NotFound
 from bot.core.models import SearchHit
-from bot.discord_io.embeds import discord_timestamp, join_within_limit, trim_text
+from bot.core.text import join_within_limit, trim_text
+from bot.discord_io import markup
 from storage import Repositories
 
 PAGE_SIZE = 5
@@ -171,7 +172,7 @@ def describe_search_page(result: SearchPage) -> str:
         title = trim_text(hit.article.title, 150)
         link = f"[{title}](<{hit.article.url}>)" if hit.article.url else f"**{title}**"
         blocks.append(
-            f"{link} — {trim_text(hit.feed_title, 60)}, {discord_timestamp(when)}\n"
+            f"{link} — {trim_text(hit.feed_title, 60)}, {markup.moment(when)}\n"
             f"> {trim_text(' '.join(hit.snippet.split()), 280)}"
         )
     return join_within_limit(blocks, "\n\n")

@@ -24,10 +24,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-import discord
-
-from bot.core.models import Article, Delivery
-from bot.discord_io.embeds import article_embed
+from bot.core.models import Article, ArticleCard, Delivery
+from bot.discord_io import markup
+from bot.pipeline.deliver.cards import article_card
 from bot.pipeline.deliver.templates import TemplateValues, post_content
 from bot.pipeline.story.credits import story_credits
 from storage import Repositories
@@ -59,10 +58,10 @@ class SendRejected(Exception):
 
 
 class PostSender(Protocol):
-    """Posts one article embed to a channel and returns the message id."""
+    """Posts one article card to a channel and returns the message id."""
 
     async def send_post(
-        self, delivery: Delivery, embed: discord.Embed, nonce: str, *,
+        self, delivery: Delivery, card: ArticleCard, nonce: str, *,
         content: str | None, quotes_button: bool,
     ) -> int:
         """Send (with a button showing the article's quotes), or raise ``SendRejected``."""
@@ -77,9 +76,9 @@ class PostSender(Protocol):
         ...
 
     async def edit_post(
-        self, guild_id: int, channel_id: int, message_id: int, embed: discord.Embed
+        self, guild_id: int, channel_id: int, message_id: int, card: ArticleCard
     ) -> None:
-        """Replace a sent post's embed, or raise ``SendRejected``."""
+        """Replace a sent post's card, or raise ``SendRejected``."""
         ...
 
 
@@ -199,10 +198,10 @@ class Deliverer:
                 await self._repos.outbox.release(rest)
                 return
 
-    async def _embed_for(
+    async def _card_for(
         self, guild_id: int, article: Article, feed_title: str, feed_site_url: str | None,
         story_id: int | None,
-    ) -> tuple[discord.Embed, str | None]:
+    ) -> tuple[ArticleCard, str | None]:
         """Render a post: the article, crediting its story's original and the other sources
         this server follows."""
         story = (
@@ -215,11 +214,11 @@ class Deliverer:
             if credits.original_name is not None:
                 original = (credits.original_name, credits.original_url)
             also = credits.also_text()
-        embed = article_embed(
+        card = article_card(
             article, source_name=feed_title, source_url=feed_site_url,
             original=original, also_reported_by=also,
         )
-        return embed, original[0] if original is not None else None
+        return card, original[0] if original is not None else None
 
     async def _refresh_posts(self) -> int:
         """Re-render and edit sent posts whose story gained a source or its original."""
@@ -228,10 +227,10 @@ class Deliverer:
             found = await self._repos.articles.get_with_feed(refresh.article_id)
             if found is None:
                 continue
-            embed, _ = await self._embed_for(refresh.guild_id, *found, refresh.story_id)
+            card, _ = await self._card_for(refresh.guild_id, *found, refresh.story_id)
             try:
                 await self._sender.edit_post(
-                    refresh.guild_id, refresh.channel_id, refresh.message_id, embed
+                    refresh.guild_id, refresh.channel_id, refresh.message_id, card
                 )
             except SendRejected as rejected:
                 log.warning(
@@ -241,7 +240,7 @@ class Deliverer:
         return len(refreshes)
 
     async def _deliver_one(self, delivery: Delivery) -> bool:
-        embed, original = await self._embed_for(
+        card, original = await self._card_for(
             delivery.guild_id, delivery.article, delivery.feed_title, delivery.feed_site_url,
             delivery.story_id,
         )
@@ -251,7 +250,7 @@ class Deliverer:
         )
         try:
             message_id = await self._sender.send_post(
-                delivery, embed, delivery_nonce(await self._nonce_prefix(), delivery.outbox_id),
+                delivery, card, delivery_nonce(await self._nonce_prefix(), delivery.outbox_id),
                 content=content, quotes_button=bool(delivery.article.quotes),
             )
         except SendRejected as rejected:
@@ -292,7 +291,8 @@ class Deliverer:
             log.warning("no channel to tell admins guild_id=%s channel_id=%s", guild_id, broken)
             return
         text = (
-            f"⛔ Newsdesk stopped posting **{delivery.feed_title}** in <#{broken}>: {reason} "
+            f"⛔ Newsdesk stopped posting **{delivery.feed_title}** in "
+            f"{markup.channel(broken)}: {reason} "
             f"Fix it, then run /feed enable subscription:{delivery.subscription_id}."
         )
         await self._repos.notices.queue(guild_id, target, text, self._clock())

@@ -17,7 +17,8 @@ from string import Formatter
 
 from bot.core.errors import InvalidInput
 from bot.core.models import Article
-from bot.discord_io.embeds import MESSAGE_LIMIT, discord_timestamp, trim_text
+from bot.core.text import MESSAGE_LIMIT, trim_text
+from bot.discord_io import markup
 
 PLACEHOLDERS = ("title", "url", "summary", "source", "author", "published", "original")
 MAX_TEMPLATE_LENGTH = 1000
@@ -44,7 +45,7 @@ class TemplateValues:
             summary=trim_text(article.summary, 600),
             source=source,
             author=article.author or "",
-            published=discord_timestamp(article.published_at) if article.published_at else "",
+            published=markup.moment(article.published_at) if article.published_at else "",
             original=original or "",
         )
 
@@ -91,7 +92,7 @@ def post_content(
     """Return the text above a post's embed: the role to ping, then the filled template."""
     parts: list[str] = []
     if ping_role_id is not None:
-        parts.append(f"<@&{ping_role_id}>")
+        parts.append(f"{markup.role(ping_role_id)}")
     if template:
         parts.append(render_template(template, values))
     return trim_text(" ".join(parts), MESSAGE_LIMIT) if parts else None

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from bot.core.models import Story
-from bot.discord_io.embeds import discord_timestamp, join_within_limit, trim_text
+from bot.core.text import join_within_limit, trim_text
+from bot.discord_io import markup
 
 MAX_ALSO_REPORTED = 5
 
@@ -77,6 +78,6 @@ def describe_story(story: Story) -> str:
         where = f" <{source.url}>" if source.url else ""
         lines.append(
             f"• {trim_text(source.feed_title, 80)}{marker}: first seen "
-            f"{discord_timestamp(source.first_seen_at)}{where}"
+            f"{markup.moment(source.first_seen_at)}{where}"
         )
     return join_within_limit(lines, "\n")

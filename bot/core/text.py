@@ -1,0 +1,54 @@
+"""Plain-text shaping shared by every reply and post: trimming and joining within a limit.
+
+Rules: text is trimmed, never refused; a cut is marked with an ellipsis and falls on a word
+boundary (or a sentence boundary, for summaries) when one is near; a list too long for one
+message keeps whole items and says how many were left out.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+MESSAGE_LIMIT = 2000
+"""Characters in one Discord message: every reply and post text is shaped to fit it."""
+
+_SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*(?=\s)")
+
+
+def trim_text(text: str, limit: int) -> str:
+    """Trim ``text`` to ``limit`` characters at a word boundary, adding an ellipsis if cut."""
+    text = text.strip()
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:-") + "…"
+
+
+def trim_to_sentence(text: str, limit: int) -> str:
+    """Trim ``text`` to ``limit`` characters, preferring to end on a whole sentence."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    window = text[: limit + 1]
+    ends = [match.end() for match in _SENTENCE_END.finditer(window)]
+    if ends and ends[-1] >= limit // 3:
+        return text[: ends[-1]]
+    return trim_text(text, limit)
+
+
+def join_within_limit(blocks: Sequence[str], separator: str) -> str:
+    """Join whole blocks while they fit one message, then say how many were left out."""
+    kept: list[str] = []
+    used = 0
+    for position, block in enumerate(blocks):
+        cost = len(block) + (len(separator) if kept else 0)
+        if used + cost > MESSAGE_LIMIT - 40:
+            kept.append(f"…and {len(blocks) - position} more.")
+            break
+        kept.append(block)
+        used += cost
+    return separator.join(kept)

@@ -1,0 +1,56 @@
+"""How an article looks in a post: one card, within every Discord size limit.
+
+Rules: text is trimmed, never refused (title 256, description 4096, field 1024, footer 2048,
+author 256, 6000 in all); a summary is cut at a sentence boundary when one is near, else at a
+word, and marked with an ellipsis; only http(s) URLs become links or images; the title links
+to the story's original when it has one; feed text is shown as written but never pings (the
+sender allows no mentions from it). The card's timestamp shows the publication date, so no
+field repeats it.
+"""
+
+from __future__ import annotations
+
+from bot.core.models import Article, ArticleCard, CardField
+from bot.core.text import trim_text, trim_to_sentence
+from bot.core.urls import is_web_url
+
+SUMMARY_LIMIT = 350
+TITLE_LIMIT = 256
+AUTHOR_LIMIT = 256
+FOOTER_LIMIT = 2048
+FIELD_LIMIT = 1024
+
+
+def article_card(
+    article: Article,
+    *,
+    source_name: str,
+    source_url: str | None,
+    original: tuple[str, str | None] | None = None,
+    also_reported_by: str | None = None,
+) -> ArticleCard:
+    """Build the card posted for an article, crediting its story's original and copies."""
+    original_url = original[1] if original is not None else None
+    link = original_url if is_web_url(original_url) else article.url
+    fields: list[CardField] = []
+    # Discord refuses empty field values and author names: blank text never reaches it.
+    if original is not None and original[0].strip():
+        name, url = original[0].strip(), original[1]
+        shown = f"[{trim_text(name, 200)}]({url})" if is_web_url(url) else trim_text(name, 200)
+        fields.append(CardField("Originally published by", shown, inline=False))
+    if also_reported_by and also_reported_by.strip():
+        fields.append(
+            CardField("Also reported by", trim_text(also_reported_by, FIELD_LIMIT), inline=False)
+        )
+    author = article.author.strip() if article.author else ""
+    return ArticleCard(
+        title=trim_text(article.title, TITLE_LIMIT) or "(untitled)",
+        url=link if is_web_url(link) else None,
+        description=trim_to_sentence(article.summary, SUMMARY_LIMIT) or None,
+        timestamp=article.published_at,
+        author_name=trim_text(source_name.strip() or "Feed", AUTHOR_LIMIT),
+        author_url=source_url if is_web_url(source_url) else None,
+        fields=tuple(fields),
+        footer=trim_text(f"By {author}", FOOTER_LIMIT) if author else None,
+        image_url=article.image_url if is_web_url(article.image_url) else None,
+    )
