@@ -70,10 +70,3 @@ class NoticeRepository:
                 " WHERE id = ?",
                 (reason, to_epoch(retry_at), notice_id),
             )
-
-    async def texts_for_guild(self, guild_id: int) -> list[str]:
-        """Return the texts of a server's notices, oldest first (for status views and tests)."""
-        rows = await self._db.fetch_all(
-            "SELECT text FROM notices WHERE guild_id = ? ORDER BY id", (guild_id,)
-        )
-        return [row[0] for row in rows]

@@ -177,11 +177,3 @@ class OutboxRepository:
             " AND message_id IS NOT NULL"
         )
         return 0 if row is None else int(row[0])
-
-    async def count_ready(self, now: datetime) -> int:
-        """Return how many rows are waiting to be sent now."""
-        row = await self._db.fetch_one(
-            "SELECT COUNT(*) FROM outbox WHERE state = 'pending' AND next_attempt_at <= ?",
-            (to_epoch(now),),
-        )
-        return 0 if row is None else int(row[0])

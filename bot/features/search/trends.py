@@ -9,7 +9,7 @@ is CPU work: callers run ``render_trend_chart`` in a thread.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -88,6 +88,3 @@ def render_trend_chart(series: Sequence[TrendSeries], title: str) -> bytes:
         return buffer.getvalue()
     finally:
         pyplot.close(figure)
-
-
-ChartRenderer = Callable[[Sequence[TrendSeries], str], bytes]

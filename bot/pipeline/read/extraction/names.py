@@ -13,7 +13,6 @@ Rules:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 NAME_WORD = r"[A-ZÀ-ÞĀ-Ž][\w’'\-]*[\w]"
@@ -115,8 +114,3 @@ def resolve_surname(name: str, full_names: Iterable[str]) -> str:
     if not by_last and len(by_first) == 1:
         return by_first[0]
     return name
-
-
-def is_name_like(text: str) -> bool:
-    """Return True when ``text`` is a run of capitalised words, as names are written."""
-    return bool(re.fullmatch(NAME, text))

@@ -47,7 +47,6 @@ class PageMarkup:
     html_lang: str | None = None
     article_times: tuple[str, ...] = ()
     links: tuple[PageLink, ...] = ()
-    image_texts: tuple[str, ...] = ()
     widget_texts: tuple[str, ...] = ()
 
 
@@ -180,16 +179,6 @@ def _read_links(tree: HtmlElement, base: str | None) -> tuple[PageLink, ...]:
     return tuple(links)
 
 
-def _read_image_texts(tree: HtmlElement) -> tuple[str, ...]:
-    texts: list[str] = []
-    for image in tree.iter("img"):
-        alt = " ".join((image.get("alt") or "").split())
-        if alt:
-            texts.append(alt)
-    texts.extend(_text_of(caption) for caption in tree.iter("figcaption"))
-    return tuple(text for text in texts if text)
-
-
 _WIDGET_XPATH = (
     "//*[(ancestor::header or contains(@class, 'today') or contains(@id, 'today')"
     " or contains(@class, 'top-bar') or contains(@class, 'topbar')"
@@ -217,6 +206,5 @@ def read_markup(tree: HtmlElement, url: str | None) -> PageMarkup:
         html_lang=html_lang,
         article_times=_read_article_times(tree),
         links=_read_links(tree, url),
-        image_texts=_read_image_texts(tree),
         widget_texts=_read_widget_texts(tree),
     )
