@@ -80,17 +80,26 @@ class Settings:
                 f"NEWSDESK_DB names a home folder that does not exist ({database}): "
                 "give a full path."
             ) from None
+        # An unset variable keeps the field's default: the defaults are written once, above.
         return cls(
             discord_token=text("DISCORD_TOKEN"),
             dev_guild_id=number("DEV_GUILD_ID", 0) or None,
             database_path=database_path,
-            log_level=(text("NEWSDESK_LOG_LEVEL") or "INFO").upper(),
-            contact=text("NEWSDESK_CONTACT") or "",
-            default_interval_seconds=number("NEWSDESK_POLL_INTERVAL", 600, minimum=60),
-            min_interval_seconds=number("NEWSDESK_MIN_POLL_INTERVAL", 120, minimum=1),
-            scheduler_tick_seconds=float(number("NEWSDESK_SCHEDULER_TICK", 30, minimum=1)),
-            max_feeds_per_server=number("NEWSDESK_MAX_FEEDS_PER_SERVER", 100, minimum=1),
-            per_host_limit=number("NEWSDESK_PER_HOST_LIMIT", 2, minimum=1),
+            log_level=(text("NEWSDESK_LOG_LEVEL") or cls.log_level).upper(),
+            contact=text("NEWSDESK_CONTACT") or cls.contact,
+            default_interval_seconds=number(
+                "NEWSDESK_POLL_INTERVAL", cls.default_interval_seconds, minimum=60
+            ),
+            min_interval_seconds=number(
+                "NEWSDESK_MIN_POLL_INTERVAL", cls.min_interval_seconds, minimum=1
+            ),
+            scheduler_tick_seconds=float(
+                number("NEWSDESK_SCHEDULER_TICK", int(cls.scheduler_tick_seconds), minimum=1)
+            ),
+            max_feeds_per_server=number(
+                "NEWSDESK_MAX_FEEDS_PER_SERVER", cls.max_feeds_per_server, minimum=1
+            ),
+            per_host_limit=number("NEWSDESK_PER_HOST_LIMIT", cls.per_host_limit, minimum=1),
             allow_private_addresses=flag("NEWSDESK_ALLOW_PRIVATE_ADDRESSES"),
         )
 

@@ -1,0 +1,42 @@
+"""Settings read from the environment: unset variables keep the dataclass's own defaults."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.app.settings import Settings
+from bot.core.errors import InvalidInput
+
+
+def test_an_empty_environment_gives_the_dataclass_defaults(tmp_path: Path) -> None:
+    """Every default is written once: what ``Settings()`` holds is what nothing set gives."""
+    read = Settings.from_environment({}, dotenv_path=tmp_path / "absent.env")
+    assert read == Settings()
+
+
+def test_variables_override_the_defaults(tmp_path: Path) -> None:
+    """Each variable that is set replaces its field's default, and only that field."""
+    read = Settings.from_environment(
+        {
+            "NEWSDESK_POLL_INTERVAL": "900",
+            "NEWSDESK_SCHEDULER_TICK": "5",
+            "NEWSDESK_LOG_LEVEL": "debug",
+            "NEWSDESK_DB": str(tmp_path / "news.sqlite3"),
+        },
+        dotenv_path=tmp_path / "absent.env",
+    )
+    assert read.default_interval_seconds == 900
+    assert read.scheduler_tick_seconds == 5.0
+    assert read.log_level == "DEBUG"
+    assert read.database_path == tmp_path / "news.sqlite3"
+    assert read.min_interval_seconds == Settings().min_interval_seconds
+
+
+def test_a_value_below_its_minimum_is_refused(tmp_path: Path) -> None:
+    """The refusal names the variable and its minimum."""
+    with pytest.raises(InvalidInput, match="NEWSDESK_POLL_INTERVAL must be at least 60"):
+        Settings.from_environment(
+            {"NEWSDESK_POLL_INTERVAL": "30"}, dotenv_path=tmp_path / "absent.env"
+        )
