@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.core.errors import LimitReached
-from bot.core.models import NewArticle, Subscription, SubscriptionView
+from bot.core.models import NewArticle, Subscription, SubscriptionSummary
 from storage.articles import insert_articles_and_queue
 from storage.database import Database, Row, require_epoch, to_epoch
 
@@ -152,7 +152,7 @@ class SubscriptionRepository:
                 )
             return SubscribeResult(subscription, False, queued)
 
-    async def list_for_guild(self, guild_id: int) -> list[SubscriptionView]:
+    async def list_for_guild(self, guild_id: int) -> list[SubscriptionSummary]:
         """Return the server's subscriptions with their feeds, by channel then feed title."""
         rows = await self._db.fetch_all(
             f"SELECT {_SUBSCRIPTION_COLUMNS}, f.url AS feed_url, f.title AS feed_title,"
@@ -161,13 +161,13 @@ class SubscriptionRepository:
             (guild_id,),
         )
         return [
-            SubscriptionView(
+            SubscriptionSummary(
                 subscription_from_row(row), row["feed_url"], row["feed_title"], row["last_error"]
             )
             for row in rows
         ]
 
-    async def get(self, guild_id: int, subscription_id: int) -> SubscriptionView | None:
+    async def get(self, guild_id: int, subscription_id: int) -> SubscriptionSummary | None:
         """Return one of the server's subscriptions; another server's id finds nothing."""
         row = await self._db.fetch_one(
             f"SELECT {_SUBSCRIPTION_COLUMNS}, f.url AS feed_url, f.title AS feed_title,"
@@ -177,7 +177,7 @@ class SubscriptionRepository:
         )
         if row is None:
             return None
-        return SubscriptionView(
+        return SubscriptionSummary(
             subscription_from_row(row), row["feed_url"], row["feed_title"], row["last_error"]
         )
 

@@ -147,7 +147,7 @@ class Subscription:
 
 
 @dataclass(frozen=True)
-class SubscriptionView:
+class SubscriptionSummary:
     """A subscription with the feed details a listing shows."""
 
     subscription: Subscription

@@ -74,8 +74,8 @@ class FeedCommands(
         """List the feeds this server follows, with their numbers and channels."""
         assert interaction.guild_id is not None
         service = self.bot.services.subscriptions
-        views = await service.list_subscriptions(interaction.guild_id)
-        await reply_privately(interaction, describe_subscriptions(views))
+        summaries = await service.list_subscriptions(interaction.guild_id)
+        await reply_privately(interaction, describe_subscriptions(summaries))
 
     @app_commands.command(name="status")
     @app_commands.checks.has_permissions(manage_guild=True)

@@ -66,11 +66,11 @@ class FeedFileCommands(commands.Cog):
     async def export_feeds(self, interaction: discord.Interaction[Any]) -> None:
         """Download this server's feeds as an OPML file, grouped by channel."""
         assert interaction.guild is not None
-        views = await self.bot.services.subscriptions.list_subscriptions(interaction.guild.id)
+        summaries = await self.bot.services.subscriptions.list_subscriptions(interaction.guild.id)
         feeds = [
-            OpmlFeed(url=view.feed_url, title=view.feed_title or None,
-                     category=channel_name(interaction.guild, view.subscription.channel_id))
-            for view in views
+            OpmlFeed(url=summary.feed_url, title=summary.feed_title or None,
+                     category=channel_name(interaction.guild, summary.subscription.channel_id))
+            for summary in summaries
         ]
         document = write_opml(f"{interaction.guild.name} feeds (Newsdesk)", feeds)
         await interaction.response.send_message(

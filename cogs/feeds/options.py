@@ -93,13 +93,13 @@ class FeedSettingCommands(commands.Cog):
     ) -> None:
         """Choose how often a feed is checked for this server."""
         assert interaction.guild_id is not None
-        view, effective = await self.bot.services.subscriptions.set_interval(
+        summary, effective = await self.bot.services.subscriptions.set_interval(
             interaction.guild_id, subscription, minutes
         )
         asked = "the default interval" if minutes is None else f"every {minutes} minutes"
         await reply_privately(
             interaction,
-            f"Subscription #{view.subscription.id} asks for **{view.feed_title}** {asked}; "
+            f"Subscription #{summary.subscription.id} asks for **{summary.feed_title}** {asked}; "
             f"the feed is now checked every {effective // 60} minutes (the shortest interval "
             "any server following it asks for).",
         )
@@ -112,11 +112,12 @@ class FeedSettingCommands(commands.Cog):
     ) -> None:
         """Resume posting a subscription that Newsdesk had to stop."""
         assert interaction.guild_id is not None
-        view = await self.bot.services.subscriptions.enable(interaction.guild_id, subscription)
+        summary = await self.bot.services.subscriptions.enable(interaction.guild_id, subscription)
+        where = markup.channel(summary.subscription.channel_id)
         await reply_privately(
             interaction,
-            f"Posting **{view.feed_title}** in {markup.channel(view.subscription.channel_id)} "
-            "again; new articles will appear there from now on.",
+            f"Posting **{summary.feed_title}** in {where} again; new articles will appear there "
+            "from now on.",
         )
 
     @app_commands.command(name="copies")
@@ -131,14 +132,12 @@ class FeedSettingCommands(commands.Cog):
     ) -> None:
         """Choose whether this feed posts stories the channel already has from another source."""
         assert interaction.guild_id is not None
-        view = await self.bot.services.subscriptions.set_post_copies(
+        summary = await self.bot.services.subscriptions.set_post_copies(
             interaction.guild_id, subscription, post
         )
         what = "posts every copy" if post else "adds copies to the story's post instead"
-        await reply_privately(
-            interaction,
-            f"**{view.feed_title}** in {markup.channel(view.subscription.channel_id)} now {what}.",
-        )
+        where = markup.channel(summary.subscription.channel_id)
+        await reply_privately(interaction, f"**{summary.feed_title}** in {where} now {what}.")
 
     @app_commands.command(name="template")
     @app_commands.checks.has_permissions(manage_guild=True)
@@ -202,13 +201,13 @@ class FeedSettingCommands(commands.Cog):
             return
         if role is not None:
             check_pingable(role)
-        view = await self.bot.services.subscriptions.set_ping_role(
+        summary = await self.bot.services.subscriptions.set_ping_role(
             interaction.guild_id, subscription, None if clear else role.id if role else None
         )
         what = "no longer pings" if clear or role is None else f"pings {role.mention} for"
         await reply_privately(
-            interaction, f"Subscription #{view.subscription.id} {what} each post of "
-            f"**{view.feed_title}**.",
+            interaction, f"Subscription #{summary.subscription.id} {what} each post of "
+            f"**{summary.feed_title}**.",
         )
 
     @app_commands.command(name="webhook")
@@ -224,10 +223,10 @@ class FeedSettingCommands(commands.Cog):
         """Post a subscription under its source's name and icon, or as Newsdesk again."""
         assert interaction.guild_id is not None and interaction.guild is not None
         service = self.bot.services.subscriptions
-        view = await service.get(interaction.guild_id, subscription)
+        summary = await service.get(interaction.guild_id, subscription)
         hook: tuple[int, str] | None = None
         if enabled:
-            channel_id = view.subscription.channel_id
+            channel_id = summary.subscription.channel_id
             hook = await service.webhook_of_channel(interaction.guild_id, channel_id)
             if hook is None:
                 channel = interaction.guild.get_channel(channel_id)
@@ -243,8 +242,8 @@ class FeedSettingCommands(commands.Cog):
                 hook = (made.id, made.token)
         await service.use_webhook(interaction.guild_id, subscription, hook)
         how = "under its source's name and icon" if enabled else "as Newsdesk"
-        where = f"{markup.channel(view.subscription.channel_id)}"
-        await reply_privately(interaction, f"**{view.feed_title}** now posts in {where} {how}.")
+        where = f"{markup.channel(summary.subscription.channel_id)}"
+        await reply_privately(interaction, f"**{summary.feed_title}** now posts in {where} {how}.")
 
     @webhook.autocomplete("subscription")
     @interval.autocomplete("subscription")

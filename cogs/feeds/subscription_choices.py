@@ -18,8 +18,8 @@ async def subscription_choices(
         return []  # discord.py runs no command checks for autocomplete
     typed = current.strip().lower()
     choices: list[app_commands.Choice[int]] = []
-    for view in await bot.services.subscriptions.list_subscriptions(interaction.guild_id):
-        label = f"#{view.subscription.id} {view.feed_title or view.feed_url}"[:100]
-        if typed in label.lower() or typed in view.feed_url.lower():
-            choices.append(app_commands.Choice(name=label, value=view.subscription.id))
+    for summary in await bot.services.subscriptions.list_subscriptions(interaction.guild_id):
+        label = f"#{summary.subscription.id} {summary.feed_title or summary.feed_url}"[:100]
+        if typed in label.lower() or typed in summary.feed_url.lower():
+            choices.append(app_commands.Choice(name=label, value=summary.subscription.id))
     return choices[:25]

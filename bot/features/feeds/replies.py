@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.core.models import FeedHealth, SubscriptionView
+from bot.core.models import FeedHealth, SubscriptionSummary
 from bot.core.text import join_within_limit, trim_text
 from bot.discord_io import markup
 from bot.features.feeds.subscriptions import AddedFeed, FeedStatus
@@ -39,21 +39,21 @@ def describe_added_feed(added: AddedFeed) -> str:
     return "\n".join(lines)
 
 
-def describe_subscriptions(views: Sequence[SubscriptionView]) -> str:
+def describe_subscriptions(summaries: Sequence[SubscriptionSummary]) -> str:
     """List a server's subscriptions, one line each, cut to fit one message."""
-    if not views:
+    if not summaries:
         return "This server follows no feeds yet. Add one with /feed add."
-    lines = [f"This server follows {len(views)} feed{'s' if len(views) != 1 else ''}:"]
-    for view in views:
-        sub = view.subscription
+    lines = [f"This server follows {len(summaries)} feed{'s' if len(summaries) != 1 else ''}:"]
+    for summary in summaries:
+        sub = summary.subscription
         line = (
-            f"`#{sub.id}` **{trim_text(view.feed_title or view.feed_url, 80)}** → "
-            f"{markup.channel(sub.channel_id)} · <{trim_text(view.feed_url, 200)}>"
+            f"`#{sub.id}` **{trim_text(summary.feed_title or summary.feed_url, 80)}** → "
+            f"{markup.channel(sub.channel_id)} · <{trim_text(summary.feed_url, 200)}>"
         )
         if not sub.enabled:
             line += f" · disabled: {trim_text(sub.disabled_reason or 'unknown reason', 200)}"
-        elif view.last_error:
-            line += f" · failing: {trim_text(view.last_error, 200)}"
+        elif summary.last_error:
+            line += f" · failing: {trim_text(summary.last_error, 200)}"
         lines.append(line)
     return join_within_limit(lines, "\n")
 
@@ -71,7 +71,7 @@ def describe_status(statuses: Sequence[FeedStatus]) -> str:
         return "This server follows no feeds yet. Add one with /feed add."
     blocks: list[str] = []
     for status in statuses:
-        feed, sub = status.feed, status.view.subscription
+        feed, sub = status.feed, status.summary.subscription
         last_success = (
             markup.moment(feed.last_success_at) if feed.last_success_at else "never yet"
         )

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from bot.app.settings import Settings
 from bot.core.errors import FeedParseError, InvalidInput, LimitReached, NotFound, UserError
-from bot.core.models import Article, Feed, NewArticle, Subscription, SubscriptionView
+from bot.core.models import Article, Feed, NewArticle, Subscription, SubscriptionSummary
 from bot.features.feeds.discovery import (
     SeveralFeedsFound,
     declared_feeds,
@@ -179,31 +179,31 @@ class SubscriptionService:
             raise SeveralFeedsFound(page_url, candidates)
         return candidates[0].url
 
-    async def list_subscriptions(self, guild_id: int) -> list[SubscriptionView]:
+    async def list_subscriptions(self, guild_id: int) -> list[SubscriptionSummary]:
         """Return the server's subscriptions."""
         return await self._repos.subscriptions.list_for_guild(guild_id)
 
-    async def get(self, guild_id: int, subscription_id: int) -> SubscriptionView:
+    async def get(self, guild_id: int, subscription_id: int) -> SubscriptionSummary:
         """Return one of the server's subscriptions.
 
         Raises:
             NotFound: the server has no subscription with that id.
         """
-        view = await self._repos.subscriptions.get(guild_id, subscription_id)
-        if view is None:
+        summary = await self._repos.subscriptions.get(guild_id, subscription_id)
+        if summary is None:
             raise _no_such_subscription(subscription_id)
-        return view
+        return summary
 
     async def status(self, guild_id: int) -> list[FeedStatus]:
         """Return the health of every feed the server follows."""
         now = self._clock()
         statuses: list[FeedStatus] = []
-        for view in await self._repos.subscriptions.list_for_guild(guild_id):
-            feed = await self._repos.feeds.get(view.subscription.feed_id)
+        for summary in await self._repos.subscriptions.list_for_guild(guild_id):
+            feed = await self._repos.feeds.get(summary.subscription.feed_id)
             if feed is None:
                 continue
             recent = await self._repos.articles.count_seen_since(feed.id, now - timedelta(days=7))
-            statuses.append(FeedStatus(view, feed, recent))
+            statuses.append(FeedStatus(summary, feed, recent))
         return statuses
 
     async def feed_to_refresh(self, guild_id: int, subscription_id: int) -> Feed:
@@ -213,8 +213,8 @@ class SubscriptionService:
             NotFound: the server has no subscription with that id.
             LimitReached: the feed was checked less than a minute ago.
         """
-        view = await self.get(guild_id, subscription_id)
-        feed = await self._repos.feeds.get(view.subscription.feed_id)
+        summary = await self.get(guild_id, subscription_id)
+        feed = await self._repos.feeds.get(summary.subscription.feed_id)
         if feed is None:
             raise _no_such_subscription(subscription_id)
         now = self._clock()
@@ -228,7 +228,7 @@ class SubscriptionService:
 
     async def set_interval(
         self, guild_id: int, subscription_id: int, minutes: int | None
-    ) -> tuple[SubscriptionView, int]:
+    ) -> tuple[SubscriptionSummary, int]:
         """Ask for a feed to be checked every ``minutes`` (None: the default).
 
         Returns the subscription and the interval the feed now gets, in seconds (the shortest
@@ -238,7 +238,7 @@ class SubscriptionService:
             NotFound: the server has no subscription with that id.
             InvalidInput: the interval is outside the allowed bounds.
         """
-        view = await self.get(guild_id, subscription_id)
+        summary = await self.get(guild_id, subscription_id)
         seconds = None if minutes is None else minutes * 60
         low, high = self._settings.min_interval_seconds, int(MAX_INTERVAL.total_seconds())
         if seconds is not None and not low <= seconds <= high:
@@ -249,26 +249,26 @@ class SubscriptionService:
             guild_id, subscription_id, seconds,
             default_seconds=self._settings.default_interval_seconds, now=self._clock(),
         )
-        return view, effective
+        return summary, effective
 
-    async def enable(self, guild_id: int, subscription_id: int) -> SubscriptionView:
+    async def enable(self, guild_id: int, subscription_id: int) -> SubscriptionSummary:
         """Resume posting a subscription that was disabled (for example after a 403).
 
         Raises:
             NotFound: the server has no subscription with that id.
         """
-        view = await self.get(guild_id, subscription_id)
+        summary = await self.get(guild_id, subscription_id)
         seed: list[NewArticle] = []
         try:
-            result = await self._fetcher.fetch(view.feed_url)
+            result = await self._fetcher.fetch(summary.feed_url)
             parsed = await parse_feed_in_thread(
-                result.body, url=view.feed_url, content_type=result.content_type
+                result.body, url=summary.feed_url, content_type=result.content_type
             )
             seed = articles_from_entries(parsed.entries)
         except UserError:
             pass  # the feed's own health reporting covers a feed that fails now
         await self._repos.subscriptions.enable(guild_id, subscription_id, seed, self._clock())
-        return view
+        return summary
 
     async def forget_guild(self, guild_id: int) -> int:
         """Disable every subscription of a server the bot was removed from."""
@@ -282,29 +282,29 @@ class SubscriptionService:
 
     async def set_post_copies(
         self, guild_id: int, subscription_id: int, post: bool
-    ) -> SubscriptionView:
+    ) -> SubscriptionSummary:
         """Choose whether a subscription posts copies of stories already posted there.
 
         Raises:
             NotFound: the server has no subscription with that id.
         """
-        view = await self.get(guild_id, subscription_id)
+        summary = await self.get(guild_id, subscription_id)
         await self._repos.subscriptions.set_post_copies(guild_id, subscription_id, post)
-        return view
+        return summary
 
     async def set_template(
         self, guild_id: int, subscription_id: int, template: str | None
-    ) -> SubscriptionView:
+    ) -> SubscriptionSummary:
         """Store (or clear, with None) the text shown above a subscription's posts.
 
         Raises:
             NotFound: the server has no subscription with that id.
             InvalidInput: the template cannot be rendered.
         """
-        view = await self.get(guild_id, subscription_id)
+        summary = await self.get(guild_id, subscription_id)
         checked = validate_template(template) if template is not None else None
         await self._repos.subscriptions.set_look(guild_id, subscription_id, template=checked)
-        return view
+        return summary
 
     async def template_of(self, guild_id: int, subscription_id: int) -> str | None:
         """Return a subscription's template.
@@ -324,9 +324,9 @@ class SubscriptionService:
             NotFound: the server has no subscription with that id, or its feed no article.
             InvalidInput: the template cannot be rendered.
         """
-        view = await self.get(guild_id, subscription_id)
+        summary = await self.get(guild_id, subscription_id)
         checked = validate_template(template)
-        latest = await self._repos.articles.latest_for_feed(view.subscription.feed_id, 1)
+        latest = await self._repos.articles.latest_for_feed(summary.subscription.feed_id, 1)
         if not latest:
             raise NotFound("That feed has no article yet to preview the template on.")
         article, source = latest[0]
@@ -344,35 +344,35 @@ class SubscriptionService:
 
     async def use_webhook(
         self, guild_id: int, subscription_id: int, webhook: tuple[int, str] | None
-    ) -> SubscriptionView:
+    ) -> SubscriptionSummary:
         """Post a subscription through its channel's webhook (``None``: as the bot again).
 
         Raises:
             NotFound: the server has no subscription with that id.
         """
-        view = await self.get(guild_id, subscription_id)
+        summary = await self.get(guild_id, subscription_id)
         await self._repos.subscriptions.use_webhook(
-            guild_id, subscription_id, webhook, view.subscription.channel_id
+            guild_id, subscription_id, webhook, summary.subscription.channel_id
         )
-        return view
+        return summary
 
     async def set_ping_role(
         self, guild_id: int, subscription_id: int, role_id: int | None
-    ) -> SubscriptionView:
+    ) -> SubscriptionSummary:
         """Ping ``role_id`` for every post of a subscription (None: stop pinging).
 
         Raises:
             NotFound: the server has no subscription with that id.
         """
-        view = await self.get(guild_id, subscription_id)
+        summary = await self.get(guild_id, subscription_id)
         await self._repos.subscriptions.set_look(guild_id, subscription_id, ping_role_id=role_id)
-        return view
+        return summary
 
     async def explain(self, guild_id: int, url: str) -> str:
         """Say what became of an article in this server (``/feed why``)."""
         return await explain_article(self._repos, guild_id, url)
 
-    async def remove(self, guild_id: int, subscription_id: int) -> SubscriptionView:
+    async def remove(self, guild_id: int, subscription_id: int) -> SubscriptionSummary:
         """Stop following one of the server's subscriptions and return what was removed.
 
         Raises:
@@ -400,7 +400,7 @@ class TemplatePreview:
 class FeedStatus:
     """A subscription with its feed's health and recent volume."""
 
-    view: SubscriptionView
+    summary: SubscriptionSummary
     feed: Feed
     items_last_7_days: int
 
