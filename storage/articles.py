@@ -15,12 +15,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
 
 import aiosqlite
 
-from bot.core.models import Article, ArticleTrace, NewArticle, OutboxState, SearchHit
+from bot.core.models import Article, ArticleTrace, FeedCheck, NewArticle, OutboxState, SearchHit
 from storage.database import Database, Row, from_epoch, require_epoch, to_epoch
 from storage.feeds import record_success_in
 
@@ -50,20 +49,6 @@ def article_from_row(row: Row) -> Article:
         details_json=row["details"],
         text=row["text"],
     )
-
-
-@dataclass(frozen=True)
-class FeedCheck:
-    """The feed state to record with a successful check."""
-
-    title: str
-    site_url: str | None
-    etag: str | None
-    last_modified: str | None
-    body_sha256: str
-    next_check_at: datetime
-    recovery_notice: str | None = None
-    icon_url: str | None = None
 
 
 async def insert_articles_and_queue(

@@ -24,7 +24,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.core.errors import DatabaseTooNew, StorageUnavailable
+from bot.core.errors import DatabaseTooNew, StorageBusy, StorageFull
 
 log = logging.getLogger(__name__)
 
@@ -200,18 +200,12 @@ class Database:
 
 
 def storage_error(error: sqlite3.OperationalError) -> Exception:
-    """Turn SQLite's disk-full and locked errors into a sentence for the user; keep others."""
+    """Turn SQLite's disk-full and locked errors into typed errors; keep others."""
     text = str(error).lower()
     if "full" in text:
         log.error("database disk is full: %s", error)
-        return StorageUnavailable(
-            "Newsdesk could not save that because its storage is full. Nothing was changed; "
-            "try again once the bot's operator has freed space."
-        )
+        return StorageFull()
     if "locked" in text or "busy" in text:
         log.warning("database stayed locked: %s", error)
-        return StorageUnavailable(
-            "Newsdesk is busy saving other changes right now. Nothing was changed; try again "
-            "in a moment."
-        )
+        return StorageBusy()
     return error

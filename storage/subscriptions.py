@@ -8,11 +8,16 @@ queued for it; subscriptions that already followed the feed get the truly new on
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
-from bot.core.errors import LimitReached
-from bot.core.models import NewArticle, Subscription, SubscriptionSummary
+from bot.core.errors import SubscriptionLimitReached
+from bot.core.models import (
+    FeedSnapshot,
+    NewArticle,
+    SubscribeResult,
+    Subscription,
+    SubscriptionSummary,
+)
 from storage.articles import insert_articles_and_queue
 from storage.database import Database, Row, require_epoch, to_epoch
 
@@ -36,30 +41,6 @@ def subscription_from_row(row: Row) -> Subscription:
     )
 
 
-@dataclass(frozen=True)
-class FeedSnapshot:
-    """What a fresh fetch of a feed said, stored when a subscription is created."""
-
-    url: str
-    title: str
-    site_url: str | None
-    etag: str | None
-    last_modified: str | None
-    body_sha256: str
-    interval_seconds: int
-    next_check_at: datetime
-    entries: Sequence[NewArticle]
-
-
-@dataclass(frozen=True)
-class SubscribeResult:
-    """The subscription and whether it existed before this call."""
-
-    subscription: Subscription
-    already_existed: bool
-    queued_outbox_ids: list[int]
-
-
 class SubscriptionRepository:
     """Per-server subscription storage."""
 
@@ -80,7 +61,7 @@ class SubscriptionRepository:
         """Follow ``snapshot.url`` in a channel, seeding its current entries as already seen.
 
         Raises:
-            LimitReached: the server already follows ``max_feeds`` distinct feeds.
+            SubscriptionLimitReached: the server already follows ``max_feeds`` distinct feeds.
         """
         async with self._db.transaction() as tx:
             async with tx.execute(
@@ -120,10 +101,7 @@ class SubscriptionRepository:
                 count_row = await cursor.fetchone()
             followed, follows_this_feed = (0, 0) if count_row is None else count_row
             if not follows_this_feed and followed >= max_feeds:
-                raise LimitReached(
-                    f"This server already follows {followed} feeds, the most allowed "
-                    f"({max_feeds}). Remove one with /feed remove first."
-                )
+                raise SubscriptionLimitReached(followed, max_feeds)
 
             _, queued = await insert_articles_and_queue(tx, feed_id, snapshot.entries, now)
             async with tx.execute(

@@ -16,7 +16,7 @@ import pytest
 from aiohttp import web
 
 from bot.app.services import Services
-from storage.subscriptions import FeedSnapshot
+from bot.core.models import FeedSnapshot
 from tests.fixtures.http_servers import serve_routes
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"

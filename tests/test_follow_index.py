@@ -19,12 +19,11 @@ from pathlib import Path
 import pytest
 
 from bot.app.services import Services
-from bot.core.models import FilterField, FilterRule, Follow, MatchKind
+from bot.core.models import FeedSnapshot, FilterField, FilterRule, Follow, MatchKind
 from bot.pipeline.route.filters import ArticleFields
 from bot.pipeline.route.follow_index import FollowIndex, TopicIndex
 from bot.pipeline.route.topics import ArticleTopics, FollowPost, posts_for_follows
 from storage import Database, Repositories
-from storage.subscriptions import FeedSnapshot
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 GUILD_A, GUILD_B = 111, 222

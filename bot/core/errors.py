@@ -49,8 +49,40 @@ class StorageUnavailable(UserError):
     """The database could not take a write now (disk full, or locked for too long)."""
 
 
+class StorageFull(StorageUnavailable):
+    """The disk under the database is full: the write was rolled back."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Newsdesk could not save that because its storage is full. Nothing was changed; "
+            "try again once the bot's operator has freed space."
+        )
+
+
+class StorageBusy(StorageUnavailable):
+    """The database stayed locked by another writer past the busy timeout."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Newsdesk is busy saving other changes right now. Nothing was changed; try again "
+            "in a moment."
+        )
+
+
 class LoginRefused(UserError):
     """Discord refused to let the bot log in (a bad token, or an intent not granted)."""
+
+
+class SubscriptionLimitReached(Exception):
+    """Storage refused a subscription: the server already follows ``limit`` distinct feeds.
+
+    Raised by storage, which writes no sentences; the feed service says it to the user.
+    """
+
+    def __init__(self, followed: int, limit: int) -> None:
+        super().__init__(f"server follows {followed} feeds, limit {limit}")
+        self.followed = followed
+        self.limit = limit
 
 
 class DatabaseTooNew(Exception):

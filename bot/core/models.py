@@ -7,6 +7,7 @@ convert at the boundary so nothing else has to.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -57,6 +58,35 @@ class FeedFailure:
     next_check_at: datetime
     notice: str | None
     disable: bool
+
+
+@dataclass(frozen=True)
+class FeedCheck:
+    """The feed state to record with a successful check."""
+
+    title: str
+    site_url: str | None
+    etag: str | None
+    last_modified: str | None
+    body_sha256: str
+    next_check_at: datetime
+    recovery_notice: str | None = None
+    icon_url: str | None = None
+
+
+@dataclass(frozen=True)
+class FeedSnapshot:
+    """What a fresh fetch of a feed said, stored when a subscription is created."""
+
+    url: str
+    title: str
+    site_url: str | None
+    etag: str | None
+    last_modified: str | None
+    body_sha256: str
+    interval_seconds: int
+    next_check_at: datetime
+    entries: Sequence[NewArticle]
 
 
 @dataclass(frozen=True)
@@ -154,6 +184,15 @@ class SubscriptionSummary:
     feed_url: str
     feed_title: str
     last_error: str | None
+
+
+@dataclass(frozen=True)
+class SubscribeResult:
+    """The subscription and whether it existed before this call."""
+
+    subscription: Subscription
+    already_existed: bool
+    queued_outbox_ids: list[int]
 
 
 @dataclass(frozen=True)

@@ -6,11 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.core.errors import LimitReached
-from bot.core.models import ArticleReading, NewArticle
+from bot.core.errors import SubscriptionLimitReached
+from bot.core.models import ArticleReading, FeedCheck, FeedSnapshot, NewArticle
 from storage import Repositories
-from storage.articles import FeedCheck
-from storage.subscriptions import FeedSnapshot
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 GUILD_A, GUILD_B = 111, 222
@@ -134,11 +132,12 @@ async def test_feed_limit_counts_distinct_feeds_per_server(repositories: Reposit
     await repositories.subscriptions.subscribe(
         GUILD_A, CHANNEL_A2, snapshot("https://news.example/0"), created_by=1, now=NOW, max_feeds=2
     )
-    with pytest.raises(LimitReached, match="already follows 2 feeds"):
+    with pytest.raises(SubscriptionLimitReached) as refused:
         await repositories.subscriptions.subscribe(
             GUILD_A, CHANNEL_A, snapshot("https://news.example/3"),
             created_by=1, now=NOW, max_feeds=2,
         )
+    assert (refused.value.followed, refused.value.limit) == (2, 2)
     # The limit is per server.
     await repositories.subscriptions.subscribe(
         GUILD_B, CHANNEL_B, snapshot("https://news.example/3"), created_by=2, now=NOW, max_feeds=2

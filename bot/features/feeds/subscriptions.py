@@ -14,8 +14,22 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.app.settings import Settings
-from bot.core.errors import FeedParseError, InvalidInput, LimitReached, NotFound, UserError
-from bot.core.models import Article, Feed, NewArticle, Subscription, SubscriptionSummary
+from bot.core.errors import (
+    FeedParseError,
+    InvalidInput,
+    LimitReached,
+    NotFound,
+    SubscriptionLimitReached,
+    UserError,
+)
+from bot.core.models import (
+    Article,
+    Feed,
+    FeedSnapshot,
+    NewArticle,
+    Subscription,
+    SubscriptionSummary,
+)
 from bot.features.feeds.discovery import (
     SeveralFeedsFound,
     declared_feeds,
@@ -29,7 +43,6 @@ from bot.pipeline.fetch.fetcher import Fetcher
 from bot.pipeline.identify import articles_from_entries
 from bot.pipeline.parse import ParsedEntry, parse_feed_in_thread
 from storage import Repositories
-from storage.subscriptions import FeedSnapshot
 
 MAX_URL_LENGTH = 2048
 MAX_BACKFILL = 10
@@ -145,10 +158,16 @@ class SubscriptionService:
             next_check_at=now + first_check_delay(url, interval),
             entries=articles_from_entries(parsed.entries),
         )
-        outcome = await self._repos.subscriptions.subscribe(
-            guild_id, channel_id, snapshot, created_by=added_by, now=now,
-            max_feeds=self._settings.max_feeds_per_server, backfill=backfill,
-        )
+        try:
+            outcome = await self._repos.subscriptions.subscribe(
+                guild_id, channel_id, snapshot, created_by=added_by, now=now,
+                max_feeds=self._settings.max_feeds_per_server, backfill=backfill,
+            )
+        except SubscriptionLimitReached as full:
+            raise LimitReached(
+                f"This server already follows {full.followed} feeds, the most allowed "
+                f"({full.limit}). Remove one with /feed remove first."
+            ) from None
         return AddedFeed(
             subscription=outcome.subscription,
             feed_url=url,

@@ -18,13 +18,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.core.errors import FetchError, UserError
-from bot.core.models import Feed
+from bot.core.models import Feed, FeedCheck
 from bot.pipeline.fetch.fetcher import Fetcher
 from bot.pipeline.identify import articles_from_entries
 from bot.pipeline.parse import parse_feed_in_thread
 from bot.pipeline.poll.health import plan_failure, recovery_notice
 from storage import Repositories
-from storage.articles import FeedCheck
 
 log = logging.getLogger(__name__)
 
