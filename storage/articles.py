@@ -17,10 +17,8 @@ import json
 from collections.abc import Sequence
 from datetime import date, datetime
 
-import aiosqlite
-
 from bot.core.models import Article, ArticleTrace, FeedCheck, NewArticle, OutboxState, SearchHit
-from storage.database import Database, Row, from_epoch, require_epoch, to_epoch
+from storage.database import Database, Row, Transaction, from_epoch, require_epoch, to_epoch
 from storage.feeds import record_success_in
 
 ARTICLE_COLUMNS = (
@@ -52,7 +50,7 @@ def article_from_row(row: Row) -> Article:
 
 
 async def insert_articles_and_queue(
-    tx: aiosqlite.Connection, feed_id: int, articles: Sequence[NewArticle], now: datetime
+    tx: Transaction, feed_id: int, articles: Sequence[NewArticle], now: datetime
 ) -> tuple[int, list[int]]:
     """Store the entries not yet known for the feed and queue them for every subscriber.
 

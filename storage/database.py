@@ -1,42 +1,85 @@
-"""The one ``Database``: a single aiosqlite connection, migrations, and the write transaction.
+"""The storage seam: one ``Database`` interface, two engines (SQLite and PostgreSQL).
 
 Rules:
-- One long-lived connection in autocommit mode; WAL, ``foreign_keys=ON``, ``busy_timeout``.
-- Every write goes through ``transaction()`` (``BEGIN IMMEDIATE`` … ``COMMIT``); reads go
-  through ``fetch_all``/``fetch_one``. Both take the same lock, so coroutines never interleave
-  statements inside another's transaction. Never await network I/O inside a transaction.
-- Migrations are numbered ``NNNN_name.sql`` files applied in order above ``PRAGMA user_version``,
-  each in its own transaction together with its ``user_version`` bump: a failing migration
-  leaves the database exactly as it was. A database newer than the code is refused.
+- ``Database.open(target)`` takes a file path (SQLite, the default) or a ``postgresql://``
+  address, opens that engine and brings its schema up to date; a database newer than the
+  code is refused (``DatabaseTooNew``).
+- Every write goes through ``transaction()``: all of the block or none of it. Reads go
+  through ``fetch_all``/``fetch_one``. Never await network I/O inside a transaction.
+- Repositories write one SQL text for both engines, with SQLite's ``?``/``:name``
+  placeholders; the PostgreSQL engine converts them in one place
+  (``storage.engines.placeholders``). Where the dialects disagree on an expression the text
+  comes from ``database.dialect`` (``storage.engines.dialects``); where the engines truly
+  differ (full-text search, triggers) each has its own implementation.
+- Times are epoch seconds (SQLite ``REAL``, PostgreSQL ``double precision``), booleans are
+  integers 0/1 on both engines: one code path reads and writes them.
+- Migrations are numbered ``NNNN_name.sql`` files in ``storage/migrations`` (SQLite); the
+  PostgreSQL schema starts from a baseline in ``storage/migrations_postgres`` and takes each
+  later migration from there when the dialects differ, else the shared file.
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import re
-import sqlite3
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from abc import ABC, abstractmethod
+from collections.abc import Generator, Iterable, Iterator, Sequence
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from types import TracebackType
+from typing import Any, ClassVar, Protocol, overload
 
-import aiosqlite
-
-from bot.core.errors import DatabaseTooNew, StorageBusy, StorageFull
-
-log = logging.getLogger(__name__)
+from bot.core.errors import DatabaseTooNew
+from storage.engines.dialects import Dialect
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+_POSTGRES_ADDRESS = re.compile(r"^postgres(ql)?://", re.IGNORECASE)
 
-Row = aiosqlite.Row
 Params = Sequence[Any] | dict[str, Any]
 
 
+class Row(Protocol):
+    """A result row, read by position or by column name (sqlite3.Row, asyncpg.Record)."""
+
+    # In asyncpg's order: mypy matches overloads item by item.
+    @overload
+    def __getitem__(self, key: str, /) -> Any: ...
+    @overload
+    def __getitem__(self, key: int, /) -> Any: ...
+    def __iter__(self) -> Iterator[Any]: ...
+    def __len__(self) -> int: ...
+
+
+class Cursor(Protocol):
+    """What a statement run in a transaction hands back."""
+
+    @property
+    def rowcount(self) -> int: ...
+    async def fetchone(self) -> Row | None: ...
+    async def fetchall(self) -> Iterable[Row]: ...
+
+
+class PendingCursor(Protocol):
+    """A statement being run: await it, or use it as ``async with … as cursor``."""
+
+    def __await__(self) -> Generator[Any, None, Cursor]: ...
+    async def __aenter__(self) -> Cursor: ...
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        tb: TracebackType | None, /,
+    ) -> None: ...
+
+
+class Transaction(Protocol):
+    """The statements of one open transaction (SQLite placeholders on both engines)."""
+
+    def execute(self, sql: str, parameters: Params = ..., /) -> PendingCursor: ...
+    def executemany(self, sql: str, parameters: Iterable[Params], /) -> PendingCursor: ...
+
+
 def to_epoch(moment: datetime | None) -> float | None:
-    """Convert an aware datetime to the epoch seconds stored in SQLite."""
+    """Convert an aware datetime to the epoch seconds stored in the database."""
     return None if moment is None else moment.timestamp()
 
 
@@ -64,148 +107,77 @@ def list_migrations(directory: Path) -> list[tuple[int, Path]]:
     return found
 
 
-class Database:
-    """The application's SQLite database behind one aiosqlite connection."""
+def refuse_newer(current: int, known: int) -> None:
+    """Refuse a database migrated further than the migrations this code knows.
 
-    def __init__(
-        self, connection: aiosqlite.Connection, reader: aiosqlite.Connection | None = None
-    ) -> None:
-        self._connection = connection
-        self._lock = asyncio.Lock()
-        # Reads use a connection of their own (WAL lets them run beside a write), so a write
-        # waiting on a lock held elsewhere never stalls the commands that only read.
-        self._reader = reader
-        self._read_lock = asyncio.Lock()
+    Raises:
+        DatabaseTooNew: ``current`` is above ``known``.
+    """
+    if current > known:
+        raise DatabaseTooNew(
+            f"The database is at schema version {current} but this Newsdesk only knows "
+            f"{known}: upgrade Newsdesk or point NEWSDESK_DB at another database."
+        )
+
+
+def is_postgres_address(target: Path | str) -> bool:
+    """Return whether ``target`` names a PostgreSQL database rather than a SQLite file."""
+    return isinstance(target, str) and bool(_POSTGRES_ADDRESS.match(target))
+
+
+class Database(ABC):
+    """The application's database: SQLite (``storage.engines.sqlite``) or PostgreSQL
+    (``storage.engines.postgres``)."""
+
+    dialect: ClassVar[Dialect]
 
     @classmethod
-    async def open(cls, path: Path | str, *, migrations_dir: Path = MIGRATIONS_DIR) -> Database:
-        """Open (creating if needed) the database at ``path`` and bring its schema up to date.
+    async def open(cls, target: Path | str, *, migrations_dir: Path = MIGRATIONS_DIR) -> Database:
+        """Open the database at ``target`` (a file path, or a ``postgresql://`` address) and
+        bring its schema up to date.
 
         Raises:
-            DatabaseTooNew: the file was migrated by a newer Newsdesk.
+            DatabaseTooNew: the database was migrated by a newer Newsdesk.
         """
-        if str(path) != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        connection = await aiosqlite.connect(str(path), isolation_level=None)
-        connection.row_factory = aiosqlite.Row
-        database = cls(connection)
-        try:
-            await database._configure()
-            await database.migrate(migrations_dir)
-            if str(path) != ":memory:":
-                reader = await aiosqlite.connect(str(path), isolation_level=None)
-                reader.row_factory = aiosqlite.Row
-                database._reader = reader
-                for pragma in (
-                    "PRAGMA busy_timeout = 5000", "PRAGMA foreign_keys = ON",
-                    "PRAGMA query_only = ON",
-                    # Searches read much of the full-text index: map and cache it generously.
-                    "PRAGMA mmap_size = 268435456", "PRAGMA cache_size = -65536",
-                ):
-                    await reader.execute(pragma)
-        except BaseException:
-            await database.close()
-            raise
-        return database
+        # The engines load only when chosen: asyncpg is an optional extra.
+        if is_postgres_address(target):
+            from storage.engines.postgres import PostgresDatabase  # noqa: PLC0415
 
-    async def _configure(self) -> None:
-        for pragma in (
-            "PRAGMA journal_mode = WAL",
-            "PRAGMA foreign_keys = ON",
-            "PRAGMA busy_timeout = 5000",
-            "PRAGMA synchronous = NORMAL",
-        ):
-            await self._connection.execute(pragma)
+            return await PostgresDatabase.connect(str(target), migrations_dir=migrations_dir)
+        from storage.engines.sqlite import SqliteDatabase  # noqa: PLC0415
 
+        return await SqliteDatabase.connect(target, migrations_dir=migrations_dir)
+
+    @abstractmethod
     async def close(self) -> None:
         """Close the connections; pending writes were committed by their transactions."""
-        if self._reader is not None:
-            await self._reader.close()
-        await self._connection.close()
 
+    @abstractmethod
     async def schema_version(self) -> int:
-        """Return ``PRAGMA user_version``: the number of the last migration applied."""
-        row = await self.fetch_one("PRAGMA user_version")
-        return int(row[0]) if row is not None else 0
+        """Return the number of the last migration applied."""
 
+    @abstractmethod
     async def migrate(self, migrations_dir: Path = MIGRATIONS_DIR) -> int:
         """Apply the migrations above the current version; return how many were applied.
 
         Raises:
             DatabaseTooNew: the database's version is above the newest migration known here.
         """
-        migrations = list_migrations(migrations_dir)
-        current = await self.schema_version()
-        if current > len(migrations):
-            raise DatabaseTooNew(
-                f"The database is at schema version {current} but this Newsdesk only knows "
-                f"{len(migrations)}: upgrade Newsdesk or point NEWSDESK_DB at another file."
-            )
-        applied = 0
-        async with self._lock:
-            for number, path in migrations[current:]:
-                script = path.read_text(encoding="utf-8")
-                # executescript commits any open transaction first, so the BEGIN and the
-                # version bump travel inside the script itself.
-                wrapped = f"BEGIN IMMEDIATE;\n{script}\n;PRAGMA user_version = {number};\nCOMMIT;"
-                try:
-                    await self._connection.executescript(wrapped)
-                except BaseException:
-                    if self._connection.in_transaction:
-                        await self._connection.execute("ROLLBACK")
-                    log.exception("migration failed migration=%s", path.name)
-                    raise
-                log.info("applied migration=%s", path.name)
-                applied += 1
-        return applied
 
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """Run the block as one ``BEGIN IMMEDIATE`` transaction: all of it or none of it.
+    @abstractmethod
+    def transaction(self) -> AbstractAsyncContextManager[Transaction]:
+        """Run the block as one transaction: all of it or none of it.
 
         Raises:
-            StorageUnavailable: the disk is full, or the database stayed locked past the busy
-                timeout; nothing of the block was written.
+            StorageFull: the disk is full; nothing of the block was written.
+            StorageBusy: the database stayed locked (or out of reach) too long; nothing of
+                the block was written.
         """
-        async with self._lock:
-            try:
-                await self._connection.execute("BEGIN IMMEDIATE")
-                try:
-                    yield self._connection
-                except BaseException:
-                    if self._connection.in_transaction:
-                        await self._connection.execute("ROLLBACK")
-                    raise
-                else:
-                    await self._connection.execute("COMMIT")
-            except sqlite3.OperationalError as error:
-                raise storage_error(error) from error
 
+    @abstractmethod
     async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]:
         """Run a read query and return every row."""
-        connection, lock = self._read_connection()
-        async with lock, connection.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
 
+    @abstractmethod
     async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
         """Run a read query and return its first row, if any."""
-        connection, lock = self._read_connection()
-        async with lock, connection.execute(sql, params) as cursor:
-            return await cursor.fetchone()
-
-    def _read_connection(self) -> tuple[aiosqlite.Connection, asyncio.Lock]:
-        if self._reader is not None:
-            return self._reader, self._read_lock
-        return self._connection, self._lock
-
-
-def storage_error(error: sqlite3.OperationalError) -> Exception:
-    """Turn SQLite's disk-full and locked errors into typed errors; keep others."""
-    text = str(error).lower()
-    if "full" in text:
-        log.error("database disk is full: %s", error)
-        return StorageFull()
-    if "locked" in text or "busy" in text:
-        log.warning("database stayed locked: %s", error)
-        return StorageBusy()
-    return error

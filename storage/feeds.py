@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import aiosqlite
-
 from bot.core.models import Feed, FeedFailure
-from storage.database import Database, Row, from_epoch, require_epoch, to_epoch
+from storage.database import Database, Row, Transaction, from_epoch, require_epoch, to_epoch
 
 _FEED_COLUMNS = (
     "id, url, title, site_url, etag, last_modified, body_sha256, interval_seconds,"
@@ -48,7 +46,7 @@ def feed_from_row(row: Row) -> Feed:
 
 
 async def record_success_in(
-    tx: aiosqlite.Connection, feed_id: int, now: datetime, recovery_notice: str | None
+    tx: Transaction, feed_id: int, now: datetime, recovery_notice: str | None
 ) -> None:
     """Mark a feed healthy inside an open transaction, queueing the recovery notice if any."""
     if recovery_notice is not None:

@@ -15,11 +15,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-import aiosqlite
-
 from bot.core.models import ArticleReading, Story, StorySource, UnreadArticle
 from storage.articles import ARTICLE_COLUMNS, article_from_row
-from storage.database import Database, Row, from_epoch, require_epoch, to_epoch
+from storage.database import Database, Row, Transaction, from_epoch, require_epoch, to_epoch
 
 _SOURCE_COLUMNS = (
     "a.id, a.title, a.url, a.url_key, f.title AS feed_title, f.site_url AS feed_site_url,"
@@ -195,7 +193,7 @@ class StoryRepository:
 
 
 async def _join_or_create_story(
-    tx: aiosqlite.Connection, story_id: int | None, reading: ArticleReading, now: datetime
+    tx: Transaction, story_id: int | None, reading: ArticleReading, now: datetime
 ) -> int:
     if story_id is None:
         async with tx.execute(
@@ -218,7 +216,7 @@ async def _join_or_create_story(
 
 
 async def _decide_waiting_rows(
-    tx: aiosqlite.Connection, article_id: int, story_id: int, now: datetime
+    tx: Transaction, article_id: int, story_id: int, now: datetime
 ) -> list[int]:
     async with tx.execute(
         "SELECT o.id, o.channel_id, COALESCE(s.post_copies, 0) AS post_copies,"

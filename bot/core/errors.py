@@ -87,3 +87,14 @@ class SubscriptionLimitReached(Exception):
 
 class DatabaseTooNew(Exception):
     """The database was written by a newer Newsdesk; refusing to run protects it."""
+
+
+class DatabaseUnreachable(UserError):
+    """The PostgreSQL database named by NEWSDESK_DB could not be reached or opened."""
+
+    def __init__(self, address: str, reason: str) -> None:
+        super().__init__(
+            f"Newsdesk could not open the PostgreSQL database at {address} ({reason}). "
+            "Check that the server runs, that the database exists and that NEWSDESK_DB "
+            "names them."
+        )

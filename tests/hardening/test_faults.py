@@ -32,6 +32,7 @@ from bot.app.settings import Settings
 from bot.core.models import OutboxState
 from bot.discord_io.client import NewsdeskBot
 from bot.sandbox.fake_discord import RecordedMessage, Sandbox
+from storage.engines.sqlite import SqliteDatabase
 from tests.fixtures.http_servers import Route, RouteServer
 from tests.hardening.conftest import BotStarter, poll_and_deliver
 
@@ -314,7 +315,9 @@ async def database_full(bot: NewsdeskBot) -> AsyncIterator[None]:
     (a second connection could not impose it); a process-wide ``RLIMIT_FSIZE`` would hit
     pytest's own files too and raise SIGXFSZ.
     """
-    connection = bot.services.repositories.database._connection  # the fault hook
+    database = bot.services.repositories.database
+    assert isinstance(database, SqliteDatabase)
+    connection = database._connection  # the fault hook
     async with connection.execute("PRAGMA page_count") as cursor:
         row = await cursor.fetchone()
     assert row is not None

@@ -1,0 +1,1 @@
+"""The database engines behind ``storage.database.Database``: SQLite and PostgreSQL."""
