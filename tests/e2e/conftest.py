@@ -12,14 +12,19 @@ import pytest
 
 from bot.app.settings import Settings
 from bot.discord_io.client import NewsdeskBot
+from bot.pipeline.timings import PipelineTimings
 from bot.sandbox.bot_runner import bot_in_sandbox
 from bot.sandbox.fake_discord import Sandbox
+from tests.fixtures.discord_spec import describe_schema_refusals, openapi_spec_folder
 from tests.fixtures.http_servers import Route, RouteServer, serve_routes
 
 FEED_PATH = "/feed.xml"
 BASE_TIME = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
 
 BotStarter = Callable[[], AbstractAsyncContextManager[NewsdeskBot]]
+# Every wait of the pipeline made short: the reader and deliverer are woken by what they wait
+# for, and the idle wake only backs that up; a failed send is retried after 50 ms, not 5 s.
+FAST_TIMINGS = PipelineTimings(idle_wake_seconds=0.2, retry_base_seconds=0.05)
 
 
 def rss(*numbers: int, title: str = "Example News") -> bytes:
@@ -43,9 +48,15 @@ def rss(*numbers: int, title: str = "Example News") -> bytes:
 
 @pytest.fixture
 async def sandbox() -> AsyncIterator[Sandbox]:
-    """A running sandbox Discord."""
-    async with Sandbox() as running:
+    """A running sandbox Discord that checks every body against Discord's OpenAPI schema.
+
+    A body the schema refuses is a bot bug even when the bot shrugs the 400 off, so the test
+    fails at teardown with what was sent and why.
+    """
+    async with Sandbox(openapi_spec=openapi_spec_folder()) as running:
         yield running
+        refused = describe_schema_refusals(running)
+        assert not refused, f"Discord's OpenAPI schema refused the bot's requests:\n{refused}"
 
 
 @pytest.fixture
@@ -72,7 +83,7 @@ def start_bot(sandbox: Sandbox, settings: Settings) -> BotStarter:
     """Start (or restart, with the same database) the real bot against the sandbox."""
 
     def starter() -> AbstractAsyncContextManager[NewsdeskBot]:
-        return bot_in_sandbox(sandbox, settings)
+        return bot_in_sandbox(sandbox, settings, timings=FAST_TIMINGS)
 
     return starter
 

@@ -20,6 +20,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.sandbox.fake_discord import Sandbox
+from tests.fixtures.discord_spec import openapi_spec_folder
 
 START_TIMEOUT = 10.0
 
@@ -297,8 +298,8 @@ class RunningBot:
 
 @pytest.fixture
 async def sandbox() -> AsyncIterator[Sandbox]:
-    """A running sandbox with no bot."""
-    async with Sandbox(port=0) as running:
+    """A running sandbox with no bot, checking bodies against Discord's OpenAPI schema."""
+    async with Sandbox(port=0, openapi_spec=openapi_spec_folder()) as running:
         yield running
 
 

@@ -28,7 +28,9 @@ def text(running: RunningBot, name: str) -> discord.TextChannel:
 
 async def test_forum_channel_is_in_the_bot_cache(running: RunningBot) -> None:
     channel = forum(running)
-    assert channel.type is discord.ChannelType.forum and list(channel.available_tags) == []
+    assert channel.type is discord.ChannelType.forum
+    assert [t.name for t in channel.available_tags] == ["News", "Analysis"]
+    assert not channel.flags.require_tag
     assert channel.permissions_for(channel.guild.me).send_messages
 
 

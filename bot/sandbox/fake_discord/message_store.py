@@ -6,7 +6,8 @@ Rules:
 - mentions/mention_roles/mention_everyone are derived from the content
   (`<@id>`, `<@&id>`, `@everyone`);
 - `enforce_nonce: true` with a nonce: the same author, channel and nonce
-  within 5 minutes returns the first message and creates nothing;
+  within the nonce window (Discord: "the past few minutes"; a setting, 5 minutes by
+  default, measured on the sandbox clock) returns the first message and creates nothing;
 - a message's id is fresh unless given (a forum post's starter message has
   its thread's id, as on Discord);
 - an edit replaces only the fields present in the body (`content`, `embeds`,
@@ -16,7 +17,7 @@ Rules:
 from __future__ import annotations
 
 import re
-import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -24,7 +25,6 @@ from bot.sandbox.fake_discord import payloads
 from bot.sandbox.fake_discord.payloads import JSON, SnowflakeFactory
 from bot.sandbox.fake_discord.world import SandboxWorld
 
-NONCE_WINDOW_SECONDS = 300.0
 _USER_MENTION = re.compile(r"<@!?(\d+)>")
 _ROLE_MENTION = re.compile(r"<@&(\d+)>")
 
@@ -62,9 +62,18 @@ class NewMessage:
 class MessageStore:
     """All messages by id, with nonce memory."""
 
-    def __init__(self, world: SandboxWorld, snowflakes: SnowflakeFactory) -> None:
+    def __init__(
+        self,
+        world: SandboxWorld,
+        snowflakes: SnowflakeFactory,
+        *,
+        now: Callable[[], float],
+        nonce_window_seconds: float,
+    ) -> None:
         self._world = world
         self._snowflakes = snowflakes
+        self._now = now
+        self.nonce_window_seconds = nonce_window_seconds
         self.file_url = ""
         self._messages: dict[int, StoredMessage] = {}
         self._nonces: dict[tuple[int, int, str], tuple[int, float]] = {}
@@ -87,7 +96,7 @@ class MessageStore:
         if not body.get("enforce_nonce") or nonce is None:
             return None
         seen = self._nonces.get((author_id, channel_id, str(nonce)))
-        if seen is None or time.monotonic() - seen[1] > NONCE_WINDOW_SECONDS:
+        if seen is None or self._now() - seen[1] > self.nonce_window_seconds:
             return None
         return self._messages.get(seen[0])
 
@@ -152,7 +161,7 @@ class MessageStore:
         self._messages[message_id] = stored
         if nonce is not None and body.get("enforce_nonce"):
             key = (new.author_id, new.channel_id, str(nonce))
-            self._nonces[key] = (message_id, time.monotonic())
+            self._nonces[key] = (message_id, self._now())
         return stored
 
     def edit(self, stored: StoredMessage, body: JSON, files: list[tuple[str, bytes]]) -> None:

@@ -5,7 +5,9 @@ Rules:
   no charset (discord.py reads anything else as text);
 - Discord errors are `{"code", "message"[, "errors"]}` with the right status;
 - a message body is JSON, or multipart/form-data with a `payload_json` part
-  and `files[n]` parts (discord.py's shape); files keep their filename.
+  and `files[n]` parts (discord.py's shape); files keep their filename;
+- a request's body is read once and kept on the request, so the OpenAPI check
+  (in the middleware) and the route handler see the same parsed body.
 """
 
 from __future__ import annotations
@@ -82,18 +84,35 @@ def snowflake_param(request: web.Request, name: str) -> int | None:
     return int(text) if text.isdigit() else None
 
 
-async def read_message_body(request: web.Request) -> tuple[JSON, list[tuple[str, bytes]]]:
-    """The JSON body and uploaded files of a message request."""
+Files = list[tuple[str, bytes]]
+PARSED_BODY: web.RequestKey[tuple[Any, Files]] = web.RequestKey("sandbox_parsed_body", tuple)
+
+
+async def read_body(request: web.Request) -> tuple[Any, Files]:
+    """The parsed JSON body (any JSON value; None when absent or unreadable) and its files."""
+    if PARSED_BODY in request:
+        return request[PARSED_BODY]
+    parsed = await _parse_body(request)
+    request[PARSED_BODY] = parsed
+    return parsed
+
+
+async def read_message_body(request: web.Request) -> tuple[JSON, Files]:
+    """The JSON object body and uploaded files of a message request."""
+    body, files = await read_body(request)
+    return (dict(body) if isinstance(body, dict) else {}), files
+
+
+async def _parse_body(request: web.Request) -> tuple[Any, Files]:
     if not request.content_type.startswith("multipart/"):
         if not request.can_read_body:
-            return {}, []
+            return None, []
         try:
-            body = await request.json()
+            return await request.json(), []
         except json.JSONDecodeError:
-            return {}, []
-        return (body if isinstance(body, dict) else {}), []
-    body = {}
-    files: list[tuple[str, bytes]] = []
+            return None, []
+    body: Any = None
+    files: Files = []
     reader = await request.multipart()
     while True:
         part = await reader.next()
@@ -103,8 +122,7 @@ async def read_message_body(request: web.Request) -> tuple[JSON, list[tuple[str,
             continue
         data = await part.read()
         if part.name == "payload_json":
-            loaded = json.loads(data.decode())
-            body = loaded if isinstance(loaded, dict) else {}
+            body = json.loads(data.decode())
         elif part.name and part.name.startswith("file"):
             files.append((part.filename or part.name, bytes(data)))
     return body, files

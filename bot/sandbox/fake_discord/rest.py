@@ -8,6 +8,12 @@ Rules:
   `{"message": "401: Unauthorized", "code": 0}`;
 - rate limits (see `rate_limits.py`) apply before the handler; their
   headers go on every answer;
+- with the OpenAPI check on (`openapi_check.py`), a POST/PUT/PATCH body that breaks
+  its route's request schema is refused there (400 code 50035) before the handler,
+  logged and kept in `state.schema_refusals`;
+- `PUT .../commands` replaces a scope's commands only when the whole tree keeps
+  Discord's limits (`discord_limits.check_command_tree`), else it answers Discord's
+  error and the old commands stay;
 - unknown routes are 404 `{"message": "404: Not Found", "code": 0}` and are
   logged and kept in `state.unknown_routes`, so missing routes get noticed.
 """
@@ -20,9 +26,12 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from bot.sandbox.fake_discord import payloads, rest_interactions, rest_messages, rest_threads
+from bot.sandbox.fake_discord.discord_limits import check_command_tree
+from bot.sandbox.fake_discord.openapi_check import SchemaRefusal
 from bot.sandbox.fake_discord.responses import (
     discord_error,
     json_response,
+    read_body,
     snowflake_param,
     unknown_channel,
 )
@@ -34,6 +43,7 @@ API_PREFIXES = ("/api/v10", "/api/v9", "/api")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 TOKEN_ROUTES = ("/webhooks/{webhook_id}/{webhook_token}", "/interactions/", "/files/")
 GLOBAL_EXEMPT = ("/interactions/",)
+CALLBACK_ROUTE = "/interactions/{interaction_id}/{interaction_token}/callback"
 
 
 def _route_template(request: web.Request) -> str | None:
@@ -73,9 +83,33 @@ async def discord_middleware(request: web.Request, handler: Handler) -> web.Stre
     )
     if not decision.allowed:
         return json_response(decision.body, status=429, headers=decision.headers)
+    if state.openapi is not None:
+        refused = await _schema_refusal(request, state, template)
+        if refused is not None:
+            return json_response(refused, status=400, headers=decision.headers)
     response = await handler(request)
     response.headers.update(decision.headers)
     return response
+
+
+async def _schema_refusal(
+    request: web.Request, state: SandboxState, template: str
+) -> payloads.JSON | None:
+    """Discord's 400 body when the request body breaks the OpenAPI schema of its route."""
+    assert state.openapi is not None
+    method = request.method
+    if method not in ("POST", "PUT", "PATCH"):
+        return None
+    body, _ = await read_body(request)
+    refused = state.openapi.refusal(method, template, body)
+    if refused is not None:
+        state.schema_refusals.append(SchemaRefusal(method, template, body, refused))
+        if template == CALLBACK_ROUTE:
+            rest_interactions.note_refused_callback(request, state, refused)
+        log.warning(
+            "sandbox: %s %s breaks Discord's OpenAPI schema: %s", method, template, refused
+        )
+    return refused
 
 
 async def get_me(request: web.Request) -> web.Response:
@@ -127,9 +161,10 @@ async def put_commands(request: web.Request) -> web.Response:
     scope = _scope(request, state)
     if isinstance(scope, web.Response):
         return scope
-    body = await request.json()
-    if not isinstance(body, list):
-        return discord_error(400, 50035, "Invalid Form Body")
+    body, _ = await read_body(request)
+    refused = check_command_tree(body)
+    if refused is not None:
+        return json_response(refused, status=400)
     return json_response(state.store_commands(scope, body))
 
 
@@ -248,6 +283,8 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", "/guilds/{guild_id}/threads/active", rest_threads.active_threads),
     ("POST", "/channels/{channel_id}/webhooks", rest_messages.create_webhook),
     ("GET", "/channels/{channel_id}/webhooks", rest_messages.list_channel_webhooks),
+    ("DELETE", "/webhooks/{webhook_id}", rest_messages.delete_webhook),
+    ("DELETE", "/webhooks/{webhook_id}/{webhook_token}", rest_messages.delete_webhook_with_token),
     ("GET", "/webhooks/{webhook_id}/{webhook_token}", rest_messages.get_webhook_with_token),
     ("POST", "/webhooks/{webhook_id}/{webhook_token}", rest_messages.execute_webhook),
     (
@@ -257,7 +294,7 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ),
     (
         "POST",
-        "/interactions/{interaction_id}/{interaction_token}/callback",
+        CALLBACK_ROUTE,
         rest_interactions.callback,
     ),
 ]

@@ -15,7 +15,9 @@ Rules:
   50027 (see `interactions.py`);
 - follow-ups (`POST /webhooks/{app_id}/{token}`) need an acknowledged
   interaction (else 404 Unknown Webhook) and are recorded as "followup";
-  one that resolves an ephemeral defer is ephemeral;
+  the one that resolves a deferred reply takes the defer's visibility and
+  ignores its own ephemeral flag (as Discord does: it edits the "thinking"
+  message); later follow-ups honour the flag;
 - `@original` is the response message, or for component interactions
   answered with 6/7, the message the component is on.
 """
@@ -26,8 +28,12 @@ from aiohttp import web
 
 from bot.sandbox.fake_discord import interactions as kinds
 from bot.sandbox.fake_discord import payloads
+from bot.sandbox.fake_discord.discord_limits import (
+    check_autocomplete,
+    check_message,
+    check_modal,
+)
 from bot.sandbox.fake_discord.interactions import InteractionRecord
-from bot.sandbox.fake_discord.message_limits import check_autocomplete, check_message, check_modal
 from bot.sandbox.fake_discord.message_store import NewMessage, StoredMessage
 from bot.sandbox.fake_discord.payloads import JSON
 from bot.sandbox.fake_discord.responses import (
@@ -95,6 +101,16 @@ def _callback_error(
         is_edit = response_type == kinds.UPDATE_MESSAGE
         return check_message(data, file_count=file_count, is_edit=is_edit)
     return None
+
+
+def note_refused_callback(request: web.Request, state: SandboxState, answer: JSON) -> None:
+    """A callback refused before its handler (by the schema check) fails its interaction too."""
+    record = state.interactions.by_id_and_token(
+        snowflake_param(request, "interaction_id") or 0,
+        request.match_info.get("interaction_token", ""),
+    )
+    if record is not None and record.response_type is None:
+        record.reject(400, answer)
 
 
 async def callback(request: web.Request) -> web.Response:
@@ -174,7 +190,7 @@ async def create_followup(request: web.Request, state: SandboxState) -> web.Resp
     if error is not None:
         return json_response(error, status=400)
     resolving_defer = record.response_type == kinds.DEFERRED_REPLY and not record.answered.is_set()
-    ephemeral = _is_ephemeral(body) or (resolving_defer and record.deferred_ephemeral)
+    ephemeral = record.deferred_ephemeral if resolving_defer else _is_ephemeral(body)
     message = state.store.create(_new_message(state, record, ephemeral=ephemeral), body, files)
     await state.publish("followup", message, body)
     record.resolve_deferred()

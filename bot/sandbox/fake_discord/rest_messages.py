@@ -7,7 +7,12 @@ Rules:
   with POST /channels/{id}/threads); without EMBED_LINKS Discord
   silently drops embeds, and so does the sandbox;
 - a deleted or unknown channel is 404 code 10003; an unknown message 10008;
-- creating or listing webhooks needs MANAGE_WEBHOOKS;
+- creating, listing or deleting webhooks needs MANAGE_WEBHOOKS (deleting with the
+  webhook's token needs nothing else); a webhook name, and an execution's `username`,
+  follow Discord's naming rules (see `discord_limits.py`); a deleted webhook is 404
+  code 10015, and its deletion is dispatched as WEBHOOKS_UPDATE;
+- a channel's AutoMod keywords (a thread: its parent's) refuse a matching message
+  or webhook execution with 400 code 200000;
 - every created or edited message goes through the message limits, is
   recorded ("post" / "edit") and dispatched to the bot's gateway;
 - `/webhooks/{application_id}/{token}...` are interaction follow-ups and are
@@ -22,7 +27,12 @@ from aiohttp import web
 
 from bot.sandbox.fake_discord import payloads, rest_interactions
 from bot.sandbox.fake_discord import permissions as perms
-from bot.sandbox.fake_discord.message_limits import check_message
+from bot.sandbox.fake_discord.discord_limits import (
+    automod_block,
+    check_message,
+    check_webhook_create,
+    check_webhook_execute,
+)
 from bot.sandbox.fake_discord.message_store import NewMessage
 from bot.sandbox.fake_discord.responses import (
     discord_error,
@@ -70,6 +80,7 @@ async def create_message(request: web.Request) -> web.Response:
     if not perms.has_all(granted, perms.EMBED_LINKS):
         body["embeds"] = []
     error = check_message(body, file_count=len(files), is_edit=False)
+    error = error or automod_block(body, found[0].automod_keywords_for(found[1]))
     if error is not None:
         return json_response(error, status=400)
     bot_id = state.world.bot_user_id
@@ -167,12 +178,10 @@ async def create_webhook(request: web.Request) -> web.Response:
     if not perms.has_all(_bot_permissions(state, channel_id), perms.MANAGE_WEBHOOKS):
         return missing_permissions()
     body, _ = await read_message_body(request)
-    name = str(body.get("name") or "")
-    if not 1 <= len(name) <= 80 or "discord" in name.lower():
-        errors = {
-            "name": {"_errors": [{"code": "BASE_TYPE_BAD_LENGTH", "message": "Invalid name"}]}
-        }
-        return discord_error(400, 50035, "Invalid Form Body", errors)
+    refused = check_webhook_create(body)
+    if refused is not None:
+        return json_response(refused, status=400)
+    name = str(body["name"])
     bot = state.world.user(state.world.bot_user_id)
     assert bot is not None
     webhook_id = state.snowflakes.next()
@@ -201,6 +210,32 @@ async def list_channel_webhooks(request: web.Request) -> web.Response:
         return missing_permissions()
     found = [w.payload for w in state.webhooks.values() if w.channel_id == channel_id]
     return json_response(found)
+
+
+async def _forget_webhook(state: SandboxState, webhook: WebhookRecord) -> web.Response:
+    state.delete_webhook(webhook.id)
+    event = {"guild_id": str(webhook.guild_id), "channel_id": str(webhook.channel_id)}
+    await state.gateway.dispatch("WEBHOOKS_UPDATE", event)
+    return no_content()
+
+
+async def delete_webhook(request: web.Request) -> web.Response:
+    """DELETE /webhooks/{webhook_id} (the bot needs MANAGE_WEBHOOKS in its channel)."""
+    state = request.app[STATE]
+    webhook = state.webhooks.get(snowflake_param(request, "webhook_id") or 0)
+    if webhook is None:
+        return unknown_webhook()
+    if not perms.has_all(_bot_permissions(state, webhook.channel_id), perms.MANAGE_WEBHOOKS):
+        return missing_permissions()
+    return await _forget_webhook(state, webhook)
+
+
+async def delete_webhook_with_token(request: web.Request) -> web.Response:
+    """DELETE /webhooks/{webhook_id}/{webhook_token}."""
+    webhook = _webhook(request)
+    if webhook is None:
+        return unknown_webhook()
+    return await _forget_webhook(request.app[STATE], webhook)
 
 
 def _webhook(request: web.Request) -> WebhookRecord | None:
@@ -233,10 +268,12 @@ async def execute_webhook(request: web.Request) -> web.Response:
     webhook = _webhook(request)
     if webhook is None:
         return unknown_webhook()
-    if state.world.live_channel(webhook.channel_id) is None:
+    found = state.world.live_channel(webhook.channel_id)
+    if found is None:
         return unknown_webhook()
     body, files = await read_message_body(request)
-    error = check_message(body, file_count=len(files), is_edit=False)
+    error = check_webhook_execute(body, file_count=len(files))
+    error = error or automod_block(body, found[0].automod_keywords_for(found[1]))
     if error is not None:
         return json_response(error, status=400)
     name = str(body.get("username") or webhook.name)

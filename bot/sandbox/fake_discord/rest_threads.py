@@ -6,7 +6,10 @@ Rules:
   (JSON, or multipart with `payload_json`); the bot needs VIEW_CHANNEL and
   SEND_MESSAGES there (ATTACH_FILES to upload; without EMBED_LINKS embeds
   are dropped); the starter message obeys the message limits and has the
-  thread's id; Discord takes no nonce here, so neither does the sandbox;
+  thread's id; Discord takes no nonce here, so neither does the sandbox; a forum
+  with the REQUIRE_TAG flag refuses a post without `applied_tags` (400 code
+  40067); the post keeps the tags it was given (up to 5, each one of the forum's);
+  the forum's AutoMod keywords apply to the starter message (400 code 200000);
 - the same route on a text channel starts a thread without a message:
   type 11 needs CREATE_PUBLIC_THREADS, type 12 (Discord's default)
   CREATE_PRIVATE_THREADS;
@@ -19,7 +22,8 @@ Rules:
 - a new thread is dispatched as THREAD_CREATE (`newly_created`) before its
   starter message's MESSAGE_CREATE; the response is the thread with the bot
   as a member, plus `message` for a forum post;
-- `GET /guilds/{id}/threads/active` lists the live threads.
+- a new thread's activity starts its auto-archive countdown (see `state.py`);
+- `GET /guilds/{id}/threads/active` lists the live threads that are not archived.
 """
 
 from __future__ import annotations
@@ -28,7 +32,12 @@ from aiohttp import web
 
 from bot.sandbox.fake_discord import payloads
 from bot.sandbox.fake_discord import permissions as perms
-from bot.sandbox.fake_discord.message_limits import check_message
+from bot.sandbox.fake_discord.discord_limits import (
+    automod_block,
+    check_forum_tags,
+    check_message,
+    thread_name_error,
+)
 from bot.sandbox.fake_discord.message_store import NewMessage
 from bot.sandbox.fake_discord.payloads import JSON, error_body
 from bot.sandbox.fake_discord.responses import (
@@ -51,7 +60,6 @@ from bot.sandbox.fake_discord.world import (
     ThreadSpec,
 )
 
-NAME_LIMIT = 100
 ARCHIVE_DURATIONS = frozenset({60, 1440, 4320, 10080})
 INVALID_FORM_BODY = 50035
 WRONG_CHANNEL_TYPE = 50024
@@ -65,10 +73,10 @@ def _field_error(field: str, code: str, message: str) -> web.Response:
 
 
 def _thread_fields_error(body: JSON) -> web.Response | None:
-    name = body.get("name")
-    if not isinstance(name, str) or not 1 <= len(name) <= NAME_LIMIT:
-        message = f"Must be between 1 and {NAME_LIMIT} in length."
-        return _field_error("name", "BASE_TYPE_BAD_LENGTH", message)
+    name_error = thread_name_error(body.get("name"))
+    if name_error is not None:
+        errors = {"name": name_error}
+        return discord_error(400, INVALID_FORM_BODY, "Invalid Form Body", errors)
     duration = body.get("auto_archive_duration")
     if duration is not None and duration not in ARCHIVE_DURATIONS:
         return _field_error("auto_archive_duration", "BASE_TYPE_CHOICES", "Value must be one of")
@@ -82,6 +90,7 @@ def _wrong_channel_type() -> web.Response:
 async def _announce(state: SandboxState, guild: GuildSpec, thread: ThreadSpec) -> JSON:
     """Dispatch THREAD_CREATE; return the thread as the creating bot sees it."""
     bot_id = state.world.bot_user_id
+    state.touch_thread(thread.id)
     body = payloads.thread_payload(guild, thread, newly_created=True, member_id=bot_id)
     await state.gateway.dispatch("THREAD_CREATE", body)
     return payloads.thread_payload(guild, thread, member_id=bot_id)
@@ -146,6 +155,9 @@ async def _forum_post(
     message = body.get("message")
     if not isinstance(message, dict):
         return _field_error("message", "BASE_TYPE_REQUIRED", "This field is required")
+    tag_error = check_forum_tags(body, forum_flags=forum.flags)
+    if tag_error is not None:
+        return json_response(tag_error, status=400)
     message = dict(message)
     if not perms.has_all(granted, perms.EMBED_LINKS):
         message["embeds"] = []
@@ -156,6 +168,11 @@ async def _forum_post(
                 problem["code"], problem["message"], {"message": problem["errors"]}
             )
         return json_response(problem, status=400)
+    blocked = automod_block(message, guild.automod_keywords_for(forum))
+    if blocked is not None:
+        return json_response(blocked, status=400)
+    known_tags = {t.id for t in forum.available_tags}
+    applied = [int(t) for t in body.get("applied_tags") or [] if str(t).isdigit()]
     thread_id = state.snowflakes.next()
     thread = state.world.add_thread(
         guild,
@@ -165,6 +182,7 @@ async def _forum_post(
         owner_id=state.world.bot_user_id,
         auto_archive_duration=int(body.get("auto_archive_duration") or 1440),
         starter_message_id=thread_id,
+        applied_tags=tuple(t for t in applied if t in known_tags)[:5],
     )
     bot = state.world.user(state.world.bot_user_id)
     assert bot is not None
@@ -217,5 +235,6 @@ async def active_threads(request: web.Request) -> web.Response:
     guild = state.world.guild(snowflake_param(request, "guild_id") or 0)
     if guild is None:
         return discord_error(404, 10004, "Unknown Guild")
-    body = payloads.active_threads_payload(guild, guild.live_threads(), state.world.bot_user_id)
+    threads = guild.active_threads()
+    body = payloads.active_threads_payload(guild, threads, state.world.bot_user_id)
     return json_response(body)

@@ -11,15 +11,28 @@ Rules:
 - a person's actions: `run_command` (files for ATTACHMENT options),
   `autocomplete`, `click`, `submit_modal`; Discord's interaction deadlines
   (3 s, 15 min) run on a clock tests can move with `advance_clock`;
-- waits take a timeout and raise `TimeoutError` when it passes.
+- waits take a timeout and raise `TimeoutError` when it passes;
+- `openapi_spec` (a folder holding Discord's `openapi.json`) turns on the schema
+  check of every REST body (the tests turn it on; `newsdesk sandbox` only when
+  asked); `schema_refusals` lists what it refused;
+- `nonce_window_seconds` is how long `enforce_nonce` remembers a nonce (Discord:
+  "the past few minutes"; 5 minutes by default), on the sandbox clock;
+- threads archive themselves after `auto_archive_duration` minutes without a
+  message, on the sandbox clock (an archiver task wakes on every clock move);
+- what an admin can do: set channel overwrites, forum tags and the REQUIRE_TAG flag,
+  AutoMod keywords; delete channels, roles and webhooks (each dispatched to the bot
+  as Discord would).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
@@ -30,26 +43,44 @@ import yarl
 from aiohttp import web
 
 from bot.sandbox.fake_discord import invoking, modals, payloads
+from bot.sandbox.fake_discord.discord_limits import REQUIRE_TAG_FLAG
+from bot.sandbox.fake_discord.openapi_check import OpenApiCheck, SchemaRefusal
 from bot.sandbox.fake_discord.permissions import Overwrite
 from bot.sandbox.fake_discord.records import CommandOutcome, RecordedMessage, RecordedThread
 from bot.sandbox.fake_discord.rest import build_app
-from bot.sandbox.fake_discord.state import MessageCallback, SandboxState
-from bot.sandbox.fake_discord.world import GuildSpec, SandboxWorld
+from bot.sandbox.fake_discord.state import (
+    DEFAULT_NONCE_WINDOW_SECONDS,
+    MessageCallback,
+    SandboxState,
+    WebhookRecord,
+)
+from bot.sandbox.fake_discord.world import ChannelSpec, ForumTag, GuildSpec, SandboxWorld
 
 HOST = "127.0.0.1"
 _MENTION = re.compile(r"<(#|@&|@!?)(\d+)>")
+ARCHIVER_RECHECK_SECONDS = 1.0
 
 
 class Sandbox:
     """A running local Discord: REST under `api_base`, gateway at `gateway_url`."""
 
-    def __init__(self, *, port: int = 0, world: SandboxWorld | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        port: int = 0,
+        world: SandboxWorld | None = None,
+        openapi_spec: Path | None = None,
+        nonce_window_seconds: float = DEFAULT_NONCE_WINDOW_SECONDS,
+    ) -> None:
         self.world = world if world is not None else SandboxWorld.default()
         self._requested_port = port
         self._port = 0
         self._runner: web.AppRunner | None = None
         self._state: SandboxState | None = None
         self._background: set[asyncio.Task[None]] = set()
+        self._archiver: asyncio.Task[None] | None = None
+        self._openapi = OpenApiCheck.load(openapi_spec) if openapi_spec is not None else None
+        self._nonce_window_seconds = nonce_window_seconds
 
     async def __aenter__(self) -> Self:
         await self.start()
@@ -65,7 +96,9 @@ class Sandbox:
 
     async def start(self) -> None:
         """Start serving on 127.0.0.1."""
-        state = SandboxState(self.world)
+        state = SandboxState(
+            self.world, nonce_window_seconds=self._nonce_window_seconds, openapi=self._openapi
+        )
         runner = web.AppRunner(build_app(state), access_log=None, shutdown_timeout=1.0)
         await runner.setup()
         site = web.TCPSite(runner, HOST, self._requested_port)
@@ -79,9 +112,25 @@ class Sandbox:
         state.set_urls(
             root=f"http://{HOST}:{self._port}", api_base=self.api_base, gateway_url=self.gateway_url
         )
+        self._archiver = asyncio.create_task(self._archive_threads(state), name="sandbox-archiver")
+
+    async def _archive_threads(self, state: SandboxState) -> None:
+        """Archive quiet threads as their time comes (real time or an advanced clock)."""
+        while True:
+            recheck = state.clock.now() + ARCHIVER_RECHECK_SECONDS
+            due = state.next_archive_due()
+            await state.clock.wait([], recheck if due is None else min(due, recheck))
+            for guild, thread in state.archive_due_threads():
+                update = payloads.thread_payload(guild, thread)
+                await state.gateway.dispatch("THREAD_UPDATE", update)
 
     async def stop(self) -> None:
         """Close the bot's websocket and stop serving."""
+        if self._archiver is not None:
+            self._archiver.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._archiver
+            self._archiver = None
         if self._state is not None:
             await self._state.gateway.close_all()
         if self._runner is not None:
@@ -304,6 +353,16 @@ class Sandbox:
         return _MENTION.sub(render, text)
 
     @property
+    def schema_refusals(self) -> list[SchemaRefusal]:
+        """Every body the OpenAPI check refused (empty when the check is off)."""
+        return list(self.state.schema_refusals)
+
+    @property
+    def checks_openapi_schema(self) -> bool:
+        """True when every REST body is checked against Discord's OpenAPI description."""
+        return self._openapi is not None
+
+    @property
     def rate_limit_hits(self) -> int:
         """How many 429s the sandbox has served."""
         return self.state.limiter.hits
@@ -341,6 +400,62 @@ class Sandbox:
         guild, channel_spec = found
         guild.deleted_channel_ids.add(channel_id)
         self._dispatch_soon("CHANNEL_DELETE", payloads.channel_payload(guild, channel_spec))
+
+    def set_forum_tags(
+        self, channel: str, tags: list[str] | None = None, *, require_tag: bool | None = None
+    ) -> list[ForumTag]:
+        """Give a forum new tags (names; ids derive from the forum's) and/or set REQUIRE_TAG."""
+        guild, forum = self._channel_spec(channel)
+        if not forum.is_forum:
+            raise ValueError(f"#{forum.name} is not a forum channel")
+        available = forum.available_tags
+        if tags is not None:
+            available = tuple(ForumTag(forum.id + 20 + n, name) for n, name in enumerate(tags, 1))
+        flags = forum.flags
+        if require_tag is not None:
+            flags = flags | REQUIRE_TAG_FLAG if require_tag else flags & ~REQUIRE_TAG_FLAG
+        changed = replace(forum, available_tags=available, flags=flags)
+        guild.replace_channel(changed)
+        self._dispatch_soon("CHANNEL_UPDATE", payloads.channel_payload(guild, changed))
+        return list(available)
+
+    def set_automod_keywords(self, channel: str, keywords: list[str]) -> None:
+        """Block (code 200000) every message in a channel (and its threads) holding a keyword."""
+        guild, spec = self._channel_spec(channel)
+        if keywords:
+            guild.automod_keywords[spec.id] = tuple(keywords)
+        else:
+            guild.automod_keywords.pop(spec.id, None)
+
+    def webhooks(self, channel: str | None = None) -> list[WebhookRecord]:
+        """The live webhooks (of one channel, by name), oldest first."""
+        channel_id = None if channel is None else self.world.channel_id(channel)
+        return [
+            w
+            for w in self.state.webhooks.values()
+            if channel_id is None or w.channel_id == channel_id
+        ]
+
+    def delete_webhook(self, webhook_id: int) -> None:
+        """Delete a webhook as an admin would: executing it is then 404 Unknown Webhook."""
+        webhook = self.state.delete_webhook(webhook_id)
+        if webhook is None:
+            raise KeyError(f"no webhook with id {webhook_id}")
+        event = {"guild_id": str(webhook.guild_id), "channel_id": str(webhook.channel_id)}
+        self._dispatch_soon("WEBHOOKS_UPDATE", event)
+
+    def delete_role(self, name: str) -> None:
+        """Delete a role: members lose it, overwrites for it go; GUILD_ROLE_DELETE is sent."""
+        guild = self.world.primary
+        role = guild.delete_role(self.world.role_id(name, guild_id=guild.id))
+        event = {"guild_id": str(guild.id), "role_id": str(role.id)}
+        self._dispatch_soon("GUILD_ROLE_DELETE", event)
+
+    def _channel_spec(self, name: str) -> tuple[GuildSpec, ChannelSpec]:
+        found = self.world.find_channel(self.world.channel_id(name))
+        if found is None:
+            raise KeyError(f"no channel named #{name}")
+        return found
 
     def _dispatch_soon(self, event: str, data: payloads.JSON) -> None:
         task = asyncio.get_running_loop().create_task(self.state.gateway.dispatch(event, data))

@@ -8,7 +8,14 @@ Rules:
   wakes waiters, and dispatches MESSAGE_CREATE / MESSAGE_UPDATE to the bot
   for non-ephemeral messages;
 - synced command schemas are kept per scope (None = global, else guild id);
-  command ids are derived from scope and name, so they are stable.
+  command ids are derived from scope and name, so they are stable;
+- a thread's last activity (its creation, then every message in it) is kept on the
+  sandbox clock; `archive_due_threads` archives every active thread quiet for its
+  `auto_archive_duration` minutes, and a message in an archived thread unarchives it
+  (as Discord does for a thread that is not locked);
+- with an `OpenApiCheck`, every REST body is also validated against Discord's OpenAPI
+  description; each body it refuses is kept in `schema_refusals`;
+- `enforce_nonce` de-duplicates within `nonce_window_seconds` of the sandbox clock.
 """
 
 from __future__ import annotations
@@ -28,15 +35,17 @@ from bot.sandbox.fake_discord.clock import SandboxClock
 from bot.sandbox.fake_discord.gateway import GatewayHub
 from bot.sandbox.fake_discord.interactions import InteractionRecord, InteractionRegistry
 from bot.sandbox.fake_discord.message_store import MessageStore, StoredMessage
+from bot.sandbox.fake_discord.openapi_check import OpenApiCheck, SchemaRefusal
 from bot.sandbox.fake_discord.payloads import JSON, SnowflakeFactory
 from bot.sandbox.fake_discord.rate_limits import RateLimiter
 from bot.sandbox.fake_discord.records import MessageKind, RecordedMessage
 from bot.sandbox.fake_discord.uploads import UploadStore
-from bot.sandbox.fake_discord.world import SandboxWorld, ThreadSpec
+from bot.sandbox.fake_discord.world import GuildSpec, SandboxWorld, ThreadSpec
 
 log = logging.getLogger(__name__)
 
 BOT_TOKEN = "sandbox.bot-token.newsdesk"
+DEFAULT_NONCE_WINDOW_SECONDS = 300.0
 MessageCallback = Callable[[RecordedMessage], None]
 
 
@@ -55,16 +64,27 @@ class WebhookRecord:
 class SandboxState:
     """Everything a running sandbox knows."""
 
-    def __init__(self, world: SandboxWorld) -> None:
+    def __init__(
+        self,
+        world: SandboxWorld,
+        *,
+        nonce_window_seconds: float = DEFAULT_NONCE_WINDOW_SECONDS,
+        openapi: OpenApiCheck | None = None,
+    ) -> None:
         self.world = world
         self.base_url = ""
         self.token = BOT_TOKEN
         self.snowflakes = SnowflakeFactory()
         self.limiter = RateLimiter()
-        self.store = MessageStore(world, self.snowflakes)
+        self.clock = SandboxClock()
+        self.store = MessageStore(
+            world, self.snowflakes, now=self.clock.now, nonce_window_seconds=nonce_window_seconds
+        )
         self.uploads = UploadStore(self.snowflakes)
         self.gateway = GatewayHub(world, BOT_TOKEN)
-        self.clock = SandboxClock()
+        self.openapi = openapi
+        self.schema_refusals: list[SchemaRefusal] = []
+        self.thread_activity: dict[int, float] = {}
         self.interactions = InteractionRegistry()
         self.open_modals: dict[int, InteractionRecord] = {}
         self.commands: dict[int | None, list[JSON]] = {}
@@ -107,6 +127,52 @@ class SandboxState:
         self.commands_synced.set()
         return stored
 
+    def touch_thread(self, thread_id: int) -> ThreadSpec | None:
+        """Note activity in a thread; return it if this unarchived it (dispatch THREAD_UPDATE)."""
+        found = self.world.find_channel(thread_id)
+        if found is None or not isinstance(found[1], ThreadSpec):
+            return None
+        self.thread_activity[thread_id] = self.clock.now()
+        guild = found[0]
+        if thread_id in guild.archived_thread_ids:
+            guild.archived_thread_ids.discard(thread_id)
+            return found[1]
+        return None
+
+    def next_archive_due(self) -> float | None:
+        """Clock time at which the next active thread falls due for archiving."""
+        due: float | None = None
+        for thread_id, last in self.thread_activity.items():
+            found = self.world.live_channel(thread_id)
+            if found is None or thread_id in found[0].archived_thread_ids:
+                continue
+            thread = found[1]
+            if isinstance(thread, ThreadSpec):
+                at = last + thread.auto_archive_duration * 60
+                due = at if due is None else min(due, at)
+        return due
+
+    def archive_due_threads(self) -> list[tuple[GuildSpec, ThreadSpec]]:
+        """Archive every active thread quiet for its auto-archive duration; return them."""
+        now = self.clock.now()
+        archived: list[tuple[GuildSpec, ThreadSpec]] = []
+        for thread_id, last in list(self.thread_activity.items()):
+            found = self.world.live_channel(thread_id)
+            if found is None:
+                del self.thread_activity[thread_id]
+                continue
+            guild, thread = found
+            if not isinstance(thread, ThreadSpec) or thread_id in guild.archived_thread_ids:
+                continue
+            if now - last >= thread.auto_archive_duration * 60:
+                guild.archived_thread_ids.add(thread_id)
+                archived.append((guild, thread))
+        return archived
+
+    def delete_webhook(self, webhook_id: int) -> WebhookRecord | None:
+        """Forget a webhook: executing it is then 404 Unknown Webhook (10015)."""
+        return self.webhooks.pop(webhook_id, None)
+
     def subscribe(self, callback: MessageCallback) -> Callable[[], None]:
         """Call `callback` for every recorded message; returns an unsubscribe function."""
         self._callbacks.append(callback)
@@ -140,6 +206,12 @@ class SandboxState:
         webhook_id = payload.get("webhook_id")
         found = self.world.find_channel(stored.channel_id)
         thread = found[1] if found is not None and isinstance(found[1], ThreadSpec) else None
+        if thread is not None and not stored.ephemeral:
+            unarchived = self.touch_thread(thread.id)
+            if unarchived is not None and found is not None:
+                await self.gateway.dispatch(
+                    "THREAD_UPDATE", payloads.thread_payload(found[0], unarchived)
+                )
         record = RecordedMessage(
             id=stored.id,
             kind=kind,

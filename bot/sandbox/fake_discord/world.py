@@ -10,11 +10,17 @@ Rules:
 - an overwrite target name is a role name if such a role exists, else a user
   name; prefix `role:` or `user:` to be explicit (`admin` is both);
 - the standard guild has text channels #general #news #world #tech and the
-  forum channel #forum-news (type 15);
+  forum channel #forum-news (type 15) with the tags "News" and "Analysis"
+  (tags are not required unless a test sets the REQUIRE_TAG flag);
 - threads are created at run time and kept per guild; they are found by id
   (never by name: thread names need not be unique), have no overwrites of
   their own (permissions are the parent channel's), and vanish with their
-  parent; they are never archived.
+  parent; an archived thread (see `archived_thread_ids`) still exists but is
+  not active;
+- a channel may carry an AutoMod keyword list (`automod_keywords`, by channel
+  id; a thread uses its parent's);
+- an admin can delete channels, roles (members lose them, overwrites for them
+  go) and webhooks (kept by the sandbox state, not the world).
 """
 
 from __future__ import annotations
@@ -98,14 +104,26 @@ FORUM_TYPES = frozenset({FORUM_CHANNEL, MEDIA_CHANNEL})
 
 
 @dataclass(frozen=True)
+class ForumTag:
+    """A tag a forum offers its posts."""
+
+    id: int
+    name: str
+    moderated: bool = False
+    emoji_name: str | None = None
+
+
+@dataclass(frozen=True)
 class ChannelSpec:
-    """A guild channel (type 0 = text, 15 = forum)."""
+    """A guild channel (type 0 = text, 15 = forum); a forum has tags and may require one."""
 
     id: int
     name: str
     position: int
     type: int = TEXT_CHANNEL
     topic: str | None = None
+    flags: int = 0
+    available_tags: tuple[ForumTag, ...] = ()
 
     @property
     def is_thread(self) -> bool:
@@ -126,6 +144,7 @@ class ThreadSpec(ChannelSpec):
     owner_id: int = 0
     auto_archive_duration: int = 1440
     starter_message_id: int | None = None
+    applied_tags: tuple[int, ...] = ()
 
 
 @dataclass
@@ -141,6 +160,8 @@ class GuildSpec:
     overwrites: dict[int, list[Overwrite]] = field(default_factory=dict)
     deleted_channel_ids: set[int] = field(default_factory=set)
     threads: list[ThreadSpec] = field(default_factory=list)
+    archived_thread_ids: set[int] = field(default_factory=set)
+    automod_keywords: dict[int, tuple[str, ...]] = field(default_factory=dict)
 
     def live_channels(self) -> list[ChannelSpec]:
         """Channels (not threads) that have not been deleted."""
@@ -156,9 +177,37 @@ class GuildSpec:
             and (parent_id is None or t.parent_id == parent_id)
         ]
 
+    def active_threads(self, parent_id: int | None = None) -> list[ThreadSpec]:
+        """Live threads that are not archived, oldest first."""
+        return [t for t in self.live_threads(parent_id) if t.id not in self.archived_thread_ids]
+
     def role(self, role_id: int) -> RoleSpec | None:
         """The role with this id, if any."""
         return next((r for r in self.roles if r.id == role_id), None)
+
+    def replace_channel(self, channel: ChannelSpec) -> None:
+        """Put a changed channel spec (same id) in place of the old one."""
+        self.channels = [channel if c.id == channel.id else c for c in self.channels]
+
+    def delete_role(self, role_id: int) -> RoleSpec:
+        """Remove a role: members lose it and channel overwrites for it go; KeyError if unknown."""
+        role = self.role(role_id)
+        if role is None or role_id == self.id:
+            raise KeyError(f"no deletable role with id {role_id}")
+        self.roles = [r for r in self.roles if r.id != role_id]
+        self.members = {
+            user: tuple(r for r in roles if r != role_id) for user, roles in self.members.items()
+        }
+        self.overwrites = {
+            channel: [o for o in kept if (o.target_id, o.target_type) != (role_id, "role")]
+            for channel, kept in self.overwrites.items()
+        }
+        return role
+
+    def automod_keywords_for(self, channel: ChannelSpec) -> tuple[str, ...]:
+        """The AutoMod keywords that apply to a channel (a thread's are its parent's)."""
+        source = channel.parent_id if isinstance(channel, ThreadSpec) else channel.id
+        return self.automod_keywords.get(source, ())
 
 
 def _standard_guild(guild_id: int, name: str, owner_id: int) -> GuildSpec:
@@ -175,7 +224,14 @@ def _standard_guild(guild_id: int, name: str, owner_id: int) -> GuildSpec:
         ChannelSpec(guild_id + 2, "news", 1, topic="Top stories"),
         ChannelSpec(guild_id + 3, "world", 2, topic="World news"),
         ChannelSpec(guild_id + 4, "tech", 3, topic="Technology news"),
-        ChannelSpec(guild_id + 5, "forum-news", 4, FORUM_CHANNEL, "One post per article"),
+        ChannelSpec(
+            guild_id + 5,
+            "forum-news",
+            4,
+            FORUM_CHANNEL,
+            "One post per article",
+            available_tags=(ForumTag(guild_id + 21, "News"), ForumTag(guild_id + 22, "Analysis")),
+        ),
     ]
     members = {
         ADMIN_USER_ID: (guild_id + 11,),
@@ -307,6 +363,7 @@ class SandboxWorld:
         thread_type: int = PUBLIC_THREAD,
         auto_archive_duration: int = 1440,
         starter_message_id: int | None = None,
+        applied_tags: tuple[int, ...] = (),
     ) -> ThreadSpec:
         """Create a thread under `parent` and keep it in the guild."""
         thread = ThreadSpec(
@@ -319,6 +376,7 @@ class SandboxWorld:
             owner_id=owner_id,
             auto_archive_duration=auto_archive_duration,
             starter_message_id=starter_message_id,
+            applied_tags=applied_tags,
         )
         guild.threads.append(thread)
         return thread

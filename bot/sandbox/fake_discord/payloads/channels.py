@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.sandbox.fake_discord.payloads.base import JSON, iso, snowflake_time
-from bot.sandbox.fake_discord.world import ChannelSpec, GuildSpec, ThreadSpec
+from bot.sandbox.fake_discord.world import ChannelSpec, ForumTag, GuildSpec, ThreadSpec
 
 
 def overwrites_payload(guild: GuildSpec, channel_id: int) -> list[JSON]:
@@ -17,6 +17,17 @@ def overwrites_payload(guild: GuildSpec, channel_id: int) -> list[JSON]:
         }
         for o in guild.overwrites.get(channel_id, [])
     ]
+
+
+def forum_tag_payload(tag: ForumTag) -> JSON:
+    """A forum tag object."""
+    return {
+        "id": str(tag.id),
+        "name": tag.name,
+        "moderated": tag.moderated,
+        "emoji_id": None,
+        "emoji_name": tag.emoji_name,
+    }
 
 
 def channel_payload(guild: GuildSpec, channel: ChannelSpec) -> JSON:
@@ -35,13 +46,13 @@ def channel_payload(guild: GuildSpec, channel: ChannelSpec) -> JSON:
         "last_message_id": None,
         "rate_limit_per_user": 0,
         "parent_id": None,
-        "flags": 0,
+        "flags": channel.flags,
         "default_thread_rate_limit_per_user": 0,
         "default_auto_archive_duration": 1440,
     }
     if channel.is_forum:
         payload |= {
-            "available_tags": [],
+            "available_tags": [forum_tag_payload(t) for t in channel.available_tags],
             "default_reaction_emoji": None,
             "default_sort_order": None,
             "default_forum_layout": 0,
@@ -68,6 +79,7 @@ def thread_payload(
 ) -> JSON:
     """A thread channel object (THREAD_CREATE, thread routes, GUILD_CREATE `threads`)."""
     created = iso(snowflake_time(thread.id))
+    archived = thread.id in guild.archived_thread_ids
     payload: JSON = {
         "id": str(thread.id),
         "type": thread.type,
@@ -81,9 +93,9 @@ def thread_payload(
         "member_count": 1,
         "total_message_sent": 0,
         "flags": 0,
-        "applied_tags": [],
+        "applied_tags": [str(t) for t in thread.applied_tags],
         "thread_metadata": {
-            "archived": False,
+            "archived": archived,
             "auto_archive_duration": thread.auto_archive_duration,
             "archive_timestamp": created,
             "locked": False,

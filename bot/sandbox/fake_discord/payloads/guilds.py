@@ -61,7 +61,7 @@ def guild_create_payload(world: SandboxWorld, guild: GuildSpec) -> JSON:
             "member_count": len(guild.members),
             "joined_at": JOINED_AT,
             "channels": [channel_payload(guild, c) for c in guild.live_channels()],
-            "threads": [thread_payload(guild, t) for t in guild.live_threads()],
+            "threads": [thread_payload(guild, t) for t in guild.active_threads()],
             "members": [member_payload(world, guild, uid) for uid in guild.members],
             "voice_states": [],
             "presences": [],
