@@ -17,9 +17,10 @@ from aiohttp import web
 
 from bot.app.services import Services
 from bot.core.models import FeedSnapshot
+from tests.fixtures import SHARED
 from tests.fixtures.http_servers import serve_routes
 
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+SHARED_DATA = SHARED / "data"
 REAL_FEEDS_SAMPLE_EVERY = 4  # a quarter of the 200 real feeds keeps this test ~10 s
 
 

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from bot.pipeline.story.copies import run_copies_command
-from tests.copies.helpers import trafilatura_usable
 
 STORY = " ".join(f"storyword{number % 97} filler{number}" for number in range(200))
 OTHER = " ".join(f"otherword{number % 89} thing{number}" for number in range(200))
@@ -51,8 +50,6 @@ def test_groups_plain_text_files(tmp_path: Path) -> None:
 
 
 def test_reads_html_pages_and_text_alike(tmp_path: Path) -> None:
-    if not trafilatura_usable():
-        pytest.skip("trafilatura cannot be imported, so HTML pages cannot be read")
     files = [
         write(tmp_path, "page.html", html_page(STORY)),
         write(tmp_path, "copy.txt", STORY),

@@ -18,8 +18,9 @@ from bot.pipeline.fetch.fetcher import Fetcher, FetchSettings
 from bot.pipeline.parse import parse_feed
 from bot.sandbox.newswire import FEED_TITLE, DemoNewswire, load_stories
 from bot.sandbox.static_files import StaticFileServer
+from tests.fixtures import FIXTURES
 
-FIXTURE_FEEDS = Path(__file__).parent / "fixtures" / "feeds"
+FIXTURE_FEEDS = FIXTURES / "feeds"
 
 
 class ManualClock:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
 from bot.pipeline.read.extraction import ExtractedArticle, Organization, extract_article
+from tests.fixtures import FIXTURES, SHARED
 
-PAGE = Path(__file__).resolve().parents[1] / "fixtures" / "pages" / "seed_republished.html"
-SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
+PAGE = FIXTURES / "pages" / "seed_republished.html"
+SEEDS = SHARED / "seeds"
 PAGE_URL = "https://autonewsblog.example/world/chinas-kazakhstan-dilemma/"
 JUNK = (
     "Fri. Jul 1st, 2022",

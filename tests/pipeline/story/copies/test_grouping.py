@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from itertools import combinations
-from pathlib import Path
 
 import pytest
 
@@ -12,9 +11,9 @@ from bot.pipeline.story.copies import group_copies
 from bot.pipeline.story.copies.fingerprint import fingerprint
 from bot.pipeline.story.copies.grouping import group_fingerprints
 from bot.pipeline.story.copies.page_text import read_article_text
-from tests.copies.helpers import trafilatura_usable
+from tests.fixtures import SHARED
 
-DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+DATA = SHARED / "data"
 COPIES_DEV = DATA / "copies-dev"
 
 
@@ -42,8 +41,6 @@ def test_every_key_in_exactly_one_group() -> None:
 def copies_dev() -> tuple[dict[str, str], list[list[str]]]:
     if not COPIES_DEV.is_dir():
         pytest.skip(f"copies-dev data set not found at {COPIES_DEV} (../shared/data)")
-    if not trafilatura_usable():
-        pytest.skip("trafilatura cannot be imported, so HTML pages cannot be read")
     truth = json.loads((COPIES_DEV / "groups.json").read_text(encoding="utf-8"))["groups"]
     pages = sorted((COPIES_DEV / "pages").iterdir())
     texts = {page.name: read_article_text(page) for page in pages}

@@ -24,6 +24,7 @@ from bot.pipeline.route.filters import ArticleFields
 from bot.pipeline.route.follow_index import FollowIndex, TopicIndex
 from bot.pipeline.route.topics import ArticleTopics, FollowPost, posts_for_follows
 from storage import Database, Repositories
+from storage.articles import details_from_json
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 GUILD_A, GUILD_B = 111, 222
@@ -40,7 +41,7 @@ def follow(
 
 
 def topics_of(title: str, text: str, **names: object) -> ArticleTopics:
-    return ArticleTopics.from_reading(json.dumps(names), title, text)
+    return ArticleTopics.from_reading(details_from_json(json.dumps(names)), title, text)
 
 
 def fields_of(title: str, text: str) -> ArticleFields:
@@ -207,9 +208,9 @@ def test_random_worlds_post_exactly_what_matching_every_follow_posts(seed: int) 
 
 ARTICLE_TITLE = "Ceasefire talks in Astana"
 ARTICLE_TEXT = "Opinion: the ceasefire talks in Astana resume, the CSTO said."
-ARTICLE_DETAILS = json.dumps({"places": ["Astana"], "organizations": [
+ARTICLE_DETAILS = details_from_json(json.dumps({"places": ["Astana"], "organizations": [
     {"name": "Collective Security Treaty Organization", "aliases": ["CSTO"]}
-]})
+]}))
 
 
 def snapshot(url: str) -> FeedSnapshot:
@@ -238,8 +239,9 @@ async def routed(index: FollowIndex, feed_id: int) -> list[tuple[int, int]]:
     return [(post.guild_id, post.follow_id) for post in posts]
 
 
-async def test_follows_added_and_removed_reach_the_next_article(services: Services) -> None:
-    repositories = services.repositories
+async def test_follows_added_and_removed_reach_the_next_article(
+    services: Services, repositories: Repositories
+) -> None:
     _, feed = await subscribe(repositories, GUILD_A, CHANNEL_A, "https://a.example/feed")
     index = FollowIndex(repositories)
     assert await routed(index, feed) == []
@@ -255,8 +257,9 @@ async def test_follows_added_and_removed_reach_the_next_article(services: Servic
     assert await routed(index, feed) == [(GUILD_A, other.id)]
 
 
-async def test_filter_changes_reach_the_next_article(services: Services) -> None:
-    repositories = services.repositories
+async def test_filter_changes_reach_the_next_article(
+    services: Services, repositories: Repositories
+) -> None:
     _, feed = await subscribe(repositories, GUILD_A, CHANNEL_A, "https://a.example/feed")
     index = FollowIndex(repositories)
     added, _ = await services.follows.add(
@@ -279,8 +282,9 @@ async def test_filter_changes_reach_the_next_article(services: Services) -> None
     assert await routed(index, feed) == [(GUILD_A, added.id)]
 
 
-async def test_subscription_changes_reach_the_next_article(services: Services) -> None:
-    repositories = services.repositories
+async def test_subscription_changes_reach_the_next_article(
+    services: Services, repositories: Repositories
+) -> None:
     sub_a, feed = await subscribe(repositories, GUILD_A, CHANNEL_A, "https://a.example/feed")
     index = FollowIndex(repositories)
     mine, _ = await services.follows.add(
@@ -303,9 +307,8 @@ async def test_subscription_changes_reach_the_next_article(services: Services) -
 
 
 async def test_a_follow_limited_to_a_subscription_follows_the_subscription(
-    services: Services,
+    services: Services, repositories: Repositories
 ) -> None:
-    repositories = services.repositories
     sub_1, feed_1 = await subscribe(repositories, GUILD_A, CHANNEL_A, "https://a.example/one")
     _, feed_2 = await subscribe(repositories, GUILD_A, CHANNEL_A, "https://a.example/two")
     index = FollowIndex(repositories)

@@ -7,8 +7,9 @@ import json
 from pathlib import Path
 
 from bot.pipeline.read.extraction import run_extract_command
+from tests.fixtures import FIXTURES
 
-PAGES = Path(__file__).resolve().parents[1] / "fixtures" / "pages"
+PAGES = FIXTURES / "pages"
 KEYS = [
     "source", "title", "author", "published", "canonical_url", "original_url",
     "original_publisher", "language", "image", "text", "summary", "people", "organizations",

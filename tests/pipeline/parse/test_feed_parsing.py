@@ -17,14 +17,15 @@ import pytest
 from bot.core.errors import FeedParseError
 from bot.pipeline.parse import ParsedEntry, ParsedFeed, parse_feed, parse_feed_in_thread
 from bot.pipeline.parse.field_cleaning import html_to_text, tidy_text
+from tests.fixtures import FIXTURES, SHARED
 
-FIXTURES = Path(__file__).parent / "fixtures" / "feeds"
-SHARED_DATA = Path(__file__).parents[1].parent / "shared" / "data"
+FEEDS = FIXTURES / "feeds"
+SHARED_DATA = SHARED / "data"
 FEED_URL = "https://feeds.example.org/feed"
 
 
 def _parse(name: str, content_type: str | None = None) -> ParsedFeed:
-    return parse_feed((FIXTURES / name).read_bytes(), url=FEED_URL, content_type=content_type)
+    return parse_feed((FEEDS / name).read_bytes(), url=FEED_URL, content_type=content_type)
 
 
 def _utc(year: int, month: int, day: int, hour: int, minute: int) -> datetime:
@@ -159,11 +160,11 @@ def test_images_from_media_enclosures_and_body() -> None:
     ("body", "content_type", "message"),
     [
         (
-            (FIXTURES / "html_page.html").read_bytes(),
+            (FEEDS / "html_page.html").read_bytes(),
             "text/html",
             "returned a web page, not a feed",
         ),
-        ((FIXTURES / "html_page.html").read_bytes(), None, "returned a web page, not a feed"),
+        ((FEEDS / "html_page.html").read_bytes(), None, "returned a web page, not a feed"),
         (b"", None, "empty document"),
         (b"   \n", "application/rss+xml", "empty document"),
         (b"\x00\x01garbage\xff", None, "did not return a feed"),
@@ -188,7 +189,7 @@ def test_html_to_text_drops_scripts_and_splits_blocks() -> None:
 
 
 async def test_parse_feed_in_thread_matches_parse_feed() -> None:
-    body = (FIXTURES / "rss10.rdf").read_bytes()
+    body = (FEEDS / "rss10.rdf").read_bytes()
     assert await parse_feed_in_thread(body, url=FEED_URL) == parse_feed(body, url=FEED_URL)
 
 
