@@ -20,6 +20,7 @@ from datetime import date, datetime
 from bot.core.models import Article, ArticleTrace, FeedCheck, NewArticle, OutboxState, SearchHit
 from storage.database import Database, Row, Transaction, from_epoch, require_epoch, to_epoch
 from storage.feeds import record_success_in
+from storage.search_postgres import PostgresSearch
 
 ARTICLE_COLUMNS = (
     "a.id, a.feed_id, a.entry_key, a.url, a.title, a.summary, a.author, a.image_url,"
@@ -98,6 +99,11 @@ class ArticleRepository:
 
     def __init__(self, database: Database) -> None:
         self._db = database
+        # Full-text search is the one part written twice: FTS5 here, tsvector on PostgreSQL.
+        self._postgres_search = (
+            PostgresSearch(database, ARTICLE_COLUMNS, article_from_row)
+            if database.dialect.is_postgres else None
+        )
 
     async def ingest(
         self, feed_id: int, articles: Sequence[NewArticle], check: FeedCheck, now: datetime
@@ -202,6 +208,8 @@ class ArticleRepository:
         Counting only the newest few keeps this cheap whatever the size of the index (a
         word's whole doclist may hold every article).
         """
+        if self._postgres_search is not None:
+            return await self._postgres_search.common_shares(phrases, sample)
         if not phrases:
             return []
         counts = "".join(
@@ -233,6 +241,11 @@ class ArticleRepository:
         is scanned newest first and only as far back as needed; nothing older than the
         ``window`` newest matches is read, scored or sorted.
         """
+        if self._postgres_search is not None:
+            return await self._postgres_search.search(
+                guild_id, query, ranked=ranked, feed_id=feed_id, since=since, limit=limit,
+                offset=offset, window=window,
+            )
         scope = await self._feed_scope(guild_id, feed_id)
         if scope is None:
             return 0, []
@@ -279,6 +292,8 @@ class ArticleRepository:
 
     async def daily_counts(self, guild_id: int, query: str, since: datetime) -> dict[date, int]:
         """Count the server's articles matching ``query`` per UTC day since ``since``."""
+        if self._postgres_search is not None:
+            return await self._postgres_search.daily_counts(guild_id, query, since)
         scope = await self._feed_scope(guild_id, None)
         if scope is None:
             return {}

@@ -118,12 +118,13 @@ class FeedRepository:
         async with self._db.transaction() as tx:
             if failure.notice is not None:
                 await tx.execute(QUEUE_FEED_NOTICE, (failure.notice, to_epoch(now), feed_id))
+            notified = self._db.dialect.greatest("failure_notified", "?")
             async with tx.execute(
                 "UPDATE feeds SET last_checked_at = ?, next_check_at = ?,"
                 " error_count = error_count + 1, last_error = ?,"
                 " failing_since = COALESCE(failing_since, ?),"
-                " failure_notified = MAX(failure_notified, ?),"
-                " disabled_at = CASE WHEN ? THEN ? ELSE disabled_at END"
+                f" failure_notified = {notified},"
+                " disabled_at = CASE WHEN ? = 1 THEN ? ELSE disabled_at END"
                 " WHERE id = ? RETURNING error_count",
                 (
                     to_epoch(now), to_epoch(failure.next_check_at), failure.error, to_epoch(now),

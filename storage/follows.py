@@ -81,7 +81,7 @@ class FollowRepository:
         """Return the server's follows, by channel then topic."""
         rows = await self._db.fetch_all(
             f"SELECT {_FOLLOW_COLUMNS} FROM follows WHERE guild_id = ?"
-            " ORDER BY channel_id, topic COLLATE NOCASE",
+            f" ORDER BY channel_id, {self._db.dialect.case_folded('topic')}",
             (guild_id,),
         )
         return [_follow(row) for row in rows]
@@ -149,9 +149,11 @@ class FollowRepository:
         follow_id: int | None = None,
     ) -> list[FilterRule]:
         """Return the rules of one of the server's subscriptions or follows."""
+        same_as = self._db.dialect.same_as
         rows = await self._db.fetch_all(
             f"SELECT {_RULE_COLUMNS} FROM filters WHERE guild_id = ?"
-            " AND subscription_id IS ? AND follow_id IS ? ORDER BY id",
+            f" AND {same_as('subscription_id', '?')} AND {same_as('follow_id', '?')}"
+            " ORDER BY id",
             (guild_id, subscription_id, follow_id),
         )
         return [_rule(row) for row in rows]
@@ -162,18 +164,17 @@ class FollowRepository:
         """Return each subscription's filter mode and rules (for the reader)."""
         if not subscription_ids:
             return {}
-        marks = ",".join("?" * len(subscription_ids))
+        of_subscriptions, ids = self._db.dialect.in_list("id", subscription_ids)
         modes = await self._db.fetch_all(
-            f"SELECT id, filter_mode FROM subscriptions WHERE id IN ({marks})",
-            list(subscription_ids),
+            f"SELECT id, filter_mode FROM subscriptions WHERE {of_subscriptions}", ids
         )
         found: dict[int, tuple[str, list[FilterRule]]] = {
             int(row[0]): (row[1], []) for row in modes
         }
+        of_rules, ids = self._db.dialect.in_list("subscription_id", subscription_ids)
         rows = await self._db.fetch_all(
-            f"SELECT subscription_id, {_RULE_COLUMNS} FROM filters"
-            f" WHERE subscription_id IN ({marks}) ORDER BY id",
-            list(subscription_ids),
+            f"SELECT subscription_id, {_RULE_COLUMNS} FROM filters WHERE {of_rules} ORDER BY id",
+            ids,
         )
         for row in rows:
             found[int(row["subscription_id"])][1].append(_rule(row))

@@ -37,7 +37,8 @@ class OutboxRepository:
         async with self._db.transaction() as tx:
             cursor = await tx.execute(
                 "UPDATE outbox SET state = 'pending', claimed_at = NULL,"
-                " attempts = MAX(attempts - 1, 0) WHERE state = 'sending'"
+                f" attempts = {self._db.dialect.greatest('attempts - 1', '0')}"
+                " WHERE state = 'sending'"
             )
             return cursor.rowcount
 
@@ -61,7 +62,7 @@ class OutboxRepository:
                 claimed = [int(row[0]) for row in await cursor.fetchall()]
             if not claimed:
                 return []
-            marks = ",".join("?" * len(claimed))
+            claimed_rows, claimed_ids = self._db.dialect.in_list("o.id", claimed)
             async with tx.execute(
                 "SELECT o.id AS outbox_id, o.guild_id, o.channel_id, o.subscription_id, o.story_id,"
                 " COALESCE(o.ping_role_id, s.ping_role_id) AS ping_role_id, s.template,"
@@ -73,8 +74,8 @@ class OutboxRepository:
                 " LEFT JOIN subscriptions s ON s.id = o.subscription_id"
                 " LEFT JOIN channel_webhooks w ON w.channel_id = o.channel_id"
                 " AND s.via_webhook = 1"
-                f" WHERE o.id IN ({marks}) ORDER BY o.id",
-                claimed,
+                f" WHERE {claimed_rows} ORDER BY o.id",
+                claimed_ids,
             ) as cursor:
                 rows = await cursor.fetchall()
         return [
@@ -131,12 +132,13 @@ class OutboxRepository:
         """Return claimed rows to the queue untouched (they were not attempted)."""
         if not outbox_ids:
             return
-        marks = ",".join("?" * len(outbox_ids))
+        rows, ids = self._db.dialect.in_list("id", outbox_ids)
+        attempts = self._db.dialect.greatest("attempts - 1", "0")
         async with self._db.transaction() as tx:
             await tx.execute(
                 "UPDATE outbox SET state = 'pending', claimed_at = NULL,"
-                f" attempts = MAX(attempts - 1, 0) WHERE id IN ({marks}) AND state = 'sending'",
-                list(outbox_ids),
+                f" attempts = {attempts} WHERE {rows} AND state = 'sending'",
+                ids,
             )
 
     async def mark_failed(self, outbox_id: int, reason: str) -> None:
@@ -162,11 +164,11 @@ class OutboxRepository:
         """Return how many of these rows are still pending or being sent."""
         if not outbox_ids:
             return 0
-        marks = ",".join("?" * len(outbox_ids))
+        rows, ids = self._db.dialect.in_list("id", outbox_ids)
         row = await self._db.fetch_one(
-            f"SELECT COUNT(*) FROM outbox WHERE id IN ({marks})"
+            f"SELECT COUNT(*) FROM outbox WHERE {rows}"
             " AND state IN ('waiting', 'pending', 'sending')",
-            list(outbox_ids),
+            ids,
         )
         return 0 if row is None else int(row[0])
 

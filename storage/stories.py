@@ -48,14 +48,17 @@ class StoryRepository:
     async def unread(self, limit: int, exclude: Sequence[int] = ()) -> list[UnreadArticle]:
         """Return up to ``limit`` unread articles, oldest first, skipping ``exclude``."""
         # "NOT IN (NULL)" is never true, so an empty exclusion list must drop the clause.
-        excluded = f" AND a.id NOT IN ({','.join('?' * len(exclude))})" if exclude else ""
+        excluded, excluded_ids = (
+            self._db.dialect.not_in_list("a.id", exclude) if exclude else ("", [])
+        )
+        excluded = f" AND {excluded}" if exclude else ""
         rows = await self._db.fetch_all(
             f"SELECT {ARTICLE_COLUMNS}, f.title AS feed_title, EXISTS (SELECT 1 FROM outbox o"
             " WHERE o.article_id = a.id AND o.state = 'waiting') AS waiting"
             " FROM articles a JOIN feeds f ON f.id = a.feed_id"
             f" WHERE a.enriched_at IS NULL{excluded}"
             " ORDER BY a.first_seen_at, a.id LIMIT ?",
-            [*exclude, limit],
+            [*excluded_ids, limit],
         )
         return [
             UnreadArticle(article_from_row(row), row["feed_title"], bool(row["waiting"]))
@@ -78,16 +81,17 @@ class StoryRepository:
         original is one of them."""
         if not url_keys:
             return None
-        marks = ",".join("?" * len(url_keys))
+        at_addresses, keys = self._db.dialect.in_list("a.url_key", url_keys)
+        from_originals, _ = self._db.dialect.in_list("s.original_url_key", url_keys)
         row = await self._db.fetch_one(
             "SELECT story_id FROM ("
-            f" SELECT a.story_id, a.first_seen_at AS seen FROM articles a"
-            f" WHERE a.url_key IN ({marks}) AND a.id != ? AND a.story_id IS NOT NULL"
+            " SELECT a.story_id, a.first_seen_at AS seen FROM articles a"
+            f" WHERE {at_addresses} AND a.id != ? AND a.story_id IS NOT NULL"
             " AND a.first_seen_at >= ?"
             " UNION ALL"
-            f" SELECT s.id, s.created_at FROM stories s WHERE s.original_url_key IN ({marks})"
-            " AND s.created_at >= ?) ORDER BY seen LIMIT 1",
-            [*url_keys, article_id, to_epoch(since), *url_keys, to_epoch(since)],
+            f" SELECT s.id, s.created_at FROM stories s WHERE {from_originals}"
+            " AND s.created_at >= ?) AS candidates ORDER BY seen LIMIT 1",
+            [*keys, article_id, to_epoch(since), *keys, to_epoch(since)],
         )
         return None if row is None else int(row[0])
 

@@ -94,7 +94,8 @@ class SubscriptionRepository:
                 return SubscribeResult(subscription_from_row(existing), True, [])
 
             async with tx.execute(
-                "SELECT COUNT(DISTINCT feed_id), COALESCE(MAX(feed_id = ?), 0)"
+                "SELECT COUNT(DISTINCT feed_id),"
+                f" COALESCE({self._db.dialect.any_true('feed_id = ?')}, 0)"
                 " FROM subscriptions WHERE guild_id = ?",
                 (feed_id, guild_id),
             ) as cursor:
@@ -121,7 +122,7 @@ class SubscriptionRepository:
                     " first_seen_at"
                     " FROM articles WHERE feed_id = ?"
                     " ORDER BY COALESCE(published_at, first_seen_at) DESC, id DESC LIMIT ?)"
-                    " ORDER BY COALESCE(published_at, first_seen_at), id"
+                    " AS latest ORDER BY COALESCE(published_at, first_seen_at), id"
                     " ON CONFLICT (channel_id, article_id) DO NOTHING",
                     (
                         guild_id, channel_id, subscription.id, to_epoch(now), to_epoch(now),
@@ -135,7 +136,8 @@ class SubscriptionRepository:
         rows = await self._db.fetch_all(
             f"SELECT {_SUBSCRIPTION_COLUMNS}, f.url AS feed_url, f.title AS feed_title,"
             " f.last_error AS last_error FROM subscriptions s JOIN feeds f ON f.id = s.feed_id"
-            " WHERE s.guild_id = ? ORDER BY s.channel_id, f.title COLLATE NOCASE, s.id",
+            " WHERE s.guild_id = ? ORDER BY s.channel_id,"
+            f" {self._db.dialect.case_folded('f.title')}, s.id",
             (guild_id,),
         )
         return [
@@ -203,13 +205,15 @@ class SubscriptionRepository:
                 row = await cursor.fetchone()
             if row is None:
                 return default_seconds
+            interval = (
+                "(SELECT COALESCE(MIN(COALESCE(s.interval_seconds, :default)), :default)"
+                " FROM subscriptions s WHERE s.feed_id = feeds.id AND s.enabled = 1)"
+            )
+            soonest = self._db.dialect.least(
+                "next_check_at", f"CAST(:now AS DOUBLE PRECISION) + {interval}"
+            )
             async with tx.execute(
-                "UPDATE feeds SET interval_seconds = (SELECT COALESCE(MIN(COALESCE("
-                " s.interval_seconds, :default)), :default) FROM subscriptions s"
-                " WHERE s.feed_id = feeds.id AND s.enabled = 1),"
-                " next_check_at = MIN(next_check_at, :now + (SELECT COALESCE(MIN(COALESCE("
-                " s.interval_seconds, :default)), :default) FROM subscriptions s"
-                " WHERE s.feed_id = feeds.id AND s.enabled = 1))"
+                f"UPDATE feeds SET interval_seconds = {interval}, next_check_at = {soonest}"
                 " WHERE id = :feed_id RETURNING interval_seconds",
                 {"default": default_seconds, "now": to_epoch(now), "feed_id": row[0]},
             ) as cursor:

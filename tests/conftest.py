@@ -1,9 +1,16 @@
-"""Shared fixtures: real SQLite files in a temporary folder."""
+"""Shared fixtures: real SQLite files in a temporary folder, or real PostgreSQL databases.
+
+A test runs on SQLite unless it (or its folder's conftest) parametrizes ``storage_engine``
+with ``ENGINES``: then it runs once per engine, the PostgreSQL run on a fresh database of
+its own (see ``tests/fixtures/postgres.py`` for the server it uses and when it skips).
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import os
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -14,10 +21,69 @@ from bot.pipeline.fetch.fetcher import Fetcher
 from storage import Database, Repositories
 
 
+if TYPE_CHECKING:
+    from tests.fixtures.postgres import PostgresServer
+
+# Both engines, for ``@pytest.mark.parametrize("storage_engine", ENGINES, indirect=True)``.
+ENGINES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "postgres: runs on a PostgreSQL database")
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """The PostgreSQL server of the session, with a migrated template to clone.
+
+    Skips when none answers, but fails in CI (``CI`` set), where the tests must run.
+    """
+    from tests.fixtures import postgres  # noqa: PLC0415 (only the PostgreSQL tests need it)
+
+    address = postgres.server_address()
+    try:
+        server = postgres.run_aside(lambda: postgres.start_session(address))
+    except (OSError, TimeoutError, postgres.asyncpg.PostgresError) as error:
+        reason = (
+            f"no PostgreSQL server at {address} ({error!r}); set "
+            f"{postgres.ADDRESS_VARIABLE} to one, or run .ci/run, which starts one"
+        )
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must run the PostgreSQL tests: {reason}")
+        pytest.skip(reason)
+    try:
+        yield server
+    finally:
+        postgres.run_aside(lambda: postgres.end_session(server))
+
+
 @pytest.fixture
-async def database(tmp_path: Path) -> AsyncIterator[Database]:
-    """A freshly migrated database file."""
-    db = await Database.open(tmp_path / "newsdesk.sqlite3")
+def storage_engine(request: pytest.FixtureRequest) -> str:
+    """The engine the test's database runs on: SQLite unless parametrized."""
+    return str(getattr(request, "param", "sqlite"))
+
+
+@pytest.fixture
+async def database_target(
+    storage_engine: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> AsyncIterator[Path | str]:
+    """Where the test's database lives: a SQLite file path, or a fresh PostgreSQL
+    database's address (dropped after the test)."""
+    if storage_engine == "sqlite":
+        yield tmp_path / "newsdesk.sqlite3"
+        return
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    address = await server.create_database()
+    try:
+        yield address
+    finally:
+        await server.drop_database(address)
+
+
+@pytest.fixture
+async def database(database_target: Path | str) -> AsyncIterator[Database]:
+    """A freshly migrated database (a file, or a PostgreSQL database)."""
+    db = await Database.open(database_target)
     try:
         yield db
     finally:
