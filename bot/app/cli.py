@@ -35,6 +35,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sandbox.add_argument("--serve", type=Path, help="serve DIR over HTTP; {serve} in lines is it")
     sandbox.add_argument("--no-demo", action="store_true", help="do not start the demo newswire")
+    sandbox.add_argument(
+        "--openapi-spec",
+        type=Path,
+        metavar="DIR",
+        help="also check every request against Discord's openapi.json in DIR "
+        "(needs the test extra)",
+    )
     for name, summary in TOOLS.items():
         tool = sub.add_parser(name, help=summary, add_help=False)
         tool.add_argument("arguments", nargs=argparse.REMAINDER)
@@ -112,6 +119,7 @@ def run_sandbox(settings: Settings, args: argparse.Namespace) -> int:
         transcript=args.transcript,
         serve=args.serve,
         demo=not args.no_demo,
+        openapi_spec=args.openapi_spec,
     )
     return asyncio.run(run_console(settings, options))
 

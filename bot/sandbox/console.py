@@ -4,6 +4,9 @@ Script lines, run in order as the current user in the current channel:
 - ``/command [sub] option:value option:"value with spaces"`` (channels ``#name``, roles ``@name``)
 - ``:as admin|member`` · ``:channel NAME`` · ``:poll`` (check every followed feed now and return
   once the posts it caused are sent) · ``:wait SECONDS``
+- what a server admin does in Discord's own settings: ``:delete-webhook #CHANNEL|NAME`` (every
+  webhook of a channel, or those with that name) · ``:delete-channel NAME`` · ``:delete-role NAME``
+  · ``:require-tags FORUM on|off`` · ``:automod CHANNEL WORD...`` (no words: no rule)
 - ``#`` comments and blank lines are skipped; ``{serve}`` expands to the ``--serve`` base URL.
 An unknown ``:directive`` ends a script with exit status 2; at the prompt it is only reported.
 """
@@ -26,6 +29,7 @@ from bot.app.settings import Settings
 from bot.discord_io.client import NewsdeskBot
 from bot.sandbox.bot_runner import bot_in_sandbox
 from bot.sandbox.fake_discord import RecordedMessage, Sandbox
+from bot.sandbox.fake_discord.openapi_check import OpenApiUnavailable
 from bot.sandbox.message_display import render_message
 from bot.sandbox.newswire import DemoNewswire
 from bot.sandbox.static_files import StaticFileServer
@@ -39,7 +43,8 @@ DEMO_INTERVAL_SECONDS = 5
 PROMPT_HELP = (
     "Type a slash command as in Discord, e.g. /feed add url:https://example.com/feed.xml "
     "channel:#news\nDirectives: :as admin|member, :channel NAME, :poll, :wait SECONDS, "
-    ":help, :quit"
+    ":help, :quit\nAs a server admin: :delete-webhook #CHANNEL|NAME, :delete-channel NAME, "
+    ":delete-role NAME, :require-tags FORUM on|off, :automod CHANNEL WORD..."
 )
 
 
@@ -56,6 +61,7 @@ class ConsoleOptions:
     transcript: Path | None = None
     serve: Path | None = None
     demo: bool = True
+    openapi_spec: Path | None = None
 
 
 class TranscriptWriter:
@@ -150,8 +156,54 @@ class Console:
             await asyncio.sleep(seconds)
         elif name == "help":
             print(PROMPT_HELP)
+        elif name in ADMIN_DIRECTIVES:
+            ADMIN_DIRECTIVES[name](self.sandbox, argument)
         else:
             raise ScriptError(f"Unknown directive :{name}. {PROMPT_HELP}")
+
+
+def _delete_webhooks(sandbox: Sandbox, argument: str) -> None:
+    if argument.startswith("#"):
+        doomed = sandbox.webhooks(argument.lstrip("#"))
+    else:
+        doomed = [w for w in sandbox.webhooks() if w.name == argument]
+    if not doomed:
+        raise ScriptError(f"There is no webhook {argument} to delete.")
+    for webhook in doomed:
+        sandbox.delete_webhook(webhook.id)
+    print(f"  (deleted {len(doomed)} webhook(s))")
+
+
+def _delete_channel(sandbox: Sandbox, argument: str) -> None:
+    sandbox.delete_channel(argument.lstrip("#"))
+
+
+def _delete_role(sandbox: Sandbox, argument: str) -> None:
+    sandbox.delete_role(argument.lstrip("@"))
+
+
+def _require_tags(sandbox: Sandbox, argument: str) -> None:
+    forum, _, setting = argument.partition(" ")
+    if setting.strip() not in {"on", "off"}:
+        raise ScriptError(f":require-tags needs a forum and on or off, not {argument!r}.")
+    try:
+        sandbox.set_forum_tags(forum.lstrip("#"), require_tag=setting.strip() == "on")
+    except ValueError as error:
+        raise ScriptError(f"{error}.") from None
+
+
+def _automod(sandbox: Sandbox, argument: str) -> None:
+    channel, *words = argument.split()
+    sandbox.set_automod_keywords(channel.lstrip("#"), words)
+
+
+ADMIN_DIRECTIVES: dict[str, Callable[[Sandbox, str], None]] = {
+    "delete-webhook": _delete_webhooks,
+    "delete-channel": _delete_channel,
+    "delete-role": _delete_role,
+    "require-tags": _require_tags,
+    "automod": _automod,
+}
 
 
 def _show(sandbox: Sandbox, message: RecordedMessage) -> None:
@@ -217,13 +269,18 @@ async def run_console(settings: Settings, options: ConsoleOptions) -> int:
         settings = replace(
             settings, default_interval_seconds=DEMO_INTERVAL_SECONDS, scheduler_tick_seconds=1.0
         )
+    try:
+        sandbox = Sandbox(openapi_spec=options.openapi_spec)
+    except OpenApiUnavailable as error:
+        print(error, file=sys.stderr)
+        return 2
     transcript_stream = (
         options.transcript.open("w", encoding="utf-8") if options.transcript else None
     )
     try:
         async with (
             _optional_servers(options) as (serve_url, wire),
-            Sandbox() as sandbox,
+            sandbox,
             bot_in_sandbox(sandbox, settings) as bot,
         ):
             transcript = TranscriptWriter(sandbox, transcript_stream)

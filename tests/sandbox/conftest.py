@@ -194,6 +194,12 @@ def build_test_bot() -> SandboxTestBot:
         await asyncio.sleep(0.05)
         await interaction.followup.send("done slowly")
 
+    @bot.tree.command(name="publicdefer", description="Defers publicly, then hides follow-ups")
+    async def publicdefer(interaction: discord.Interaction) -> None:
+        await interaction.response.defer()
+        await interaction.followup.send("first, marked ephemeral", ephemeral=True)
+        await interaction.followup.send("second, marked ephemeral", ephemeral=True)
+
     @bot.tree.command(name="edited", description="Defers then edits the original")
     async def edited(interaction: discord.Interaction) -> None:
         await interaction.response.defer()

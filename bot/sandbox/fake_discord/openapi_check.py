@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import importlib.util
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -51,11 +52,23 @@ def _snowflakes_may_be_integers(schemas: JSON) -> None:
     schemas["SnowflakeType"] = {"anyOf": [schemas["SnowflakeType"], as_integer]}
 
 
-SPEC_CORRECTIONS: tuple[Callable[[JSON], None], ...] = (_snowflakes_may_be_integers,)
+def _media_channels_exist(schemas: JSON) -> None:
+    # The spec's ChannelTypes stops at GUILD_FORUM (15); Discord's documentation lists
+    # GUILD_MEDIA (16) too, and a channel option may name it in `channel_types`
+    # (discord.py's ChannelType.media).
+    media = {"title": "GUILD_MEDIA", "const": 16}
+    if all(branch.get("const") != 16 for branch in schemas["ChannelTypes"]["oneOf"]):
+        schemas["ChannelTypes"]["oneOf"].append(media)
 
 
-class SpecMissing(Exception):
-    """The folder holds no readable `openapi.json`; str(error) says where it looked."""
+SPEC_CORRECTIONS: tuple[Callable[[JSON], None], ...] = (
+    _snowflakes_may_be_integers,
+    _media_channels_exist,
+)
+
+
+class OpenApiUnavailable(Exception):
+    """No readable `openapi.json` in the folder, or no jsonschema; str(error) says which."""
 
 
 @dataclass(frozen=True)
@@ -78,7 +91,12 @@ class OpenApiCheck:
 
     @staticmethod
     def load(folder: Path) -> OpenApiCheck:
-        """The check for the spec in `folder` (kept per folder); raise SpecMissing."""
+        """The check for the spec in `folder` (kept per folder); raise OpenApiUnavailable."""
+        if importlib.util.find_spec("jsonschema") is None:
+            raise OpenApiUnavailable(
+                "Checking against Discord's OpenAPI description needs jsonschema: "
+                'install the test extra (pip install -e ".[test]").'
+            )
         return _load(folder.resolve())
 
     def validator(self, method: str, route: str) -> Validator | None:
@@ -122,7 +140,7 @@ def _load(folder: Path) -> OpenApiCheck:
         spec = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
         message = f"Discord's OpenAPI description is not readable at {path}: {error}"
-        raise SpecMissing(message) from None
+        raise OpenApiUnavailable(message) from None
     spec = copy.deepcopy(spec)
     for correct in SPEC_CORRECTIONS:
         correct(spec["components"]["schemas"])
@@ -133,7 +151,7 @@ def _misses_discriminator(error: ValidationError, union: ValidationError) -> boo
     """True when a union branch failed only because the body is another kind of thing."""
     depth = len(union.absolute_path)
     path = list(error.absolute_path)
-    if path == list(union.absolute_path) and error.validator == "type":
+    if path == list(union.absolute_path) and error.validator in ("type", "const", "enum"):
         return True
     return len(path) == depth + 1 and path[-1] == "type" and error.validator in ("enum", "const")
 
@@ -184,5 +202,9 @@ def _discord_leaf(error: ValidationError) -> JSON:
         return field_error("BASE_TYPE_MIN_LENGTH", f"Must be {limit} or more in length.")
     if keyword in ("enum", "const"):
         choices = limit if isinstance(limit, list) else [limit]
+        return field_error("BASE_TYPE_CHOICES", f"Value must be one of {choices}.")
+    branches = limit if keyword in ("oneOf", "anyOf") and isinstance(limit, list) else []
+    if branches and all(isinstance(b, dict) and "const" in b for b in branches):
+        choices = [b["const"] for b in branches]
         return field_error("BASE_TYPE_CHOICES", f"Value must be one of {choices}.")
     return field_error(f"SCHEMA_{keyword.upper()}", error.message[:300])

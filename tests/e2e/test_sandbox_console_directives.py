@@ -1,0 +1,53 @@
+"""The console's admin directives: what a server admin does in Discord's own settings."""
+
+from __future__ import annotations
+
+import discord
+import pytest
+
+from bot.sandbox.console import Console, ScriptError, TranscriptWriter
+from bot.sandbox.fake_discord import Sandbox
+from bot.sandbox.fake_discord.discord_limits import REQUIRE_TAG_FLAG
+from tests.e2e.conftest import BotStarter
+
+
+async def test_admin_directives_delete_and_configure(
+    sandbox: Sandbox, start_bot: BotStarter
+) -> None:
+    world = sandbox.world
+    async with start_bot() as bot:
+        console = Console(sandbox, bot, TranscriptWriter(sandbox, None), None)
+        news = bot.get_channel(world.channel_id("news"))
+        assert isinstance(news, discord.TextChannel)
+        hook = await news.create_webhook(name="Wire")
+
+        await console.run_line(":delete-webhook #news")
+        assert sandbox.webhooks() == []
+        with pytest.raises(discord.NotFound) as gone:
+            await hook.send("x", wait=True)
+        assert gone.value.code == 10015
+        with pytest.raises(ScriptError, match="no webhook"):
+            await console.run_line(":delete-webhook Wire")
+
+        role_id = world.role_id("asia-desk")
+        await console.run_line(":delete-role @asia-desk")
+        assert world.primary.role(role_id) is None
+
+        await console.run_line(":delete-channel #tech")
+        assert world.live_channel(world.channel_id("tech")) is None
+
+        await console.run_line(":require-tags forum-news on")
+        found = world.find_channel(world.channel_id("forum-news"))
+        assert found is not None and found[1].flags & REQUIRE_TAG_FLAG
+        with pytest.raises(ScriptError, match="on or off"):
+            await console.run_line(":require-tags forum-news maybe")
+        with pytest.raises(ScriptError, match="not a forum"):
+            await console.run_line(":require-tags news on")
+
+        await console.run_line(":automod #news spoiler leak")
+        assert world.primary.automod_keywords[world.channel_id("news")] == ("spoiler", "leak")
+        with pytest.raises(discord.HTTPException) as blocked:
+            await news.send("a spoiler")
+        assert blocked.value.code == 200000
+        await console.run_line(":automod #news")
+        await news.send("a spoiler")
