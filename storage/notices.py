@@ -46,6 +46,13 @@ class NoticeRepository:
         notices = [Notice(row[0], row[1], row[2], row[3], row[4]) for row in rows]
         return sorted(notices, key=lambda notice: notice.id)
 
+    async def count_unfinished(self) -> int:
+        """Return how many notices are still waiting to be sent or being sent."""
+        row = await self._db.fetch_one(
+            "SELECT COUNT(*) FROM notices WHERE state IN ('pending', 'sending')"
+        )
+        return 0 if row is None else int(row[0])
+
     async def mark_sent(self, notice_id: int, message_id: int) -> None:
         """Record the message that carried a notice."""
         async with self._db.transaction() as tx:

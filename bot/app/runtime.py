@@ -15,6 +15,7 @@ from bot.app.services import Services, utc_now
 from bot.app.settings import Settings
 from bot.discord_io.client import NewsdeskBot
 from bot.pipeline.fetch.fetcher import Fetcher, FetchSettings
+from bot.pipeline.timings import PipelineTimings
 from storage import Database, Repositories
 
 log = logging.getLogger(__name__)
@@ -34,9 +35,13 @@ async def open_newsdesk(
     settings: Settings,
     *,
     clock: Callable[[], datetime] = utc_now,
+    timings: PipelineTimings | None = None,
     **client_options: Any,
 ) -> AsyncIterator[NewsdeskBot]:
-    """Open the database and HTTP session, and yield a bot ready to ``start``."""
+    """Open the database and HTTP session, and yield a bot ready to ``start``.
+
+    ``timings`` are the pipeline's waits; production uses the defaults, tests short ones.
+    """
     database = await Database.open(settings.database_path)
     fetch_settings = fetch_settings_for(settings)
     session = Fetcher.create_session(fetch_settings)
@@ -45,7 +50,7 @@ async def open_newsdesk(
         services = Services.build(
             settings, Repositories.over(database), Fetcher(session, fetch_settings), clock
         )
-        bot = NewsdeskBot(services, **client_options)
+        bot = NewsdeskBot(services, timings=timings or PipelineTimings(), **client_options)
         yield bot
     finally:
         if bot is not None and not bot.is_closed():

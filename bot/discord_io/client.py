@@ -22,6 +22,7 @@ from bot.discord_io.sender import DiscordPostSender
 from bot.pipeline.deliver.deliverer import Deliverer
 from bot.pipeline.read.extraction.places import gazetteer
 from bot.pipeline.read.reader import ArticleReader
+from bot.pipeline.timings import PipelineTimings
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +69,12 @@ class NewsdeskBot(commands.Bot):
     """Newsdesk's Discord client."""
 
     def __init__(
-        self, services: Services, *, freeze_heap_when_ready: bool = False, **client_options: Any
+        self,
+        services: Services,
+        *,
+        timings: PipelineTimings,
+        freeze_heap_when_ready: bool = False,
+        **client_options: Any,
     ) -> None:
         intents = discord.Intents.default()
         self._freeze_heap_when_ready = freeze_heap_when_ready
@@ -83,11 +89,11 @@ class NewsdeskBot(commands.Bot):
         )
         self.services = services
         self.deliverer = Deliverer(
-            services.repositories, DiscordPostSender(self), services.clock
+            services.repositories, DiscordPostSender(self), services.clock, timings=timings
         )
         self.reader = ArticleReader(
             services.repositories, services.fetcher, services.clock,
-            on_ready_to_post=self.deliverer.wake,
+            timings=timings, on_ready_to_post=self.deliverer.wake,
         )
 
     def new_posts_queued(self) -> None:
@@ -96,7 +102,8 @@ class NewsdeskBot(commands.Bot):
         self.deliverer.wake()
 
     async def settle(self, outbox_ids: Sequence[int], wait_seconds: float) -> bool:
-        """Wait until these posts are read and delivered (or skipped/failed); False on timeout."""
+        """Wait until these posts are read and delivered (or skipped/failed), and every
+        notice is sent; False on timeout."""
         return await self.deliverer.wait_until_delivered(
             outbox_ids, wait_seconds, nudge=self.reader.wake
         )

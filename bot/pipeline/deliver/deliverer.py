@@ -16,12 +16,11 @@ Rules (exactly once per channel):
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Protocol
 
 from bot.core.models import Article, ArticleCard, Delivery
@@ -29,13 +28,13 @@ from bot.discord_io import markup
 from bot.pipeline.deliver.cards import article_card
 from bot.pipeline.deliver.templates import TemplateValues, post_content
 from bot.pipeline.story.credits import story_credits
+from bot.pipeline.timings import PipelineTimings, WakeLoop
 from storage import Repositories
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
 CLAIM_BATCH = 500
-IDLE_WAKE_SECONDS = 5.0
 
 
 def delivery_nonce(prefix: str, outbox_id: int) -> str:
@@ -82,22 +81,18 @@ class PostSender(Protocol):
         ...
 
 
-def retry_delay(attempts: int) -> timedelta:
-    """Return how long to wait before the next attempt after ``attempts`` failures."""
-    return timedelta(seconds=min(5 * 2 ** (attempts - 1), 3600))
-
-
 class Deliverer:
     """Drains the outbox: claim, send, record."""
 
     def __init__(
-        self, repositories: Repositories, sender: PostSender, clock: Callable[[], datetime]
+        self, repositories: Repositories, sender: PostSender, clock: Callable[[], datetime],
+        *, timings: PipelineTimings,
     ) -> None:
         self._repos = repositories
         self._sender = sender
         self._clock = clock
-        self._wake = asyncio.Event()
-        self._drained = asyncio.Condition()
+        self._timings = timings
+        self._wake_loop = WakeLoop("delivery", self._deliver_round, timings.idle_wake_seconds)
         self._workers: set[asyncio.Task[None]] = set()
         self._prefix: str | None = None
 
@@ -108,7 +103,7 @@ class Deliverer:
 
     def wake(self) -> None:
         """Ask the running deliverer to look at the outbox now."""
-        self._wake.set()
+        self._wake_loop.wake()
 
     async def run_forever(self) -> None:
         """Deliver whenever woken (or every few seconds) until cancelled; never dies of a bug."""
@@ -117,22 +112,14 @@ class Deliverer:
         if released:
             log.info("released interrupted deliveries count=%d", released)
         try:
-            while True:
-                try:
-                    while await self.deliver_ready():
-                        pass
-                except asyncio.CancelledError:
-                    raise
-                except Exception:
-                    log.exception("delivery round crashed; retrying shortly")
-                async with self._drained:
-                    self._drained.notify_all()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=IDLE_WAKE_SECONDS)
-                self._wake.clear()
+            await self._wake_loop.run_forever()
         finally:
             for worker in list(self._workers):
                 worker.cancel()
+
+    async def _deliver_round(self) -> None:
+        while await self.deliver_ready():
+            pass
 
     async def deliver_ready(self) -> int:
         """Claim ready notices and rows, and hand each channel's rows to a worker of its own.
@@ -176,7 +163,7 @@ class Deliverer:
                     await self._repos.notices.mark_failed(notice.id, rejected.reason)
                 else:
                     await self._repos.notices.mark_retry(
-                        notice.id, rejected.reason, self._clock() + retry_delay(notice.attempts)
+                        notice.id, rejected.reason, self._retry_at(notice.attempts)
                     )
                 continue
             await self._repos.notices.mark_sent(notice.id, message_id)
@@ -278,8 +265,14 @@ class Deliverer:
             *context, rejected.reason,
         )
         await self._repos.outbox.mark_retry(
-            delivery.outbox_id, rejected.reason, self._clock() + retry_delay(delivery.attempts)
+            delivery.outbox_id, rejected.reason, self._retry_at(delivery.attempts)
         )
+
+    def _retry_at(self, attempts: int) -> datetime:
+        """Return when to try again after ``attempts`` failures, and wake then to do it."""
+        delay = self._timings.retry_delay(attempts)
+        self._wake_loop.wake_later(delay.total_seconds())
+        return self._clock() + delay
 
     async def _notify_broken_destination(self, delivery: Delivery, reason: str) -> None:
         """Tell the server's admins, somewhere they can read, that a subscription stopped."""
@@ -301,21 +294,31 @@ class Deliverer:
         self, outbox_ids: Sequence[int], wait_seconds: float,
         nudge: Callable[[], None] = lambda: None,
     ) -> bool:
-        """Wake the deliverer (and ``nudge`` the stages before it) until these rows are
-        finished (sent, skipped or failed) and no sent post waits for an edit; False on
-        timeout."""
+        """Wait until these rows are finished (sent, skipped or failed), no sent post waits
+        for an edit and no notice waits to be sent; False on timeout.
+
+        The deliverer (and ``nudge``, the stages before it) is woken at the start, and again
+        whenever a second passes without a delivery round; otherwise the rows are checked
+        once after each round, the moment it ends.
+        """
         loop = asyncio.get_running_loop()
         deadline = loop.time() + wait_seconds
-        while (
-            await self._repos.outbox.count_unfinished(outbox_ids)
-            or await self._repos.outbox.count_refreshes_waiting()
-        ):
+        idle = True
+        while True:
+            rounds = self._wake_loop.rounds
+            if not await self._count_unfinished(outbox_ids):
+                return True
             remaining = deadline - loop.time()
             if remaining <= 0:
                 return False
-            self.wake()
-            nudge()
-            with contextlib.suppress(TimeoutError):
-                async with self._drained:
-                    await asyncio.wait_for(self._drained.wait(), timeout=min(1.0, remaining))
-        return True
+            if idle:
+                self.wake()
+                nudge()
+            idle = not await self._wake_loop.wait_for_round_after(rounds, min(1.0, remaining))
+
+    async def _count_unfinished(self, outbox_ids: Sequence[int]) -> int:
+        return (
+            await self._repos.outbox.count_unfinished(outbox_ids)
+            or await self._repos.outbox.count_refreshes_waiting()
+            or await self._repos.notices.count_unfinished()
+        )

@@ -18,20 +18,20 @@ Rules:
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 
 from bot.core.errors import UserError
-from bot.core.models import ArticleReading, UnreadArticle
+from bot.core.models import ArticleReading, FilterRule, UnreadArticle
 from bot.features.feeds.discovery import looks_like_html
 from bot.pipeline.fetch.fetcher import Fetcher
 from bot.pipeline.read.extraction import ExtractedArticle, FeedFallback, extract_article_off_loop
 from bot.pipeline.route.filters import ArticleFields, evaluate
 from bot.pipeline.route.follow_index import FollowIndex
 from bot.pipeline.story.copies import CopyIndex, Fingerprint, comparable, fingerprint, normalise_url
+from bot.pipeline.timings import PipelineTimings, WakeLoop
 from storage import Repositories
 
 log = logging.getLogger(__name__)
@@ -39,7 +39,6 @@ log = logging.getLogger(__name__)
 STORY_WINDOW = timedelta(days=3)
 READ_BATCH = 16
 CONCURRENT_READS = 4
-IDLE_WAKE_SECONDS = 5.0
 
 
 def reading_from(
@@ -71,6 +70,36 @@ def reading_from(
     )
 
 
+def routing_fields(reading: ArticleReading, feed_title: str) -> ArticleFields:
+    """Return what filters and follows look at: the read title, text (the summary when the
+    page gave none), author and the feed's title as the source."""
+    return ArticleFields(
+        title=reading.title, text=reading.text or reading.summary,
+        author=reading.author or "", source=feed_title,
+    )
+
+
+def held_back_by_filters(
+    waiting: Sequence[tuple[int, int | None]],
+    rules: Mapping[int, tuple[str, Sequence[FilterRule]]],
+    fields: ArticleFields,
+) -> dict[int, str]:
+    """Return the waiting posts (outbox id, subscription id) that their subscription's
+    filters (``rules``: subscription id -> mode and rules) hold back, each with the reason.
+
+    A post of no subscription, or of a subscription without rules, is never held back.
+    """
+    held: dict[int, str] = {}
+    for outbox_id, subscription in waiting:
+        if subscription is None or subscription not in rules:
+            continue
+        mode, subscription_rules = rules[subscription]
+        verdict = evaluate(subscription_rules, mode, fields)
+        if not verdict.passed:
+            held[outbox_id] = verdict.reason
+    return held
+
+
 class ArticleReader:
     """Reads unread articles and assigns their stories; wakes the deliverer after."""
 
@@ -79,6 +108,8 @@ class ArticleReader:
         repositories: Repositories,
         fetcher: Fetcher,
         clock: Callable[[], datetime],
+        *,
+        timings: PipelineTimings,
         on_ready_to_post: Callable[[], None] = lambda: None,
     ) -> None:
         self._repos = repositories
@@ -89,13 +120,13 @@ class ArticleReader:
         self._follows = FollowIndex(repositories)
         self._indexed_at: dict[int, datetime] = {}
         self._in_flight: set[int] = set()
-        self._wake = asyncio.Event()
+        self._wake_loop = WakeLoop("reading", self._read_round, timings.idle_wake_seconds)
         self._story_lock = asyncio.Lock()
         self._loaded = False
 
     def wake(self) -> None:
         """Ask the running reader to look for unread articles now."""
-        self._wake.set()
+        self._wake_loop.wake()
 
     async def load_index(self) -> int:
         """Rebuild the copy index from the stored fingerprints of recent articles."""
@@ -109,18 +140,17 @@ class ArticleReader:
     async def run_forever(self) -> None:
         """Read whenever woken (or every few seconds) until cancelled; never dies of a bug."""
         await self.load_index()
-        while True:
-            try:
-                while await self.read_unread():
-                    pass
-                self._forget_old()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("reading round crashed; retrying shortly")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=IDLE_WAKE_SECONDS)
-            self._wake.clear()
+        await self._wake_loop.run_forever()
+
+    async def _read_round(self) -> None:
+        read = 0
+        while batch := await self.read_unread():
+            read += batch
+        self._forget_old()
+        if read:
+            # Readings that released no post still change the outbox: posts filtered out,
+            # sent posts whose story gained a source and wait for an edit.
+            self._on_ready_to_post()
 
     async def read_unread(self) -> int:
         """Read one batch of unread articles; return how many were read."""
@@ -167,22 +197,12 @@ class ArticleReader:
         """Apply subscription filters to the waiting posts and find the follows' posts."""
         if not unread.has_waiting_posts:
             return {}, []  # a feed's backlog: neither filtered nor followed
-        fields = ArticleFields(
-            title=reading.title, text=reading.text or reading.summary,
-            author=reading.author or "", source=unread.feed_title,
-        )
+        fields = routing_fields(reading, unread.feed_title)
         waiting = await self._repos.stories.waiting_rows(unread.article.id)
         rules = await self._repos.follows.rules_for_subscriptions(
             [subscription for _, subscription in waiting if subscription is not None]
         )
-        filtered: dict[int, str] = {}
-        for outbox_id, subscription in waiting:
-            if subscription is None or subscription not in rules:
-                continue
-            mode, subscription_rules = rules[subscription]
-            verdict = evaluate(subscription_rules, mode, fields)
-            if not verdict.passed:
-                filtered[outbox_id] = verdict.reason
+        filtered = held_back_by_filters(waiting, rules, fields)
         posts = await self._follows.posts_for(unread.article.feed_id, reading.details_json, fields)
         return filtered, [
             (post.guild_id, post.channel_id, post.follow_id, post.role_id) for post in posts
