@@ -10,40 +10,29 @@ from discord.ext import commands
 
 from bot.discord_io.client import NewsdeskBot
 from bot.features.search.search import SearchPage, describe_search_page
-from cogs.backend.errors import answer_error
-from cogs.shared.replies import reply_privately
+from cogs.shared.views import InvokerView
 
 PAGES_TIMEOUT_SECONDS = 600
 
 
-class SearchPages(discord.ui.View):
+class SearchPages(InvokerView):
     """Previous/next buttons under a page of results, for the person who searched."""
+
+    refusal = "Run /search yourself to page through results."
+    context = "view=search-pages"
 
     def __init__(
         self, bot: NewsdeskBot, invoker_id: int, guild_id: int, result: SearchPage,
         subscription: int | None, days: int | None,
     ) -> None:
-        super().__init__(timeout=PAGES_TIMEOUT_SECONDS)
-        self.bot, self.invoker_id, self.guild_id = bot, invoker_id, guild_id
+        super().__init__(invoker_id, timeout=PAGES_TIMEOUT_SECONDS)
+        self.bot, self.guild_id = bot, guild_id
         self.result, self.subscription, self.days = result, subscription, days
         self._update_buttons()
 
     def _update_buttons(self) -> None:
         self.previous_page.disabled = self.result.page <= 1
         self.next_page.disabled = self.result.page >= self.result.pages
-
-    async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
-        """Only the person who searched turns the pages."""
-        if interaction.user.id == self.invoker_id:
-            return True
-        await reply_privately(interaction, "Run /search yourself to page through results.")
-        return False
-
-    async def on_error(
-        self, interaction: discord.Interaction[Any], error: Exception, item: discord.ui.Item[Any]
-    ) -> None:
-        """Answer errors from the buttons with the same policy as commands."""
-        await answer_error(interaction, error, "view=search-pages")
 
     async def _show(self, interaction: discord.Interaction[Any], page: int) -> None:
         self.result = await self.bot.services.search.search(

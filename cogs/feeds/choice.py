@@ -10,8 +10,7 @@ import discord
 
 from bot.core.text import trim_text
 from bot.features.feeds.discovery import FeedCandidate
-from cogs.backend.errors import answer_error
-from cogs.shared.replies import reply_privately
+from cogs.shared.views import InvokerView
 
 log = logging.getLogger(__name__)
 
@@ -25,14 +24,16 @@ def option_label(candidate: FeedCandidate) -> str:
     return trim_text(candidate.title or f"{candidate.kind} feed", 100)
 
 
-class FeedChoiceView(discord.ui.View):
+class FeedChoiceView(InvokerView):
     """A select menu of candidate feeds that only the invoking member may use."""
+
+    refusal = "Only the person who ran /feed add can choose here."
+    context = "view=feed-choice"
 
     def __init__(
         self, invoker_id: int, candidates: list[FeedCandidate], on_choice: ChooseFeed
     ) -> None:
-        super().__init__(timeout=CHOICE_TIMEOUT_SECONDS)
-        self.invoker_id = invoker_id
+        super().__init__(invoker_id, timeout=CHOICE_TIMEOUT_SECONDS)
         self.candidates = candidates[:25]
         self.on_choice = on_choice
         menu: discord.ui.Select[FeedChoiceView] = discord.ui.Select(
@@ -49,22 +50,6 @@ class FeedChoiceView(discord.ui.View):
         menu.callback = self._chosen  # type: ignore[method-assign]
         self.menu = menu
         self.add_item(menu)
-
-    async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
-        """Let only the member who ran the command choose."""
-        if interaction.user.id == self.invoker_id:
-            return True
-        await reply_privately(interaction, "Only the person who ran /feed add can choose here.")
-        return False
-
-    async def on_error(
-        self,
-        interaction: discord.Interaction[Any],
-        error: Exception,
-        item: discord.ui.Item[Any],
-    ) -> None:
-        """Answer errors from the menu with the same policy as commands."""
-        await answer_error(interaction, error, "view=feed-choice")
 
     async def _chosen(self, interaction: discord.Interaction[Any]) -> None:
         candidate = self.candidates[int(self.menu.values[0])]

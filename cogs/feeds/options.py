@@ -18,36 +18,26 @@ from bot.discord_io.client import NewsdeskBot
 from bot.discord_io.embeds import card_embed
 from bot.pipeline.deliver.cards import article_card
 from bot.pipeline.deliver.templates import PLACEHOLDERS
-from cogs.backend.errors import answer_error
 from cogs.feeds.subscription_choices import subscription_choices
 from cogs.follows import check_pingable
 from cogs.shared.replies import reply_privately
+from cogs.shared.views import InvokerView
 
 PREVIEW_TIMEOUT_SECONDS = 300
 
 
-class SaveTemplateView(discord.ui.View):
+class SaveTemplateView(InvokerView):
     """Save or discard a previewed template; only the admin who asked may press."""
+
+    refusal = "Only the person who ran /feed template can save it."
+    context = "view=template-preview"
 
     def __init__(
         self, bot: NewsdeskBot, invoker_id: int, guild_id: int, subscription: int, template: str
     ) -> None:
-        super().__init__(timeout=PREVIEW_TIMEOUT_SECONDS)
-        self.bot, self.invoker_id, self.guild_id = bot, invoker_id, guild_id
+        super().__init__(invoker_id, timeout=PREVIEW_TIMEOUT_SECONDS)
+        self.bot, self.guild_id = bot, guild_id
         self.subscription, self.template = subscription, template
-
-    async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
-        """Only the admin who previewed the template decides."""
-        if interaction.user.id == self.invoker_id:
-            return True
-        await reply_privately(interaction, "Only the person who ran /feed template can save it.")
-        return False
-
-    async def on_error(
-        self, interaction: discord.Interaction[Any], error: Exception, item: discord.ui.Item[Any]
-    ) -> None:
-        """Answer errors from the buttons with the same policy as commands."""
-        await answer_error(interaction, error, "view=template-preview")
 
     @discord.ui.button(label="Save", style=discord.ButtonStyle.success)
     async def save(
