@@ -35,6 +35,7 @@ quarter of the merged ones (until then they only yield a candidate that is skipp
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable
 
 import numpy as np
@@ -114,6 +115,14 @@ class CopyIndex:
     def __contains__(self, article_id: object) -> bool:
         """Return whether an article is stored."""
         return article_id in self._shingles
+
+    def held_bytes(self) -> int:
+        """Return about how many bytes the index holds: its shingle store and its merged band
+        arrays (articles not merged yet are left out; ``bench.copies_scale`` reports it)."""
+        store = sys.getsizeof(self._shingles) + sum(
+            sys.getsizeof(value) for value in self._shingles.values()
+        )
+        return store + self._sorted_keys.nbytes + self._sorted_ids.nbytes
 
     @classmethod
     def from_fingerprints(
