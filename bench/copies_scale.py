@@ -2,7 +2,8 @@
 
 Usage (from the repository root)::
 
-    python bench/copies_scale.py [--sizes 10000 100000 1000000] [--queries 200] [--workers 2]
+    python -m bench.copies_scale [--sizes 10000 100000 1000000] [--queries 210] [--workers 2]
+                                 [--quick] [--json PATH]
 
 For each size, deterministically synthesises that many stored articles (random word
 sequences of 150-650 words over a 50,000-word vocabulary drawn with Zipf-like frequencies,
@@ -20,23 +21,25 @@ into exactly the ``Fingerprint.to_bytes`` records the bot would store (checked a
   matches; fingerprinting a new article is timed apart;
 - add: ``CopyIndex.add`` of new articles into the built index.
 
-Prints one table and the ratios between the largest and smallest size.
+Prints one table and the ratios between the largest and smallest size. ``--quick``: 2,000
+stored articles, 35 checks (5 of each kind), synthesised in this process. Exit status 1 when
+an unrelated article is taken for a copy.
 """
 
 from __future__ import annotations
 
-import argparse
 import gc
 import statistics
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
+from bench.support.arguments import bench_parser, write_figures
 from bot.pipeline.story.copies import CopyIndex, fingerprint
 from bot.pipeline.story.copies.fingerprint import LEAD_SHINGLES, encode_record, minhash_rows
 from bot.pipeline.story.copies.shingles import combine_token_hashes, token_hash
@@ -47,6 +50,8 @@ SEED = 20_261_129
 LENGTHS = (150, 650)
 QUERY_STREAM = 2**40  # a random stream no batch number reaches
 FUNCTION_WORDS = 500  # the most frequent words, about 46 % of running text, as in news
+QUICK_SIZE = 2_000
+QUICK_QUERIES = 35  # five of each kind
 
 TokenArray = npt.NDArray[np.int64]
 
@@ -107,14 +112,6 @@ def resident_bytes() -> int:
     """Return the process's resident set size in bytes (Linux)."""
     with open("/proc/self/statm", encoding="ascii") as statm:
         return int(statm.read().split()[1]) * 4096
-
-
-def index_bytes(index: CopyIndex) -> int:
-    """Return the bytes an index holds in its shingle store and band arrays (approximate)."""
-    store = sys.getsizeof(index._shingles) + sum(
-        sys.getsizeof(value) for value in index._shingles.values()
-    )
-    return store + index._sorted_keys.nbytes + index._sorted_ids.nbytes
 
 
 def stored_records(batches: int, workers: int) -> Iterator[bytes]:
@@ -186,7 +183,7 @@ def measure(size: int, queries_wanted: int, workers: int) -> dict[str, float]:
     del records
     gc.collect()
     after = resident_bytes()
-    held = index_bytes(index)
+    held = index.held_bytes()
 
     queries = planted_queries(batches, queries_wanted)
     started = time.perf_counter()
@@ -231,13 +228,17 @@ def measure(size: int, queries_wanted: int, workers: int) -> dict[str, float]:
     }
 
 
-def main() -> int:
-    """Run the scale bench and print its table."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the scale bench and print its table; 1 when an unrelated article matched."""
+    parser = bench_parser(
+        __doc__, quick=f"{QUICK_SIZE:,} stored articles, {QUICK_QUERIES} checks, no worker pool"
+    )
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--queries", type=int, default=210)
     parser.add_argument("--workers", type=int, default=2)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.sizes, args.queries, args.workers = [QUICK_SIZE], QUICK_QUERIES, 1
     check_sample_matches_real_fingerprints()
     rows = []
     for size in args.sizes:
@@ -255,8 +256,15 @@ def main() -> int:
             flush=True,
         )
         gc.collect()
+    ratio: dict[str, float] = {}
     if len(rows) > 1:
         first, last = rows[0], rows[-1]
+        ratio = {
+            "check_median": last["check_median_ms"] / first["check_median_ms"],
+            "check_p95": last["check_p95_ms"] / first["check_p95_ms"],
+            "rebuild": last["rebuild_s"] / first["rebuild_s"],
+            "index_memory": last["index_mb"] / first["index_mb"],
+        }
         print(
             f"ratio {last['size']:,.0f} / {first['size']:,.0f}: check median "
             f"{last['check_median_ms'] / first['check_median_ms']:.2f}x, p95 "
@@ -264,7 +272,8 @@ def main() -> int:
             f"{last['rebuild_s'] / first['rebuild_s']:.0f}x, index memory "
             f"{last['index_mb'] / first['index_mb']:.0f}x"
         )
-    return 0
+    write_figures(args.json, {"sizes": rows, "ratio_largest_to_smallest": ratio})
+    return 0 if all(row["false"] == 0 for row in rows) else 1
 
 
 if __name__ == "__main__":

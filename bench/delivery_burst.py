@@ -2,13 +2,14 @@
 
 Usage (from the repository root)::
 
-    python bench/delivery_burst.py [--posts 1000] [--channels 50] [--quick] [--json PATH]
+    python -m bench.delivery_burst [--posts 1000] [--channels 50] [--quick] [--json PATH]
 
-Set-up (not measured): the sandbox Discord runs in its own process (``delivery_support``),
-with Discord's limits enforced: message create 5 per 5 s per channel (fixed windows opening
-with the first request), 50 requests per second globally. The real bot (``open_newsdesk``,
-its own ``Deliverer`` and ``DiscordPostSender``) runs in this process and logs in; every
-channel subscribes to one bench feed through ``SubscriptionRepository.subscribe``.
+Set-up (not measured): the sandbox Discord runs in its own process
+(``bench.support.delivery``), with Discord's limits enforced: message create 5 per 5 s per
+channel (fixed windows opening with the first request), 50 requests per second globally.
+The real bot (``open_newsdesk``, its own ``Deliverer`` and ``DiscordPostSender``) runs in
+this process and logs in; every channel subscribes to one bench feed through
+``SubscriptionRepository.subscribe``.
 
 Measured: one ``ArticleRepository.ingest`` queues ``posts / channels`` articles, i.e. one
 outbox row per (article, channel), and a reading is recorded for each article (what the
@@ -27,19 +28,20 @@ Targets: ratio >= 0.9, zero 429s, everything delivered once.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import json
 import logging
 import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from delivery_support import (
+from bench.support.arguments import bench_parser, write_figures
+from bench.support.delivery import (
     BurstMinimum,
     SandboxProcess,
     Tally,
@@ -52,7 +54,7 @@ from delivery_support import (
 )
 
 QUICK_POSTS = 100
-QUICK_CHANNELS = 10
+QUICK_CHANNELS = 25  # 4 posts a channel: the global limit binds, not the windows
 TIMEOUT_FACTOR = 4.0
 TIMEOUT_FLOOR = 30.0
 SETTLE_SECONDS = 1.5
@@ -187,24 +189,30 @@ def report(result: BurstResult) -> str:
     )
 
 
-def main() -> None:
-    """Parse options, run the burst, print (and optionally save) the figures."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+def figures(result: BurstResult) -> dict[str, Any]:
+    """The figures written by ``--json``: every field, the two ratios and the verdict."""
+    return asdict(result) | {
+        "ratio": result.ratio, "visible_ratio": result.visible_ratio, "ok": result.ok
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse options, run the burst, print (and optionally save) the figures; 1 unless every
+    post was delivered once without a 429."""
+    parser = bench_parser(
+        __doc__, quick=f"{QUICK_POSTS} posts over {QUICK_CHANNELS} channels"
+    )
     parser.add_argument("--posts", type=int, default=1000)
     parser.add_argument("--channels", type=int, default=50)
-    parser.add_argument("--quick", action="store_true", help="100 posts over 10 channels")
-    parser.add_argument("--json", type=Path, help="also write the figures here")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     posts, channels = (QUICK_POSTS, QUICK_CHANNELS) if args.quick else (args.posts, args.channels)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
     with tempfile.TemporaryDirectory(prefix="delivery-burst-") as tmp:
         result = asyncio.run(run_burst(posts, channels, Path(tmp)))
     print(report(result))
-    if args.json is not None:
-        extra = {"ratio": result.ratio, "visible_ratio": result.visible_ratio}
-        args.json.write_text(json.dumps(asdict(result) | extra, indent=2))
-    sys.exit(0 if result.ok else 1)
+    write_figures(args.json, figures(result))
+    return 0 if result.ok else 1
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -2,16 +2,17 @@
 
 Usage (from the repository root)::
 
-    python bench/delivery_crash.py [--kills 20] [--posts 1000] [--channels 50]
+    python -m bench.delivery_crash [--kills 20] [--posts 1000] [--channels 50]
                                    [--max-delay 1.5] [--seed 7] [--quick] [--json PATH]
 
-Set-up: the sandbox Discord runs in its own process (``delivery_support``) and outlives every
-bot. One SQLite file is seeded through the repositories (every channel subscribes to the
-bench feed; one ingest queues ``posts / channels`` articles, one outbox row per (article,
-channel)). Then, ``--kills`` times: the real bot starts as its own process on that file
-(``delivery_support.py bot``), and once the sandbox has recorded a new post from it (it is
-delivering), it is killed with SIGKILL after a random delay in ``[0, --max-delay]`` s. A last
-run delivers what is left and is stopped with SIGTERM once every row is finished.
+Set-up: the sandbox Discord runs in its own process (``bench.support.delivery``) and
+outlives every bot. One SQLite file is seeded through the repositories (every channel
+subscribes to the bench feed; one ingest queues ``posts / channels`` articles, one outbox row
+per (article, channel)). Then, ``--kills`` times: the real bot starts as its own process on
+that file (``python -m bench.support.delivery bot``), and once the sandbox has recorded a
+new post from it (it is delivering), it is killed with SIGKILL after a random delay in
+``[0, --max-delay]`` s. A last run delivers what is left and is stopped with SIGTERM once
+every row is finished.
 
 Counted at the end, per (article, channel), from the posts the sandbox recorded: delivered,
 **lost** (expected but absent), **duplicated** (more than one post); also repeated nonces,
@@ -21,30 +22,30 @@ their nonce. Targets: 0 lost, 0 duplicated.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import json
 import logging
 import random
 import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
-from delivery_support import (
+from bench.support.arguments import bench_parser, write_figures
+from bench.support.delivery import (
     BotProcess,
     SandboxProcess,
     Tally,
     seed_burst,
     tally,
 )
-
 from bot.pipeline.deliver.deliverer import delivery_nonce
 from storage import Database, Repositories
 
-QUICK = {"kills": 3, "posts": 90, "channels": 15, "max_delay": 0.2}
+QUICK = {"kills": 2, "posts": 60, "channels": 15, "max_delay": 0.2}
 SENDING_TIMEOUT = 30.0
 POLL_SECONDS = 0.05
 DRAIN_TIMEOUT = 180.0
@@ -223,17 +224,24 @@ def report(result: CrashResult) -> str:
     )
 
 
-def main() -> None:
-    """Parse options, run the crash test, print (and optionally save) the figures."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+def figures(result: CrashResult) -> dict[str, Any]:
+    """The figures written by ``--json``: every field, the kills during the burst, the verdict."""
+    return asdict(result) | {"kills_during_burst": result.kills_during_burst, "ok": result.ok}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse options, run the crash test, print (and optionally save) the figures; 1 when
+    anything was lost or doubled."""
+    parser = bench_parser(
+        __doc__,
+        quick=f"{QUICK['kills']} kills, {QUICK['posts']} posts over {QUICK['channels']} channels",
+    )
     parser.add_argument("--kills", type=int, default=20)
     parser.add_argument("--posts", type=int, default=1000)
     parser.add_argument("--channels", type=int, default=50)
     parser.add_argument("--max-delay", type=float, default=1.5, help="seconds after sending")
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--quick", action="store_true", help="3 kills, 90 posts, 15 channels")
-    parser.add_argument("--json", type=Path, help="also write the figures here")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if args.quick:
         for name, value in QUICK.items():
             setattr(args, name, value)
@@ -246,10 +254,9 @@ def main() -> None:
             )
         )
     print(report(result))
-    if args.json is not None:
-        args.json.write_text(json.dumps(asdict(result), indent=2))
-    sys.exit(0 if result.ok else 1)
+    write_figures(args.json, figures(result))
+    return 0 if result.ok else 1
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

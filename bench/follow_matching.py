@@ -2,9 +2,12 @@
 
 Usage (from the repository root)::
 
-    python bench/follow_matching.py [--servers 1000] [--follows-per-server 10]
+    python -m bench.follow_matching [--servers 1000] [--follows-per-server 10]
                                     [--feeds 2000] [--articles 3000] [--quick]
                                     [--db PATH] [--json PATH] [--reloads 5] [--no-before]
+
+``--quick``: 100 servers, 200 feeds, 100 articles (a second or two). Exit status 1 when
+the planted follows do not post as expected or the two paths post differently.
 
 Set-up (not measured): a fresh SQLite file opened with ``Database.open`` (every migration),
 then, in one transaction on the database's own connection: ``--feeds`` feeds; ``--servers``
@@ -49,7 +52,6 @@ import argparse
 import asyncio
 import functools
 import json
-import math
 import random
 import statistics
 import sys
@@ -61,28 +63,30 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parents[1]
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
+from bench.support.arguments import bench_parser, write_figures
+from bench.support.synthetic_servers import (
+    CHANNEL_BASE,
+    FILLER,
+    GUILD_BASE,
+    USER_ID,
+    build_subscriptions,
+    file_size,
+    percentile,
+    words,
+    zipf_weights,
+)
+from bot.core.models import FilterField, FilterRule, Follow, MatchKind
+from bot.pipeline.route.filters import ArticleFields
+from bot.pipeline.route.follow_index import FollowIndex
+from bot.pipeline.route.topics import ArticleTopics, FollowPost, posts_for_follows
+from storage import Database, Repositories
+from storage.database import Row
 
-from bot.core.models import FilterRule  # noqa: E402
-from bot.pipeline.route.filters import ArticleFields  # noqa: E402
-from bot.pipeline.route.follow_index import FollowIndex  # noqa: E402
-from bot.pipeline.route.topics import ArticleTopics, FollowPost, posts_for_follows  # noqa: E402
-from storage import Database, Repositories  # noqa: E402
-from storage.follows import _FOLLOW_COLUMNS, _follow, _rule  # noqa: E402
-
-
-def words(text: str) -> list[str]:
-    """Split a literal list of words."""
-    return text.split()
-
-
-GUILD_BASE = 700_000_000_000_000_000
-CHANNEL_BASE = 710_000_000_000_000_000
 ROLE_BASE = 720_000_000_000_000_000
-USER_ID = 730_000_000_000_000_001
 NOW = 1_790_000_000.0
+QUICK_SERVERS = 100
+QUICK_FEEDS = 200
+QUICK_ARTICLES = 100
 
 FIRST_NAMES = words(
     "Anna Maria Elena Olga Sofia Laura Ines Chloe Amira Fatima Yuki Mei Priya Aisha Nadia "
@@ -144,19 +148,6 @@ KEYWORDS = [*words(
     "artificial intelligence", "nuclear power", "human rights", "free trade", "oil price",
     "peace talks", "state visit", "general strike", "power outage", "food prices",
 ]
-FILLER = words(
-    "the a of to in and on for with at by from as that this it was were is are be been "
-    "said says would could will also after before over under while during more most "
-    "officials ministers government report reports week month year today yesterday new "
-    "plan plans talks meeting deal agreement statement spokesperson according people "
-    "country countries region regional local national public private sector market markets "
-    "price prices growth economy economic policy policies security military forces aid "
-    "support pressure decision decisions vote votes law laws court police city cities "
-    "capital area areas north south east west since until amid despite against between "
-    "first last second third many several some few other others further number percent "
-    "million billion data analysts experts critics residents workers companies company "
-    "share shares demand supply exports imports production investment funding project"
-)
 FILTER_WORDS = words("sport football opinion podcast advertisement sponsored horoscope recipe")
 FILTER_REGEXES = (
     r"\b(elections?|votes?|ballots?)\b",
@@ -202,11 +193,6 @@ def topic_pool(rng: random.Random) -> list[Topic]:
     return topics
 
 
-def zipf_weights(count: int, exponent: float = 1.0) -> list[float]:
-    """Return Zipf-like weights for ``count`` ranked items."""
-    return [1.0 / (rank + 1) ** exponent for rank in range(count)]
-
-
 @dataclass
 class World:
     """The servers, subscriptions and follows written to the database."""
@@ -218,33 +204,6 @@ class World:
     filters: list[tuple[Any, ...]] = field(default_factory=list)
     feed_servers: dict[int, set[int]] = field(default_factory=dict)
     planted: dict[str, Any] = field(default_factory=dict)
-
-
-def build_subscriptions(
-    rng: random.Random, feeds: int, servers: int, *, first_feed_id: int = 1
-) -> list[tuple[int, int, int, int, int]]:
-    """Return subscription rows (id, guild_id, channel_id, feed_id, enabled): each server on
-    5-40 feeds drawn with Zipf-like popularity (one in fifty in a second channel too, one in
-    twenty disabled)."""
-    feed_ids = list(range(first_feed_id, first_feed_id + feeds))
-    weights = zipf_weights(feeds, 0.9)
-    rows: list[tuple[int, int, int, int, int]] = []
-    next_id = 1
-    for server in range(servers):
-        guild = GUILD_BASE + server
-        wanted = rng.randint(5, 40)
-        chosen: set[int] = set()
-        while len(chosen) < wanted:
-            chosen.update(rng.choices(feed_ids, weights=weights, k=wanted - len(chosen)))
-        channels = [CHANNEL_BASE + server * 100 + offset for offset in range(4)]
-        for feed_id in sorted(chosen):
-            enabled = 0 if rng.random() < 0.05 else 1
-            rows.append((next_id, guild, rng.choice(channels), feed_id, enabled))
-            next_id += 1
-            if rng.random() < 0.02:
-                rows.append((next_id, guild, CHANNEL_BASE + server * 100 + 50, feed_id, 1))
-                next_id += 1
-    return rows
 
 
 def build_world(seed: int, feeds: int, servers: int, follows_per_server: int) -> World:
@@ -429,28 +388,12 @@ async def write_world(db: Database, world: World) -> None:
         )
 
 
-def file_size(path: Path) -> int:
-    """Return the size of the database file and its WAL."""
-    return sum(
-        Path(f"{path}{suffix}").stat().st_size
-        for suffix in ("", "-wal") if Path(f"{path}{suffix}").exists()
-    )
-
-
-def percentile(values: Sequence[float], fraction: float) -> float:
-    """Nearest-rank percentile."""
-    ordered = sorted(values)
-    if not ordered:
-        return math.nan
-    return ordered[min(len(ordered) - 1, max(0, math.ceil(fraction * len(ordered)) - 1))]
-
-
 def summary(values: Sequence[float]) -> dict[str, float]:
     """Median, p95 and max in milliseconds."""
     return {
-        "median_ms": statistics.median(values) * 1000 if values else math.nan,
+        "median_ms": statistics.median(values) * 1000 if values else float("nan"),
         "p95_ms": percentile(values, 0.95) * 1000,
-        "max_ms": max(values) * 1000 if values else math.nan,
+        "max_ms": max(values) * 1000 if values else float("nan"),
     }
 
 
@@ -459,11 +402,13 @@ BUCKETS = ((0, 0), (1, 250), (251, 500), (501, 1000), (1001, 2000), (2001, 4000)
 
 # What ``ArticleReader._route`` ran per article before the in-memory index (the grouped
 # query of the previous fixes, then the rules of every candidate in chunks); kept here only
-# to measure "before" in the same session and to check the index posts the same.
+# to measure "before" in the same session and to check the index posts the same. The rows
+# become models here, as storage did then (storage no longer has these queries).
 BEFORE_CANDIDATES = (
     "WITH subs AS (SELECT guild_id, json_group_array(id) AS ids FROM subscriptions"
     " WHERE feed_id = ? AND enabled = 1 GROUP BY guild_id)"
-    " SELECT {columns}, subs.ids AS feed_subscriptions"
+    " SELECT f.id, f.guild_id, f.channel_id, f.kind, f.topic, f.role_id, f.subscription_ids,"
+    " f.filter_mode, subs.ids AS feed_subscriptions"
     " FROM subs JOIN follows f ON f.guild_id = subs.guild_id"
 )
 BEFORE_RULES = (
@@ -482,6 +427,25 @@ class Routed:
     match_seconds: float
     candidates: int  # follows of the servers on the article's feed
     examined: int  # of those, the ones the index handed to the matcher
+
+
+def follow_of(row: Row) -> Follow:
+    """The follow a ``BEFORE_CANDIDATES`` row holds."""
+    ids = row["subscription_ids"]
+    return Follow(
+        id=row["id"], guild_id=row["guild_id"], channel_id=row["channel_id"], kind=row["kind"],
+        topic=row["topic"], role_id=row["role_id"],
+        subscription_ids=tuple(json.loads(ids)) if ids else None,
+        filter_mode=row["filter_mode"],
+    )
+
+
+def rule_of(row: Row) -> FilterRule:
+    """The filter rule a ``BEFORE_RULES`` row holds."""
+    return FilterRule(
+        id=row["id"], action=row["action"], field=FilterField(row["field"]),
+        match_kind=MatchKind(row["match_kind"]), pattern=row["pattern"],
+    )
 
 
 def fields_of(article: SyntheticArticle) -> ArticleFields:
@@ -518,9 +482,8 @@ async def route_before(db: Database, article: SyntheticArticle) -> Routed:
     from SQLite per article, then ``posts_for_follows`` over all of them."""
     fields = fields_of(article)
     started = time.perf_counter()
-    columns = ", ".join("f." + column.strip() for column in _FOLLOW_COLUMNS.split(","))
-    rows = await db.fetch_all(BEFORE_CANDIDATES.format(columns=columns), (article.feed_id,))
-    candidates = [(_follow(row), json.loads(row["feed_subscriptions"])) for row in rows]
+    rows = await db.fetch_all(BEFORE_CANDIDATES, (article.feed_id,))
+    candidates = [(follow_of(row), json.loads(row["feed_subscriptions"])) for row in rows]
     if not candidates:
         return Routed([], time.perf_counter() - started, 0.0, 0, 0)
     ids = [follow.id for follow, _ in candidates]
@@ -530,7 +493,7 @@ async def route_before(db: Database, article: SyntheticArticle) -> Routed:
         for row in await db.fetch_all(
             BEFORE_RULES.format(marks=",".join("?" * len(chunk))), chunk
         ):
-            rules.setdefault(int(row["follow_id"]), []).append(_rule(row))
+            rules.setdefault(int(row["follow_id"]), []).append(rule_of(row))
     matching_started = time.perf_counter()
     topics = ArticleTopics.from_reading(article.details_json, article.title, fields.text)
     posts = posts_for_follows(candidates, rules, topics, fields)
@@ -766,35 +729,42 @@ def print_report(result: dict[str, Any], command: str) -> None:
     print(f"target (routing under 5 ms per article, p95): {'met' if target else 'MISSED'}")
 
 
-def main() -> None:
-    """Parse options, run, print, optionally write JSON."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse options, run, print, optionally write JSON; 1 when the planted follows or the
+    posts of the two paths disagree."""
+    parser = bench_parser(
+        __doc__, quick=f"{QUICK_SERVERS} servers, {QUICK_FEEDS} feeds, {QUICK_ARTICLES} articles"
+    )
     parser.add_argument("--servers", type=int, default=1000)
     parser.add_argument("--follows-per-server", type=int, default=10)
     parser.add_argument("--feeds", type=int, default=2000)
     parser.add_argument("--articles", type=int, default=3000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--reloads", type=int, default=5, help="follow added/removed rounds")
-    parser.add_argument("--quick", action="store_true", help="100 servers, 200 feeds, 100 articles")
     parser.add_argument("--db", type=Path, help="SQLite file to (re)create")
     parser.add_argument(
         "--no-before", action="store_true",
         help="skip the same stream routed the old way (SQLite per article)",
     )
-    parser.add_argument("--json", type=Path, help="write the figures here too")
-    args = parser.parse_args()
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    args = parser.parse_args(arguments)
     if args.quick:
-        args.servers, args.feeds, args.articles = 100, 200, 100
-    command = "python bench/follow_matching.py " + " ".join(sys.argv[1:])
+        args.servers, args.feeds, args.articles = QUICK_SERVERS, QUICK_FEEDS, QUICK_ARTICLES
+    command = " ".join(["python -m bench.follow_matching", *arguments])
     with tempfile.TemporaryDirectory() as tmp:
         path = args.db or Path(tmp) / "follows.sqlite3"
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
         result = asyncio.run(run(args, path))
-    print_report(result, command.strip())
-    if args.json:
-        args.json.write_text(json.dumps(result, indent=2), encoding="utf-8")
+    print_report(result, command)
+    write_figures(args.json, result)
+    planted = result["planted"]
+    before = result["before"]
+    behaved = planted["expected_follow_ids"] == planted["posted_follow_ids"] and (
+        before is None or before["same_posts"]
+    )
+    return 0 if behaved else 1
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

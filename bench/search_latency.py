@@ -2,16 +2,20 @@
 
 Usage (from the repository root)::
 
-    python bench/search_latency.py [--articles 1000000] [--quick] [--db PATH]
+    python -m bench.search_latency [--articles 1000000] [--quick] [--db PATH]
                                    [--queries-per-kind 40] [--json PATH]
+
+``--quick``: 5,000 articles, 5 searches per kind (built in a few seconds). Exit status 1
+when a result page fails the checks below.
 
 Set-up (cached): a SQLite file opened with ``Database.open`` (every migration, so the FTS5
 table ``article_search`` and its triggers are the production ones) holding ``--feeds`` feeds
-(2,000), 1,000 servers subscribed to 5-40 feeds each with Zipf-like popularity (the same
-generator as ``bench/follow_matching.py``), and ``--articles`` articles spread evenly at
-random over the feeds and over the last 365 days: an 8-word title, a 30-word summary and
-a 120-200 word text drawn from a 30,000-word Zipf-like vocabulary, with a few news phrases
-("climate change", "central bank"...) in some texts. Articles are inserted in bulk through
+(2,000), 1,000 servers subscribed to 5-40 feeds each with Zipf-like popularity (the
+generator of ``bench.support.synthetic_servers``, as in ``bench.follow_matching``), and
+``--articles`` articles spread evenly at random over the feeds and over the last 365 days:
+an 8-word title, a 30-word summary and a 120-200 word text drawn from a 30,000-word
+Zipf-like vocabulary, with a few news phrases ("climate change", "central bank"...) in some
+texts. Articles are inserted in bulk through
 the database's own connection (``executemany``, 50,000 per transaction); the FTS triggers
 index them as they go. The file is kept at ``--db`` (default under /tmp, one per size) and
 reused when it already holds the articles asked for, so reruns skip the build.
@@ -35,8 +39,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
-import json
-import math
 import random
 import statistics
 import sys
@@ -50,24 +52,18 @@ from unittest import mock
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parents[1]
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
-BENCH = Path(__file__).resolve().parent
-if str(BENCH) not in sys.path:
-    sys.path.insert(0, str(BENCH))
-
-from follow_matching import (  # noqa: E402
+from bench.support.arguments import bench_parser, write_figures
+from bench.support.synthetic_servers import (
     FILLER,
     GUILD_BASE,
     USER_ID,
     build_subscriptions,
     file_size,
+    percentile,
     words,
 )
-
-from bot.features.search.search import COUNT_CAP, SearchPage, SearchService, fts_query  # noqa: E402
-from storage import Database, Repositories  # noqa: E402
+from bot.features.search.search import COUNT_CAP, SearchPage, SearchService, fts_query
+from storage import Database, Repositories
 
 NOW = 1_790_000_000.0
 DAY = 86_400.0
@@ -75,6 +71,8 @@ BATCH = 50_000
 VOCABULARY = 30_000
 PLANTED_PHRASE = "aurora lithium compact"
 PLANTED_COUNT = 25
+QUICK_ARTICLES = 5_000
+QUICK_QUERIES_PER_KIND = 5
 NEWS_PHRASES = (
     "climate change", "central bank", "interest rates", "supply chain", "peace talks",
     "human rights", "oil price", "power outage", "food prices", "free trade",
@@ -204,14 +202,6 @@ def cached_build(path: Path, tag: str, *, reset: bool, done: bool = False) -> bo
     return path.exists() and marker.exists() and marker.read_text(encoding="utf-8") == tag
 
 
-def percentile(values: Sequence[float], fraction: float) -> float:
-    """Nearest-rank percentile."""
-    ordered = sorted(values)
-    if not ordered:
-        return math.nan
-    return ordered[min(len(ordered) - 1, max(0, math.ceil(fraction * len(ordered)) - 1))]
-
-
 def figures(values: Sequence[float]) -> dict[str, float]:
     """p50 / p95 / p99 / max in milliseconds."""
     return {
@@ -219,7 +209,7 @@ def figures(values: Sequence[float]) -> dict[str, float]:
         "p50_ms": percentile(values, 0.50) * 1000,
         "p95_ms": percentile(values, 0.95) * 1000,
         "p99_ms": percentile(values, 0.99) * 1000,
-        "max_ms": max(values) * 1000 if values else math.nan,
+        "max_ms": max(values) * 1000 if values else float("nan"),
     }
 
 
@@ -308,11 +298,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             ),
             "all_feed_1": all(hit.article.feed_id == 1 for hit in planted.hits),
         }
-        outsider = None
-        for guild in guilds:
-            if not await _follows_feed(db, guild, 1):
-                outsider = guild
-                break
+        outsider = next((guild for guild in guilds if 1 not in feeds_of[guild]), None)
         planted_check["outsider_total"] = (
             None if outsider is None
             else (await service.search(outsider, f'"{PLANTED_PHRASE}"')).total
@@ -466,13 +452,6 @@ async def explain_search(
     return plans
 
 
-async def _follows_feed(db: Database, guild: int, feed_id: int) -> bool:
-    row = await db.fetch_one(
-        "SELECT 1 FROM subscriptions WHERE guild_id = ? AND feed_id = ?", (guild, feed_id)
-    )
-    return row is not None
-
-
 def print_report(result: dict[str, Any], command: str) -> None:
     """Print the figures with the command that produced them."""
     print(f"$ {command}")
@@ -518,25 +497,26 @@ def print_report(result: dict[str, Any], command: str) -> None:
     print(f"target (p95 under 50 ms): {'met' if met else 'MISSED'}")
 
 
-def main() -> None:
-    """Parse options, run, print, optionally write JSON."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse options, run, print, optionally write JSON; 1 when a result check failed."""
+    parser = bench_parser(
+        __doc__,
+        quick=f"{QUICK_ARTICLES:,} articles, {QUICK_QUERIES_PER_KIND} searches per kind",
+    )
     parser.add_argument("--articles", type=int, default=1_000_000)
     parser.add_argument("--feeds", type=int, default=2000)
     parser.add_argument("--queries-per-kind", type=int, default=40)
     parser.add_argument("--seed", type=int, default=11)
-    parser.add_argument("--quick", action="store_true", help="20,000 articles, 5 per kind")
     parser.add_argument("--db", type=Path, help="cached database file (rebuilt if absent)")
-    parser.add_argument("--json", type=Path, help="write the figures here too")
-    args = parser.parse_args()
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    args = parser.parse_args(arguments)
     if args.quick:
-        args.articles, args.queries_per_kind = 20_000, 5
-    command = "python bench/search_latency.py " + " ".join(sys.argv[1:])
+        args.articles, args.queries_per_kind = QUICK_ARTICLES, QUICK_QUERIES_PER_KIND
     result = asyncio.run(run(args))
-    print_report(result, command.strip())
-    if args.json:
-        args.json.write_text(json.dumps(result, indent=2), encoding="utf-8")
+    print_report(result, " ".join(["python -m bench.search_latency", *arguments]))
+    write_figures(args.json, result)
+    return 1 if result["problems"] else 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

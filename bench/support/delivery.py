@@ -1,9 +1,9 @@
 """Shared helpers of the delivery benches: a sandbox process, a bot process, seeding, tallies.
 
-Run as a script, this module is one of the two processes the benches start::
+Run as a module, it is one of the two processes the benches start::
 
-    python bench/delivery_support.py sandbox --channels 50 --info PATH   # the sandbox Discord
-    python bench/delivery_support.py bot --info PATH --db PATH           # the real bot
+    python -m bench.support.delivery sandbox --channels 50 --info PATH   # the sandbox Discord
+    python -m bench.support.delivery bot --info PATH --db PATH           # the real bot
 
 The sandbox process serves ``bot.sandbox.Sandbox`` (Discord's limits enforced) over a world
 whose primary guild has ``--channels`` extra text channels (``burst-000``…), plus a small
@@ -35,7 +35,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -50,7 +50,7 @@ from aiohttp import web
 import bot.sandbox.fake_discord.server as sandbox_server
 from bot.app.runtime import open_newsdesk
 from bot.app.settings import Settings
-from bot.core.models import Article, ArticleReading, NewArticle
+from bot.core.models import Article, ArticleReading, FeedCheck, FeedSnapshot, NewArticle
 from bot.discord_io.client import NewsdeskBot
 from bot.sandbox.fake_discord import Sandbox, SandboxWorld
 from bot.sandbox.fake_discord.rate_limits import GLOBAL_LIMIT, ROUTE_LIMITS
@@ -58,12 +58,11 @@ from bot.sandbox.fake_discord.rest import build_app
 from bot.sandbox.fake_discord.state import SandboxState
 from bot.sandbox.fake_discord.world import ADMIN_USER_ID, ChannelSpec
 from storage import Repositories
-from storage.articles import FeedCheck
-from storage.subscriptions import FeedSnapshot
 
 log = logging.getLogger(__name__)
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
+MODULE = "bench.support.delivery"  # what the child processes run, from ROOT
 HOST = "127.0.0.1"
 FEED_URL = "https://bench.example/wire.xml"
 FEED_TITLE = "Bench Wire"
@@ -153,7 +152,7 @@ def burst_channel_ids(world: SandboxWorld) -> list[int]:
     return [c.id for c in world.primary.channels if c.name.startswith("burst-")]
 
 
-def _counting_build_app(
+def counting_build_app(
     statuses: Counter[int], answered: Counter[str]
 ) -> Callable[[SandboxState], web.Application]:
     """Wrap the sandbox's app factory with a middleware counting 401/403/429 answers and
@@ -227,7 +226,7 @@ async def serve_sandbox(channels: int, info_path: Path, max_seconds: float) -> N
     statuses: Counter[int] = Counter()
     answered: Counter[str] = Counter()
     # Sandbox.start() builds its app through this module attribute; wrap it, in this process.
-    sandbox_server.build_app = _counting_build_app(statuses, answered)  # type: ignore[attr-defined,assignment]
+    sandbox_server.build_app = counting_build_app(statuses, answered)  # type: ignore[attr-defined,assignment]
     world = bench_world(channels)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -238,13 +237,10 @@ async def serve_sandbox(channels: int, info_path: Path, max_seconds: float) -> N
         await runner.setup()
         site = web.TCPSite(runner, HOST, 0)
         await site.start()
-        server = site._server
-        assert server is not None
-        port = int(getattr(server, "sockets", [])[0].getsockname()[1])
         info = SandboxInfo(
             api_base=sandbox.api_base,
             gateway_url=sandbox.gateway_url,
-            control_url=f"http://{HOST}:{port}",
+            control_url=f"http://{HOST}:{bound_port(runner)}",
             token=sandbox.bot_token,
             guild_id=world.guild_id,
             channel_ids=burst_channel_ids(world),
@@ -259,11 +255,17 @@ async def serve_sandbox(channels: int, info_path: Path, max_seconds: float) -> N
             await runner.cleanup()
 
 
+def bound_port(runner: web.AppRunner) -> int:
+    """The port an app runner's one TCP site listens on."""
+    address = runner.addresses[0]
+    return int(address[1])
+
+
 def _spawn(args: Sequence[str], log_path: Path) -> subprocess.Popen[bytes]:
-    """Start ``python bench/delivery_support.py ARGS`` with its output in ``log_path``."""
+    """Start ``python -m bench.support.delivery ARGS`` with its output in ``log_path``."""
     with log_path.open("ab") as output:
         return subprocess.Popen(
-            [sys.executable, str(Path(__file__).resolve()), *args],
+            [sys.executable, "-m", MODULE, *args],
             stdout=output,
             stderr=subprocess.STDOUT,
             cwd=ROOT,
@@ -336,9 +338,24 @@ class SandboxProcess:
 
 
 def point_discord_at(info: SandboxInfo) -> None:
-    """Point discord.py's REST base and default gateway at a sandbox process."""
+    """Point discord.py's REST base and default gateway at a sandbox process (for good: for
+    a process that only runs the bot)."""
     discord.http.Route.BASE = info.api_base
     discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(info.gateway_url)
+
+
+@contextlib.contextmanager
+def discord_pointed_at(info: SandboxInfo) -> Iterator[None]:
+    """Point discord.py at a sandbox process; restore where it pointed on exit (for a bot
+    run inside a process that goes on, such as a test's)."""
+    old_base = discord.http.Route.BASE
+    old_gateway = discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
+    point_discord_at(info)
+    try:
+        yield
+    finally:
+        discord.http.Route.BASE = old_base
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = old_gateway
 
 
 def bench_settings(info: SandboxInfo, database_path: Path) -> Settings:
@@ -359,24 +376,24 @@ async def running_bot(
     info: SandboxInfo, database_path: Path, **client_options: Any
 ) -> AsyncIterator[NewsdeskBot]:
     """Start the real bot against a sandbox process; yield it once it is ready."""
-    point_discord_at(info)
     settings = bench_settings(info, database_path)
     options = {"guild_ready_timeout": 0.1, **client_options}
-    async with open_newsdesk(settings, **options) as newsdesk:
-        runner = asyncio.create_task(newsdesk.start(info.token), name="newsdesk-bot")
-        try:
-            async with asyncio.timeout(READY_TIMEOUT):
-                while not newsdesk.is_ready():
-                    if runner.done():
-                        runner.result()
-                        raise RuntimeError("the bot stopped before it was ready")
-                    await asyncio.sleep(0.02)
-            yield newsdesk
-        finally:
-            await newsdesk.close()
-            runner.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await runner
+    with discord_pointed_at(info):
+        async with open_newsdesk(settings, **options) as newsdesk:
+            runner = asyncio.create_task(newsdesk.start(info.token), name="newsdesk-bot")
+            try:
+                async with asyncio.timeout(READY_TIMEOUT):
+                    while not newsdesk.is_ready():
+                        if runner.done():
+                            runner.result()
+                            raise RuntimeError("the bot stopped before it was ready")
+                        await asyncio.sleep(0.02)
+                yield newsdesk
+            finally:
+                await newsdesk.close()
+                runner.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await runner
 
 
 async def run_bot(info_path: Path, database_path: Path, max_seconds: float) -> None:
@@ -405,8 +422,9 @@ class BotProcess:
         return self._process.poll() is None
 
     def kill(self) -> None:
-        """SIGKILL the process and reap it."""
-        os.kill(self._process.pid, signal.SIGKILL)
+        """SIGKILL the process (unless it already exited) and reap it."""
+        if self._process.poll() is None:
+            os.kill(self._process.pid, signal.SIGKILL)
         self._process.wait(timeout=10)
 
     def stop(self) -> None:
@@ -551,7 +569,7 @@ def invalid_requests(stats: dict[str, Any]) -> int:
 # ---------------------------------------------------------------- entry point
 
 
-def main(argv: Sequence[str] | None = None) -> None:
+def main(argv: Sequence[str] | None = None) -> int:
     """Run the sandbox process or the bot process."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -569,7 +587,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         asyncio.run(serve_sandbox(args.channels, args.info, args.max_seconds))
     else:
         asyncio.run(run_bot(args.info, args.db, args.max_seconds))
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -199,14 +199,10 @@ async def _serve(config: FarmConfig, ports: int, lifetime: float, pipe: Connecti
     runner = web.AppRunner(_build_app(config, stop), access_log=None, shutdown_timeout=0.5)
     await runner.setup()
     try:
-        bound: list[int] = []
         for _ in range(ports):
             site = web.TCPSite(runner, "127.0.0.1", 0, backlog=1024)
             await site.start()
-            server = site._server
-            assert isinstance(server, asyncio.base_events.Server)
-            bound.append(server.sockets[0].getsockname()[1])
-        pipe.send(bound)
+        pipe.send([int(address[1]) for address in runner.addresses])
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=lifetime)
     finally:
@@ -280,8 +276,9 @@ def describe(config: FarmConfig) -> str:
     return json.dumps(kind_counts(config), sort_keys=True)
 
 
-def _main() -> None:
-    """Serve a farm in the foreground (for poking at it with curl)."""
+def main() -> None:
+    """Serve a farm of 100 feeds for five minutes (``python -m bench.support.feed_farm``), for
+    poking at it with curl."""
     config = FarmConfig(feeds=100)
     with FarmProcess(config) as farm:
         print(f"serving {config.feeds} feeds: {farm.url(0)} ... mix {describe(config)}")
@@ -291,7 +288,7 @@ def _main() -> None:
 
 
 if __name__ == "__main__":
-    _main()
+    main()
 
 
-__all__ = ["FarmConfig", "FarmProcess", "closed_port", "describe", "kind_counts"]
+__all__ = ["FarmConfig", "FarmProcess", "closed_port", "describe", "kind_counts", "main"]

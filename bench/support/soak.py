@@ -1,10 +1,10 @@
 """The soak's three child processes and the plan they share: feeds, a sandbox Discord, the bot.
 
-Run as a script, this module is one of the processes ``bench/soak.py`` starts::
+Run as a module, it is one of the processes ``bench.soak`` starts::
 
-    python bench/soak_support.py farm --plan PLAN.json --info PATH      # feeds + article pages
-    python bench/soak_support.py sandbox --plan PLAN.json --info PATH   # Discord + command driver
-    python bench/soak_support.py bot --plan PLAN.json --sandbox-info PATH --db PATH --ready PATH
+    python -m bench.support.soak farm --plan PLAN.json --info PATH      # feeds + article pages
+    python -m bench.support.soak sandbox --plan PLAN.json --info PATH   # Discord + commands
+    python -m bench.support.soak bot --plan PLAN.json --sandbox-info PATH --db PATH --ready PATH
 
 Everything binds 127.0.0.1. Every process stops on SIGTERM, and by itself after
 ``Plan.lifetime_seconds``.
@@ -27,7 +27,7 @@ page the reader fetches: about 120 words of text drawn from a 3,000-word made-up
 vocabulary, so no two articles look like copies of each other).
 
 The sandbox process serves ``bot.sandbox.Sandbox`` (Discord's limits enforced, the 429 and
-401/403 counting middleware of ``delivery_support``) and a control server:
+401/403 counting middleware of ``bench.support.delivery``) and a control server:
 ``GET /stats``, ``GET /posts`` (url and channel of every post), ``POST /sync`` (the app
 owner runs ``/sync scope:global`` so every guild has the commands), ``POST /commands``
 (start the command stream: ``rate`` per second for ``seconds``) and ``GET /commands``
@@ -69,19 +69,20 @@ from xml.sax.saxutils import escape
 
 import aiohttp
 from aiohttp import web
-from delivery_support import SandboxInfo, _counting_build_app, point_discord_at
-from loop_watchdog import LoopWatchdog
 
 import bot.sandbox.fake_discord.server as sandbox_server
+from bench.support.delivery import SandboxInfo, bound_port, counting_build_app, point_discord_at
+from bench.support.loop_watchdog import LoopWatchdog
 from bot.app.runtime import open_newsdesk
 from bot.app.settings import Settings
+from bot.core.models import FeedSnapshot
 from bot.sandbox.fake_discord import Sandbox, SandboxWorld
 from bot.sandbox.fake_discord.world import OWNER_USER_ID, UserSpec
 from cogs.backend.errors import APOLOGY
 from storage import Database, Repositories
-from storage.subscriptions import FeedSnapshot
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
+MODULE = "bench.support.soak"  # what the child processes run, from ROOT
 HOST = "127.0.0.1"
 ITEMS_IN_FEED = 10
 CHANNEL_OFFSETS = (2, 3, 4)  # #news, #world, #tech in a standard sandbox guild
@@ -321,7 +322,7 @@ async def serve_farm(plan: Plan, info_path: Path) -> None:
     await runner.setup()
     site = web.TCPSite(runner, HOST, 0, backlog=1024)
     await site.start()
-    port = _site_port(site)
+    port = bound_port(runner)
     bound.append(f"http://{HOST}:{port}")
     _write_info(info_path, {"base": bound[0]})
     try:
@@ -519,7 +520,7 @@ async def serve_sandbox(plan: Plan, info_path: Path) -> None:
 
     statuses: Counter[int] = Counter()
     answered: Counter[str] = Counter()
-    sandbox_server.build_app = _counting_build_app(statuses, answered)  # type: ignore[attr-defined,assignment]
+    sandbox_server.build_app = counting_build_app(statuses, answered)  # type: ignore[attr-defined,assignment]
     world_started = time.perf_counter()
     world = soak_world(plan)
     world_seconds = time.perf_counter() - world_started
@@ -615,7 +616,7 @@ async def serve_sandbox(plan: Plan, info_path: Path) -> None:
             {
                 "api_base": sandbox.api_base,
                 "gateway_url": sandbox.gateway_url,
-                "control_url": f"http://{HOST}:{_site_port(site)}",
+                "control_url": f"http://{HOST}:{bound_port(runner)}",
                 "token": sandbox.bot_token,
                 "guild_id": world.guild_id,
                 "channel_ids": [],
@@ -768,12 +769,6 @@ def expected_pairs(
 # ---------------------------------------------------------------- processes
 
 
-def _site_port(site: web.TCPSite) -> int:
-    server = site._server
-    assert server is not None
-    return int(getattr(server, "sockets", [])[0].getsockname()[1])
-
-
 def _write_info(path: Path, data: dict[str, Any]) -> None:
     partial = path.with_suffix(".partial")
     partial.write_text(json.dumps(data))
@@ -790,13 +785,14 @@ async def _serve_until_stopped(max_seconds: float) -> None:
 
 
 class Child:
-    """One child process running this module; stopped (SIGTERM, then SIGKILL) on exit."""
+    """One child process running this module (``python -m bench.support.soak ARGS``); stopped
+    (SIGTERM, then SIGKILL) on exit."""
 
     def __init__(self, args: Sequence[str], log_path: Path) -> None:
         self.log_path = log_path
         with log_path.open("ab") as output:
             self.process = subprocess.Popen(
-                [sys.executable, str(Path(__file__).resolve()), *args],
+                [sys.executable, "-m", MODULE, *args],
                 stdout=output, stderr=subprocess.STDOUT, cwd=ROOT,
             )
 
@@ -869,7 +865,7 @@ class Control:
 # ---------------------------------------------------------------- entry point
 
 
-def main(argv: Sequence[str] | None = None) -> None:
+def main(argv: Sequence[str] | None = None) -> int:
     """Run one of the soak's processes."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("role", choices=("farm", "sandbox", "bot"))
@@ -887,8 +883,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         asyncio.run(serve_sandbox(plan, args.info))
     else:
         asyncio.run(run_bot(plan, args.sandbox_info, args.db, args.ready))
+    return 0
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    main()
+    sys.exit(main())

@@ -1,17 +1,20 @@
-"""Smoke test of ``bench/follow_matching.py`` and ``bench/search_latency.py`` in quick mode:
+"""Smoke test of ``bench.follow_matching`` and ``bench.search_latency`` in quick mode:
 behaviour (planted matches found, planted phrase searched), never timing."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from tests.bench_runs import run_quick_bench
+from tests.bench.bench_runs import load_bench, run_bench, run_quick_bench
 
 
 def test_quick_follow_matching_finds_the_planted_matches(tmp_path: Path) -> None:
     """Alias, phrase, person and subscription-limited follows post; a follow limited to
-    another feed, one excluded by its filter and one whose topic is absent do not."""
-    result = run_quick_bench("follow_matching.py", tmp_path, "--db", str(tmp_path / "f.sqlite3"))
+    another feed, one excluded by its filter and one whose topic is absent do not.
+
+    This one runs the bench as the command people type (``python -m bench.follow_matching
+    --quick --json PATH``), so the package runs from the repository root as documented."""
+    result = run_quick_bench("follow_matching", tmp_path, "--db", str(tmp_path / "f.sqlite3"))
     planted = result["planted"]
     ids = planted["follow_ids"]
     posted = set(planted["posted_follow_ids"])
@@ -38,7 +41,7 @@ def test_quick_search_finds_the_planted_phrase(tmp_path: Path) -> None:
     every kind of query ran; every page passed the bench's checks (the server's feeds, the
     days, page 2 after page 1); a stop word is served newest first alone and left out
     beside another word."""
-    result = run_quick_bench("search_latency.py", tmp_path, "--db", str(tmp_path / "s.sqlite3"))
+    result = run_bench("search_latency", tmp_path, "--db", str(tmp_path / "s.sqlite3"))
     planted = result["planted"]
     assert planted["total"] == 25
     assert planted["hits"] == 5
@@ -46,7 +49,7 @@ def test_quick_search_finds_the_planted_phrase(tmp_path: Path) -> None:
     assert planted["all_feed_1"]
     assert planted["outsider_total"] == 0
 
-    assert result["articles"] == 20_000
+    assert result["articles"] == load_bench("search_latency").QUICK_ARTICLES
     frequency = result["document_frequency"]
     assert frequency["stop word"] > frequency["common word"] > frequency["mid word"]
     assert frequency["mid word"] > frequency["rare word"] > 0

@@ -1,15 +1,15 @@
-"""Smoke test of ``bench/polling_pass.py --quick``: the counts of one pass add up."""
+"""Smoke test of ``bench.polling_pass --quick``: the counts of one pass add up."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from tests.bench_runs import run_quick_bench
+from tests.bench.bench_runs import run_bench
 
 
 def test_quick_polling_pass_counts_add_up(tmp_path: Path) -> None:
     """Every feed is checked once; changed feeds queue posts; failing ones record errors."""
-    result = run_quick_bench("polling_pass.py", tmp_path)
+    result = run_bench("polling_pass", tmp_path)
     kinds = result["kinds"]
     feeds = result["feeds"]
 

@@ -10,30 +10,27 @@ from pathlib import Path
 
 import pytest
 
-from tests.bench_runs import load_bench
+from tests.bench.bench_runs import load_bench, run_bench
 
 
 @pytest.mark.timeout(150)
-async def test_quick_soak_posts_everything_once_and_answers_every_command(
-    tmp_path: Path,
-) -> None:
-    soak = load_bench("soak")
-    result = await soak.run_soak(
-        soak.QUICK, soak.QUICK_SECONDS, soak.QUICK_SAMPLE_SECONDS, tmp_path
-    )
-    t = result.tally
-    assert result.setup["bot_guilds"] == soak.QUICK.guilds
-    assert t.expected > 100  # items really flowed
-    assert t.delivered == t.expected
-    assert t.lost == 0
-    assert t.duplicated == 0
-    assert t.repeated_nonces == 0
-    assert t.unexpected == 0
-    assert result.sandbox["rate_limit_hits"] == 0
-    assert result.sandbox["unknown_routes"] == []
-    assert result.commands["skipped"] == 0
-    assert result.commands["sent"] >= 100
-    assert result.outcomes == {"ok": result.commands["sent"]}
-    assert result.first_response["count"] == result.commands["sent"]
-    assert result.farm["article_200"] > 0  # pages were read before posting
-    assert result.behaviour_ok
+def test_quick_soak_posts_everything_once_and_answers_every_command(tmp_path: Path) -> None:
+    quick = load_bench("soak").QUICK
+    result = run_bench("soak", tmp_path)
+    t = result["tally"]
+    commands = result["commands"]
+    assert result["setup"]["bot_guilds"] == quick.guilds
+    assert t["expected"] > 100  # items really flowed
+    assert t["delivered"] == t["expected"]
+    assert t["lost"] == 0
+    assert t["duplicated"] == 0
+    assert t["repeated_nonces"] == 0
+    assert t["unexpected"] == 0
+    assert result["sandbox"]["rate_limit_hits"] == 0
+    assert result["sandbox"]["unknown_routes"] == []
+    assert commands["skipped"] == 0
+    assert commands["sent"] >= 100
+    assert result["outcomes"] == {"ok": commands["sent"]}
+    assert result["first_response"]["count"] == commands["sent"]
+    assert result["farm"]["article_200"] > 0  # pages were read before posting
+    assert result["behaviour_ok"]
