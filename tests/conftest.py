@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,7 +20,6 @@ from bot.app.services import Services
 from bot.app.settings import Settings
 from bot.pipeline.fetch.fetcher import Fetcher
 from storage import Database, Repositories
-
 
 if TYPE_CHECKING:
     from tests.fixtures.postgres import PostgresServer
@@ -38,12 +38,15 @@ def postgres_server() -> Iterator[PostgresServer]:
 
     Skips when none answers, but fails in CI (``CI`` set), where the tests must run.
     """
-    from tests.fixtures import postgres  # noqa: PLC0415 (only the PostgreSQL tests need it)
+    # Only the PostgreSQL tests need these.
+    import asyncpg  # noqa: PLC0415
+
+    from tests.fixtures import postgres  # noqa: PLC0415
 
     address = postgres.server_address()
     try:
         server = postgres.run_aside(lambda: postgres.start_session(address))
-    except (OSError, TimeoutError, postgres.asyncpg.PostgresError) as error:
+    except (OSError, TimeoutError, asyncpg.PostgresError) as error:
         reason = (
             f"no PostgreSQL server at {address} ({error!r}); set "
             f"{postgres.ADDRESS_VARIABLE} to one, or run .ci/run, which starts one"
@@ -51,6 +54,7 @@ def postgres_server() -> Iterator[PostgresServer]:
         if os.environ.get("CI"):
             pytest.fail(f"CI must run the PostgreSQL tests: {reason}")
         pytest.skip(reason)
+    server = replace(server, supply=postgres.DatabaseSupply(server))
     try:
         yield server
     finally:
@@ -73,11 +77,11 @@ async def database_target(
         yield tmp_path / "newsdesk.sqlite3"
         return
     server: PostgresServer = request.getfixturevalue("postgres_server")
-    address = await server.create_database()
+    address = await server.take()
     try:
         yield address
     finally:
-        await server.drop_database(address)
+        await server.give_back(address)
 
 
 @pytest.fixture
