@@ -28,6 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any, ClassVar, Protocol, overload
+from urllib.parse import urlsplit, urlunsplit
 
 from bot.core.errors import DatabaseTooNew
 from storage.engines.dialects import Dialect
@@ -123,6 +124,18 @@ def refuse_newer(current: int, known: int) -> None:
 def is_postgres_address(target: Path | str) -> bool:
     """Return whether ``target`` names a PostgreSQL database rather than a SQLite file."""
     return isinstance(target, str) and bool(_POSTGRES_ADDRESS.match(target))
+
+
+def printable(target: Path | str) -> str:
+    """Return ``target`` as logs and messages may show it: a file path, or a PostgreSQL
+    address with its password (if any) hidden."""
+    if not is_postgres_address(target):
+        return str(target)
+    parts = urlsplit(str(target))
+    if parts.password is None:
+        return str(target)
+    host = parts.netloc.rsplit("@", 1)[1]
+    return urlunsplit(parts._replace(netloc=f"{parts.username or ''}:***@{host}"))
 
 
 class Database(ABC):

@@ -17,6 +17,7 @@ from bot.discord_io.client import NewsdeskBot
 from bot.pipeline.fetch.fetcher import Fetcher, FetchSettings
 from bot.pipeline.timings import PipelineTimings
 from storage import Database, Repositories
+from storage.database import printable
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +43,7 @@ async def open_newsdesk(
 
     ``timings`` are the pipeline's waits; production uses the defaults, tests short ones.
     """
-    database = await Database.open(settings.database_path)
+    database = await Database.open(settings.database)
     fetch_settings = fetch_settings_for(settings)
     session = Fetcher.create_session(fetch_settings)
     bot: NewsdeskBot | None = None
@@ -57,4 +58,4 @@ async def open_newsdesk(
             await bot.close()
         await session.close()
         await database.close()
-        log.info("newsdesk stopped database=%s", settings.database_path)
+        log.info("newsdesk stopped database=%s", printable(settings.database))

@@ -15,6 +15,7 @@ import platformdirs
 from dotenv import dotenv_values
 
 from bot.core.errors import InvalidInput
+from storage.database import is_postgres_address
 
 
 def default_database_path() -> Path:
@@ -29,6 +30,9 @@ class Settings:
     discord_token: str | None = field(default=None, repr=False)
     dev_guild_id: int | None = None
     database_path: Path = field(default_factory=default_database_path)
+    # A postgresql:// address (NEWSDESK_DB) used instead of the SQLite file; it may hold a
+    # password, so it is kept out of the repr like the token.
+    database_url: str | None = field(default=None, repr=False)
     log_level: str = "INFO"
     contact: str = ""
     default_interval_seconds: int = 600
@@ -73,8 +77,12 @@ class Settings:
             return (text(name) or "").lower() in {"1", "true", "yes", "on"}
 
         database = text("NEWSDESK_DB")
+        database_url = database if database and is_postgres_address(database) else None
         try:
-            database_path = Path(database).expanduser() if database else default_database_path()
+            database_path = (
+                Path(database).expanduser() if database and not database_url
+                else default_database_path()
+            )
         except RuntimeError:
             raise InvalidInput(
                 f"NEWSDESK_DB names a home folder that does not exist ({database}): "
@@ -85,6 +93,7 @@ class Settings:
             discord_token=text("DISCORD_TOKEN"),
             dev_guild_id=number("DEV_GUILD_ID", 0) or None,
             database_path=database_path,
+            database_url=database_url,
             log_level=(text("NEWSDESK_LOG_LEVEL") or cls.log_level).upper(),
             contact=text("NEWSDESK_CONTACT") or cls.contact,
             default_interval_seconds=number(
@@ -102,6 +111,11 @@ class Settings:
             per_host_limit=number("NEWSDESK_PER_HOST_LIMIT", cls.per_host_limit, minimum=1),
             allow_private_addresses=flag("NEWSDESK_ALLOW_PRIVATE_ADDRESSES"),
         )
+
+    @property
+    def database(self) -> Path | str:
+        """Where the database lives: the PostgreSQL address when one is set, else the file."""
+        return self.database_url or self.database_path
 
     @property
     def user_agent(self) -> str:

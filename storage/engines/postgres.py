@@ -24,7 +24,6 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeAlias
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
@@ -36,6 +35,7 @@ from storage.database import (
     Row,
     Transaction,
     list_migrations,
+    printable,
     refuse_newer,
 )
 from storage.engines.dialects import POSTGRES
@@ -148,16 +148,6 @@ async def _run_many(
     return PostgresCursor([], -1)
 
 
-def redacted(address: str) -> str:
-    """Return the address with its password (if any) hidden, for logs and messages."""
-    parts = urlsplit(address)
-    if parts.password is None:
-        return address
-    host = parts.netloc.rsplit("@", 1)[1]
-    user = parts.username or ""
-    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
-
-
 def postgres_migrations(
     shared_dir: Path = MIGRATIONS_DIR, postgres_dir: Path = POSTGRES_MIGRATIONS_DIR
 ) -> list[tuple[int, Path]]:
@@ -217,7 +207,7 @@ class PostgresDatabase(Database):
                 server_settings={"application_name": "newsdesk", "jit": "off"},
             )
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
-            raise DatabaseUnreachable(redacted(address), str(error) or type(error).__name__) \
+            raise DatabaseUnreachable(printable(address), str(error) or type(error).__name__) \
                 from error
         database = cls(pool, postgres_migrations_dir)
         try:
@@ -225,7 +215,7 @@ class PostgresDatabase(Database):
         except BaseException:
             await database.close()
             raise
-        log.info("opened postgresql database=%s", redacted(address))
+        log.info("opened postgresql database=%s", printable(address))
         return database
 
     async def close(self) -> None:

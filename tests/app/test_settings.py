@@ -40,3 +40,17 @@ def test_a_value_below_its_minimum_is_refused(tmp_path: Path) -> None:
         Settings.from_environment(
             {"NEWSDESK_POLL_INTERVAL": "30"}, dotenv_path=tmp_path / "absent.env"
         )
+
+
+def test_a_postgresql_address_chooses_postgresql_and_stays_out_of_the_repr(
+    tmp_path: Path,
+) -> None:
+    address = "postgresql://newsdesk:s3cret@db.example:5432/newsdesk"
+    read = Settings.from_environment({"NEWSDESK_DB": address}, dotenv_path=tmp_path / "absent")
+    on_file = Settings.from_environment(
+        {"NEWSDESK_DB": str(tmp_path / "news.sqlite3")}, dotenv_path=tmp_path / "absent"
+    )
+
+    assert read.database == address and read.database_path == Settings().database_path
+    assert "s3cret" not in repr(read)
+    assert on_file.database == tmp_path / "news.sqlite3" and on_file.database_url is None

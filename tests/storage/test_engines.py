@@ -15,13 +15,12 @@ import pytest
 from bot.core.errors import DatabaseTooNew
 from bot.core.models import FeedSnapshot, FilterField, MatchKind
 from storage import Database, Repositories
-from storage.database import MIGRATIONS_DIR, list_migrations
+from storage.database import MIGRATIONS_DIR, list_migrations, printable
 from storage.engines.placeholders import to_postgres
 from storage.engines.postgres import (
     POSTGRES_MIGRATIONS_DIR,
     PostgresDatabase,
     postgres_migrations,
-    redacted,
 )
 from tests.fixtures.postgres import PostgresServer
 
@@ -62,10 +61,11 @@ def test_mixed_or_miscounted_parameters_are_refused() -> None:
 
 
 def test_a_password_never_appears_in_what_is_logged() -> None:
-    assert redacted("postgresql://news:s3cret@db.example:5432/nd") == (
+    assert printable("postgresql://news:s3cret@db.example:5432/nd") == (
         "postgresql://news:***@db.example:5432/nd"
     )
-    assert redacted("postgresql://news@db.example/nd") == "postgresql://news@db.example/nd"
+    assert printable("postgresql://news@db.example/nd") == "postgresql://news@db.example/nd"
+    assert printable(Path("/srv/nd.sqlite3")) == "/srv/nd.sqlite3"
 
 
 # -- dialect helpers and triggers, on both engines ----------------------------------------
