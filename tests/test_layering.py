@@ -21,7 +21,7 @@ DISCORD_EDGE = "bot/discord_io/"
 # The entry point and composition root may load the edge (they build and start the client),
 # but never import discord themselves.
 COMPOSITION_ROOT = {"bot/app/runtime.py", "bot/app/cli.py", "bot/__main__.py"}
-STORAGE_MAY_IMPORT = {"aiosqlite", "bot.core.models", "bot.core.errors", "storage"}
+STORAGE_MAY_IMPORT = {"aiosqlite", "asyncpg", "bot.core.models", "bot.core.errors", "storage"}
 
 
 def modules(folder: str) -> list[Path]:
@@ -66,7 +66,8 @@ def test_no_sql_outside_storage(folder: str) -> None:
 def test_aiosqlite_only_in_storage(folder: str) -> None:
     offenders = [
         relative(path) for path in modules(folder)
-        if any(top(name) in {"aiosqlite", "sqlite3"} for name in imported_names(parsed(path)))
+        if any(top(name) in {"aiosqlite", "sqlite3", "asyncpg"}
+               for name in imported_names(parsed(path)))
     ]
     assert offenders == []
 
@@ -218,7 +219,8 @@ def test_storage_imports_only_stdlib_aiosqlite_and_models() -> None:
         for path in modules("storage")
         for name in imported_names(parsed(path))
         if top(name) not in stdlib
-        and name not in STORAGE_MAY_IMPORT and top(name) not in {"aiosqlite", "storage"}
+        and name not in STORAGE_MAY_IMPORT
+        and top(name) not in {"aiosqlite", "asyncpg", "storage"}
     )
     assert offenders == []
 
