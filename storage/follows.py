@@ -11,6 +11,7 @@ import json
 from collections.abc import Sequence
 from datetime import datetime
 
+from bot.core.errors import FilterLimitReached
 from bot.core.models import FilterField, FilterRule, Follow, MatchKind
 from storage.database import Database, Row, to_epoch
 
@@ -132,15 +133,28 @@ class FollowRepository:
     async def add_rule(
         self, guild_id: int, *, subscription_id: int | None, follow_id: int | None,
         action: str, field: FilterField, match_kind: MatchKind, pattern: str, now: datetime,
+        max_rules: int | None = None,
     ) -> int:
-        """Store a filter rule on a subscription or a follow; return its id."""
-        async with self._db.transaction() as tx, tx.execute(
-            "INSERT INTO filters (guild_id, subscription_id, follow_id, action, field,"
-            " match_kind, pattern, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-            (guild_id, subscription_id, follow_id, action, field.value, match_kind.value,
-             pattern, to_epoch(now)),
-        ) as cursor:
-            row = await cursor.fetchone()
+        """Store a filter rule on a subscription or a follow; return its id.
+
+        Raises:
+            FilterLimitReached: the server already has ``max_rules`` rules (None: no limit).
+        """
+        async with self._db.transaction() as tx:
+            async with tx.execute(
+                "SELECT COUNT(*) FROM filters WHERE guild_id = ?", (guild_id,)
+            ) as cursor:
+                counted = await cursor.fetchone()
+            count = 0 if counted is None else int(counted[0])
+            if max_rules is not None and count >= max_rules:
+                raise FilterLimitReached(count, max_rules)
+            async with tx.execute(
+                "INSERT INTO filters (guild_id, subscription_id, follow_id, action, field,"
+                " match_kind, pattern, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                (guild_id, subscription_id, follow_id, action, field.value, match_kind.value,
+                 pattern, to_epoch(now)),
+            ) as cursor:
+                row = await cursor.fetchone()
         assert row is not None
         return int(row[0])
 

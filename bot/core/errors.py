@@ -73,6 +73,18 @@ class LoginRefused(UserError):
     """Discord refused to let the bot log in (a bad token, or an intent not granted)."""
 
 
+class FilterLimitReached(Exception):
+    """Storage refused a filter rule: the server already has ``limit`` of them.
+
+    Raised by storage, which writes no sentences; the follow service says it to the user.
+    """
+
+    def __init__(self, count: int, limit: int) -> None:
+        super().__init__(f"server has {count} filter rules, limit {limit}")
+        self.count = count
+        self.limit = limit
+
+
 class SubscriptionLimitReached(Exception):
     """Storage refused a subscription: the server already follows ``limit`` distinct feeds.
 

@@ -131,3 +131,35 @@ async def test_filters_and_follows_of_another_server_are_refused(
     )
     assert removed.messages[-1].content.startswith("This server has no follow #99.")
     assert member.refused is not None
+
+
+
+async def test_regex_filters_that_could_stall_the_bot_are_refused_at_once(
+    sandbox: Sandbox, start_bot: BotStarter, feed_server: RouteServer
+) -> None:
+    feed_server.set_body(FEED_PATH, feed("bridge"))
+    async with start_bot():
+        await sandbox.run_command(f"/feed add url:{feed_server.url(FEED_PATH)} channel:#news")
+        started = time.monotonic()
+        nested = await sandbox.run_command(
+            "/filter add target:subscription number:1 action:include match:regex "
+            "pattern:(?:(?:(?:a{100}){100}){100}){100}"
+        )
+        elapsed = time.monotonic() - started
+        lookahead = await sandbox.run_command(
+            "/filter add target:subscription number:1 action:exclude match:regex "
+            'pattern:"(.*)*(?!)"'
+        )
+        kept = await sandbox.run_command(
+            "/filter add target:subscription number:1 action:include match:regex "
+            'pattern:"\\bBRIDGE\\b"'
+        )
+        preview = await sandbox.run_command("/filter test target:subscription number:1")
+    assert elapsed < 1.0
+    assert nested.messages[-1].content.startswith("That pattern repeats too much")
+    assert lookahead.messages[-1].content.startswith(
+        "Filters cannot use look-ahead `(?=…)`/`(?!…)`: Newsdesk runs filter patterns on a "
+        "linear-time engine (RE2)."
+    )
+    assert kept.messages[-1].content.startswith("Added filter `#1` to subscription #1")
+    assert "Of the last 1 articles, 1 would be posted" in preview.messages[-1].content

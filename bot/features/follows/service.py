@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.core.errors import InvalidInput, NotFound
+from bot.core.errors import FilterLimitReached, InvalidInput, LimitReached, NotFound
 from bot.core.models import FilterField, FilterRule, Follow, MatchKind
-from bot.pipeline.route.filters import ArticleFields, Verdict, evaluate, validate_pattern
+from bot.pipeline.route.filters import (
+    MAX_FILTER_RULES_PER_SERVER,
+    ArticleFields,
+    Verdict,
+    evaluate,
+    validate_pattern,
+)
 from bot.pipeline.route.topics import FOLLOW_KINDS, MAX_TOPIC_LENGTH, ArticleTopics, follow_matches
 from storage import Repositories
 
 FILTER_PREVIEW_SIZE = 50
+PREVIEW_TIME_BUDGET_SECONDS = 2.0
+"""Regex time one /filter test may spend over all its articles (each has its own budget too)."""
 
 
 @dataclass(frozen=True)
@@ -130,14 +140,22 @@ class FollowService:
 
         Raises:
             InvalidInput: the rule cannot be used (bad regex, empty pattern…).
+            LimitReached: the server has ``MAX_FILTER_RULES_PER_SERVER`` rules already.
         """
         kind = MatchKind(match)
-        checked = validate_pattern(kind, pattern)
-        rule_id = await self._repos.follows.add_rule(
-            guild_id, subscription_id=target.subscription_id, follow_id=target.follow_id,
-            action=action, field=FilterField(field), match_kind=kind, pattern=checked,
-            now=self._clock(),
-        )
+        # Compiling a regular expression is CPU work (bounded by RE2's memory cap).
+        checked = await asyncio.to_thread(validate_pattern, kind, pattern)
+        try:
+            rule_id = await self._repos.follows.add_rule(
+                guild_id, subscription_id=target.subscription_id, follow_id=target.follow_id,
+                action=action, field=FilterField(field), match_kind=kind, pattern=checked,
+                now=self._clock(), max_rules=MAX_FILTER_RULES_PER_SERVER,
+            )
+        except FilterLimitReached as full:
+            raise LimitReached(
+                f"This server already has {full.count} filters, the most allowed "
+                f"({full.limit}). Remove one with /filter remove first."
+            ) from None
         return FilterRule(rule_id, action, FilterField(field), kind, checked)
 
     async def rules(self, guild_id: int, target: FilterTarget) -> list[FilterRule]:
@@ -178,18 +196,16 @@ class FollowService:
             mode = follow.filter_mode
             articles = await self._repos.articles.latest_for_guild(guild_id, FILTER_PREVIEW_SIZE)
         rules = await self.rules(guild_id, target)
-        lines: list[PreviewLine] = []
-        for article, feed_title in articles:
-            fields = ArticleFields(article.title, article.text or article.summary,
-                                   article.author or "", feed_title)
-            if follow is not None and not follow_matches(
-                follow, ArticleTopics.from_reading(article.details_json, article.title,
-                                                   fields.text)
-            ):
-                lines.append(PreviewLine(article.title, Verdict(False, "does not mention it")))
-                continue
-            lines.append(PreviewLine(article.title, evaluate(rules, mode, fields)))
-        return lines
+        candidates = [
+            (
+                ArticleFields(article.title, article.text or article.summary,
+                              article.author or "", feed_title),
+                article.details_json,
+            )
+            for article, feed_title in articles
+        ]
+        # The same rules and budgets as posting, in a worker thread, within one budget.
+        return await asyncio.to_thread(_preview_lines, follow, rules, mode, candidates)
 
     async def mode(self, guild_id: int, target: FilterTarget) -> str:
         """Return how the target's include rules combine (``all`` or ``any``)."""
@@ -199,6 +215,22 @@ class FollowService:
             )
         follow = await self._repos.follows.get(guild_id, target.follow_id or 0)
         return follow.filter_mode if follow is not None else "all"
+
+
+def _preview_lines(
+    follow: Follow | None, rules: Sequence[FilterRule], mode: str,
+    candidates: Sequence[tuple[ArticleFields, str | None]],
+) -> list[PreviewLine]:
+    deadline = time.monotonic() + PREVIEW_TIME_BUDGET_SECONDS
+    lines: list[PreviewLine] = []
+    for fields, details_json in candidates:
+        if follow is not None and not follow_matches(
+            follow, ArticleTopics.from_reading(details_json, fields.title, fields.text)
+        ):
+            lines.append(PreviewLine(fields.title, Verdict(False, "does not mention it")))
+            continue
+        lines.append(PreviewLine(fields.title, evaluate(rules, mode, fields, deadline=deadline)))
+    return lines
 
 
 def _no_such_follow(follow_id: int) -> NotFound:

@@ -165,9 +165,19 @@ class FollowIndex:
     async def posts_for(
         self, feed_id: int, details_json: str | None, fields: ArticleFields
     ) -> list[FollowPost]:
-        """Return the posts the follows ask for a freshly read article of ``feed_id``."""
+        """Return the posts the follows ask for a freshly read article of ``feed_id``.
+
+        Matching (the follows' phrases, then their filter rules within a time budget per
+        server) runs in a worker thread, never on the event loop.
+        """
         index = await self.current()
         if not index.followed(feed_id):
             return []
-        topics = ArticleTopics.from_reading(details_json, fields.title, fields.text)
-        return index.posts(feed_id, topics, fields)
+        return await asyncio.to_thread(_posts, index, feed_id, details_json, fields)
+
+
+def _posts(
+    index: TopicIndex, feed_id: int, details_json: str | None, fields: ArticleFields
+) -> list[FollowPost]:
+    topics = ArticleTopics.from_reading(details_json, fields.title, fields.text)
+    return index.posts(feed_id, topics, fields)

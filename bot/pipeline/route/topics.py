@@ -15,17 +15,22 @@ from __future__ import annotations
 
 import functools
 import json
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import regex
 
 from bot.core.models import FilterRule, Follow
-from bot.pipeline.route.filters import ArticleFields, evaluate
+from bot.pipeline.route.filters import (
+    RULES_TIME_BUDGET_SECONDS,
+    ArticleFields,
+    evaluate,
+    phrase_regex,
+)
 
 FOLLOW_KINDS = ("keyword", "person", "organization", "place")
 MAX_TOPIC_LENGTH = 100
-WHITESPACE = r"\s+"
 WORD = regex.compile(r"\w+")
 
 
@@ -59,11 +64,9 @@ class ArticleTopics:
 @functools.lru_cache(maxsize=65_536)
 def phrase_pattern(phrase: str) -> tuple[frozenset[str], regex.Pattern[str] | None]:
     """Return a phrase's words and its whole-word pattern, compiled once per phrase."""
-    words = [regex.escape(word) for word in phrase.split()]
-    if not words:
+    compiled = phrase_regex(phrase, whole_words=True)
+    if compiled is None:
         return frozenset(), None
-    spaced = WHITESPACE.join(words)
-    compiled = regex.compile(rf"(?<!\w){spaced}(?!\w)", regex.IGNORECASE)
     return frozenset(word.casefold() for word in WORD.findall(phrase)), compiled
 
 
@@ -108,8 +111,13 @@ def posts_for_follows(
     topics: ArticleTopics,
     fields: ArticleFields,
 ) -> list[FollowPost]:
-    """Return the posts the matching follows ask for (one per follow)."""
+    """Return the posts the matching follows ask for (one per follow).
+
+    The follows of one server share one regex time budget (``evaluate``'s), so a server's
+    many follows cost what one follow's rules may.
+    """
     posts: list[FollowPost] = []
+    deadlines: dict[int, float] = {}
     for follow, feed_subscriptions in candidates:
         if follow.subscription_ids is not None and not set(follow.subscription_ids) & set(
             feed_subscriptions
@@ -117,7 +125,12 @@ def posts_for_follows(
             continue
         if not follow_matches(follow, topics):
             continue
-        if not evaluate(rules.get(follow.id, []), follow.filter_mode, fields).passed:
+        deadline = deadlines.setdefault(
+            follow.guild_id, time.monotonic() + RULES_TIME_BUDGET_SECONDS
+        )
+        if not evaluate(
+            rules.get(follow.id, []), follow.filter_mode, fields, deadline=deadline
+        ).passed:
             continue
         posts.append(FollowPost(follow.guild_id, follow.channel_id, follow.id, follow.role_id))
     return posts
