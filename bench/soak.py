@@ -33,7 +33,7 @@ warm-up; 429s. Targets: p99 first response < 1 s, every expected post once, RSS 
 after warm-up < 10 %. Exit status 0 when every target is met.
 
 ``--quick``: 50 guilds, 250 subscriptions over 100 feeds, 2 s poll interval, 5 s of items
-(12/s) and commands (21/s), about 15 s in all; its exit status judges the behaviour only
+(8/s) and commands (21/s), about 15 s in all; its exit status judges the behaviour only
 (every post once, no 429, every command answered), not latency or memory.
 """
 
@@ -59,7 +59,7 @@ from bench.support.soak import Child, Control, Plan, cpu_seconds, expected_pairs
 # Quick: small, short and dense, so that over 100 posts and 100 commands flow in a few
 # seconds (what the smoke test checks), with polls frequent enough to drain fast.
 QUICK = Plan(
-    guilds=50, feeds=100, subscriptions=250, item_rate=12.0, poll_interval=2,
+    guilds=50, feeds=100, subscriptions=250, item_rate=8.0, poll_interval=2,
     scheduler_tick=1.0, command_rate=21.0,
 )
 QUICK_SECONDS = 5.0
