@@ -45,6 +45,7 @@ from bench.support.delivery import (
     BurstMinimum,
     SandboxProcess,
     Tally,
+    bench_storage,
     burst_minimum,
     invalid_requests,
     queue_articles,
@@ -113,8 +114,11 @@ async def run_burst(posts: int, channels: int, workdir: Path) -> BurstResult:
     async with SandboxProcess(channels, workdir) as sandbox:
         assert sandbox.info is not None
         channel_ids = sandbox.info.channel_ids[:channels]
-        async with running_bot(sandbox.info, workdir / "newsdesk.sqlite3") as newsdesk:
-            repositories = newsdesk.services.repositories
+        database_path = workdir / "newsdesk.sqlite3"
+        async with (
+            running_bot(sandbox.info, database_path) as newsdesk,
+            bench_storage(database_path) as repositories,
+        ):
             now = datetime.now(UTC)
             guild_id = sandbox.info.guild_id
             feed_id = await subscribe_channels(repositories, guild_id, channel_ids, now)

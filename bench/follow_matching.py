@@ -75,7 +75,14 @@ from bench.support.synthetic_servers import (
     words,
     zipf_weights,
 )
-from bot.core.models import FilterField, FilterRule, Follow, MatchKind
+from bot.core.models import (
+    ArticleDetails,
+    FilterField,
+    FilterRule,
+    Follow,
+    MatchKind,
+    Organization,
+)
 from bot.pipeline.route.filters import ArticleFields
 from bot.pipeline.route.follow_index import FollowIndex
 from bot.pipeline.route.topics import ArticleTopics, FollowPost, posts_for_follows
@@ -305,7 +312,7 @@ class SyntheticArticle:
     text: str
     author: str
     source: str
-    details_json: str
+    details: ArticleDetails
 
 
 def synthesise_article(rng: random.Random, topics: Sequence[Topic], feed_id: int) -> (
@@ -331,14 +338,14 @@ def synthesise_article(rng: random.Random, topics: Sequence[Topic], feed_id: int
     lead = named[0].display
     prefix = rng.choice(("", "", "", "Breaking: ", "Opinion: ", "Live: "))
     title = f"{prefix}{lead} {rng.choice(FILLER)} {rng.choice(FILLER)} {named[-1].display}"
-    details = {
-        "people": people,
-        "organizations": [{"name": t.display, "aliases": list(t.aliases)} for t in orgs],
-        "places": places,
-    }
+    details = ArticleDetails(
+        people=tuple(people),
+        organizations=tuple(Organization(t.display, tuple(t.aliases)) for t in orgs),
+        places=tuple(places),
+    )
     return SyntheticArticle(
         feed_id, title, text, f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}",
-        f"Feed {feed_id}", json.dumps(details, ensure_ascii=False),
+        f"Feed {feed_id}", details,
     )
 
 
@@ -349,16 +356,12 @@ def planted_article() -> SyntheticArticle:
         "Zhanar Dzhanuzakova said the grain\ncorridor would stay open while Kazakhstan and "
         "its neighbours discuss the ceasefire."
     )
-    details = {
-        "people": ["Zhanar Dzhanuzakova"],
-        "organizations": [
-            {"name": "Collective Security Treaty Organization", "aliases": ["CSTO"]}
-        ],
-        "places": ["Astana", "Kazakhstan"],
-    }
-    return SyntheticArticle(
-        1, "Opinion: a ceasefire in sight", text, "Staff", "Feed 1", json.dumps(details)
+    details = ArticleDetails(
+        people=("Zhanar Dzhanuzakova",),
+        organizations=(Organization("Collective Security Treaty Organization", ("CSTO",)),),
+        places=("Astana", "Kazakhstan"),
     )
+    return SyntheticArticle(1, "Opinion: a ceasefire in sight", text, "Staff", "Feed 1", details)
 
 
 async def write_world(db: Database, world: World) -> None:
@@ -460,7 +463,7 @@ async def route(follows: FollowIndex, article: SyntheticArticle) -> Routed:
     (``FollowIndex.posts_for``), then time the matching alone on the same index."""
     fields = fields_of(article)
     started = time.perf_counter()
-    posts = await follows.posts_for(article.feed_id, article.details_json, fields)
+    posts = await follows.posts_for(article.feed_id, article.details, fields)
     seconds = time.perf_counter() - started
     index = await follows.current()
     servers = index.servers_on_feed.get(article.feed_id, {})
@@ -469,7 +472,7 @@ async def route(follows: FollowIndex, article: SyntheticArticle) -> Routed:
     examined = 0
     again: list[FollowPost] = []
     if index.followed(article.feed_id):
-        topics = ArticleTopics.from_reading(article.details_json, article.title, fields.text)
+        topics = ArticleTopics.from_reading(article.details, article.title, fields.text)
         examined = len(index.candidates(article.feed_id, topics))
         again = index.posts(article.feed_id, topics, fields)
     match_seconds = time.perf_counter() - matching_started
@@ -495,7 +498,7 @@ async def route_before(db: Database, article: SyntheticArticle) -> Routed:
         ):
             rules.setdefault(int(row["follow_id"]), []).append(rule_of(row))
     matching_started = time.perf_counter()
-    topics = ArticleTopics.from_reading(article.details_json, article.title, fields.text)
+    topics = ArticleTopics.from_reading(article.details, article.title, fields.text)
     posts = posts_for_follows(candidates, rules, topics, fields)
     ended = time.perf_counter()
     return Routed(posts, ended - started, ended - matching_started, len(candidates),

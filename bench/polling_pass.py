@@ -219,9 +219,11 @@ async def count(database: Database, sql: str, params: tuple[Any, ...] = ()) -> i
     return 0 if row is None else int(row[0])
 
 
-async def pooled_pass(services: Services, now: datetime, result: PassResult) -> None:
+async def pooled_pass(
+    services: Services, repositories: Repositories, now: datetime, result: PassResult
+) -> None:
     """Check every due feed with ``result.workers`` workers and no batch barrier (what-if)."""
-    feeds = iter(await services.repositories.feeds.due(now, result.feeds))
+    feeds = iter(await repositories.feeds.due(now, result.feeds))
     started = time.perf_counter()
 
     async def worker() -> None:
@@ -252,9 +254,9 @@ async def measure_pass(
     session = Fetcher.create_session(fetch_settings)
     try:
         pass_now = datetime.now(UTC)
+        repositories = Repositories.over(database)
         services = Services.build(
-            settings, Repositories.over(database), Fetcher(session, fetch_settings),
-            clock=lambda: pass_now,
+            settings, repositories, Fetcher(session, fetch_settings), clock=lambda: pass_now
         )
         result.due_before = await count(
             database, "SELECT COUNT(*) FROM feeds WHERE next_check_at <= ?",
@@ -275,7 +277,7 @@ async def measure_pass(
                     result.outbox_ids = len(report.outbox_ids)
                     result.finished = True
                 elif result.mode == "pool":
-                    await pooled_pass(services, pass_now, result)
+                    await pooled_pass(services, repositories, pass_now, result)
                 else:
                     for _ in range(max_batches):
                         batch_started = time.perf_counter()

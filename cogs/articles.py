@@ -12,9 +12,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord_io.client import NewsdeskBot
-from bot.discord_io.sender import QUOTES_BUTTON_PREFIX
-from bot.features.articles import quotes_of_article, recent_quotes, summarize_address
-from bot.features.search.trends import daily_mentions, render_trend_chart, split_terms
+from bot.discord_io.sender import QUOTES_BUTTON_PREFIX, quotes_button
+from bot.features.search.trends import render_trend_chart, split_terms
 from cogs.backend.errors import answer_error
 from cogs.shared.replies import reply_privately
 
@@ -26,12 +25,7 @@ class QuotesButton(
     """The "Quotes" button under a post: shows the article's quotations to whoever clicks."""
 
     def __init__(self, article_id: int) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label="Quotes", emoji="💬", style=discord.ButtonStyle.secondary,
-                custom_id=f"{QUOTES_BUTTON_PREFIX}{article_id}",
-            )
-        )
+        super().__init__(quotes_button(article_id))
         self.article_id = article_id
 
     @classmethod
@@ -50,8 +44,8 @@ class QuotesButton(
             if interaction.guild_id is None:
                 await reply_privately(interaction, "Quotes are shown inside a server.")
                 return
-            text = await quotes_of_article(
-                client.services.repositories, interaction.guild_id, self.article_id
+            text = await client.services.reading.quotes_of_article(
+                interaction.guild_id, self.article_id
             )
             await reply_privately(interaction, text)
         except Exception as error:  # noqa: BLE001 (answer_error logs bugs with context)
@@ -80,9 +74,7 @@ class ReadingCommands(commands.Cog):
     ) -> None:
         """List recent quotes by a person, with links to the articles."""
         assert interaction.guild_id is not None
-        text = await recent_quotes(
-            self.bot.services.repositories, interaction.guild_id, who, self.bot.services.clock()
-        )
+        text = await self.bot.services.reading.recent_quotes(interaction.guild_id, who)
         await reply_privately(interaction, text)
 
     @app_commands.command(name="trend")
@@ -95,10 +87,7 @@ class ReadingCommands(commands.Cog):
         assert interaction.guild_id is not None
         terms = split_terms(term)
         await interaction.response.defer(thinking=True)
-        series = await daily_mentions(
-            self.bot.services.repositories, interaction.guild_id, terms,
-            self.bot.services.clock(),
-        )
+        series = await self.bot.services.trends.daily_mentions(interaction.guild_id, terms)
         title = "Daily mentions, last 30 days: " + ", ".join(terms)
         png = await asyncio.to_thread(render_trend_chart, series, title)
         totals = ", ".join(f"{one.term}: {sum(one.counts)}" for one in series)
@@ -115,7 +104,7 @@ class ReadingCommands(commands.Cog):
     ) -> None:
         """Summarise any article: the gist, who is in it, and what they said."""
         await interaction.response.defer(ephemeral=True, thinking=True)
-        text = await summarize_address(self.bot.services.fetcher, url)
+        text = await self.bot.services.reading.summarize(url)
         await reply_privately(interaction, text)
 
 

@@ -26,7 +26,7 @@ class StoryCommands(commands.Cog):
     ) -> None:
         """Show every source that carried a story, with times."""
         assert interaction.guild_id is not None
-        text = await self.bot.services.subscriptions.describe_story(interaction.guild_id, url)
+        text = await self.bot.services.stories.describe(interaction.guild_id, url)
         await reply_privately(interaction, text)
 
 

@@ -9,9 +9,9 @@ from storage.database import Database
 from storage.digests import DigestRepository
 from storage.feeds import FeedRepository
 from storage.follows import FollowRepository
-from storage.guild_settings import GuildSettingsRepository
 from storage.notices import NoticeRepository
 from storage.outbox import OutboxRepository
+from storage.server_preferences import ServerPreferencesRepository
 from storage.stories import StoryRepository
 from storage.subscriptions import SubscriptionRepository
 
@@ -26,7 +26,7 @@ class Repositories:
     articles: ArticleRepository
     outbox: OutboxRepository
     notices: NoticeRepository
-    guild_settings: GuildSettingsRepository
+    server_preferences: ServerPreferencesRepository
     stories: StoryRepository
     follows: FollowRepository
     digests: DigestRepository
@@ -41,7 +41,7 @@ class Repositories:
             articles=ArticleRepository(database),
             outbox=OutboxRepository(database),
             notices=NoticeRepository(database),
-            guild_settings=GuildSettingsRepository(database),
+            server_preferences=ServerPreferencesRepository(database),
             stories=StoryRepository(database),
             follows=FollowRepository(database),
             digests=DigestRepository(database),

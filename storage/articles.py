@@ -17,7 +17,17 @@ import json
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from bot.core.models import Article, ArticleTrace, FeedCheck, NewArticle, OutboxState, SearchHit
+from bot.core.models import (
+    Article,
+    ArticleDetails,
+    ArticleTrace,
+    FeedCheck,
+    NewArticle,
+    Organization,
+    OutboxState,
+    Quote,
+    SearchHit,
+)
 from storage.database import Database, Row, Transaction, from_epoch, require_epoch, to_epoch
 from storage.feeds import record_success_in
 from storage.search_postgres import PostgresSearch
@@ -29,6 +39,42 @@ ARTICLE_COLUMNS = (
 # A title match counts four times a text match, the summary twice; the feed token (which only
 # narrows a search to a server's feeds) counts for nothing.
 _SEARCH_RANK = "bm25(article_search, 4.0, 2.0, 1.0, 0.0)"
+
+
+def details_to_json(details: ArticleDetails) -> str:
+    """Encode an article's reading details as the ``details`` column stores them."""
+    return json.dumps(details.to_json(), ensure_ascii=False)
+
+
+def details_from_json(stored: str | None) -> ArticleDetails:
+    """Decode the ``details`` column (NULL or ``{}`` before reading: empty details)."""
+    decoded = json.loads(stored) if stored else {}
+    if not isinstance(decoded, dict):
+        return ArticleDetails()
+    return ArticleDetails(
+        canonical_url=decoded.get("canonical_url"),
+        language=decoded.get("language"),
+        people=tuple(str(name) for name in _listed(decoded, "people")),
+        organizations=tuple(
+            Organization(
+                str(organization.get("name", "")),
+                tuple(str(alias) for alias in _listed(organization, "aliases")),
+            )
+            for organization in _listed(decoded, "organizations")
+            if isinstance(organization, dict)
+        ),
+        places=tuple(str(name) for name in _listed(decoded, "places")),
+        quotes=tuple(
+            Quote(quote.get("speaker"), quote.get("affiliation"), quote.get("text") or "")
+            for quote in _listed(decoded, "quotes")
+            if isinstance(quote, dict)
+        ),
+    )
+
+
+def _listed(decoded: dict[str, object], key: str) -> list[object]:
+    value = decoded.get(key)
+    return value if isinstance(value, list) else []
 
 
 def article_from_row(row: Row) -> Article:
@@ -45,7 +91,7 @@ def article_from_row(row: Row) -> Article:
         published_at=from_epoch(row["published_at"]),
         first_seen_at=require_epoch(row["first_seen_at"]),
         url_key=row["url_key"],
-        details_json=row["details"],
+        details=details_from_json(row["details"]),
         text=row["text"],
     )
 

@@ -1,22 +1,26 @@
-"""Per-server settings. Every call takes ``guild_id`` first."""
+"""Server preferences: what a server's admins chose with ``/newsdesk settings``.
+
+Every call takes ``guild_id`` first. The table keeps its first name, ``guild_settings``.
+"""
 
 from __future__ import annotations
 
+from bot.core.models import ServerPreferences
 from storage.database import Database
 
 
-class GuildSettingsRepository:
-    """Reads and writes a server's settings row."""
+class ServerPreferencesRepository:
+    """Reads and writes a server's preferences row (a server without one has the defaults)."""
 
     def __init__(self, database: Database) -> None:
         self._db = database
 
-    async def log_channel(self, guild_id: int) -> int | None:
-        """Return the server's log channel, if it set one."""
+    async def get(self, guild_id: int) -> ServerPreferences:
+        """Return the server's preferences."""
         row = await self._db.fetch_one(
             "SELECT log_channel_id FROM guild_settings WHERE guild_id = ?", (guild_id,)
         )
-        return None if row is None else row[0]
+        return ServerPreferences(log_channel_id=None if row is None else row[0])
 
     async def set_log_channel(self, guild_id: int, channel_id: int | None) -> None:
         """Set (or clear, with None) the channel that receives the server's notices."""

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bot.core.models import ArticleReading, Story, StorySource, UnreadArticle
-from storage.articles import ARTICLE_COLUMNS, article_from_row
+from storage.articles import ARTICLE_COLUMNS, article_from_row, details_to_json
 from storage.database import Database, Row, Transaction, from_epoch, require_epoch, to_epoch
 
 _SOURCE_COLUMNS = (
@@ -129,7 +129,8 @@ class StoryRepository:
                 (
                     to_epoch(now), story_id, reading.title, reading.summary, reading.author,
                     to_epoch(reading.published_at), reading.image_url, reading.original_url,
-                    reading.original_publisher, reading.fingerprint, reading.details_json,
+                    reading.original_publisher, reading.fingerprint,
+                    details_to_json(reading.details),
                     reading.text, article_id,
                 ),
             )

@@ -50,14 +50,21 @@ from aiohttp import web
 import bot.sandbox.fake_discord.server as sandbox_server
 from bot.app.runtime import open_newsdesk
 from bot.app.settings import Settings
-from bot.core.models import Article, ArticleReading, FeedCheck, FeedSnapshot, NewArticle
+from bot.core.models import (
+    Article,
+    ArticleDetails,
+    ArticleReading,
+    FeedCheck,
+    FeedSnapshot,
+    NewArticle,
+)
 from bot.discord_io.client import NewsdeskBot
 from bot.sandbox.fake_discord import Sandbox, SandboxWorld
 from bot.sandbox.fake_discord.rate_limits import GLOBAL_LIMIT, ROUTE_LIMITS
 from bot.sandbox.fake_discord.rest import build_app
 from bot.sandbox.fake_discord.state import SandboxState
 from bot.sandbox.fake_discord.world import ADMIN_USER_ID, ChannelSpec
-from storage import Repositories
+from storage import Database, Repositories
 
 log = logging.getLogger(__name__)
 
@@ -372,6 +379,16 @@ def bench_settings(info: SandboxInfo, database_path: Path) -> Settings:
 
 
 @contextlib.asynccontextmanager
+async def bench_storage(database_path: Path) -> AsyncIterator[Repositories]:
+    """The bot's database through a connection of the bench's own (the bot hands out none)."""
+    database = await Database.open(database_path)
+    try:
+        yield Repositories.over(database)
+    finally:
+        await database.close()
+
+
+@contextlib.asynccontextmanager
 async def running_bot(
     info: SandboxInfo, database_path: Path, **client_options: Any
 ) -> AsyncIterator[NewsdeskBot]:
@@ -517,7 +534,8 @@ async def read_articles(
         reading = ArticleReading(
             title=article.title, summary=article.summary, author=article.author,
             published_at=article.published_at, image_url=article.image_url, original_url=None,
-            original_url_key=None, original_publisher=None, fingerprint=None, details_json="{}",
+            original_url_key=None, original_publisher=None, fingerprint=None,
+            details=ArticleDetails(),
         )
         await stories.record_reading(article.id, reading, None, now)
 

@@ -48,10 +48,13 @@ async def open_newsdesk(
     session = Fetcher.create_session(fetch_settings)
     bot: NewsdeskBot | None = None
     try:
+        repositories = Repositories.over(database)
         services = Services.build(
-            settings, Repositories.over(database), Fetcher(session, fetch_settings), clock
+            settings, repositories, Fetcher(session, fetch_settings), clock
         )
-        bot = NewsdeskBot(services, timings=timings or PipelineTimings(), **client_options)
+        bot = NewsdeskBot(
+            services, repositories, timings=timings or PipelineTimings(), **client_options
+        )
         yield bot
     finally:
         if bot is not None and not bot.is_closed():

@@ -25,6 +25,16 @@ class NotFound(UserError):
     """The thing the user named does not exist in this server."""
 
 
+class NoSuchSubscription(NotFound):
+    """The server has no subscription with the number a member gave (or it is another's)."""
+
+    def __init__(self, number: int) -> None:
+        super().__init__(
+            f"This server has no subscription #{number}. Use /feed list to see the numbers."
+        )
+        self.number = number
+
+
 class LimitReached(UserError):
     """A per-server limit would be exceeded."""
 

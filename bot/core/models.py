@@ -6,9 +6,8 @@ convert at the boundary so nothing else has to.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
@@ -134,6 +133,14 @@ class FilterRule:
 
 
 @dataclass(frozen=True)
+class ServerPreferences:
+    """What a server's admins chose for Newsdesk there (``/newsdesk settings``)."""
+
+    log_channel_id: int | None = None
+    """Where notices about failing feeds and closed channels go; None: each feed's channel."""
+
+
+@dataclass(frozen=True)
 class DigestSchedule:
     """A channel's digest: how often, at what local time, and when it runs next."""
 
@@ -238,6 +245,58 @@ class ArticleTrace:
 
 
 @dataclass(frozen=True)
+class Organization:
+    """An organisation named in an article, with the short forms it also goes by."""
+
+    name: str
+    aliases: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, object]:
+        """Return ``{"name", "aliases"}`` for JSON output."""
+        return {"name": self.name, "aliases": list(self.aliases)}
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A direct quotation, with its speaker and the speaker's affiliation as printed."""
+
+    speaker: str | None
+    affiliation: str | None
+    text: str
+
+    def to_json(self) -> dict[str, object]:
+        """Return ``{"speaker", "affiliation", "text"}`` for JSON output."""
+        return {"speaker": self.speaker, "affiliation": self.affiliation, "text": self.text}
+
+
+@dataclass(frozen=True)
+class ArticleDetails:
+    """What reading found in an article besides its text: the names in it and its quotes.
+
+    Empty until the article is read (and for articles read from their feed's text alone).
+    Storage keeps it as JSON and decodes it once, when it loads the article.
+    """
+
+    canonical_url: str | None = None
+    language: str | None = None
+    people: tuple[str, ...] = ()
+    organizations: tuple[Organization, ...] = ()
+    places: tuple[str, ...] = ()
+    quotes: tuple[Quote, ...] = ()
+
+    def to_json(self) -> dict[str, object]:
+        """Return the stored JSON object (the same keys ``newsdesk extract`` uses)."""
+        return {
+            "canonical_url": self.canonical_url,
+            "language": self.language,
+            "people": list(self.people),
+            "organizations": [organization.to_json() for organization in self.organizations],
+            "places": list(self.places),
+            "quotes": [quote.to_json() for quote in self.quotes],
+        }
+
+
+@dataclass(frozen=True)
 class Article:
     """A stored article (global: one row per feed entry whatever the number of servers)."""
 
@@ -252,16 +311,8 @@ class Article:
     published_at: datetime | None
     first_seen_at: datetime
     url_key: str | None = None
-    details_json: str | None = None
+    details: ArticleDetails = field(default_factory=ArticleDetails)
     text: str | None = None
-
-    @property
-    def quotes(self) -> list[dict[str, str | None]]:
-        """Return the quotations reading found (speaker, affiliation, text), if any."""
-        if not self.details_json:
-            return []
-        quotes = json.loads(self.details_json).get("quotes", [])
-        return quotes if isinstance(quotes, list) else []
 
 
 class OutboxState(StrEnum):
@@ -297,7 +348,7 @@ class ArticleReading:
     original_url_key: str | None
     original_publisher: str | None
     fingerprint: bytes | None
-    details_json: str
+    details: ArticleDetails
     text: str = ""
 
 

@@ -24,6 +24,8 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from bot.core.errors import InvalidInput
+
 TRACKING_PARAMETERS = frozenset(
     {
         "fbclid", "gclid", "gclsrc", "dclid", "msclkid", "yclid", "twclid", "igshid",
@@ -84,3 +86,15 @@ def normalise_url(url: str) -> str:
 def is_web_url(url: str | None) -> bool:
     """Return whether ``url`` is an absolute http(s) URL Discord can link to."""
     return url is not None and url.startswith(("https://", "http://")) and len(url) <= WEB_URL_LIMIT
+
+
+def pasted_address(text: str) -> str:
+    """Return the article address a member pasted, without the spaces and ``<…>`` around it.
+
+    Raises:
+        InvalidInput: the text is not a full http(s) web address.
+    """
+    address = text.strip().strip("<>")
+    if not is_web_url(address):
+        raise InvalidInput("Give the article's full web address, starting with https://.")
+    return address

@@ -23,6 +23,7 @@ from bot.pipeline.deliver.deliverer import Deliverer
 from bot.pipeline.read.extraction.places import gazetteer
 from bot.pipeline.read.reader import ArticleReader
 from bot.pipeline.timings import PipelineTimings
+from storage import Repositories
 
 log = logging.getLogger(__name__)
 
@@ -60,17 +61,22 @@ COG_EXTENSIONS = (
     "cogs.articles",
     "cogs.backend.scheduler",
     "cogs.search",
-    "cogs.admin.server_settings",
+    "cogs.admin.server_preferences",
     "cogs.stories",
 )
 
 
 class NewsdeskBot(commands.Bot):
-    """Newsdesk's Discord client."""
+    """Newsdesk's Discord client.
+
+    Cogs reach the domain through ``services`` only. The bot runs the pipeline's last steps,
+    the reader and the deliverer, over ``repositories``, which it keeps no reference to.
+    """
 
     def __init__(
         self,
         services: Services,
+        repositories: Repositories,
         *,
         timings: PipelineTimings,
         freeze_heap_when_ready: bool = False,
@@ -89,10 +95,10 @@ class NewsdeskBot(commands.Bot):
         )
         self.services = services
         self.deliverer = Deliverer(
-            services.repositories, DiscordPostSender(self), services.clock, timings=timings
+            repositories, DiscordPostSender(self), services.clock, timings=timings
         )
         self.reader = ArticleReader(
-            services.repositories, services.fetcher, services.clock,
+            repositories, services.fetcher, services.clock,
             timings=timings, on_ready_to_post=self.deliverer.wake,
         )
 

@@ -74,20 +74,26 @@ def refusals_as_rejections(forbidden_reason: Callable[[], str]) -> Iterator[None
         raise SendRejected(f"could not reach Discord ({error!r}).", permanent=False) from error
 
 
+def quotes_button(article_id: int) -> discord.ui.Button[discord.ui.View]:
+    """Return the "Quotes" button of an article's post (the one place it is drawn).
+
+    Its custom id carries the article, so the dynamic item registered for
+    ``QUOTES_BUTTON_PREFIX`` (``cogs.articles.QuotesButton``) answers clicks, even after a
+    restart.
+    """
+    return discord.ui.Button(
+        label="Quotes", emoji="💬", style=discord.ButtonStyle.secondary,
+        custom_id=f"{QUOTES_BUTTON_PREFIX}{article_id}",
+    )
+
+
 def quotes_view(article_id: int) -> discord.ui.View:
     """Return a stopped view with the post's "Quotes" button.
 
-    The view is stopped so discord.py does not keep one object per post in memory; clicks
-    reach the dynamic item registered for ``QUOTES_BUTTON_PREFIX`` (``cogs.articles``), which
-    also works after a restart.
+    The view is stopped so discord.py does not keep one object per post in memory.
     """
     view = discord.ui.View(timeout=None)
-    view.add_item(
-        discord.ui.Button(
-            label="Quotes", emoji="💬", style=discord.ButtonStyle.secondary,
-            custom_id=f"{QUOTES_BUTTON_PREFIX}{article_id}",
-        )
-    )
+    view.add_item(quotes_button(article_id))
     view.stop()
     return view
 

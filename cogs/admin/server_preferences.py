@@ -1,4 +1,4 @@
-"""``/newsdesk settings``: per-server settings (the log channel for notices)."""
+"""``/newsdesk settings``: a server's preferences (the log channel for notices)."""
 
 from __future__ import annotations
 
@@ -8,16 +8,18 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord_io import markup
 from bot.discord_io.client import NewsdeskBot
+from bot.features.server_preferences import describe_preferences
 from cogs.shared.channel_checks import ensure_bot_can_post
 from cogs.shared.replies import reply_privately
 
 
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_guild=True)
-class SettingsCommands(commands.GroupCog, group_name="newsdesk", group_description="Newsdesk"):
-    """Server settings."""
+class ServerPreferencesCommands(
+    commands.GroupCog, group_name="newsdesk", group_description="Newsdesk"
+):
+    """A server's preferences for Newsdesk."""
 
     def __init__(self, bot: NewsdeskBot) -> None:
         self.bot = bot
@@ -37,19 +39,17 @@ class SettingsCommands(commands.GroupCog, group_name="newsdesk", group_descripti
     ) -> None:
         """Show or change this server's Newsdesk settings."""
         assert interaction.guild_id is not None
-        repository = self.bot.services.guild_settings
+        preferences = self.bot.services.server_preferences
         if log_channel is not None:
             ensure_bot_can_post(log_channel)
-            await repository.set_log_channel(interaction.guild_id, log_channel.id)
+            chosen = await preferences.set_log_channel(interaction.guild_id, log_channel.id)
         elif clear_log_channel:
-            await repository.set_log_channel(interaction.guild_id, None)
-        current = await repository.log_channel(interaction.guild_id)
-        where = f"{markup.channel(current)}" if current else "each feed's own channel"
-        await reply_privately(
-            interaction, f"Notices about feeds and channels go to {where}."
-        )
+            chosen = await preferences.set_log_channel(interaction.guild_id, None)
+        else:
+            chosen = await preferences.get(interaction.guild_id)
+        await reply_privately(interaction, describe_preferences(chosen))
 
 
 async def setup(bot: NewsdeskBot) -> None:
     """Load /newsdesk settings."""
-    await bot.add_cog(SettingsCommands(bot))
+    await bot.add_cog(ServerPreferencesCommands(bot))

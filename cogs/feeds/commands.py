@@ -116,7 +116,7 @@ class FeedCommands(
     ) -> None:
         """Explain what happened to an article in this server: posted, skipped, or why not."""
         assert interaction.guild_id is not None
-        text = await self.bot.services.subscriptions.explain(interaction.guild_id, url)
+        text = await self.bot.services.stories.explain(interaction.guild_id, url)
         await reply_privately(interaction, text)
 
     @app_commands.command(name="remove")

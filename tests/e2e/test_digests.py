@@ -7,6 +7,7 @@ from datetime import timedelta
 from bot.sandbox.fake_discord import Sandbox
 from tests.e2e.conftest import BotStarter, poll_and_deliver
 from tests.e2e.test_stories import OUTLETS, publish, serve_outlets
+from tests.fixtures.bot_storage import bot_storage
 from tests.fixtures.http_servers import RouteServer
 
 
@@ -34,10 +35,11 @@ async def test_digest_lists_stories_with_source_counts_now_and_on_schedule(
         # Make it due, run the scheduler's step twice: one digest, sent once.
         services = bot.services
         (digest,) = await services.digests.list_schedules(sandbox.world.guild_id)
-        await services.repositories.digests.record_run(
-            digest, None, next_run_at=services.clock() - timedelta(minutes=1),
-            now=services.clock(),
-        )
+        async with bot_storage(bot) as storage:
+            await storage.digests.record_run(
+                digest, None, next_run_at=services.clock() - timedelta(minutes=1),
+                now=services.clock(),
+            )
         assert await services.digests.run_due() == 1
         assert await services.digests.run_due() == 0
         await bot.settle([], 10.0)

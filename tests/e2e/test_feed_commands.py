@@ -13,6 +13,7 @@ from bot.pipeline.fetch.address_guard import PRIVATE_ADDRESS_MESSAGE
 from bot.sandbox.bot_runner import bot_in_sandbox
 from bot.sandbox.fake_discord import Sandbox
 from tests.e2e.conftest import FEED_PATH, BotStarter, poll_and_deliver, rss
+from tests.fixtures.bot_storage import bot_storage
 from tests.fixtures.http_servers import Route, RouteServer
 
 
@@ -79,7 +80,8 @@ async def test_first_poll_posts_nothing_old_and_later_items_post_once_in_order(
         created = await poll_and_deliver(bot)
         assert len(created) == 2
         assert await poll_and_deliver(bot) == []
-        prefix = await bot.services.repositories.outbox.nonce_prefix()
+        async with bot_storage(bot) as storage:
+            prefix = await storage.outbox.nonce_prefix()
 
     posts = sandbox.posts("news")
     assert [post.embeds[0]["title"] for post in posts] == [
@@ -126,15 +128,17 @@ async def test_a_crash_between_send_and_record_does_not_post_twice(
         await bot.remove_cog("Scheduler")
         report = await bot.services.poller.poll_all()
         await bot.reader.read_unread()
-        (delivery,) = await bot.services.repositories.outbox.claim(bot.services.clock(), 10)
+        async with bot_storage(bot) as storage:
+            (delivery,) = await storage.outbox.claim(bot.services.clock(), 10)
+            prefix = await storage.outbox.nonce_prefix()
         channel = bot.get_partial_messageable(delivery.channel_id)
-        prefix = await bot.services.repositories.outbox.nonce_prefix()
         await channel.send("first attempt", nonce=delivery_nonce(prefix, delivery.outbox_id))
     assert len(sandbox.posts("news")) == 1
 
     async with start_bot() as bot:
         assert await bot.settle(report.outbox_ids, 30.0)
-        status = await bot.services.repositories.outbox.status(delivery.outbox_id)
+        async with bot_storage(bot) as storage:
+            status = await storage.outbox.status(delivery.outbox_id)
     posts = sandbox.posts("news")
     assert len(posts) == 1
     assert status is not None
@@ -216,7 +220,8 @@ async def test_second_poll_is_a_conditional_get_answered_304(
         await sandbox.run_command(f"/feed add url:{feed_server.url(FEED_PATH)} channel:#news")
         assert await poll_and_deliver(bot) == []
         (view,) = await bot.services.subscriptions.list_subscriptions(sandbox.world.guild_id)
-        feed = await bot.services.repositories.feeds.get(view.subscription.feed_id)
+        async with bot_storage(bot) as storage:
+            feed = await storage.feeds.get(view.subscription.feed_id)
     requests = feed_server.requests_to(FEED_PATH)
     assert len(requests) == 2
     assert requests[0].headers.get("If-None-Match") is None

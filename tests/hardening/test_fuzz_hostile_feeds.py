@@ -32,6 +32,7 @@ from bot.core.models import OutboxState
 from bot.pipeline.fetch.fetcher import Fetcher, FetchSettings
 from bot.sandbox.fake_discord import Sandbox
 from storage import Database, Repositories
+from tests.fixtures.bot_storage import bot_rows
 from tests.fixtures.http_servers import Route, RouteServer
 from tests.hardening.conftest import BotStarter, poll_and_deliver
 
@@ -150,15 +151,17 @@ TRANSPORT_ATTACKS: dict[str, Handler] = {
 
 
 @asynccontextmanager
-async def services_over(tmp_path: Path) -> AsyncIterator[Services]:
-    """Real services (SQLite file, fetcher, poller) with a short fetch budget."""
+async def services_over(tmp_path: Path) -> AsyncIterator[tuple[Services, Repositories]]:
+    """Real services (SQLite file, fetcher, poller) with a short fetch budget, and the
+    repositories they share (for the test to look at)."""
     database = await Database.open(tmp_path / "hostile.sqlite3")
     settings = Settings(database_path=tmp_path / "hostile.sqlite3", allow_private_addresses=True)
     fetch_settings = FetchSettings(timeout_seconds=FETCH_TIMEOUT, allow_private_addresses=True)
     session = Fetcher.create_session(fetch_settings)
     try:
         fetcher = Fetcher(session, fetch_settings)
-        yield Services.build(settings, Repositories.over(database), fetcher)
+        repositories = Repositories.over(database)
+        yield Services.build(settings, repositories, fetcher), repositories
     finally:
         await session.close()
         await database.close()
@@ -170,7 +173,7 @@ async def test_transport_attacks_fail_with_a_sentence_in_bounded_time_and_memory
 ) -> None:
     path = f"/{attack}.xml"
     server.routes[path] = Route(200, RSS, empty_rss(attack))
-    async with services_over(tmp_path) as services:
+    async with services_over(tmp_path) as (services, repositories):
         await services.subscriptions.add(1, 2, server.url(path), added_by=3)
         server.routes[path] = TRANSPORT_ATTACKS[attack]
         server.routes["/fresh" + path] = TRANSPORT_ATTACKS[attack]
@@ -185,7 +188,7 @@ async def test_transport_attacks_fail_with_a_sentence_in_bounded_time_and_memory
         finally:
             tracemalloc.stop()
         elapsed = time.monotonic() - started
-        (feed,) = await services.repositories.feeds.followed()
+        (feed,) = await repositories.feeds.followed()
     assert report.feeds_failed == 1
     assert feed.last_error and "internal error" not in feed.last_error
     assert refused.value.message
@@ -198,7 +201,7 @@ async def test_a_redirect_to_an_unparseable_location_is_a_fetch_error(
     location: str, server: RouteServer, tmp_path: Path
 ) -> None:
     server.routes["/bad-redirect.xml"] = redirect_to(lambda request: location)
-    async with services_over(tmp_path) as services:
+    async with services_over(tmp_path) as (services, _):
         with pytest.raises(FetchError):
             await services.fetcher.fetch(server.url("/bad-redirect.xml"))
 
@@ -255,9 +258,7 @@ async def test_hostile_documents_reach_discord_safely(
             )
         async with asyncio.timeout(90):
             await poll_and_deliver(bot, wait_seconds=60)
-        states = await bot.services.repositories.database.fetch_all(
-            "SELECT state, failure FROM outbox"
-        )
+        states = await bot_rows(bot, "SELECT state, failure FROM outbox")
         listed = await sandbox.run_command("/feed list")
         status = await sandbox.run_command("/feed status")
     posts = sandbox.posts("news")

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.sandbox.fake_discord import Sandbox
+from tests.fixtures.bot_storage import bot_rows
 from tests.fixtures.http_servers import RouteServer
 from tests.hardening.conftest import BotStarter
 from tests.hardening.test_isolation import (
@@ -28,8 +29,8 @@ async def rows_of(bot: Any, guild_id: int) -> dict[str, list[tuple[object, ...]]
     """Every column of a server's rows in the per-server tables."""
     found: dict[str, list[tuple[object, ...]]] = {}
     for table in TABLES:
-        rows = await bot.services.repositories.database.fetch_all(
-            f"SELECT * FROM {table} WHERE guild_id = ? ORDER BY id", (guild_id,)
+        rows = await bot_rows(
+            bot, f"SELECT * FROM {table} WHERE guild_id = ? ORDER BY id", (guild_id,)
         )
         found[table] = [tuple(row) for row in rows]
     return found

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.core.errors import SubscriptionLimitReached
-from bot.core.models import ArticleReading, FeedCheck, FeedSnapshot, NewArticle
+from bot.core.models import ArticleDetails, ArticleReading, FeedCheck, FeedSnapshot, NewArticle
 from storage import Repositories
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
@@ -38,7 +38,8 @@ async def read_everything(repositories: Repositories) -> None:
         reading = ArticleReading(
             title=article_.title, summary=article_.summary, author=None,
             published_at=article_.published_at, image_url=None, original_url=None,
-            original_url_key=None, original_publisher=None, fingerprint=None, details_json="{}",
+            original_url_key=None, original_publisher=None, fingerprint=None,
+            details=ArticleDetails(),
         )
         await repositories.stories.record_reading(article_.id, reading, None, NOW)
 

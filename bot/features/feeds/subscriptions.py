@@ -18,6 +18,7 @@ from bot.core.errors import (
     FeedParseError,
     InvalidInput,
     LimitReached,
+    NoSuchSubscription,
     NotFound,
     SubscriptionLimitReached,
     UserError,
@@ -36,8 +37,6 @@ from bot.features.feeds.discovery import (
     looks_like_html,
     probe_common_paths,
 )
-from bot.features.feeds.why import explain_article
-from bot.features.stories import describe_story_at
 from bot.pipeline.deliver.templates import TemplateValues, render_template, validate_template
 from bot.pipeline.fetch.fetcher import Fetcher
 from bot.pipeline.identify import articles_from_entries
@@ -210,7 +209,7 @@ class SubscriptionService:
         """
         summary = await self._repos.subscriptions.get(guild_id, subscription_id)
         if summary is None:
-            raise _no_such_subscription(subscription_id)
+            raise NoSuchSubscription(subscription_id)
         return summary
 
     async def status(self, guild_id: int) -> list[FeedStatus]:
@@ -235,7 +234,7 @@ class SubscriptionService:
         summary = await self.get(guild_id, subscription_id)
         feed = await self._repos.feeds.get(summary.subscription.feed_id)
         if feed is None:
-            raise _no_such_subscription(subscription_id)
+            raise NoSuchSubscription(subscription_id)
         now = self._clock()
         if feed.last_checked_at is not None and now - feed.last_checked_at < REFRESH_COOLDOWN:
             wait = REFRESH_COOLDOWN - (now - feed.last_checked_at)
@@ -294,10 +293,6 @@ class SubscriptionService:
         return await self._repos.subscriptions.disable_guild(
             guild_id, "Newsdesk was removed from the server."
         )
-
-    async def describe_story(self, guild_id: int, url: str) -> str:
-        """Say every source that carried the story of an article (``/story``)."""
-        return await describe_story_at(self._repos, guild_id, url)
 
     async def set_post_copies(
         self, guild_id: int, subscription_id: int, post: bool
@@ -387,10 +382,6 @@ class SubscriptionService:
         await self._repos.subscriptions.set_look(guild_id, subscription_id, ping_role_id=role_id)
         return summary
 
-    async def explain(self, guild_id: int, url: str) -> str:
-        """Say what became of an article in this server (``/feed why``)."""
-        return await explain_article(self._repos, guild_id, url)
-
     async def remove(self, guild_id: int, subscription_id: int) -> SubscriptionSummary:
         """Stop following one of the server's subscriptions and return what was removed.
 
@@ -401,7 +392,7 @@ class SubscriptionService:
         if existing is None or not await self._repos.subscriptions.remove(
             guild_id, subscription_id
         ):
-            raise _no_such_subscription(subscription_id)
+            raise NoSuchSubscription(subscription_id)
         return existing
 
 
@@ -423,8 +414,3 @@ class FeedStatus:
     feed: Feed
     items_last_7_days: int
 
-
-def _no_such_subscription(subscription_id: int) -> NotFound:
-    return NotFound(
-        f"This server has no subscription #{subscription_id}. Use /feed list to see the numbers."
-    )

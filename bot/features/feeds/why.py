@@ -11,13 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.core.errors import InvalidInput
 from bot.core.models import ArticleTrace, OutboxState
 from bot.core.text import join_within_limit, trim_text
-from bot.core.urls import is_web_url
 from bot.discord_io import markup
-from bot.pipeline.story.copies import normalise_url
-from storage import Repositories
 
 
 def message_link(guild_id: int, channel_id: int, message_id: int) -> str:
@@ -71,15 +67,3 @@ def explain_traces(guild_id: int, url: str, traces: Sequence[ArticleTrace]) -> s
     lines = [f"**{title}**"] + [explain_trace(guild_id, trace) for trace in traces]
     return join_within_limit(lines, "\n")
 
-
-async def explain_article(repositories: Repositories, guild_id: int, url: str) -> str:
-    """Look an article up by its address in a server's feeds and explain its fate.
-
-    Raises:
-        InvalidInput: the text is not a web address.
-    """
-    address = url.strip().strip("<>")
-    if not is_web_url(address):
-        raise InvalidInput("Give the article's full web address, starting with https://.")
-    traces = await repositories.articles.traces_for_guild(guild_id, normalise_url(address))
-    return explain_traces(guild_id, address, traces)

@@ -8,8 +8,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.core.errors import FilterLimitReached, InvalidInput, LimitReached, NotFound
-from bot.core.models import FilterField, FilterRule, Follow, MatchKind
+from bot.core.errors import (
+    FilterLimitReached,
+    InvalidInput,
+    LimitReached,
+    NoSuchSubscription,
+    NotFound,
+)
+from bot.core.models import ArticleDetails, FilterField, FilterRule, Follow, MatchKind
 from bot.pipeline.route.filters import (
     MAX_FILTER_RULES_PER_SERVER,
     ArticleFields,
@@ -92,10 +98,7 @@ class FollowService:
             )}
             unknown = [number for number in numbers if number not in owned]
             if unknown:
-                raise NotFound(
-                    f"This server has no subscription #{unknown[0]}. "
-                    "Use /feed list to see the numbers."
-                )
+                raise NoSuchSubscription(unknown[0])
         return await self._repos.follows.add(
             guild_id, channel_id, kind, cleaned, role_id=role_id, subscription_ids=numbers,
             created_by=added_by, now=self._clock(),
@@ -124,9 +127,7 @@ class FollowService:
         """
         if kind == "subscription":
             if await self._repos.subscriptions.get(guild_id, number) is None:
-                raise NotFound(
-                    f"This server has no subscription #{number}. Use /feed list to see them."
-                )
+                raise NoSuchSubscription(number)
             return FilterTarget(number, None)
         if await self._repos.follows.get(guild_id, number) is None:
             raise _no_such_follow(number)
@@ -183,11 +184,11 @@ class FollowService:
     async def preview(self, guild_id: int, target: FilterTarget) -> list[PreviewLine]:
         """Show which of the last articles would pass the target's rules, and why."""
         if target.subscription_id is not None:
-            view = await self._repos.subscriptions.get(guild_id, target.subscription_id)
-            assert view is not None
+            summary = await self._repos.subscriptions.get(guild_id, target.subscription_id)
+            assert summary is not None
             mode = await self.mode(guild_id, target)
             articles = await self._repos.articles.latest_for_feed(
-                view.subscription.feed_id, FILTER_PREVIEW_SIZE
+                summary.subscription.feed_id, FILTER_PREVIEW_SIZE
             )
             follow = None
         else:
@@ -200,7 +201,7 @@ class FollowService:
             (
                 ArticleFields(article.title, article.text or article.summary,
                               article.author or "", feed_title),
-                article.details_json,
+                article.details,
             )
             for article, feed_title in articles
         ]
@@ -219,13 +220,13 @@ class FollowService:
 
 def _preview_lines(
     follow: Follow | None, rules: Sequence[FilterRule], mode: str,
-    candidates: Sequence[tuple[ArticleFields, str | None]],
+    candidates: Sequence[tuple[ArticleFields, ArticleDetails]],
 ) -> list[PreviewLine]:
     deadline = time.monotonic() + PREVIEW_TIME_BUDGET_SECONDS
     lines: list[PreviewLine] = []
-    for fields, details_json in candidates:
+    for fields, details in candidates:
         if follow is not None and not follow_matches(
-            follow, ArticleTopics.from_reading(details_json, fields.title, fields.text)
+            follow, ArticleTopics.from_reading(details, fields.title, fields.text)
         ):
             lines.append(PreviewLine(fields.title, Verdict(False, "does not mention it")))
             continue

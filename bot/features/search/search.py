@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.core.errors import InvalidInput, NotFound
+from bot.core.errors import InvalidInput, NoSuchSubscription
 from bot.core.models import SearchHit
 from bot.core.text import join_within_limit, trim_text
 from bot.discord_io import markup
@@ -113,12 +113,10 @@ class SearchService:
         terms = read_terms(text)
         feed_id = None
         if subscription is not None:
-            view = await self._repos.subscriptions.get(guild_id, subscription)
-            if view is None:
-                raise NotFound(
-                    f"This server has no subscription #{subscription}. Use /feed list."
-                )
-            feed_id = view.subscription.feed_id
+            summary = await self._repos.subscriptions.get(guild_id, subscription)
+            if summary is None:
+                raise NoSuchSubscription(subscription)
+            feed_id = summary.subscription.feed_id
         common = await self._common_words(terms)
         kept = [term for term in terms if term not in common]
         since = self._clock() - timedelta(days=days) if days else None

@@ -9,7 +9,7 @@ is CPU work: callers run ``render_trend_chart`` in a thread.
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -50,18 +50,24 @@ def split_terms(text: str) -> list[str]:
     return terms
 
 
-async def daily_mentions(
-    repositories: Repositories, guild_id: int, terms: Sequence[str], now: datetime
-) -> list[TrendSeries]:
-    """Count each term's mentions per day over the last ``TREND_DAYS`` days."""
-    first_day = (now - timedelta(days=TREND_DAYS - 1)).date()
-    days = tuple(first_day + timedelta(days=offset) for offset in range(TREND_DAYS))
-    since = datetime.combine(first_day, datetime.min.time(), tzinfo=now.tzinfo)
-    series: list[TrendSeries] = []
-    for term in terms:
-        counts = await repositories.articles.daily_counts(guild_id, fts_query(term), since)
-        series.append(TrendSeries(term, days, tuple(counts.get(day, 0) for day in days)))
-    return series
+class TrendService:
+    """Counts how often a server's articles mention terms, day by day (``/trend``)."""
+
+    def __init__(self, repositories: Repositories, clock: Callable[[], datetime]) -> None:
+        self._repos = repositories
+        self._clock = clock
+
+    async def daily_mentions(self, guild_id: int, terms: Sequence[str]) -> list[TrendSeries]:
+        """Count each term's mentions per day over the last ``TREND_DAYS`` days."""
+        now = self._clock()
+        first_day = (now - timedelta(days=TREND_DAYS - 1)).date()
+        days = tuple(first_day + timedelta(days=offset) for offset in range(TREND_DAYS))
+        since = datetime.combine(first_day, datetime.min.time(), tzinfo=now.tzinfo)
+        series: list[TrendSeries] = []
+        for term in terms:
+            counts = await self._repos.articles.daily_counts(guild_id, fts_query(term), since)
+            series.append(TrendSeries(term, days, tuple(counts.get(day, 0) for day in days)))
+        return series
 
 
 def render_trend_chart(series: Sequence[TrendSeries], title: str) -> bytes:

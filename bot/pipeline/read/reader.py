@@ -18,7 +18,6 @@ Rules:
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
@@ -47,14 +46,6 @@ def reading_from(
     """Combine what the feed said with what the page said into what is stored."""
     article = unread.article
     original_key = normalise_url(extracted.original_url) if extracted.original_url else None
-    details = {
-        "canonical_url": extracted.canonical_url,
-        "language": extracted.language,
-        "people": list(extracted.people),
-        "organizations": [organization.to_json() for organization in extracted.organizations],
-        "places": list(extracted.places),
-        "quotes": [quote.to_json() for quote in extracted.quotes],
-    }
     return ArticleReading(
         title=article.title if article.title != "(untitled)" else (extracted.title or ""),
         summary=extracted.summary or article.summary,
@@ -65,7 +56,7 @@ def reading_from(
         original_url_key=original_key,
         original_publisher=extracted.original_publisher,
         fingerprint=fp.to_bytes() if comparable(fp) else None,
-        details_json=json.dumps(details, ensure_ascii=False),
+        details=extracted.details,
         text=extracted.text,
     )
 
@@ -203,7 +194,7 @@ class ArticleReader:
             [subscription for _, subscription in waiting if subscription is not None]
         )
         filtered = held_back_by_filters(waiting, rules, fields)
-        posts = await self._follows.posts_for(unread.article.feed_id, reading.details_json, fields)
+        posts = await self._follows.posts_for(unread.article.feed_id, reading.details, fields)
         return filtered, [
             (post.guild_id, post.channel_id, post.follow_id, post.role_id) for post in posts
         ]

@@ -25,7 +25,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from bot.core.models import FilterRule, Follow
+from bot.core.models import ArticleDetails, FilterRule, Follow
 from bot.pipeline.route.filters import ArticleFields
 from bot.pipeline.route.topics import ArticleTopics, FollowPost, phrase_pattern, posts_for_follows
 from storage import Repositories
@@ -163,7 +163,7 @@ class FollowIndex:
         return index
 
     async def posts_for(
-        self, feed_id: int, details_json: str | None, fields: ArticleFields
+        self, feed_id: int, details: ArticleDetails, fields: ArticleFields
     ) -> list[FollowPost]:
         """Return the posts the follows ask for a freshly read article of ``feed_id``.
 
@@ -173,11 +173,11 @@ class FollowIndex:
         index = await self.current()
         if not index.followed(feed_id):
             return []
-        return await asyncio.to_thread(_posts, index, feed_id, details_json, fields)
+        return await asyncio.to_thread(_posts, index, feed_id, details, fields)
 
 
 def _posts(
-    index: TopicIndex, feed_id: int, details_json: str | None, fields: ArticleFields
+    index: TopicIndex, feed_id: int, details: ArticleDetails, fields: ArticleFields
 ) -> list[FollowPost]:
-    topics = ArticleTopics.from_reading(details_json, fields.title, fields.text)
+    topics = ArticleTopics.from_reading(details, fields.title, fields.text)
     return index.posts(feed_id, topics, fields)

@@ -14,14 +14,13 @@ Rules:
 from __future__ import annotations
 
 import functools
-import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import regex
 
-from bot.core.models import FilterRule, Follow
+from bot.core.models import ArticleDetails, FilterRule, Follow
 from bot.pipeline.route.filters import (
     RULES_TIME_BUDGET_SECONDS,
     ArticleFields,
@@ -45,17 +44,16 @@ class ArticleTopics:
     words: frozenset[str] = frozenset()
 
     @classmethod
-    def from_reading(cls, details_json: str | None, title: str, text: str) -> ArticleTopics:
+    def from_reading(cls, details: ArticleDetails, title: str, text: str) -> ArticleTopics:
         """Collect the names reading found, with every organisation alias."""
-        details = json.loads(details_json) if details_json else {}
         organizations: set[str] = set()
-        for organization in details.get("organizations", []):
-            organizations.add(str(organization.get("name", "")).casefold())
-            organizations.update(str(alias).casefold() for alias in organization.get("aliases", []))
+        for organization in details.organizations:
+            organizations.add(organization.name.casefold())
+            organizations.update(alias.casefold() for alias in organization.aliases)
         return cls(
-            people=frozenset(str(name).casefold() for name in details.get("people", [])),
+            people=frozenset(name.casefold() for name in details.people),
             organizations=frozenset(name for name in organizations if name),
-            places=frozenset(str(name).casefold() for name in details.get("places", [])),
+            places=frozenset(name.casefold() for name in details.places),
             text=f"{title}\n{text}",
             words=frozenset(word.casefold() for word in WORD.findall(f"{title}\n{text}")),
         )

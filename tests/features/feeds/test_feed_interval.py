@@ -8,12 +8,13 @@ import pytest
 
 from bot.app.services import Services
 from bot.core.errors import InvalidInput, NotFound
+from storage import Repositories
 from tests.e2e.conftest import rss
 from tests.fixtures.http_servers import Route, serve_routes
 
 
 async def test_the_feed_is_checked_at_the_shortest_interval_any_server_asks(
-    services: Services,
+    services: Services, repositories: Repositories
 ) -> None:
     async with serve_routes(
         {"/f.xml": Route(200, {"Content-Type": "application/rss+xml"}, rss(1))}
@@ -26,7 +27,7 @@ async def test_the_feed_is_checked_at_the_shortest_interval_any_server_asks(
     assert effective == min(30 * 60, default)
     _, effective = await services.subscriptions.set_interval(2, second.subscription.id, 5)
     assert effective == 5 * 60
-    feed = await services.repositories.feeds.get(first.subscription.feed_id)
+    feed = await repositories.feeds.get(first.subscription.feed_id)
     assert feed is not None and feed.interval_seconds == 5 * 60
     # A shorter interval brings the next check forward; it never waits out the old one.
     assert feed.next_check_at <= services.clock() + timedelta(minutes=5)

@@ -17,6 +17,7 @@ from aiohttp import web
 
 from bot.app.services import Services
 from bot.core.models import FeedSnapshot
+from storage import Repositories
 from tests.fixtures import SHARED
 from tests.fixtures.http_servers import serve_routes
 
@@ -36,7 +37,7 @@ def corpus_files() -> list[Path]:
 
 
 async def test_every_corpus_feed_goes_through_the_poller(
-    services: Services, caplog: pytest.LogCaptureFixture
+    services: Services, repositories: Repositories, caplog: pytest.LogCaptureFixture
 ) -> None:
     files = corpus_files()
     by_path = {f"/corpus/{index}": path for index, path in enumerate(files)}
@@ -52,7 +53,7 @@ async def test_every_corpus_feed_goes_through_the_poller(
     now = datetime.now(tz=UTC)
     async with serve_routes({route: serve for route in by_path}) as server:
         for route in by_path:
-            await services.repositories.subscriptions.subscribe(
+            await repositories.subscriptions.subscribe(
                 1, 2, FeedSnapshot(
                     url=server.url(route), title="", site_url=None, etag=None,
                     last_modified=None, body_sha256="", interval_seconds=600,

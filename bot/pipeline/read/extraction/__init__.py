@@ -13,7 +13,8 @@ are split by concern: ``page`` (parsing, markup, trafilatura), ``cleaning``, ``d
 ``people``, ``organizations``, ``places``, ``pipeline``, ``off_loop``, ``command``.
 """
 
-from bot.pipeline.read.extraction.article import ExtractedArticle, FeedFallback, Organization, Quote
+from bot.core.models import Organization, Quote
+from bot.pipeline.read.extraction.article import ExtractedArticle, FeedFallback
 from bot.pipeline.read.extraction.command import run_extract_command
 from bot.pipeline.read.extraction.off_loop import extract_article_off_loop
 from bot.pipeline.read.extraction.pipeline import extract_article

@@ -1,4 +1,6 @@
-"""The values extraction returns: the clean article, its organisations and its quotes.
+"""The values extraction returns: the clean article, with its organisations and quotes.
+
+``Organization`` and ``Quote`` are ``bot.core.models``' own: storage keeps them as they are.
 
 Rules:
 
@@ -15,30 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-
-@dataclass(frozen=True)
-class Organization:
-    """An organisation named in an article, with the short forms it also goes by."""
-
-    name: str
-    aliases: tuple[str, ...] = ()
-
-    def to_json(self) -> dict[str, object]:
-        """Return ``{"name", "aliases"}`` for JSON output."""
-        return {"name": self.name, "aliases": list(self.aliases)}
-
-
-@dataclass(frozen=True)
-class Quote:
-    """A direct quotation, with its speaker and the speaker's affiliation as printed."""
-
-    speaker: str | None
-    affiliation: str | None
-    text: str
-
-    def to_json(self) -> dict[str, object]:
-        """Return ``{"speaker", "affiliation", "text"}`` for JSON output."""
-        return {"speaker": self.speaker, "affiliation": self.affiliation, "text": self.text}
+from bot.core.models import ArticleDetails, Organization, Quote
 
 
 @dataclass(frozen=True)
@@ -72,12 +51,21 @@ class ExtractedArticle:
     quotes: tuple[Quote, ...] = ()
 
     @property
+    def details(self) -> ArticleDetails:
+        """Return what is stored with the article besides its text: names and quotes."""
+        return ArticleDetails(
+            canonical_url=self.canonical_url, language=self.language, people=self.people,
+            organizations=self.organizations, places=self.places, quotes=self.quotes,
+        )
+
+    @property
     def paragraphs(self) -> tuple[str, ...]:
         """Return the text's paragraphs."""
         return tuple(part for part in self.text.split("\n\n") if part)
 
     def to_json(self, source: str) -> dict[str, object]:
         """Return the ``newsdesk extract`` object for this article read from ``source``."""
+        details = self.details.to_json()
         return {
             "source": source,
             "title": self.title,
@@ -90,8 +78,5 @@ class ExtractedArticle:
             "image": self.image,
             "text": self.text,
             "summary": self.summary,
-            "people": list(self.people),
-            "organizations": [organization.to_json() for organization in self.organizations],
-            "places": list(self.places),
-            "quotes": [quote.to_json() for quote in self.quotes],
+            **{key: details[key] for key in ("people", "organizations", "places", "quotes")},
         }

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from bot.pipeline.read.extraction.article import Organization
+from bot.core.models import Organization
 from bot.pipeline.read.extraction.names import strip_clause_opener
 
 FUNCTION_WORDS = frozenset(

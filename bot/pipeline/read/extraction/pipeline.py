@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import re
 
-from bot.pipeline.read.extraction.article import ExtractedArticle, FeedFallback, Organization, Quote
+from bot.core.models import Organization, Quote
+from bot.pipeline.read.extraction.article import ExtractedArticle, FeedFallback
 from bot.pipeline.read.extraction.authors import clean_author
 from bot.pipeline.read.extraction.cleaning import clean_paragraphs
 from bot.pipeline.read.extraction.dates import (

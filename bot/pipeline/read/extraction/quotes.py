@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.pipeline.read.extraction.article import Quote
+from bot.core.models import Quote
 from bot.pipeline.read.extraction.names import NAME, PRONOUNS, resolve_surname, strip_clause_opener
 from bot.pipeline.read.extraction.sentences import QuoteSpan, quote_spans, starts_with_quote
 
