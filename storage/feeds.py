@@ -14,10 +14,12 @@ _FEED_COLUMNS = (
 )
 
 # Notices go to the server's log channel when it has one, else to each channel that follows
-# the feed; one row per (server, channel).
+# the feed; one row per (server, channel). (DISTINCT compares the selected values, so
+# PostgreSQL must know the parameters' types before it sees the insert's columns.)
 QUEUE_FEED_NOTICE = (
     "INSERT INTO notices (guild_id, channel_id, text, created_at)"
-    " SELECT DISTINCT s.guild_id, COALESCE(g.log_channel_id, s.channel_id), ?, ?"
+    " SELECT DISTINCT s.guild_id, COALESCE(g.log_channel_id, s.channel_id),"
+    " CAST(? AS TEXT), CAST(? AS DOUBLE PRECISION)"
     " FROM subscriptions s LEFT JOIN guild_settings g ON g.guild_id = s.guild_id"
     " WHERE s.feed_id = ? AND s.enabled = 1"
 )

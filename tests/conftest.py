@@ -1,8 +1,9 @@
 """Shared fixtures: real SQLite files in a temporary folder, or real PostgreSQL databases.
 
-A test runs on SQLite unless it (or its folder's conftest) parametrizes ``storage_engine``
-with ``ENGINES``: then it runs once per engine, the PostgreSQL run on a fresh database of
-its own (see ``tests/fixtures/postgres.py`` for the server it uses and when it skips).
+A test runs on SQLite unless it is marked ``@on_both_engines`` or its folder's conftest
+parametrizes ``storage_engine`` (see ``tests/fixtures/engines.py``): then it runs once per
+engine, the PostgreSQL run on a fresh database of its own (see ``tests/fixtures/postgres.py``
+for the server it uses and when it skips).
 """
 
 from __future__ import annotations
@@ -23,10 +24,6 @@ from storage import Database, Repositories
 
 if TYPE_CHECKING:
     from tests.fixtures.postgres import PostgresServer
-
-# Both engines, for ``@pytest.mark.parametrize("storage_engine", ENGINES, indirect=True)``.
-ENGINES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "postgres: runs on a PostgreSQL database")

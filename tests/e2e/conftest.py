@@ -69,10 +69,12 @@ async def feed_server() -> AsyncIterator[RouteServer]:
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    """Settings with a temporary database and no automatic polling (tests poll explicitly)."""
+def settings(tmp_path: Path, database_target: Path | str) -> Settings:
+    """Settings with a temporary database (a SQLite file, or a fresh PostgreSQL database for
+    tests ``@on_both_engines``) and no automatic polling (tests poll explicitly)."""
     return Settings(
         database_path=tmp_path / "newsdesk.sqlite3",
+        database_url=database_target if isinstance(database_target, str) else None,
         scheduler_tick_seconds=3600.0,
         default_interval_seconds=3600,
     )

@@ -7,6 +7,7 @@ import asyncio
 from bot.sandbox.fake_discord import Sandbox
 from bot.sandbox.fake_discord.permissions import SEND_MESSAGES
 from tests.e2e.conftest import FEED_PATH, BotStarter, poll_and_deliver, rss
+from tests.fixtures.engines import on_both_engines
 from tests.fixtures.http_servers import RouteServer
 
 
@@ -19,6 +20,7 @@ async def wait_until(condition: object, seconds: float = 10.0) -> None:
     raise AssertionError("condition not met in time")
 
 
+@on_both_engines
 async def test_a_403_disables_the_subscription_and_tells_admins_which_permission(
     sandbox: Sandbox, start_bot: BotStarter, feed_server: RouteServer
 ) -> None:
@@ -112,6 +114,7 @@ async def test_a_template_preview_save_and_refusal_and_a_role_ping(
     assert post.allowed_mentions == {"parse": [], "roles": [role_id]}
 
 
+@on_both_engines
 async def test_webhook_delivery_posts_under_the_source_name(
     sandbox: Sandbox, start_bot: BotStarter, feed_server: RouteServer
 ) -> None:

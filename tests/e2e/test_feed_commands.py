@@ -14,9 +14,11 @@ from bot.sandbox.bot_runner import bot_in_sandbox
 from bot.sandbox.fake_discord import Sandbox
 from tests.e2e.conftest import FEED_PATH, BotStarter, poll_and_deliver, rss
 from tests.fixtures.bot_storage import bot_storage
+from tests.fixtures.engines import on_both_engines
 from tests.fixtures.http_servers import Route, RouteServer
 
 
+@on_both_engines
 async def test_admin_adds_a_feed_and_sees_its_title_and_latest_item(
     sandbox: Sandbox, start_bot: BotStarter, feed_server: RouteServer
 ) -> None:
@@ -46,6 +48,7 @@ async def test_member_cannot_add_a_feed(
     assert feed_server.count(FEED_PATH) == 0
 
 
+@on_both_engines
 async def test_list_and_remove(
     sandbox: Sandbox, start_bot: BotStarter, feed_server: RouteServer
 ) -> None:
@@ -70,6 +73,7 @@ async def test_list_and_remove(
         assert empty.messages[-1].content.startswith("This server follows no feeds yet.")
 
 
+@on_both_engines
 async def test_first_poll_posts_nothing_old_and_later_items_post_once_in_order(
     sandbox: Sandbox, start_bot: BotStarter, feed_server: RouteServer
 ) -> None:
@@ -102,6 +106,7 @@ async def test_first_poll_posts_nothing_old_and_later_items_post_once_in_order(
     assert first.nonce == delivery_nonce(prefix, created[0])
 
 
+@on_both_engines
 async def test_restart_with_the_same_database_posts_nothing_again(
     sandbox: Sandbox, start_bot: BotStarter, feed_server: RouteServer
 ) -> None:
@@ -118,6 +123,7 @@ async def test_restart_with_the_same_database_posts_nothing_again(
     assert len(sandbox.posts("news")) == 1
 
 
+@on_both_engines
 async def test_a_crash_between_send_and_record_does_not_post_twice(
     sandbox: Sandbox, start_bot: BotStarter, feed_server: RouteServer
 ) -> None:
@@ -172,6 +178,7 @@ async def test_help_lists_every_command(sandbox: Sandbox, start_bot: BotStarter)
         assert f"`/{name}`" in text
 
 
+@on_both_engines
 async def test_a_failing_feed_warns_the_channel_and_announces_its_recovery(
     sandbox: Sandbox, start_bot: BotStarter, feed_server: RouteServer
 ) -> None:

@@ -7,6 +7,7 @@ from xml.sax.saxutils import escape
 
 from bot.sandbox.fake_discord import Sandbox
 from tests.e2e.conftest import FEED_PATH, BotStarter, poll_and_deliver
+from tests.fixtures.engines import on_both_engines
 from tests.fixtures.http_servers import RouteServer
 
 ITEMS = {
@@ -36,6 +37,7 @@ def feed(*keys: str) -> bytes:
     ).encode()
 
 
+@on_both_engines
 async def test_a_follow_posts_only_matches_and_pings_its_role_only_for_them(
     sandbox: Sandbox, start_bot: BotStarter, feed_server: RouteServer
 ) -> None:
@@ -63,6 +65,7 @@ async def test_a_follow_posts_only_matches_and_pings_its_role_only_for_them(
     assert "organisation **CSTO**" in listed.messages[-1].content
 
 
+@on_both_engines
 async def test_an_exclude_filter_skips_and_why_says_so(
     sandbox: Sandbox, start_bot: BotStarter, feed_server: RouteServer
 ) -> None:
@@ -117,6 +120,7 @@ async def test_a_pathological_regex_is_answered_within_a_second(
     assert bad.messages[-1].content.startswith("That regular expression is not valid")
 
 
+@on_both_engines
 async def test_filters_and_follows_of_another_server_are_refused(
     sandbox: Sandbox, start_bot: BotStarter, feed_server: RouteServer
 ) -> None:

@@ -9,6 +9,7 @@ from PIL import Image
 
 from bot.sandbox.fake_discord import Sandbox
 from tests.e2e.conftest import FEED_PATH, BotStarter, poll_and_deliver
+from tests.fixtures.engines import on_both_engines
 from tests.fixtures.http_servers import RouteServer
 
 
@@ -35,6 +36,7 @@ STORIES = [
 ]
 
 
+@on_both_engines
 async def test_search_finds_a_phrase_with_snippets_and_pages(
     sandbox: Sandbox, start_bot: BotStarter, feed_server: RouteServer
 ) -> None:
@@ -65,6 +67,7 @@ async def test_search_finds_a_phrase_with_snippets_and_pages(
     assert hostile.messages[-1].content.startswith("Nothing in this server's feeds matches")
 
 
+@on_both_engines
 async def test_quotes_by_a_person_and_a_trend_chart(
     sandbox: Sandbox, start_bot: BotStarter, feed_server: RouteServer
 ) -> None:

@@ -10,6 +10,7 @@ import pytest
 
 from bot.sandbox.fake_discord import RecordedMessage, Sandbox
 from tests.e2e.conftest import BotStarter, poll_and_deliver
+from tests.fixtures.engines import on_both_engines
 from tests.fixtures.http_servers import Route, RouteServer
 
 PAGES = Path(__file__).resolve().parents[1] / "fixtures" / "stories"
@@ -112,6 +113,7 @@ async def test_three_outlets_one_post_crediting_the_original(
 
 
 
+@on_both_engines
 async def test_story_lists_every_source_and_copies_can_be_posted_per_subscription(
     sandbox: Sandbox, start_bot: BotStarter, feed_server: RouteServer
 ) -> None:
@@ -144,6 +146,7 @@ async def test_story_lists_every_source_and_copies_can_be_posted_per_subscriptio
     assert unknown.messages[-1].content.startswith("Newsdesk has no story for")
 
 
+@on_both_engines
 async def test_copies_arriving_in_the_same_poll_make_one_post(
     sandbox: Sandbox, start_bot: BotStarter, feed_server: RouteServer
 ) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import ENGINES
+from tests.fixtures.engines import ENGINES
 
 
 @pytest.fixture(params=ENGINES)
