@@ -6,6 +6,7 @@ import ast
 import re
 import subprocess
 import sys
+import typing
 from pathlib import Path
 
 import pytest
@@ -78,6 +79,31 @@ def test_cogs_never_import_storage() -> None:
         if any(top(name) == "storage" for name in imported_names(parsed(path)))
     ]
     assert offenders == []
+
+
+def test_cogs_reach_storage_only_through_services() -> None:
+    """Cogs call one domain API, ``bot.services`` (Red's ``bank`` pattern): none names a
+    repository, or reaches past a service into what it holds."""
+    offenders = [
+        f"{relative(path)}:{node.lineno} {node.attr}"
+        for path in modules("cogs")
+        for node in ast.walk(parsed(path))
+        if isinstance(node, ast.Attribute)
+        and (node.attr in {"repositories", "database"} or node.attr.startswith("_repos"))
+    ]
+    assert offenders == []
+
+
+def test_services_hold_no_storage() -> None:
+    """What ``Services`` exposes is services and plain values, never a repository."""
+    from bot.app.services import Services  # noqa: PLC0415 (imported for its fields' types)
+
+    storage_fields = {
+        name: hint
+        for name, hint in typing.get_type_hints(Services).items()
+        if top(getattr(hint, "__module__", "")) == "storage"
+    }
+    assert storage_fields == {}
 
 
 def module_name(path: Path) -> str:
