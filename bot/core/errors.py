@@ -83,28 +83,30 @@ class LoginRefused(UserError):
     """Discord refused to let the bot log in (a bad token, or an intent not granted)."""
 
 
-class FilterLimitReached(Exception):
-    """Storage refused a filter rule: the server already has ``limit`` of them.
+class ServerLimitReached(Exception):
+    """Storage refused a row: the server already has ``count`` of them, ``limit`` at most.
 
-    Raised by storage, which writes no sentences; the follow service says it to the user.
+    Raised by storage, which writes no sentences; the service that asked says it to the user.
     """
 
+    counted = "rows"
+
     def __init__(self, count: int, limit: int) -> None:
-        super().__init__(f"server has {count} filter rules, limit {limit}")
+        super().__init__(f"server has {count} {self.counted}, limit {limit}")
         self.count = count
         self.limit = limit
 
 
-class SubscriptionLimitReached(Exception):
-    """Storage refused a subscription: the server already follows ``limit`` distinct feeds.
+class FilterLimitReached(ServerLimitReached):
+    """Storage refused a filter rule: the server has as many as it may."""
 
-    Raised by storage, which writes no sentences; the feed service says it to the user.
-    """
+    counted = "filter rules"
 
-    def __init__(self, followed: int, limit: int) -> None:
-        super().__init__(f"server follows {followed} feeds, limit {limit}")
-        self.followed = followed
-        self.limit = limit
+
+class SubscriptionLimitReached(ServerLimitReached):
+    """Storage refused a subscription: the server follows as many distinct feeds as it may."""
+
+    counted = "feeds"
 
 
 class DatabaseTooNew(Exception):

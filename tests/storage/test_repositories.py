@@ -138,7 +138,7 @@ async def test_feed_limit_counts_distinct_feeds_per_server(repositories: Reposit
             GUILD_A, CHANNEL_A, snapshot("https://news.example/3"),
             created_by=1, now=NOW, max_feeds=2,
         )
-    assert (refused.value.followed, refused.value.limit) == (2, 2)
+    assert (refused.value.count, refused.value.limit) == (2, 2)
     # The limit is per server.
     await repositories.subscriptions.subscribe(
         GUILD_B, CHANNEL_B, snapshot("https://news.example/3"), created_by=2, now=NOW, max_feeds=2

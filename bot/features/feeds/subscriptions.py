@@ -164,7 +164,7 @@ class SubscriptionService:
             )
         except SubscriptionLimitReached as full:
             raise LimitReached(
-                f"This server already follows {full.followed} feeds, the most allowed "
+                f"This server already follows {full.count} feeds, the most allowed "
                 f"({full.limit}). Remove one with /feed remove first."
             ) from None
         return AddedFeed(
