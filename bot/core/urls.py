@@ -55,13 +55,21 @@ def _upper_escapes(text: str) -> str:
 
 
 def normalise_url(url: str) -> str:
-    """Return the comparison key of an article URL (see the module rules)."""
+    """Return the comparison key of an article URL (see the module rules).
+
+    Never raises: a link that cannot be taken apart (a bad port or IPv6 bracket, a lone
+    surrogate from a JSON feed…) is its own key, stripped.
+    """
     stripped = url.strip()
     try:
-        parts = urlsplit(stripped)
-        port = parts.port
-    except ValueError:
+        return _normalised(stripped)
+    except ValueError:  # UnicodeError included
         return stripped
+
+
+def _normalised(stripped: str) -> str:
+    parts = urlsplit(stripped)
+    port = parts.port
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").rstrip(".")
     if scheme not in _DEFAULT_PORTS or not host:

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.core.urls import normalise_url
 from bot.pipeline.identify import articles_from_entries
 from bot.pipeline.parse import ParsedEntry
 
@@ -51,3 +55,28 @@ def test_undated_entries_keep_feed_order_reversed() -> None:
         entry(None, "https://x/1", "first"),
     ])
     assert [a.title for a in articles] == ["first", "second"]
+
+
+HOSTILE_HOST_PIECES = st.sampled_from(
+    ["xn--", "xn--a-", "xn--zz", "-", ".", "..", "a", "_", "é", "ß", "例", "\u200b", "\x00",
+     "\x7f", " ", "%", ":", "[", "]", "@", "\ufeff", "\u3002", "\uff0e", "\uff03", "\u2100",
+     "0x7f", "1", "a" * 64, "::1", "[::1]", "/", "?", "#", "\ud800", "\udfff"]
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    scheme=st.sampled_from(["http://", "https://", "HTTP://", "http:", ""]),
+    host=st.lists(HOSTILE_HOST_PIECES, max_size=8).map("".join),
+    port=st.sampled_from(["", ":80", ":0", ":65536", ":-1", ":a", ":"]),
+    rest=st.text(max_size=12),
+)
+def test_hostile_links_never_stop_identification(
+    scheme: str, host: str, port: str, rest: str
+) -> None:
+    link = f"{scheme}{host}{port}/{rest}"
+    articles = articles_from_entries([entry(None, link, "Title"), entry("g", link, "Other")])
+    assert len(articles) == 2
+    for article in articles:
+        assert article.url_key is not None
+        assert article.url_key == normalise_url(link)

@@ -6,6 +6,7 @@ Rules:
   (10/8, 172.16/12, 192.168/16), link-local (169.254/16, which holds cloud metadata
   services), carrier-grade NAT (100.64/10), multicast, unspecified, reserved and
   documentation ranges, and the IPv6 equivalents (``::1``, ``fc00::/7``, ``fe80::/10``,
+  the deprecated site-local ``fec0::/10`` that some networks still route internally,
   multicast). IPv6 addresses that embed an IPv4 address (IPv4-mapped ``::ffff:a.b.c.d``,
   6to4 ``2002::/16``, NAT64 ``64:ff9b::/96``) are judged by the embedded address.
 - The check runs on the addresses a host name **resolves to, at connect time**, inside the
@@ -65,7 +66,7 @@ def is_public_address(ip: str | IPAddress) -> bool:
     except ValueError:
         return False
     if isinstance(address, ipaddress.IPv6Address):
-        if address.scope_id:
+        if address.scope_id or address.is_site_local:
             return False
         embedded = _embedded_ipv4(address)
         if embedded is not None:

@@ -17,7 +17,12 @@ Rules:
   overall (semaphores; the per-host ones are created on first use).
 - Network and HTTP problems leave ``fetch`` only as ``FetchError``, whose message is one
   sentence for a server admin; 429 and 503 carry ``retry_after`` from ``Retry-After``. The
-  original exception is logged at debug level with ``url=``.
+  original exception is logged at debug level with ``url=``. So do addresses that cannot be
+  fetched: a site name that does not decode (``http://xn--a-/x``), an empty or over-long
+  label, a bad port, control characters: never a ``UnicodeError`` or ``ValueError``.
+- Numbers a site sends are clamped: ``Retry-After`` (seconds or an HTTP date),
+  ``Cache-Control: max-age`` and ``Expires`` give 0 to ``MAX_HEADER_SECONDS`` (a day);
+  garbage (``soon``, ``+5``, ``١٢``) is ignored.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ import contextlib
 import email.utils
 import hashlib
 import logging
+import re
 import time
 import zlib
 from collections.abc import AsyncIterator
@@ -43,6 +49,7 @@ from bot.pipeline.fetch.address_guard import (
     PRIVATE_ADDRESS_MESSAGE,
     PrivateAddressRefused,
     PublicOnlyResolver,
+    literal_ip_host,
     refuse_private_literal_host,
 )
 
@@ -50,6 +57,21 @@ log = logging.getLogger(__name__)
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _CHUNK_BYTES = 64 * 1024
+
+MAX_HEADER_SECONDS = 86_400.0
+"""The longest wait or freshness a site's headers can ask for (a day)."""
+
+INVALID_ADDRESS_MESSAGE = (
+    "That is not a valid web address: paste the full address, starting with https://."
+)
+INVALID_SITE_NAME_MESSAGE = (
+    "The site name in that address cannot exist (an empty or too long part, a damaged xn-- "
+    "name or a character names cannot have): check the address for typos."
+)
+_DELTA_SECONDS = re.compile(r"[0-9]+")  # ASCII digits only: int() would take "+5" or "١٢"
+_HOST_LABEL_LIMIT = 63
+_HOST_NAME_LIMIT = 253
+_HOST_LABEL = re.compile(r"[A-Za-z0-9_-]+")
 
 
 @dataclass(frozen=True)
@@ -93,21 +115,43 @@ def _status_phrase(status: int) -> str:
         return str(status)
 
 
+def _clamped(seconds: float) -> float:
+    """Return ``seconds`` within 0 and ``MAX_HEADER_SECONDS``."""
+    return min(max(seconds, 0.0), MAX_HEADER_SECONDS)
+
+
+def _delta_seconds(text: str) -> float | None:
+    """Return the clamped seconds of a header's number of seconds, or None for garbage."""
+    if not _DELTA_SECONDS.fullmatch(text):
+        return None
+    if len(text) > 9:  # far more than a day, and int() refuses 4,300 digits and more
+        return MAX_HEADER_SECONDS
+    return _clamped(float(int(text)))
+
+
+def _http_date(text: str) -> datetime | None:
+    """Return an HTTP date as an aware datetime, or None when it is not one."""
+    try:
+        when = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError, OverflowError, IndexError):
+        return None
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when
+
+
 def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
-    """Return the seconds a ``Retry-After`` header asks for (delta or HTTP date), or None."""
+    """Return the seconds a ``Retry-After`` header asks for (delta or HTTP date, at most a
+    day), or None when it says nothing usable."""
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    seconds = _delta_seconds(value)
+    if seconds is not None:
+        return seconds
+    when = _http_date(value)
+    if when is None:
         return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
     now = now or datetime.now(UTC)
-    return max(0.0, (when - now).total_seconds())
+    return _clamped((when - now).total_seconds())
 
 
 def parse_max_age(headers: CIMultiDictProxy[str] | dict[str, str]) -> float | None:
@@ -122,27 +166,17 @@ def parse_max_age(headers: CIMultiDictProxy[str] | dict[str, str]) -> float | No
             return 0.0
         for name in ("s-maxage", "max-age"):
             if name in directives:
-                try:
-                    return max(0.0, float(int(directives[name])))
-                except ValueError:
-                    return 0.0
+                seconds = _delta_seconds(directives[name])
+                if seconds is not None:
+                    return seconds
     expires = headers.get("Expires")
     if expires is None:
         return None
-    try:
-        expires_at = email.utils.parsedate_to_datetime(expires)
-    except (TypeError, ValueError):
+    expires_at = _http_date(expires)
+    if expires_at is None:
         return 0.0  # An invalid Expires (often "0" or "-1") means "already expired".
-    date_header = headers.get("Date")
-    sent_at = datetime.now(UTC)
-    if date_header:
-        with contextlib.suppress(TypeError, ValueError):
-            sent_at = email.utils.parsedate_to_datetime(date_header)
-    if expires_at.tzinfo is None:
-        expires_at = expires_at.replace(tzinfo=UTC)
-    if sent_at.tzinfo is None:
-        sent_at = sent_at.replace(tzinfo=UTC)
-    return max(0.0, (expires_at - sent_at).total_seconds())
+    sent_at = _http_date(headers.get("Date") or "") or datetime.now(UTC)
+    return _clamped((expires_at - sent_at).total_seconds())
 
 
 def _http_error(status: int, host: str, retry_after: float | None) -> FetchError:
@@ -235,6 +269,21 @@ class _BodyReader:
         return b"".join(self._parts), self._digest.hexdigest()
 
 
+def _host_can_exist(raw_host: str) -> bool:
+    """Return whether a URL's (ASCII) host could be looked up: an IP literal, or a name of
+    labels of 1 to 63 letters, digits and hyphens (underscores too, as some sites use them),
+    at most 253 characters. (A damaged ``xn--`` label fails earlier, when yarl decodes it.)"""
+    if literal_ip_host(raw_host) is not None:
+        return True
+    name = raw_host[:-1] if raw_host.endswith(".") else raw_host
+    if not name or len(name) > _HOST_NAME_LIMIT:
+        return False
+    return all(
+        0 < len(label) <= _HOST_LABEL_LIMIT and _HOST_LABEL.fullmatch(label)
+        for label in name.split(".")
+    )
+
+
 class Fetcher:
     """Fetch URLs politely and safely; see the module docstring for the rules."""
 
@@ -274,10 +323,12 @@ class Fetcher:
         """Parse ``url`` and refuse anything but public http(s) addresses."""
         try:
             parsed = url if isinstance(url, URL) else URL(url)
-        except (TypeError, ValueError):
-            raise FetchError(
-                "That is not a valid web address: paste the full address, starting with https://."
-            ) from None
+            # yarl decodes the host and checks the port only when asked: ask now, so a
+            # damaged address fails here and not inside the request.
+            parsed.host  # noqa: B018
+            parsed.port  # noqa: B018
+        except (TypeError, ValueError):  # UnicodeError is a ValueError
+            raise FetchError(INVALID_ADDRESS_MESSAGE) from None
         if parsed.scheme not in ("http", "https"):
             raise FetchError(
                 "Only http and https addresses can be followed: "
@@ -288,6 +339,8 @@ class Fetcher:
                 "That web address has no site name in it: paste the full address, "
                 "starting with https://."
             )
+        if not _host_can_exist(parsed.raw_host or ""):
+            raise FetchError(INVALID_SITE_NAME_MESSAGE)
         if not self._settings.allow_private_addresses:
             try:
                 refuse_private_literal_host(parsed.host)
@@ -327,6 +380,9 @@ class Fetcher:
                     ) from None
                 except (aiohttp.ClientError, OSError) as error:
                     raise self._network_error(error, current) from None
+                except ValueError as error:  # UnicodeError included: the address, at the socket
+                    log.debug("fetch refused url=%s", current, exc_info=error)
+                    raise FetchError(INVALID_ADDRESS_MESSAGE) from None
                 budget -= time.monotonic() - started
             if isinstance(outcome, FetchResult):
                 return outcome
@@ -430,9 +486,7 @@ class Fetcher:
                 "Newsdesk will try again later."
             )
         if isinstance(error, aiohttp.InvalidURL):
-            return FetchError(
-                "That is not a valid web address: paste the full address, starting with https://."
-            )
+            return FetchError(INVALID_ADDRESS_MESSAGE)
         return FetchError(
             f"The connection to {host} broke off before the feed arrived; "
             "Newsdesk will try again later."

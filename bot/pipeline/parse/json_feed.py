@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -32,6 +33,37 @@ def _parse_iso_date(value: object) -> datetime | None:
         return None
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _without_lone_surrogates(document: dict[str, Any]) -> dict[str, Any]:
+    """Replace lone surrogates (``"\\ud800"`` is valid JSON, but no text) by U+FFFD in
+    every string of the document, so no link, key or title can fail to encode later."""
+
+    def clean(value: Any) -> Any:
+        if isinstance(value, str):
+            return _LONE_SURROGATE.sub("\ufffd", value)
+        return value
+
+    pending: list[dict[str, Any] | list[Any]] = [document]
+    while pending:  # by hand: a deeply nested document must not exhaust the stack
+        container = pending.pop()
+        if isinstance(container, list):
+            for position, value in enumerate(container):
+                if isinstance(value, dict | list):
+                    pending.append(value)
+                else:
+                    container[position] = clean(value)
+            continue
+        for key, value in list(container.items()):
+            if isinstance(value, dict | list):
+                pending.append(value)
+            if _LONE_SURROGATE.search(key):
+                del container[key]
+            container[clean(key)] = clean(value)
+    return document
+
+
 def json_feed_document(body: bytes, content_type: str | None) -> dict[str, Any] | None:
     """Return the decoded JSON Feed object if ``body`` is one; raise if it is other JSON."""
     declared_json = bool(content_type) and "json" in str(content_type).lower()
@@ -48,7 +80,7 @@ def json_feed_document(body: bytes, content_type: str | None) -> dict[str, Any] 
         return None
     version = document.get("version") if isinstance(document, dict) else None
     if isinstance(version, str) and version.startswith(JSON_FEED_VERSION_PREFIXES):
-        return document  # type: ignore[no-any-return]
+        return _without_lone_surrogates(document)
     raise FeedParseError(
         "That address returned JSON data, not a feed: check that it is the site's feed link."
     )

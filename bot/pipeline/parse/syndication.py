@@ -135,6 +135,8 @@ def _run_feedparser(body: bytes, url: str, content_type: str | None) -> Any:
 
 _INVALID_REFERENCE = re.compile(rb"&#(?:[xX]([0-9A-Fa-f]+)|([0-9]+));")
 _MAX_CODE_POINT = 0x10FFFF
+MAX_TTL_MINUTES = 24 * 60
+"""The longest RSS ``<ttl>`` honoured: a day, like every wait a feed can ask for."""
 
 
 def _replace_invalid_reference(match: re.Match[bytes]) -> bytes:
@@ -189,7 +191,7 @@ def parse_syndication_feed(body: bytes, url: str, content_type: str | None) -> P
         title=plain_text(feed.get("title"), feed.get("title_detail", {}).get("type", "text/plain")),
         link=absolute_http_url(feed.get("link"), base),
         entries=entries,
-        ttl_minutes=_positive_int(feed.get("ttl")),
+        ttl_minutes=_ttl_minutes(feed.get("ttl")),
         icon_url=first_present(
             absolute_http_url(c, base)
             for c in (feed.get("icon"), image.get("href"), feed.get("logo"))
@@ -198,10 +200,12 @@ def parse_syndication_feed(body: bytes, url: str, content_type: str | None) -> P
     )
 
 
-def _positive_int(value: object) -> int | None:
-    """Return ``value`` as a positive int, or None."""
-    try:
-        number = int(str(value).strip())
-    except ValueError:
+def _ttl_minutes(value: object) -> int | None:
+    """Return an RSS ``<ttl>`` as minutes from 1 to a day, or None when it is not a number."""
+    text = str(value).strip()
+    if not text.isascii() or not text.isdigit():
         return None
-    return number if number > 0 else None
+    if len(text) > 6:  # far more than a day (and int() refuses 4,300 digits and more)
+        return MAX_TTL_MINUTES
+    number = int(text)
+    return min(number, MAX_TTL_MINUTES) if number > 0 else None

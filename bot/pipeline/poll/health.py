@@ -11,6 +11,7 @@ Rules:
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta
 
 from bot.core.models import Feed, FeedFailure
@@ -26,8 +27,10 @@ def failure_delay(failures: int, retry_after_seconds: float | None = None) -> ti
     """Return how long to wait after the ``failures``-th consecutive failure."""
     growth: int = 2 ** min(max(failures - 1, 0), 16)  # 5 min × 2^16 is far past the cap
     delay = min(BACKOFF_BASE * growth, BACKOFF_CAP)
-    if retry_after_seconds is not None:
-        delay = max(delay, min(timedelta(seconds=retry_after_seconds), RETRY_AFTER_CAP))
+    if retry_after_seconds is not None and not math.isnan(retry_after_seconds):
+        # Clamped as seconds first: timedelta(seconds=1e17) overflows.
+        seconds = min(max(retry_after_seconds, 0.0), RETRY_AFTER_CAP.total_seconds())
+        delay = max(delay, timedelta(seconds=seconds))
     return delay
 
 

@@ -4,7 +4,8 @@ Rules:
 - One fetch per feed URL per check, whatever the number of servers following it.
 - Conditional GET with the stored validators; an unchanged body (same SHA-256) is not parsed.
 - The next check honours the feed's interval, ``Cache-Control``/``Expires`` and RSS ``<ttl>``,
-  never later than a day.
+  never later than a day (each number is clamped before any arithmetic, so no value a site
+  sends can overflow).
 - A failure is recorded on the feed with the back-off, notice and disabling that
   ``bot.pipeline.poll.health`` decides; it never stops the poller or other feeds.
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -46,13 +48,18 @@ class PollReport:
 def next_check_after_success(
     feed: Feed, now: datetime, *, max_age_seconds: float | None, ttl_minutes: int | None
 ) -> datetime:
-    """Return when to check a feed again after a good fetch."""
-    seconds = float(feed.interval_seconds)
+    """Return when to check a feed again after a good fetch (never later than a day, whatever
+    numbers the site sent)."""
+    cap = MAX_DELAY.total_seconds()
+    seconds = float(min(feed.interval_seconds, cap))
     if max_age_seconds is not None:
-        seconds = max(seconds, max_age_seconds)
+        seconds = max(seconds, min(max_age_seconds, cap))
     if ttl_minutes is not None:
-        seconds = max(seconds, ttl_minutes * 60.0)
-    return now + min(timedelta(seconds=seconds), MAX_DELAY)
+        # Capped before multiplying: a ttl of 10**400 minutes is no float at all.
+        seconds = max(seconds, min(ttl_minutes, cap // 60) * 60.0)
+    if not math.isfinite(seconds):
+        seconds = float(feed.interval_seconds)
+    return now + timedelta(seconds=min(max(seconds, 0.0), cap))
 
 
 @dataclass(frozen=True)
@@ -92,7 +99,13 @@ class Poller:
         async def worker() -> None:
             while not queue.empty():
                 feed = queue.get_nowait()
-                created = await self.poll_feed(feed)
+                try:
+                    created = await self.poll_feed(feed)
+                except Exception:
+                    # Even recording a failure can fail (a full disk…): this feed stays due,
+                    # the worker goes on with the others.
+                    log.exception("feed check could not be recorded feed_id=%s", feed.id)
+                    created = None
                 report.feeds_checked += 1
                 if created is None:
                     report.feeds_failed += 1

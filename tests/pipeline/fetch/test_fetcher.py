@@ -15,8 +15,10 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 import pytest
-from aiohttp import web
+from aiohttp import ClientSession, TCPConnector, web
 from aiohttp.abc import AbstractResolver, ResolveResult
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bot.core.errors import FetchError
 from bot.pipeline.fetch.address_guard import (
@@ -338,6 +340,8 @@ async def test_resolver_checks_resolved_addresses() -> None:
         ("::ffff:10.0.0.1", False),
         ("2002:7f00:1::", False),
         ("64:ff9b::a00:1", False),
+        ("fec0::1", False),
+        ("feff:ffff::1", False),
         ("not an address", False),
     ],
 )
@@ -361,6 +365,13 @@ def test_is_public_address(address: str, public: bool) -> None:
             1800,
         ),
         ({"Expires": "0"}, 0),
+        ({"Cache-Control": "max-age=99999999999999999"}, 86_400),
+        ({"Cache-Control": f"max-age={'9' * 5000}"}, 86_400),
+        ({"Cache-Control": "max-age=+5"}, None),
+        ({"Cache-Control": "max-age=١٢"}, None),
+        ({"Cache-Control": "max-age=1e400"}, None),
+        ({"Expires": "Fri, 31 Dec 9999 23:59:59 GMT"}, 86_400),
+        ({"Date": "Fri, 31 Dec 9999 23:59:59 GMT", "Expires": "Tue, 01 Apr 2025 10:30:00 GMT"}, 0),
     ],
 )
 def test_parse_max_age(headers: dict[str, str], expected: float | None) -> None:
@@ -374,3 +385,114 @@ def test_parse_retry_after() -> None:
     assert parse_retry_after("Tue, 01 Apr 2025 09:00:00 GMT", now=now) == 0
     assert parse_retry_after("soon", now=now) is None
     assert parse_retry_after(None) is None
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [
+        ("99999999999999999", 86_400),
+        ("9" * 5000, 86_400),
+        ("86401", 86_400),
+        ("Fri, 31 Dec 9999 23:59:59 GMT", 86_400),
+        ("Mon, 01 Jan 0001 00:00:00 GMT", 0),
+        ("²", None),
+        ("١٢", None),
+        ("-5", None),
+        ("+5", None),
+        ("1e9", None),
+        ("Tue, 99 Apr 2025 10:05:00 GMT", None),
+    ],
+)
+def test_retry_after_is_clamped_to_a_day_and_garbage_ignored(
+    value: str, seconds: float | None
+) -> None:
+    assert parse_retry_after(value, now=datetime(2025, 4, 1, 10, 0, tzinfo=UTC)) == seconds
+
+
+async def test_a_429_asking_for_forever_asks_for_a_day(make_fetcher: MakeFetcher) -> None:
+    routes = {"/feed.xml": (429, {"Retry-After": "99999999999999999"}, b"")}
+    async with serve_routes(routes) as server, make_fetcher() as fetcher:
+        with pytest.raises(FetchError) as caught:
+            await fetcher.fetch(server.url("/feed.xml"))
+    assert caught.value.retry_after == 86_400
+
+
+# --- addresses that cannot be fetched -----------------------------------------------------
+
+
+class _NoDns(AbstractResolver):
+    """Fails every lookup at once: the tests below must not reach a real DNS server."""
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        raise OSError(f"no DNS in tests ({host!r})")
+
+    async def close(self) -> None:
+        return None
+
+
+@asynccontextmanager
+async def _offline_fetcher(*, allow_private_addresses: bool) -> AsyncIterator[Fetcher]:
+    settings = FetchSettings(allow_private_addresses=allow_private_addresses, timeout_seconds=2)
+    session = ClientSession(connector=TCPConnector(resolver=_NoDns()))
+    try:
+        yield Fetcher(session, settings)
+    finally:
+        await session.close()
+
+
+HOSTILE_ADDRESSES = [
+    "http://xn--a-/x",
+    "http://xn--zz/x",
+    "http://xn--/x",
+    "http://.xn--a-.com/x",
+    "http://" + "a" * 64 + ".com/",
+    "http://" + "a." * 130 + "com/",
+    "http://a..b/",
+    "http://a.com:99999/",
+    "http://a.com:-1/",
+    "http://a\x00b.com/",
+    "http://a\x7fb.com/",
+    "http://a b.com/",
+    "http://\x80.com/",
+    "http://a\u200b.com/",
+    "http://\ud800.com/",
+    "http://[::1/",
+    "http://a.com\r\nX: y/",
+    "http://%41.com/",
+]
+
+
+@pytest.mark.parametrize("allow_private_addresses", [False, True])
+async def test_addresses_that_cannot_be_fetched_are_fetch_errors(
+    allow_private_addresses: bool,
+) -> None:
+    async with _offline_fetcher(allow_private_addresses=allow_private_addresses) as fetcher:
+        for address in HOSTILE_ADDRESSES:
+            with pytest.raises(FetchError) as caught:
+                await fetcher.fetch(address)
+            assert caught.value.message.endswith("."), address
+
+
+HOST_PIECES = st.sampled_from(
+    ["xn--", "xn--a-", "-", ".", "..", "a", "Z9", "_", "é", "ß", "例", "\u200b", "\x00", "\x7f",
+     " ", "%", ":", "[", "]", "@", "\ufeff", "\u3002", "\uff0e", "0x7f", "1", "a" * 64]
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(pieces=st.lists(HOST_PIECES, min_size=1, max_size=8), port=st.sampled_from(
+    ["", ":80", ":0", ":65536", ":-1", ":a"]
+))
+def test_any_hostile_host_is_a_fetch_error(pieces: list[str], port: str) -> None:
+    url = f"http://{''.join(pieces)}{port}/feed.xml"
+
+    async def attempt() -> None:
+        async with _offline_fetcher(allow_private_addresses=False) as fetcher:
+            try:
+                await fetcher.fetch(url)
+            except FetchError:
+                return
+
+    asyncio.run(attempt())

@@ -281,3 +281,21 @@ def test_real_feeds_match_expected_output(name: str) -> None:
     assert len(feed.entries) == len(expected)
     assert [e.title for e in feed.entries] == [_expected_title(x.get("title")) for x in expected]
     assert [e.link for e in feed.entries] == [x.get("link") or None for x in expected]
+
+
+def test_lone_surrogates_in_a_json_feed_become_replacement_characters() -> None:
+    # "\ud800" is valid JSON but no text: left in, the link could not be encoded to store it.
+    body = json.dumps({
+        "version": "https://jsonfeed.org/version/1.1", "title": "Wire\ud800",
+        "items": [{"id": "1\udfff", "url": "https://news.example/\ud800", "title": "A\ud800",
+                   "content_text": "Text \ud800", "tags": [["\ud800"]], "\udc00": "x"}],
+    }).encode()
+    parsed = parse_feed(body, url="https://news.example/feed.json",
+                        content_type="application/feed+json")
+    entry = parsed.entries[0]
+    assert parsed.title == "Wire\ufffd"
+    assert (entry.guid, entry.link, entry.title) == (
+        "1\ufffd", "https://news.example/\ufffd", "A\ufffd"
+    )
+    for text in (parsed.title, entry.guid or "", entry.link or "", entry.title, entry.summary):
+        text.encode("utf-8")

@@ -49,3 +49,17 @@ def test_normalising_twice_changes_nothing() -> None:
     for url, _ in CASES:
         once = normalise_url(url)
         assert normalise_url(once) == once
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        "http://xn--a-/x", "http://[::1/x", "http://a.com:99999/", "http://a.com:-1/",
+        "https://a.example/?\ud800=1", "https://a.example/\udfff", "http://\ud800/",
+        "http://a\x00b.com/", "http://" + "a" * 300 + "/",
+    ],
+)
+def test_hostile_links_are_their_own_key(link: str) -> None:
+    key = normalise_url(link)
+    assert isinstance(key, str)
+    assert normalise_url(link) == key
