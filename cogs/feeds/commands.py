@@ -14,7 +14,7 @@ from bot.features.feeds.discovery import SeveralFeedsFound
 from bot.features.feeds.replies import describe_added_feed, describe_status, describe_subscriptions
 from cogs.feeds.choice import FeedChoiceView
 from cogs.feeds.files import FeedFileCommands
-from cogs.feeds.options import FeedSettingCommands
+from cogs.feeds.options import FeedOptionCommands
 from cogs.feeds.subscription_choices import subscription_choices
 from cogs.shared.channel_checks import ensure_bot_can_post
 from cogs.shared.replies import reply_privately
@@ -23,7 +23,7 @@ from cogs.shared.replies import reply_privately
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_guild=True)
 class FeedCommands(
-    FeedSettingCommands, FeedFileCommands, commands.GroupCog,
+    FeedOptionCommands, FeedFileCommands, commands.GroupCog,
     group_name="feed", group_description="Follow news feeds",
 ):
     """Feed subscriptions of this server."""

@@ -64,8 +64,8 @@ class SaveTemplateView(InvokerView):
         )
 
 
-class FeedSettingCommands(commands.Cog):
-    """Per-subscription settings of ``/feed``."""
+class FeedOptionCommands(commands.Cog):
+    """Per-subscription options of ``/feed`` (interval, enable, copies, template, ping, webhook)."""
 
     bot: NewsdeskBot
 
