@@ -20,6 +20,7 @@ from bot.core.models import ArticleCard, Delivery
 from bot.core.text import trim_text
 from bot.core.urls import is_web_url
 from bot.discord_io.embeds import card_embed
+from bot.discord_io.webhook_names import webhook_name
 from bot.pipeline.deliver.deliverer import SendRejected
 
 POST_PERMISSIONS = {
@@ -31,12 +32,6 @@ POST_PERMISSIONS = {
 
 QUOTES_BUTTON_PREFIX = "newsdesk:quotes:"
 THREAD_NAME_LIMIT = 100
-
-
-def webhook_name(source: str) -> str:
-    """Return a name Discord accepts for a webhook post (1-80 chars, no "discord")."""
-    cleaned = " ".join(source.replace("discord", "d1scord").replace("Discord", "D1scord").split())
-    return trim_text(cleaned, 80) or "Newsdesk"
 
 
 def mentions_for(role_id: int | None) -> discord.AllowedMentions:
