@@ -42,6 +42,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="also check every request against Discord's openapi.json in DIR "
         "(needs the test extra)",
     )
+    migrate = sub.add_parser(
+        "migrate", help="copy the SQLite database into an empty PostgreSQL database"
+    )
+    migrate.add_argument(
+        "--to", required=True, metavar="ADDRESS", help="the postgresql:// address to copy into"
+    )
+    migrate.add_argument(
+        "--from", dest="source", type=Path, metavar="FILE",
+        help="the SQLite file to copy (default: NEWSDESK_DB, else the default file)",
+    )
     for name, summary in TOOLS.items():
         tool = sub.add_parser(name, help=summary, add_help=False)
         tool.add_argument("arguments", nargs=argparse.REMAINDER)
@@ -78,6 +88,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "run":
             return run_on_discord(settings)
+        if args.command == "migrate":
+            from bot.app.migrate_command import run_migrate  # noqa: PLC0415
+
+            return run_migrate(args.source or settings.database_path, args.to)
         return run_sandbox(settings, args)
     except DatabaseTooNew as error:
         print(str(error), file=sys.stderr)
