@@ -55,23 +55,30 @@ def read_opml(data: bytes) -> list[OpmlFeed]:
         ) from None
     if root.tag.lower() != "opml" or root.find("body") is None:
         raise InvalidInput("That file is XML but not OPML: it needs <opml> with a <body>.")
-    feeds: list[OpmlFeed] = []
-    seen: set[str] = set()
-
-    def walk(element: ElementTree.Element, category: str | None) -> None:
-        for outline in element.findall("outline"):
-            url = (outline.get("xmlUrl") or outline.get("xmlurl") or "").strip()
-            title = (outline.get("title") or outline.get("text") or "").strip() or None
-            if url:
-                if url not in seen and len(feeds) < MAX_OUTLINES:
-                    seen.add(url)
-                    feeds.append(OpmlFeed(url=url, title=title, category=category))
-            else:
-                walk(outline, title or category)
-
     body = root.find("body")
     assert body is not None
-    walk(body, None)
+    return _listed_feeds(body)
+
+
+def _listed_feeds(body: ElementTree.Element) -> list[OpmlFeed]:
+    """Walk the outlines depth first, in document order, with a stack of our own: a file
+    nested thousands deep is read like any other (recursion would run out of stack)."""
+    feeds: list[OpmlFeed] = []
+    seen: set[str] = set()
+    pending: list[tuple[ElementTree.Element, str | None]] = [
+        (outline, None) for outline in reversed(body.findall("outline"))
+    ]
+    while pending:
+        outline, category = pending.pop()
+        url = (outline.get("xmlUrl") or outline.get("xmlurl") or "").strip()
+        title = (outline.get("title") or outline.get("text") or "").strip() or None
+        if url:
+            if url not in seen and len(feeds) < MAX_OUTLINES:
+                seen.add(url)
+                feeds.append(OpmlFeed(url=url, title=title, category=category))
+            continue
+        inner = title or category
+        pending.extend((child, inner) for child in reversed(outline.findall("outline")))
     return feeds
 
 

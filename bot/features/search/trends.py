@@ -71,7 +71,16 @@ class TrendService:
 
 
 def render_trend_chart(series: Sequence[TrendSeries], title: str) -> bytes:
-    """Draw the series as a PNG line chart and return its bytes."""
+    """Draw the series as a PNG line chart and return its bytes.
+
+    Terms and title are drawn as typed: with mathtext off, ``$\\frac{a}{b}$`` is those
+    characters, never a formula (nor an error, when it is not a valid one).
+    """
+    with matplotlib.rc_context({"text.parse_math": False}):
+        return _draw(series, title)
+
+
+def _draw(series: Sequence[TrendSeries], title: str) -> bytes:
     figure, axes = pyplot.subplots(figsize=(9, 4.5), dpi=100)
     try:
         for one in series:

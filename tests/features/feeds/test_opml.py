@@ -93,3 +93,16 @@ async def test_import_reports_added_skipped_and_failed_per_url(services: Service
     assert "404" in report.lines[2].detail
     assert sorted(calls) == [(1, 3), (2, 3), (3, 3)]
     assert len(await services.subscriptions.list_subscriptions(GUILD)) == 2
+
+
+def test_outlines_nested_thousands_deep_are_read() -> None:
+    depth = 1_200  # recursion gave RecursionError from about here
+    data = (
+        b'<opml version="2.0"><body>' + b'<outline text="Deep">' * depth
+        + b'<outline xmlUrl="https://a.example/deep.xml"/>' + b"</outline>" * depth
+        + b'<outline xmlUrl="https://a.example/after.xml" title="After"/></body></opml>'
+    )
+    assert read_opml(data) == [
+        OpmlFeed(url="https://a.example/deep.xml", title=None, category="Deep"),
+        OpmlFeed(url="https://a.example/after.xml", title="After", category=None),
+    ]
