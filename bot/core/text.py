@@ -15,6 +15,23 @@ MESSAGE_LIMIT = 2000
 
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*(?=\s)")
 
+INVISIBLE_CHARACTERS = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"  # C0 and C1 controls, but tab and line breaks
+    "\u00ad\u034f\u061c"  # soft hyphen, combining grapheme joiner, Arabic letter mark
+    "\u115f\u1160\u3164\uffa0"  # Hangul fillers (blank letters)
+    "\u17b4\u17b5\u180b-\u180f"  # Khmer inherent vowels, Mongolian selectors and separator
+    "\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069"  # zero-width, bidi marks,
+    "\ufeff\ufff9-\ufffb\U0001d173-\U0001d17a]"  # embeddings, overrides, isolates; BOM…
+)
+"""Characters that show nothing but can hide or reorder text: controls (tab and line breaks
+aside), zero-width characters, bidirectional marks, embeddings, overrides and isolates, blank
+letters, the BOM and other format characters."""
+
+
+def without_invisible(text: str) -> str:
+    """Return ``text`` without its invisible characters (``INVISIBLE_CHARACTERS``)."""
+    return INVISIBLE_CHARACTERS.sub("", text)
+
 
 def trim_text(text: str, limit: int) -> str:
     """Trim ``text`` to ``limit`` characters at a word boundary, adding an ellipsis if cut."""

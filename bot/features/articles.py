@@ -14,6 +14,7 @@ from bot.discord_io import markup
 from bot.features.feeds.discovery import looks_like_html
 from bot.pipeline.fetch.fetcher import Fetcher
 from bot.pipeline.read.extraction import ExtractedArticle, extract_article_off_loop
+from bot.pipeline.story.credits import publisher_name
 from storage import Repositories
 
 MAX_QUOTES = 8
@@ -44,9 +45,8 @@ def describe_extracted(url: str, article: ExtractedArticle) -> str:
     blocks = [f"**{trim_text(article.title or url, 200)}**"]
     facts = []
     if article.original_publisher and article.original_url:
-        facts.append(
-            f"Originally published by {article.original_publisher} <{article.original_url}>"
-        )
+        publisher = publisher_name(article.original_publisher, article.original_url)
+        facts.append(f"Originally published by {publisher} <{article.original_url}>")
     if article.published:
         facts.append(f"Published {markup.date_time(article.published)}")
     if facts:

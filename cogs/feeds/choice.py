@@ -8,7 +8,7 @@ from typing import Any
 
 import discord
 
-from bot.core.text import trim_text
+from bot.core.text import trim_text, without_invisible
 from bot.features.feeds.discovery import FeedCandidate
 from cogs.shared.views import InvokerView
 
@@ -20,8 +20,10 @@ ChooseFeed = Callable[[discord.Interaction[Any], str], Awaitable[None]]
 
 
 def option_label(candidate: FeedCandidate) -> str:
-    """Return the menu label of a candidate: its title, else its kind."""
-    return trim_text(candidate.title or f"{candidate.kind} feed", 100)
+    """Return the menu label of a candidate: its title, else its kind (Discord refuses an
+    empty label, and a title of spaces or invisible characters is one)."""
+    title = " ".join(without_invisible(candidate.title or "").split())
+    return trim_text(title or f"{candidate.kind} feed", 100)
 
 
 class FeedChoiceView(InvokerView):

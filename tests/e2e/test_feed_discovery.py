@@ -88,3 +88,17 @@ async def test_a_page_leading_nowhere_gets_a_clear_sentence(
     assert outcome.messages[-1].content.startswith(
         "That page is not a feed and Newsdesk found no feed on it."
     )
+
+
+async def test_feeds_with_blank_titles_get_a_label_in_the_menu(
+    sandbox: Sandbox, start_bot: BotStarter, feed_server: RouteServer
+) -> None:
+    feed_server.routes["/"] = Route(
+        200, HTML, page(("\u3164", "/feed.xml"), ("\u200b \u202e", "/sport.xml"))
+    )
+    async with start_bot():
+        outcome = await sandbox.run_command(f"/feed add url:{feed_server.url('/')} channel:#news")
+    select = outcome.messages[-1].components[0]["components"][0]
+    labels = [option["label"] for option in select["options"]]
+    assert len(labels) == 2
+    assert all(label.strip() and label.isprintable() for label in labels), labels

@@ -31,6 +31,7 @@ from bot.core.models import (
     Subscription,
     SubscriptionSummary,
 )
+from bot.core.text import INVISIBLE_CHARACTERS
 from bot.features.feeds.discovery import (
     SeveralFeedsFound,
     declared_feeds,
@@ -82,6 +83,13 @@ def normalise_feed_address(raw: str) -> str:
         )
     if len(url) > MAX_URL_LENGTH or any(ch.isspace() for ch in url):
         raise InvalidInput("That does not look like a web address. Paste the feed's full URL.")
+    if INVISIBLE_CHARACTERS.search(url):
+        # Stored as typed, they would also make /feed export a file no reader (ours
+        # included) can import.
+        raise InvalidInput(
+            "That address has invisible or control characters in it: paste just the feed's "
+            "address, typed plainly."
+        )
     return url
 
 
@@ -139,7 +147,7 @@ class SubscriptionService:
         except FeedParseError:
             if not looks_like_html(result.body, result.content_type):
                 raise
-            url = await self._discover(url, result.body, result.url)
+            url = normalise_feed_address(await self._discover(url, result.body, result.url))
             result = await self._fetcher.fetch(url)
             parsed = await parse_feed_in_thread(
                 result.body, url=url, content_type=result.content_type

@@ -15,6 +15,8 @@ from html import unescape
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
+from bot.core.text import INVISIBLE_CHARACTERS
+
 FUTURE_DATE_TOLERANCE = timedelta(days=2)
 # A summary is a teaser (Discord shows at most 4,096 characters of it): reading stops once
 # about this much text is collected, so a huge full-text item costs no more than a short one.
@@ -64,12 +66,8 @@ _BLOCK_TAGS = frozenset(
     ]
 )
 _DROPPED_TAGS = frozenset({"script", "style", "noscript", "template", "iframe", "object"})
-# C0/C1 controls (tab and newline are kept here and tidied later), zero-width characters,
-# bidirectional embeddings/overrides/isolates, the BOM and the word joiner family.
-_INVISIBLE = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064"
-    "\u2066-\u2069\ufeff\ufff9-\ufffb]"
-)
+# Tab and newline are kept here and tidied later.
+_INVISIBLE = INVISIBLE_CHARACTERS
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from bot.core.models import Story
-from bot.core.text import join_within_limit, trim_text
+from bot.core.text import join_within_limit, trim_text, without_invisible
 from bot.discord_io import markup
 
 MAX_ALSO_REPORTED = 5
@@ -40,6 +40,13 @@ def host_name(url: str) -> str:
     return host
 
 
+def publisher_name(credited: str | None, url: str) -> str:
+    """Return the name to show for an original's publisher: the name the page credited,
+    without invisible characters (a right-to-left override would reorder the line it sits
+    in), else the address's host."""
+    return " ".join(without_invisible(credited or "").split()) or host_name(url)
+
+
 def story_credits(story: Story, posted_article_id: int) -> StoryCredits:
     """Return the credits of a story's post made from ``posted_article_id``."""
     posted = next((s for s in story.sources if s.article_id == posted_article_id), None)
@@ -49,7 +56,7 @@ def story_credits(story: Story, posted_article_id: int) -> StoryCredits:
     if story.original_url_key is not None and main.url_key == story.original_url_key:
         original_name, original_url = main.feed_title, main.url
     elif story.original_url is not None:
-        original_name = story.original_publisher or host_name(story.original_url)
+        original_name = publisher_name(story.original_publisher, story.original_url)
         original_url = story.original_url
     if original_url is not None and posted is not None and posted.url_key == (
         story.original_url_key
@@ -70,7 +77,7 @@ def describe_story(story: Story) -> str:
     lines = [f"**{trim_text(main.title, 200)}** — carried by {len(story.sources)} "
              f"source{'s' if len(story.sources) != 1 else ''}:"]
     if story.original_url and story.original_url_key != main.url_key:
-        publisher = story.original_publisher or host_name(story.original_url)
+        publisher = publisher_name(story.original_publisher, story.original_url)
         lines.append(f"Original: {publisher} <{story.original_url}> (credited, not followed)")
     for source in story.sources:
         is_original = source.url_key is not None and source.url_key == story.original_url_key

@@ -106,3 +106,19 @@ def test_outlines_nested_thousands_deep_are_read() -> None:
         OpmlFeed(url="https://a.example/deep.xml", title=None, category="Deep"),
         OpmlFeed(url="https://a.example/after.xml", title="After", category=None),
     ]
+
+
+async def test_an_address_with_control_characters_is_refused_so_exports_stay_readable(
+    services: Services,
+) -> None:
+    feed = Route(200, {"Content-Type": "application/rss+xml"}, rss(1, title="One"))
+    async with serve_routes({"/one\x01.xml": feed, "/two.xml": feed}) as server:
+        for hidden in ("\x01", "\x1b", "\u200b", "\u202e"):
+            with pytest.raises(InvalidInput, match="invisible or control characters"):
+                await services.subscriptions.add(
+                    GUILD, CHANNEL, server.url(f"/one{hidden}.xml"), added_by=ADMIN
+                )
+        await services.subscriptions.add(GUILD, CHANNEL, server.url("/two.xml"), added_by=ADMIN)
+    stored = await services.subscriptions.list_subscriptions(GUILD)
+    exported = write_opml("Feeds", [OpmlFeed(s.feed_url, s.feed_title, None) for s in stored])
+    assert [feed.url for feed in read_opml(exported)] == [server.url("/two.xml")]

@@ -299,3 +299,13 @@ def test_lone_surrogates_in_a_json_feed_become_replacement_characters() -> None:
     )
     for text in (parsed.title, entry.guid or "", entry.link or "", entry.title, entry.summary):
         text.encode("utf-8")
+
+
+@pytest.mark.parametrize(
+    "hidden",
+    ["\u061c", "\u3164", "\uffa0", "\u115f", "\u1160", "\u202e", "\u2067", "\u200f", "\u00ad",
+     "\u180e", "\ufeff", "\x07"],
+)
+def test_invisible_and_bidi_characters_do_not_survive_cleaning(hidden: str) -> None:
+    assert tidy_text(f"Breaking{hidden} news {hidden}") == "Breaking news"
+    assert hidden not in html_to_text(f"<p>Breaking{hidden} news</p>")
