@@ -31,7 +31,7 @@ REGEX_MEMORY_BYTES = 1 << 20
 """Memory one compiled pattern may use, program and matching automata together (1 MiB)."""
 
 MAX_PROGRAM_SIZE = 1000
-"""Instructions of a compiled pattern, forward or reverse (``[a-z]{1,200}`` is about 800)."""
+"""Instructions of a compiled pattern, forward or reverse (``[a-z]{1,100}`` is about 700)."""
 
 _ENGINE = "Newsdesk runs filter patterns on a linear-time engine (RE2)"
 
