@@ -5,6 +5,10 @@ Public API: `Sandbox`, `RecordedMessage`, `RecordedThread`, `CommandOutcome`, `S
 exceptions `CommandRefused` and `InteractionFailed` (raised by
 `Sandbox.autocomplete`), and the pure permission maths in
 `bot.sandbox.fake_discord.permissions`.
+
+Every limit Discord documents for what a bot sends is checked in `discord_limits.py` (one
+module); `openapi_check.py` also checks each body against Discord's own OpenAPI description
+when a sandbox is given its folder (`Sandbox(openapi_spec=...)`, as the tests do).
 """
 
 from bot.sandbox.fake_discord.commands import (

@@ -300,7 +300,7 @@ class Sandbox:
         ]
 
     def threads(self, channel: str | int) -> list[RecordedThread]:
-        """The live threads of a channel (name or id), oldest first; forum posts are threads."""
+        """A channel's threads (name or id), archived ones too, oldest first; forum posts too."""
         channel_id = channel if isinstance(channel, int) else self.world.channel_id(channel)
         found = self.world.find_channel(channel_id)
         if found is None:
