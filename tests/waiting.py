@@ -20,7 +20,7 @@ POLL_SECONDS = 0.01
 # ``timeout`` bounds the polling, not one call: ASYNC109's ``asyncio.timeout`` cannot say it.
 @overload
 async def eventually(
-    condition: Callable[[], Awaitable[T]],
+    condition: Callable[[], Awaitable[T | None]],
     *,
     timeout: float = ...,  # noqa: ASYNC109
     message: str = ...,
@@ -29,7 +29,7 @@ async def eventually(
 
 @overload
 async def eventually(
-    condition: Callable[[], T],
+    condition: Callable[[], T | None],
     *,
     timeout: float = ...,  # noqa: ASYNC109
     message: str = ...,

@@ -5,7 +5,6 @@ Every server here is a real aiohttp server on 127.0.0.1; every wait is bounded.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 
 import discord
@@ -21,8 +20,8 @@ from tests.e2e.conftest import (  # the same bot-in-sandbox fixtures as the e2e 
     settings,
     start_bot,
 )
-from tests.fixtures.bot_storage import bot_rows
 from tests.fixtures.http_servers import RouteServer, serve_routes
+from tests.waiting import eventually
 
 __all__ = ["BotStarter", "poll_and_deliver", "sandbox", "settings", "start_bot"]
 
@@ -41,9 +40,7 @@ async def add_second_guild(
 ) -> GuildSpec:
     """Add a second server, wait until the bot knows it, and sync the commands there."""
     guild = await sandbox.add_guild(name)
-    async with asyncio.timeout(10):
-        while bot.get_guild(guild.id) is None:  # noqa: ASYNC110 (bounded by the timeout)
-            await asyncio.sleep(0.02)
+    await eventually(lambda: bot.get_guild(guild.id), message=f"the bot knows {name}")
     target = discord.Object(id=guild.id)
     bot.tree.copy_global_to(guild=target)
     await bot.tree.sync(guild=target)
@@ -52,13 +49,15 @@ async def add_second_guild(
 
 async def subscription_rows(bot: NewsdeskBot, guild_id: int) -> list[tuple[object, ...]]:
     """Every column of a server's subscriptions, read straight from SQLite."""
-    rows = await bot_rows(
-        bot, "SELECT * FROM subscriptions WHERE guild_id = ? ORDER BY id", (guild_id,)
+    rows = await bot.services.repositories.database.fetch_all(
+        "SELECT * FROM subscriptions WHERE guild_id = ? ORDER BY id", (guild_id,)
     )
     return [tuple(row) for row in rows]
 
 
 async def feed_rows(bot: NewsdeskBot) -> list[tuple[object, ...]]:
     """Scheduling columns of every feed (interval, next check, errors, enabled)."""
-    rows = await bot_rows(bot, "SELECT * FROM feeds ORDER BY id")
+    rows = await bot.services.repositories.database.fetch_all(
+        "SELECT * FROM feeds ORDER BY id"
+    )
     return [tuple(row) for row in rows]

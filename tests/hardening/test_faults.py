@@ -33,9 +33,9 @@ from bot.core.models import OutboxState
 from bot.discord_io.client import NewsdeskBot
 from bot.sandbox.fake_discord import RecordedMessage, Sandbox
 from storage.engines.sqlite import SqliteDatabase
-from tests.fixtures.bot_storage import bot_rows
 from tests.fixtures.http_servers import Route, RouteServer
 from tests.hardening.conftest import BotStarter, poll_and_deliver
+from tests.waiting import eventually
 
 RSS = {"Content-Type": "application/rss+xml"}
 FEED = "/burst.xml"
@@ -77,7 +77,7 @@ def assert_each_article_posted_once(posts: list[RecordedMessage], expected: int)
 
 
 async def outbox_states(bot: NewsdeskBot) -> Counter[str]:
-    rows = await bot_rows(bot, "SELECT state FROM outbox")
+    rows = await bot.services.repositories.database.fetch_all("SELECT state FROM outbox")
     return Counter(str(row[0]) for row in rows)
 
 
@@ -301,7 +301,12 @@ async def test_read_only_commands_answer_while_the_database_is_locked(
         server.set_body(FEED, rss(range(3)))
         async with write_lock_held(settings.database_path, 6.0):
             polling = asyncio.create_task(bot.services.poller.poll_all())
-            await asyncio.sleep(0.5)
+            writer = bot.deliverer._repos.database  # the fault hook: the bot's own database
+            assert isinstance(writer, SqliteDatabase)
+            await eventually(
+                lambda: server.count(FEED) == 2 and writer._lock.locked(),
+                message="the poll fetched the feed and the bot waits to write",
+            )
             listed = await sandbox.run_command("/feed list")
             with contextlib.suppress(sqlite3.OperationalError):
                 await polling
@@ -316,7 +321,7 @@ async def database_full(bot: NewsdeskBot) -> AsyncIterator[None]:
     (a second connection could not impose it); a process-wide ``RLIMIT_FSIZE`` would hit
     pytest's own files too and raise SIGXFSZ.
     """
-    database = bot.deliverer._repos.database  # the bot's own connection
+    database = bot.services.repositories.database
     assert isinstance(database, SqliteDatabase)
     connection = database._connection  # the fault hook
     async with connection.execute("PRAGMA page_count") as cursor:
@@ -439,7 +444,7 @@ async def test_restart_mid_backfill_posts_each_backfilled_item_once(
         assert "Now following" in added.messages[-1].content
         await asyncio.wait_for(reached.wait(), 20)
     async with start_bot() as bot:
-        rows = await bot_rows(bot, "SELECT id FROM outbox")
+        rows = await bot.services.repositories.database.fetch_all("SELECT id FROM outbox")
         assert await bot.settle([int(row[0]) for row in rows], 40)
         assert await poll_and_deliver(bot) == []
         states = await outbox_states(bot)
@@ -468,12 +473,12 @@ async def test_restart_mid_opml_import_keeps_what_was_committed(
         importing = asyncio.create_task(
             sandbox.run_command(f"/feed import file:{opml} channel:#news", timeout=60)
         )
-        async with asyncio.timeout(20):
-            while not (  # noqa: ASYNC110 (polling the database and the server, bounded)
-                len(await bot.services.subscriptions.list_subscriptions(guild_id)) == 3
-                and any(server.count(path) for path in slow)
-            ):
-                await asyncio.sleep(0.05)
+
+        async def fast_kept_and_slow_fetching() -> bool:
+            kept = await bot.services.subscriptions.list_subscriptions(guild_id)
+            return len(kept) == 3 and any(server.count(path) for path in slow)
+
+        await eventually(fast_kept_and_slow_fetching, timeout=20, message="mid-import")
         await abort_running_commands()  # the crash: mid-import, slow feeds still fetching
     importing.cancel()
     with contextlib.suppress(asyncio.CancelledError):

@@ -10,6 +10,7 @@ import pytest
 
 from bot.sandbox.fake_discord import CommandOutcome
 from tests.sandbox.conftest import RunningBot
+from tests.waiting import eventually
 
 FIFTEEN_MINUTES = 15 * 60
 
@@ -82,7 +83,11 @@ async def test_reply_within_the_window_still_works_after_the_clock_moves(
 
 async def test_autocomplete_has_three_seconds_too(running: RunningBot) -> None:
     task = asyncio.create_task(running.sandbox.autocomplete("/pick slow:x", focused="slow"))
-    await asyncio.sleep(0.1)
+    # The 3 s count from the dispatch to the bot.
+    await eventually(
+        lambda: any(record.dispatched_at for record in running.sandbox.state.interactions.all()),
+        message="the autocomplete was dispatched to the bot",
+    )
     running.sandbox.advance_clock(3.5)
     with pytest.raises(TimeoutError):
         await task

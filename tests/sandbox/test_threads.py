@@ -12,6 +12,7 @@ import pytest
 from bot.sandbox.fake_discord import RecordedThread, Sandbox
 from bot.sandbox.fake_discord import permissions as p
 from tests.sandbox.conftest import RunningBot
+from tests.waiting import eventually
 
 
 def forum(running: RunningBot) -> discord.ForumChannel:
@@ -140,15 +141,20 @@ async def test_threads_in_a_text_channel(running: RunningBot) -> None:
 async def test_threads_survive_a_fresh_identify(running: RunningBot) -> None:
     sandbox, bot = running.sandbox, running.bot
     thread, _ = await forum(running).create_thread(name="kept", content="c")
+    before = bot.get_guild(sandbox.world.guild_id)
     await sandbox.drop_gateway(resumable=False)
-    await asyncio.sleep(0.2)
     await sandbox.wait_for_bot(timeout=10)
-    guild = bot.get_guild(sandbox.world.guild_id)
-    assert guild is not None
-    async with asyncio.timeout(5):
-        while guild.get_thread(thread.id) is None:
-            await asyncio.sleep(0.05)
-            guild = bot.get_guild(sandbox.world.guild_id) or guild
+
+    def rebuilt_guild_with_the_thread() -> discord.Guild | None:
+        # A fresh IDENTIFY makes discord.py rebuild its cache: new Guild objects.
+        guild = bot.get_guild(sandbox.world.guild_id)
+        if guild is None or guild is before or guild.get_thread(thread.id) is None:
+            return None
+        return guild
+
+    guild = await eventually(
+        rebuilt_guild_with_the_thread, timeout=5, message="the rebuilt cache has the thread"
+    )
     active = await guild.active_threads()
     assert [t.id for t in active] == [thread.id]
 

@@ -238,7 +238,7 @@ class Deliverer:
         try:
             message_id = await self._sender.send_post(
                 delivery, card, delivery_nonce(await self._nonce_prefix(), delivery.outbox_id),
-                content=content, quotes_button=bool(delivery.article.details.quotes),
+                content=content, quotes_button=bool(delivery.article.quotes),
             )
         except SendRejected as rejected:
             await self._record_rejection(delivery, rejected)
@@ -277,7 +277,7 @@ class Deliverer:
     async def _notify_broken_destination(self, delivery: Delivery, reason: str) -> None:
         """Tell the server's admins, somewhere they can read, that a subscription stopped."""
         guild_id, broken = delivery.guild_id, delivery.channel_id
-        target = (await self._repos.server_preferences.get(guild_id)).log_channel_id
+        target = await self._repos.guild_settings.log_channel(guild_id)
         if target is None or target == broken:
             target = self._sender.fallback_notice_channel(guild_id, broken)
         if target is None:
@@ -317,8 +317,11 @@ class Deliverer:
             idle = not await self._wake_loop.wait_for_round_after(rounds, min(1.0, remaining))
 
     async def _count_unfinished(self, outbox_ids: Sequence[int]) -> int:
+        # A channel's worker records a refusal in steps (the row, the subscription, then the
+        # notice to admins): while one runs, what it will queue is not counted yet.
         return (
-            await self._repos.outbox.count_unfinished(outbox_ids)
+            len(self._workers)
+            or await self._repos.outbox.count_unfinished(outbox_ids)
             or await self._repos.outbox.count_refreshes_waiting()
             or await self._repos.notices.count_unfinished()
         )
