@@ -93,6 +93,9 @@ def test_the_spec_is_read_once_and_validators_are_built_once() -> None:
     validator = check.validator("POST", MESSAGES)
     assert validator is not None and check.validator("post", MESSAGES) is validator
     assert check.validator("GET", MESSAGES) is None  # no request body, nothing to check
+    bad = {"content": "x", "tts": "yes"}
+    first, again = check.refusal("POST", MESSAGES, bad), check.refusal("POST", MESSAGES, bad)
+    assert first is not None and first == again and first is not again  # a remembered verdict
 
 
 def test_a_missing_spec_is_a_clear_error(tmp_path: Path) -> None:
