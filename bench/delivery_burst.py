@@ -3,6 +3,7 @@
 Usage (from the repository root)::
 
     python -m bench.delivery_burst [--posts 1000] [--channels 50] [--quick] [--json PATH]
+                                   [--db sqlite|postgres [...]] [--postgres ADDRESS]
 
 Set-up (not measured): the sandbox Discord runs in its own process
 (``bench.support.delivery``), with Discord's limits enforced: message create 5 per 5 s per
@@ -24,6 +25,10 @@ Prints the wall time against the theoretical minimum under the limits (ratio = m
 actual), the 429s the sandbox served, the invalid requests (401/403/429) it answered,
 posts delivered against expected, and duplicates (per (article, channel) and per nonce).
 Targets: ratio >= 0.9, zero 429s, everything delivered once.
+
+``--db``: the bot's database, a SQLite file (default) or a fresh PostgreSQL database
+(``bench.support.databases``); with both, the burst runs once on each and the figures are
+printed side by side (``--json`` then holds one set per engine).
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.support.arguments import bench_parser, write_figures
+from bench.support.databases import add_engine_options, bench_database
 from bench.support.delivery import (
     BurstMinimum,
     SandboxProcess,
@@ -104,8 +110,11 @@ class BurstResult:
         )
 
 
-async def run_burst(posts: int, channels: int, workdir: Path) -> BurstResult:
-    """Run one burst of ``posts`` over ``channels`` and return its figures."""
+async def run_burst(
+    posts: int, channels: int, workdir: Path, *, engine: str = "sqlite",
+    postgres: str = "",
+) -> BurstResult:
+    """Run one burst of ``posts`` over ``channels`` on ``engine`` and return its figures."""
     if posts % channels:
         raise ValueError("--posts must be a multiple of --channels (the same count per channel)")
     per_channel = posts // channels
@@ -114,8 +123,8 @@ async def run_burst(posts: int, channels: int, workdir: Path) -> BurstResult:
     async with SandboxProcess(channels, workdir) as sandbox:
         assert sandbox.info is not None
         channel_ids = sandbox.info.channel_ids[:channels]
-        database_path = workdir / "newsdesk.sqlite3"
         async with (
+            bench_database(engine, workdir, postgres, "burst") as database_path,
             running_bot(sandbox.info, database_path) as newsdesk,
             bench_storage(database_path) as repositories,
         ):
@@ -208,14 +217,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--posts", type=int, default=1000)
     parser.add_argument("--channels", type=int, default=50)
+    add_engine_options(parser)
     args = parser.parse_args(argv)
     posts, channels = (QUICK_POSTS, QUICK_CHANNELS) if args.quick else (args.posts, args.channels)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
-    with tempfile.TemporaryDirectory(prefix="delivery-burst-") as tmp:
-        result = asyncio.run(run_burst(posts, channels, Path(tmp)))
-    print(report(result))
-    write_figures(args.json, figures(result))
-    return 0 if result.ok else 1
+    results: dict[str, BurstResult] = {}
+    for engine in args.engines:
+        with tempfile.TemporaryDirectory(prefix="delivery-burst-") as tmp:
+            results[engine] = asyncio.run(
+                run_burst(posts, channels, Path(tmp), engine=engine, postgres=args.postgres)
+            )
+        if len(args.engines) > 1:
+            print(f"== --db {engine}")
+        print(report(results[engine]))
+    if len(results) > 1:
+        print("side by side: " + "; ".join(
+            f"{engine} ratio {result.ratio:.3f}, 429s {result.rate_limit_hits}, "
+            f"lost {result.tally.lost}, duplicated {result.tally.duplicated}"
+            for engine, result in results.items()
+        ))
+    write_figures(
+        args.json, figures(results[args.engines[0]]) if len(results) == 1
+        else {engine: figures(result) for engine, result in results.items()},
+    )
+    return 0 if all(result.ok for result in results.values()) else 1
 
 
 if __name__ == "__main__":

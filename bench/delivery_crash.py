@@ -4,6 +4,7 @@ Usage (from the repository root)::
 
     python -m bench.delivery_crash [--kills 20] [--posts 1000] [--channels 50]
                                    [--max-delay 1.5] [--seed 7] [--quick] [--json PATH]
+                                   [--db sqlite|postgres [...]] [--postgres ADDRESS]
 
 Set-up: the sandbox Discord runs in its own process (``bench.support.delivery``) and
 outlives every bot. One SQLite file is seeded through the repositories (every channel
@@ -18,6 +19,10 @@ Counted at the end, per (article, channel), from the posts the sandbox recorded:
 **lost** (expected but absent), **duplicated** (more than one post); also repeated nonces,
 outbox rows not ``sent``, and rows whose recorded message id is not the sandbox's post for
 their nonce. Targets: 0 lost, 0 duplicated.
+
+``--db``: one SQLite file (default) or one fresh PostgreSQL database
+(``bench.support.databases``) that every bot process opens; with both, the test runs once
+on each and the figures are printed side by side (``--json`` then holds one set per engine).
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.support.arguments import bench_parser, write_figures
+from bench.support.databases import add_engine_options, bench_database
 from bench.support.delivery import (
     BotProcess,
     SandboxProcess,
@@ -129,17 +135,20 @@ async def _wait_until_finished(
 
 
 async def run_crash(
-    workdir: Path, *, kills: int, posts: int, channels: int, max_delay: float, seed: int
+    workdir: Path, *, kills: int, posts: int, channels: int, max_delay: float, seed: int,
+    engine: str = "sqlite", postgres: str = "",
 ) -> CrashResult:
     """Seed one database, kill ``kills`` bot processes mid-burst, drain, and count."""
     if posts % channels:
         raise ValueError("--posts must be a multiple of --channels (the same count per channel)")
     rng = random.Random(seed)
     result = CrashResult(posts=posts, channels=channels)
-    database_path = workdir / "newsdesk.sqlite3"
     info_path = workdir / "sandbox.json"
     bot_log = workdir / "bot.log"
-    async with SandboxProcess(channels, workdir) as sandbox:
+    async with (
+        SandboxProcess(channels, workdir) as sandbox,
+        bench_database(engine, workdir, postgres, "crash") as database_path,
+    ):
         assert sandbox.info is not None
         database = await Database.open(database_path)
         try:
@@ -206,7 +215,7 @@ def report(result: CrashResult) -> str:
     return "\n".join(
         [
             f"crash test: {result.posts} posts over {result.channels} channels,"
-            f" {len(result.kills)} SIGKILLs, one sandbox process, one SQLite file",
+            f" {len(result.kills)} SIGKILLs, one sandbox process, one database",
             f"kills during the burst: {result.kills_during_burst}/{len(result.kills)}"
             f" (seconds after each bot start: {moments})",
             f"posts left at each kill: {[k.remaining for k in result.kills]}",
@@ -241,21 +250,37 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--channels", type=int, default=50)
     parser.add_argument("--max-delay", type=float, default=1.5, help="seconds after sending")
     parser.add_argument("--seed", type=int, default=7)
+    add_engine_options(parser)
     args = parser.parse_args(argv)
     if args.quick:
         for name, value in QUICK.items():
             setattr(args, name, value)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
-    with tempfile.TemporaryDirectory(prefix="delivery-crash-") as tmp:
-        result = asyncio.run(
-            run_crash(
-                Path(tmp), kills=args.kills, posts=args.posts, channels=args.channels,
-                max_delay=args.max_delay, seed=args.seed,
+    results: dict[str, CrashResult] = {}
+    for engine in args.engines:
+        with tempfile.TemporaryDirectory(prefix="delivery-crash-") as tmp:
+            results[engine] = asyncio.run(
+                run_crash(
+                    Path(tmp), kills=args.kills, posts=args.posts, channels=args.channels,
+                    max_delay=args.max_delay, seed=args.seed, engine=engine,
+                    postgres=args.postgres,
+                )
             )
-        )
-    print(report(result))
-    write_figures(args.json, figures(result))
-    return 0 if result.ok else 1
+        if len(args.engines) > 1:
+            print(f"== --db {engine}")
+        print(report(results[engine]))
+    if len(results) > 1:
+        print("side by side: " + "; ".join(
+            f"{engine} lost {result.tally.lost if result.tally else '?'}, duplicated "
+            f"{result.tally.duplicated if result.tally else '?'}, kills during the burst "
+            f"{result.kills_during_burst}/{len(result.kills)}, {result.seconds:.1f} s"
+            for engine, result in results.items()
+        ))
+    write_figures(
+        args.json, figures(results[args.engines[0]]) if len(results) == 1
+        else {engine: figures(result) for engine, result in results.items()},
+    )
+    return 0 if all(result.ok for result in results.values()) else 1
 
 
 if __name__ == "__main__":

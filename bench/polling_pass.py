@@ -4,7 +4,8 @@ Usage (from the repository root)::
 
     python -m bench.polling_pass [--feeds 10000] [--per-host-limit 2] [--mode due|all|pool]
                                  [--workers 8] [--timeout 15] [--ports 1] [--quick]
-                                 [--json PATH]
+                                 [--json PATH] [--db sqlite|postgres [...]]
+                                 [--postgres ADDRESS]
 
 Set-up (not measured): a feed farm (``bench.support.feed_farm``) starts in its own process; a
 second process seeds a fresh SQLite file through ``SubscriptionRepository.subscribe`` with a
@@ -28,6 +29,10 @@ and failures, each checked against what the farm's mix implies.
 ``--quick``: 300 feeds (one of each failing kind), a 2 s fetch timeout, slow feeds 0.2-0.6 s,
 per-host limit 20, seeded in this process (so its peak RSS includes the seeding); a few
 seconds. Exit status 1 when the pass did not finish.
+
+``--db``: a SQLite file (default) or a fresh PostgreSQL database
+(``bench.support.databases``); with both, the pass runs once on each (a farm of its own
+each) and the figures are printed side by side (``--json`` then holds one set per engine).
 """
 
 from __future__ import annotations
@@ -43,12 +48,13 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from bench.support.arguments import bench_parser, write_figures
+from bench.support.databases import add_engine_options, bench_database_sync, database_fields
 from bench.support.feed_farm import CHANGED, FAILING_KINDS, FarmConfig, FarmProcess, kind_counts
 from bot.app.runtime import fetch_settings_for
 from bot.app.services import Services
@@ -135,7 +141,7 @@ def seeded_articles(config: FarmConfig, n: int) -> list[NewArticle]:
     ]
 
 
-async def seed(db_path: Path, config: FarmConfig, urls: list[str]) -> int:
+async def seed(db_path: Path | str, config: FarmConfig, urls: list[str]) -> int:
     """Subscribe every farm feed through the repository; return the subscriptions made."""
     database = await Database.open(db_path)
     try:
@@ -173,12 +179,14 @@ async def seed(db_path: Path, config: FarmConfig, urls: list[str]) -> int:
         await database.close()
 
 
-def _seed_main(db_path: Path, config: FarmConfig, urls: list[str], pipe: Any) -> None:
+def _seed_main(db_path: Path | str, config: FarmConfig, urls: list[str], pipe: Any) -> None:
     """Entry point of the seeding process."""
     pipe.send(asyncio.run(seed(db_path, config, urls)))
 
 
-def run_seed_process(db_path: Path, config: FarmConfig, urls: list[str], limit: float) -> int:
+def run_seed_process(
+    db_path: Path | str, config: FarmConfig, urls: list[str], limit: float
+) -> int:
     """Seed the database in a child process so this process's RSS covers only the pass."""
     context = multiprocessing.get_context("spawn")
     parent, child = context.Pipe()
@@ -242,11 +250,12 @@ async def pooled_pass(
 
 
 async def measure_pass(
-    db_path: Path, result: PassResult, *, max_seconds: float, farm_stats_url: str
+    db_path: Path | str, result: PassResult, *, max_seconds: float, farm_stats_url: str
 ) -> None:
     """Run one polling pass over the seeded database and fill in ``result``."""
     settings = Settings(
-        database_path=db_path, allow_private_addresses=True, per_host_limit=result.per_host_limit
+        **database_fields(db_path), allow_private_addresses=True,
+        per_host_limit=result.per_host_limit,
     )
     fetch_settings = replace(fetch_settings_for(settings), timeout_seconds=result.timeout_seconds)
     result.global_limit = fetch_settings.global_limit
@@ -378,6 +387,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--slow", type=float, default=0.01)
     parser.add_argument("--failing", type=float, default=0.01)
     parser.add_argument("--max-seconds", type=float, default=900.0)
+    add_engine_options(parser)
     args = parser.parse_args(argv)
 
     feeds = QUICK_FEEDS if args.quick and args.feeds == 10_000 else args.feeds
@@ -394,34 +404,57 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     counts = subscriber_counts(feeds)
     kinds = kind_counts(config)
-    result = PassResult(
-        feeds=feeds, subscriptions=sum(counts), mode=args.mode, workers=args.workers,
-        per_host_limit=per_host,
-        global_limit=0, timeout_seconds=timeout, ports=args.ports, kinds=kinds,
-        expected_outbox_rows=config.expected_outbox_rows(counts),
-        expected_failures=sum(kinds.get(kind, 0) for kind in FAILING_KINDS),
-    )
     logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s %(message)s")
-    lifetime = args.max_seconds + 1800.0
+    results: dict[str, PassResult] = {}
+    for engine in args.engines:
+        result = PassResult(
+            feeds=feeds, subscriptions=sum(counts), mode=args.mode, workers=args.workers,
+            per_host_limit=per_host,
+            global_limit=0, timeout_seconds=timeout, ports=args.ports, kinds=kinds,
+            expected_outbox_rows=config.expected_outbox_rows(counts),
+            expected_failures=sum(kinds.get(kind, 0) for kind in FAILING_KINDS),
+        )
+        run_pass(config, result, engine=engine, postgres=args.postgres, quick=args.quick,
+                 max_seconds=args.max_seconds)
+        if len(args.engines) > 1:
+            print(f"== --db {engine}")
+        print_report(result)
+        results[engine] = result
+    if len(results) > 1:
+        print("side by side: " + "; ".join(
+            f"{engine} {result.wall_seconds:.1f} s"
+            f" ({result.feeds_checked / max(result.wall_seconds, 1e-9):.0f} feeds/s),"
+            f" outbox rows {result.outbox_rows}/{result.expected_outbox_rows}"
+            for engine, result in results.items()
+        ))
+    write_figures(
+        args.json, results[args.engines[0]] if len(results) == 1
+        else {engine: asdict(result) for engine, result in results.items()},
+    )
+    return 0 if all(result.finished for result in results.values()) else 1
+
+
+def run_pass(
+    config: FarmConfig, result: PassResult, *, engine: str, postgres: str, quick: bool,
+    max_seconds: float,
+) -> None:
+    """Seed a fresh database on ``engine`` from a fresh farm, then measure one pass."""
+    lifetime = max_seconds + 1800.0
     with tempfile.TemporaryDirectory(prefix="newsdesk-bench-") as tmp, FarmProcess(
-        config, ports=args.ports, lifetime=lifetime
-    ) as farm:
-        db_path = Path(tmp) / "newsdesk.sqlite3"
+        config, ports=result.ports, lifetime=lifetime
+    ) as farm, bench_database_sync(engine, Path(tmp), postgres, "polling") as db_path:
         seed_started = time.perf_counter()
-        urls = [farm.url(n) for n in range(feeds)]
-        if args.quick:  # a quick run's peak RSS means nothing: spare the seeding process
+        urls = [farm.url(n) for n in range(result.feeds)]
+        if quick:  # a quick run's peak RSS means nothing: spare the seeding process
             made = asyncio.run(seed(db_path, config, urls))
         else:
             made = run_seed_process(db_path, config, urls, 1800.0)
         result.seed_seconds = time.perf_counter() - seed_started
         assert made == result.subscriptions, (made, result.subscriptions)
         asyncio.run(
-            measure_pass(db_path, result, max_seconds=args.max_seconds,
+            measure_pass(db_path, result, max_seconds=max_seconds,
                          farm_stats_url=farm.stats_url())
         )
-    print_report(result)
-    write_figures(args.json, result)
-    return 0 if result.finished else 1
 
 
 if __name__ == "__main__":

@@ -2,8 +2,9 @@
 
 Usage (from the repository root)::
 
-    python -m bench.search_latency [--articles 1000000] [--quick] [--db PATH]
+    python -m bench.search_latency [--articles 1000000] [--quick] [--db-file PATH]
                                    [--queries-per-kind 40] [--json PATH]
+                                   [--db sqlite|postgres [...]] [--postgres ADDRESS]
 
 ``--quick``: 5,000 articles, 5 searches per kind (built in a few seconds). Exit status 1
 when a result page fails the checks below.
@@ -17,8 +18,14 @@ an 8-word title, a 30-word summary and a 120-200 word text drawn from a 30,000-w
 Zipf-like vocabulary, with a few news phrases ("climate change", "central bank"...) in some
 texts. Articles are inserted in bulk through
 the database's own connection (``executemany``, 50,000 per transaction); the FTS triggers
-index them as they go. The file is kept at ``--db`` (default under /tmp, one per size) and
-reused when it already holds the articles asked for, so reruns skip the build.
+index them as they go. The file is kept at ``--db-file`` (default under /tmp, one per size)
+and reused when it already holds the articles asked for, so reruns skip the build.
+
+``--db postgres``: the same build in a PostgreSQL database (``bench.support.databases``)
+named ``newsdesk_bench_search_<articles>``, kept and reused like the file (its build is
+its comment), indexed by the production trigger and GIN index, then ``VACUUM ANALYZE``d as
+autovacuum would. With ``--db sqlite postgres`` both run and each kind's figures are
+printed side by side (``--json`` then holds one set per engine).
 
 Planted: server 0 is subscribed to feed 1, whose 25 newest articles contain the phrase
 "aurora lithium compact"; no other article does.
@@ -53,6 +60,14 @@ from unittest import mock
 import numpy as np
 
 from bench.support.arguments import bench_parser, write_figures
+from bench.support.databases import (
+    add_engine_options,
+    create_database,
+    database_comment,
+    set_database_comment,
+    vacuum_analyze,
+    with_database,
+)
 from bench.support.synthetic_servers import (
     FILLER,
     GUILD_BASE,
@@ -170,10 +185,32 @@ async def build(db: Database, articles: int, feeds: int, seed: int) -> float:
         rate = done / (time.perf_counter() - started)
         print(f"  built {done:,} / {articles:,} articles ({rate:,.0f}/s)", flush=True)
         chunk = await following
+    if db.dialect.is_postgres:
+        return time.perf_counter() - started
     async with db.transaction() as tx:
         await tx.execute("ANALYZE")
     await db.fetch_one("PRAGMA wal_checkpoint(TRUNCATE)")
     return time.perf_counter() - started
+
+
+async def open_cached_postgres(
+    server: str, articles: int, feeds: int, seed: int
+) -> tuple[Database, float, str]:
+    """Open the kept PostgreSQL build if it is the right one, else rebuild it; return the
+    database, the build's seconds and its address."""
+    tag = f"articles={articles} feeds={feeds} seed={seed}"
+    name = f"newsdesk_bench_search_{articles}"
+    address = with_database(server, name)
+    if await database_comment(server, name) == tag:
+        return await Database.open(address), 0.0, address
+    await create_database(server, name, comment="building")
+    db = await Database.open(address)
+    seconds = await build(db, articles, feeds, seed)
+    started = time.perf_counter()
+    await vacuum_analyze(address)
+    seconds += time.perf_counter() - started
+    await set_database_comment(server, name, tag)
+    return db, seconds, address
 
 
 async def open_cached(path: Path, articles: int, feeds: int, seed: int) -> tuple[Database, float]:
@@ -251,16 +288,31 @@ def page_problems(
 
 async def document_frequency(db: Database, word: str) -> int:
     """Return how many articles contain ``word``."""
-    row = await db.fetch_one(
-        "SELECT COUNT(*) FROM article_search WHERE article_search MATCH ?", (fts_query(word),)
-    )
+    if db.dialect.is_postgres:
+        row = await db.fetch_one(
+            "SELECT COUNT(*) FROM articles"
+            " WHERE search_document @@ phraseto_tsquery('newsdesk_search', ?)",
+            (word.strip('"'),),
+        )
+    else:
+        row = await db.fetch_one(
+            "SELECT COUNT(*) FROM article_search WHERE article_search MATCH ?",
+            (fts_query(word),),
+        )
     return 0 if row is None else int(row[0])
 
 
-async def run(args: argparse.Namespace) -> dict[str, Any]:
-    """Build or open the database, run the query mix, return the figures."""
-    path: Path = args.db or Path(f"/tmp/newsdesk-search-{args.articles}.sqlite3")
-    db, build_seconds = await open_cached(path, args.articles, args.feeds, args.seed)
+async def run(args: argparse.Namespace, engine: str) -> dict[str, Any]:
+    """Build or open the database on ``engine``, run the query mix, return the figures."""
+    path: Path = args.db_file or Path(f"/tmp/newsdesk-search-{args.articles}.sqlite3")
+    where = str(path)
+    if engine == "postgres":
+        db, build_seconds, where = await open_cached_postgres(
+            args.postgres, args.articles, args.feeds, args.seed
+        )
+    else:
+        db, build_seconds = await open_cached(path, args.articles, args.feeds, args.seed)
+    ranking = "ts_rank" if db.dialect.is_postgres else "BM25"
     try:
         repos = Repositories.over(db)
         service = SearchService(repos, lambda: datetime.fromtimestamp(NOW, tz=UTC))
@@ -325,7 +377,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             page = await service.search(guild, text, subscription=subscription, days=days)
             timings[label].append(time.perf_counter() - started)
             totals[label].append(page.total)
-            served[label][describe_mode(page)] += 1
+            served[label][describe_mode(page, ranking)] += 1
             feeds = {feed_of[subscription]} if subscription is not None else feeds_of[guild]
             since = NOW - days * DAY if days else None
             problems.extend(f"{label}: {problem}" for problem in page_problems(page, feeds, since))
@@ -351,7 +403,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             page = await service.search(guild, mixed_text)
             mixed.append(time.perf_counter() - started)
             alone = await service.search(guild, mid)
-            served.setdefault("stop word + mid word", Counter())[describe_mode(page)] += 1
+            served.setdefault("stop word + mid word", Counter())[
+                describe_mode(page, ranking)
+            ] += 1
             if (page.total, [hit.article.id for hit in page.hits]) != (
                 alone.total, [hit.article.id for hit in alone.hits]
             ):
@@ -366,14 +420,20 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             )
             count_only.append(time.perf_counter() - started)
         explain = await explain_search(db, service, guilds[0], common, 30)
-        segments = await db.fetch_one("SELECT COUNT(*) FROM article_search_data")
+        if db.dialect.is_postgres:
+            segments = None
+            sized = await db.fetch_one("SELECT pg_database_size(current_database())")
+            size = 0 if sized is None else int(sized[0])
+        else:
+            segments = await db.fetch_one("SELECT COUNT(*) FROM article_search_data")
+            size = file_size(path)
     finally:
         await db.close()
-    size = file_size(path)
     return {
+        "engine": engine,
         "articles": args.articles,
         "feeds": args.feeds,
-        "db": str(path),
+        "db": where,
         "db_bytes": size,
         "build_seconds": round(build_seconds, 1),
         "queries": {label: kinds[label][0] for label in kinds},
@@ -393,14 +453,14 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def describe_mode(page: SearchPage) -> str:
+def describe_mode(page: SearchPage, ranking: str = "BM25") -> str:
     """Say how a search was served: ranked (within the newest matches), or newest first."""
     if page.newest_first:
         mode = "newest first (every word in most articles)"
     elif page.total >= COUNT_CAP:
-        mode = f"BM25 over the {COUNT_CAP} newest matches"
+        mode = f"{ranking} over the {COUNT_CAP} newest matches"
     else:
-        mode = "BM25 over every match"
+        mode = f"{ranking} over every match"
     if page.left_out:
         mode += f", left out: {', '.join(page.left_out)}"
     return mode
@@ -447,21 +507,25 @@ async def explain_search(
         await service.search(guild, text, days=days)
     plans = []
     for sql, params in statements:
-        rows = await db.fetch_all("EXPLAIN QUERY PLAN " + sql, params)
-        plans.append(" / ".join(str(row[3]) for row in rows))
+        if db.dialect.is_postgres:
+            rows = await db.fetch_all("EXPLAIN " + sql, params)
+            plans.append(" / ".join(" ".join(str(row[0]).split()) for row in rows))
+        else:
+            rows = await db.fetch_all("EXPLAIN QUERY PLAN " + sql, params)
+            plans.append(" / ".join(str(row[3]) for row in rows))
     return plans
 
 
 def print_report(result: dict[str, Any], command: str) -> None:
     """Print the figures with the command that produced them."""
-    print(f"$ {command}")
+    print(f"$ {command}   [{result['engine']}]")
     built = (
         f"built in {result['build_seconds']} s" if result["build_seconds"]
         else "cached build reused"
     )
     print(
         f"{result['articles']:,} articles over {result['feeds']:,} feeds, 1,000 servers; "
-        f"{built}; file {result['db_bytes'] / 2**30:.2f} GiB ({result['db']})"
+        f"{built}; database {result['db_bytes'] / 2**30:.2f} GiB ({result['db']})"
     )
     print("articles containing: " + ", ".join(
         f"{label} {count:,}" for label, count in result["document_frequency"].items()
@@ -507,15 +571,35 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--feeds", type=int, default=2000)
     parser.add_argument("--queries-per-kind", type=int, default=40)
     parser.add_argument("--seed", type=int, default=11)
-    parser.add_argument("--db", type=Path, help="cached database file (rebuilt if absent)")
+    parser.add_argument(
+        "--db-file", type=Path, help="cached SQLite database file (rebuilt if absent)"
+    )
+    add_engine_options(parser)
     arguments = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(arguments)
     if args.quick:
         args.articles, args.queries_per_kind = QUICK_ARTICLES, QUICK_QUERIES_PER_KIND
-    result = asyncio.run(run(args))
-    print_report(result, " ".join(["python -m bench.search_latency", *arguments]))
-    write_figures(args.json, result)
-    return 1 if result["problems"] else 0
+    results = {engine: asyncio.run(run(args, engine)) for engine in args.engines}
+    for result in results.values():
+        print_report(result, " ".join(["python -m bench.search_latency", *arguments]))
+    if len(results) > 1:
+        print_side_by_side(results)
+    write_figures(args.json, next(iter(results.values())) if len(results) == 1 else results)
+    return 1 if any(result["problems"] for result in results.values()) else 0
+
+
+def print_side_by_side(results: dict[str, dict[str, Any]]) -> None:
+    """Print each kind's p50 / p95 on every engine of the run, one line per kind."""
+    engines = list(results)
+    print("side by side, p50 / p95 ms: " + ", ".join(engines))
+    rows = [("all searches", [results[engine]["overall"] for engine in engines])] + [
+        (label, [results[engine]["by_kind"][label] for engine in engines])
+        for label in results[engines[0]]["by_kind"]
+    ]
+    for label, figures_per_engine in rows:
+        print(f"  {label:<36} " + "   ".join(
+            f"{one['p50_ms']:>6.1f} / {one['p95_ms']:>6.1f}" for one in figures_per_engine
+        ))
 
 
 if __name__ == "__main__":

@@ -48,6 +48,7 @@ import yarl
 from aiohttp import web
 
 import bot.sandbox.fake_discord.server as sandbox_server
+from bench.support.databases import database_fields, database_option
 from bot.app.runtime import open_newsdesk
 from bot.app.settings import Settings
 from bot.core.models import (
@@ -365,12 +366,13 @@ def discord_pointed_at(info: SandboxInfo) -> Iterator[None]:
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = old_gateway
 
 
-def bench_settings(info: SandboxInfo, database_path: Path) -> Settings:
-    """Settings for the bot under bench: sandbox token and guild, no automatic polling."""
+def bench_settings(info: SandboxInfo, database: Path | str) -> Settings:
+    """Settings for the bot under bench: sandbox token and guild, no automatic polling, the
+    database a file or a PostgreSQL address (``bench.support.databases``)."""
     return Settings(
         discord_token=info.token,
         dev_guild_id=info.guild_id,
-        database_path=database_path,
+        **database_fields(database),
         log_level="WARNING",
         scheduler_tick_seconds=3600.0,
         default_interval_seconds=86400,
@@ -379,7 +381,7 @@ def bench_settings(info: SandboxInfo, database_path: Path) -> Settings:
 
 
 @contextlib.asynccontextmanager
-async def bench_storage(database_path: Path) -> AsyncIterator[Repositories]:
+async def bench_storage(database_path: Path | str) -> AsyncIterator[Repositories]:
     """The bot's database through a connection of the bench's own (the bot hands out none)."""
     database = await Database.open(database_path)
     try:
@@ -390,7 +392,7 @@ async def bench_storage(database_path: Path) -> AsyncIterator[Repositories]:
 
 @contextlib.asynccontextmanager
 async def running_bot(
-    info: SandboxInfo, database_path: Path, **client_options: Any
+    info: SandboxInfo, database_path: Path | str, **client_options: Any
 ) -> AsyncIterator[NewsdeskBot]:
     """Start the real bot against a sandbox process; yield it once it is ready."""
     settings = bench_settings(info, database_path)
@@ -413,7 +415,7 @@ async def running_bot(
                     await runner
 
 
-async def run_bot(info_path: Path, database_path: Path, max_seconds: float) -> None:
+async def run_bot(info_path: Path, database_path: Path | str, max_seconds: float) -> None:
     """The bot process: run the bot until SIGTERM/SIGINT or ``max_seconds``."""
     info = SandboxInfo.load(info_path)
     stop = asyncio.Event()
@@ -428,7 +430,7 @@ async def run_bot(info_path: Path, database_path: Path, max_seconds: float) -> N
 class BotProcess:
     """One run of the bot as a child process on a given database."""
 
-    def __init__(self, info_path: Path, database_path: Path, log_path: Path) -> None:
+    def __init__(self, info_path: Path, database_path: Path | str, log_path: Path) -> None:
         self._process = _spawn(
             ["bot", "--info", str(info_path), "--db", str(database_path)], log_path
         )
@@ -597,7 +599,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     sandbox.add_argument("--max-seconds", type=float, default=SANDBOX_MAX_SECONDS)
     bot_process = commands.add_parser("bot", help="run the bot against a sandbox process")
     bot_process.add_argument("--info", type=Path, required=True)
-    bot_process.add_argument("--db", type=Path, required=True)
+    bot_process.add_argument(
+        "--db", type=database_option, required=True, help="a SQLite file or a postgresql:// address"
+    )
     bot_process.add_argument("--max-seconds", type=float, default=BOT_MAX_SECONDS)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")

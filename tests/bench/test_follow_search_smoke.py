@@ -41,7 +41,7 @@ def test_quick_search_finds_the_planted_phrase(tmp_path: Path) -> None:
     every kind of query ran; every page passed the bench's checks (the server's feeds, the
     days, page 2 after page 1); a stop word is served newest first alone and left out
     beside another word."""
-    result = run_bench("search_latency", tmp_path, "--db", str(tmp_path / "s.sqlite3"))
+    result = run_bench("search_latency", tmp_path, "--db-file", str(tmp_path / "s.sqlite3"))
     planted = result["planted"]
     assert planted["total"] == 25
     assert planted["hits"] == 5
