@@ -12,7 +12,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from bot.core.errors import DatabaseTooNew
+from bot.core.errors import DatabaseTooNew, DatabaseUnreachable
 from bot.core.models import FeedSnapshot, FilterField, MatchKind
 from storage import Database, Repositories
 from storage.database import MIGRATIONS_DIR, list_migrations, printable
@@ -66,6 +66,17 @@ def test_a_password_never_appears_in_what_is_logged() -> None:
     )
     assert printable("postgresql://news@db.example/nd") == "postgresql://news@db.example/nd"
     assert printable(Path("/srv/nd.sqlite3")) == "/srv/nd.sqlite3"
+
+
+async def test_an_unreachable_postgres_server_is_one_clear_sentence() -> None:
+    with pytest.raises(DatabaseUnreachable) as refused:
+        await Database.open("postgresql://newsdesk:s3cret@127.0.0.1:1/newsdesk")
+    message = refused.value.message
+    assert message.startswith(
+        "Newsdesk could not open the PostgreSQL database at "
+        "postgresql://newsdesk:***@127.0.0.1:1/newsdesk ("
+    )
+    assert "s3cret" not in message and "NEWSDESK_DB" in message
 
 
 # -- dialect helpers and triggers, on both engines ----------------------------------------
