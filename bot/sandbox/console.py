@@ -33,6 +33,7 @@ from bot.sandbox.fake_discord.openapi_check import OpenApiUnavailable
 from bot.sandbox.message_display import render_message
 from bot.sandbox.newswire import DemoNewswire
 from bot.sandbox.static_files import StaticFileServer
+from storage.database import printable
 
 T = TypeVar("T")
 
@@ -262,7 +263,8 @@ async def _follow_demo(bot: NewsdeskBot, sandbox: Sandbox, wire: DemoNewswire) -
 async def run_console(settings: Settings, options: ConsoleOptions) -> int:
     """Run the sandbox, the bot and the prompt or script; return the exit status."""
     if options.database_path is not None:
-        settings = replace(settings, database_path=options.database_path)
+        # --db names a SQLite file: it wins over a PostgreSQL NEWSDESK_DB.
+        settings = replace(settings, database_path=options.database_path, database_url=None)
     log_file = settings.database_path.with_suffix(".log")
     configure_logging(settings.log_level, log_file=log_file)
     if options.demo:
@@ -290,7 +292,7 @@ async def run_console(settings: Settings, options: ConsoleOptions) -> int:
                 await _follow_demo(bot, sandbox, wire)
             console = Console(sandbox, bot, transcript, serve_url)
             print(f"Newsdesk sandbox: guild {sandbox.world.guild_name!r}, database "
-                  f"{settings.database_path}, log {log_file}")
+                  f"{printable(settings.database)}, log {log_file}")
             if options.script is not None:
                 return await _run_script(console, options.script)
             return await _run_prompt(console, demo=wire is not None)

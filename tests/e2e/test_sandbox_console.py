@@ -93,3 +93,16 @@ def test_run_without_a_token_says_what_to_set(tmp_path: Path) -> None:
     )
     assert completed.returncode == 2
     assert completed.stderr.strip().startswith("Newsdesk needs a bot token: set DISCORD_TOKEN")
+
+
+def test_the_sandbox_db_option_wins_over_a_postgresql_newsdesk_db(tmp_path: Path) -> None:
+    script = tmp_path / "empty.txt"
+    script.write_text(":as admin\n")
+    env = {**os.environ, "NEWSDESK_DB": "postgresql://nobody@127.0.0.1:1/unreachable"}
+    completed = subprocess.run(
+        [sys.executable, "-m", "bot", "sandbox", "--no-demo", "--db",
+         str(tmp_path / "db.sqlite3"), "--script", str(script)],
+        capture_output=True, text=True, timeout=120, check=False, env=env, cwd=tmp_path,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert f"database {tmp_path / 'db.sqlite3'}," in completed.stdout
