@@ -110,19 +110,19 @@ class PostgresSearch:
         words, parameters = _words(fts5_phrases(query))
         dated = (
             " AND a.id >= (SELECT COALESCE(MIN(first_id), 0) FROM article_days"
-            "  WHERE day >= floor(CAST(:since AS DOUBLE PRECISION) / 86400))"
+            "  WHERE day >= CAST(floor(CAST(:since AS DOUBLE PRECISION) / 86400) AS BIGINT))"
             " AND COALESCE(a.published_at, a.first_seen_at) >= :since"
         ) if since is not None else ""
-        score = (
-            f"ts_rank('{_RANK_WEIGHTS}', a.search_document, {words})" if ranked else "0.0"
-        )
+        # Unranked, the page is the newest matches: no document is read again to score it.
+        page = (
+            f"SELECT m.id, ts_rank('{_RANK_WEIGHTS}', a.search_document, {words}) AS score"
+            " FROM matches m JOIN articles a ON a.id = m.id"
+        ) if ranked else "SELECT id, 0.0 AS score FROM matches"
         found = await self._db.fetch_one(
             "WITH matches AS MATERIALIZED (SELECT a.id FROM articles a"
             f" WHERE a.search_document @@ ({words} && CAST(:feeds AS tsquery)){dated}"
             " ORDER BY a.id + 0 DESC LIMIT :window),"
-            f" page AS (SELECT m.id, {score} AS score FROM matches m"
-            " JOIN articles a ON a.id = m.id ORDER BY score DESC, m.id DESC"
-            " LIMIT :limit OFFSET :offset)"
+            f" page AS ({page} ORDER BY score DESC, id DESC LIMIT :limit OFFSET :offset)"
             " SELECT (SELECT COUNT(*) FROM matches) AS total,"
             " (SELECT array_agg(id ORDER BY score DESC, id DESC) FROM page) AS ids",
             {**parameters, "feeds": _feeds_query(feeds), "since": to_epoch(since),

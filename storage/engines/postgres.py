@@ -207,8 +207,8 @@ class PostgresDatabase(Database):
                 server_settings={"application_name": "newsdesk", "jit": "off"},
             )
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
-            raise DatabaseUnreachable(printable(address), str(error) or type(error).__name__) \
-                from error
+            reason = str(error) or type(error).__name__
+            raise DatabaseUnreachable(printable(address), reason) from error
         database = cls(pool, postgres_migrations_dir)
         try:
             await database.migrate(migrations_dir)
