@@ -7,10 +7,12 @@ import discord
 from bot.sandbox.fake_discord import Sandbox
 from bot.sandbox.fake_discord.permissions import SEND_MESSAGES
 from tests.e2e.conftest import FEED_PATH, BotStarter, poll_and_deliver, rss
+from tests.fixtures.engines import on_both_engines
 from tests.fixtures.http_servers import RouteServer
 from tests.waiting import eventually
 
 
+@on_both_engines
 async def test_a_403_disables_the_subscription_and_tells_admins_which_permission(
     sandbox: Sandbox, start_bot: BotStarter, feed_server: RouteServer
 ) -> None:
@@ -108,6 +110,7 @@ async def test_a_template_preview_save_and_refusal_and_a_role_ping(
     assert post.allowed_mentions == {"parse": [], "roles": [role_id]}
 
 
+@on_both_engines
 async def test_webhook_delivery_posts_under_the_source_name(
     sandbox: Sandbox, start_bot: BotStarter, feed_server: RouteServer
 ) -> None:

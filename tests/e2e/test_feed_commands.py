@@ -11,9 +11,12 @@ from bot.pipeline.fetch.address_guard import PRIVATE_ADDRESS_MESSAGE
 from bot.sandbox.bot_runner import bot_in_sandbox
 from bot.sandbox.fake_discord import Sandbox
 from tests.e2e.conftest import FEED_PATH, BotStarter, poll_and_deliver, rss
+from tests.fixtures.bot_storage import bot_storage
+from tests.fixtures.engines import on_both_engines
 from tests.fixtures.http_servers import Route, RouteServer
 
 
+@on_both_engines
 async def test_admin_adds_a_feed_and_sees_its_title_and_latest_item(
     sandbox: Sandbox, start_bot: BotStarter, feed_server: RouteServer
 ) -> None:
@@ -43,6 +46,7 @@ async def test_member_cannot_add_a_feed(
     assert feed_server.count(FEED_PATH) == 0
 
 
+@on_both_engines
 async def test_list_and_remove(
     sandbox: Sandbox, start_bot: BotStarter, feed_server: RouteServer
 ) -> None:
@@ -67,6 +71,7 @@ async def test_list_and_remove(
         assert empty.messages[-1].content.startswith("This server follows no feeds yet.")
 
 
+@on_both_engines
 async def test_first_poll_posts_nothing_old_and_later_items_post_once_in_order(
     sandbox: Sandbox, start_bot: BotStarter, feed_server: RouteServer
 ) -> None:
@@ -77,7 +82,8 @@ async def test_first_poll_posts_nothing_old_and_later_items_post_once_in_order(
         created = await poll_and_deliver(bot)
         assert len(created) == 2
         assert await poll_and_deliver(bot) == []
-        prefix = await bot.services.repositories.outbox.nonce_prefix()
+        async with bot_storage(bot) as storage:
+            prefix = await storage.outbox.nonce_prefix()
 
     posts = sandbox.posts("news")
     assert [post.embeds[0]["title"] for post in posts] == [
@@ -98,6 +104,7 @@ async def test_first_poll_posts_nothing_old_and_later_items_post_once_in_order(
     assert first.nonce == delivery_nonce(prefix, created[0])
 
 
+@on_both_engines
 async def test_restart_with_the_same_database_posts_nothing_again(
     sandbox: Sandbox, start_bot: BotStarter, feed_server: RouteServer
 ) -> None:
@@ -114,6 +121,7 @@ async def test_restart_with_the_same_database_posts_nothing_again(
     assert len(sandbox.posts("news")) == 1
 
 
+@on_both_engines
 async def test_a_crash_between_send_and_record_does_not_post_twice(
     sandbox: Sandbox, start_bot: BotStarter, feed_server: RouteServer
 ) -> None:
@@ -124,15 +132,17 @@ async def test_a_crash_between_send_and_record_does_not_post_twice(
         await bot.remove_cog("Scheduler")
         report = await bot.services.poller.poll_all()
         await bot.reader.read_unread()
-        (delivery,) = await bot.services.repositories.outbox.claim(bot.services.clock(), 10)
+        async with bot_storage(bot) as storage:
+            (delivery,) = await storage.outbox.claim(bot.services.clock(), 10)
+            prefix = await storage.outbox.nonce_prefix()
         channel = bot.get_partial_messageable(delivery.channel_id)
-        prefix = await bot.services.repositories.outbox.nonce_prefix()
         await channel.send("first attempt", nonce=delivery_nonce(prefix, delivery.outbox_id))
     assert len(sandbox.posts("news")) == 1
 
     async with start_bot() as bot:
         assert await bot.settle(report.outbox_ids, 30.0)
-        status = await bot.services.repositories.outbox.status(delivery.outbox_id)
+        async with bot_storage(bot) as storage:
+            status = await storage.outbox.status(delivery.outbox_id)
     posts = sandbox.posts("news")
     assert len(posts) == 1
     assert status is not None
@@ -166,6 +176,7 @@ async def test_help_lists_every_command(sandbox: Sandbox, start_bot: BotStarter)
         assert f"`/{name}`" in text
 
 
+@on_both_engines
 async def test_a_failing_feed_warns_the_channel_and_announces_its_recovery(
     sandbox: Sandbox, start_bot: BotStarter, feed_server: RouteServer
 ) -> None:
@@ -209,7 +220,8 @@ async def test_second_poll_is_a_conditional_get_answered_304(
         await sandbox.run_command(f"/feed add url:{feed_server.url(FEED_PATH)} channel:#news")
         assert await poll_and_deliver(bot) == []
         (view,) = await bot.services.subscriptions.list_subscriptions(sandbox.world.guild_id)
-        feed = await bot.services.repositories.feeds.get(view.subscription.feed_id)
+        async with bot_storage(bot) as storage:
+            feed = await storage.feeds.get(view.subscription.feed_id)
     requests = feed_server.requests_to(FEED_PATH)
     assert len(requests) == 2
     assert requests[0].headers.get("If-None-Match") is None

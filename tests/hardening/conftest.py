@@ -20,6 +20,7 @@ from tests.e2e.conftest import (  # the same bot-in-sandbox fixtures as the e2e 
     settings,
     start_bot,
 )
+from tests.fixtures.bot_storage import bot_rows
 from tests.fixtures.http_servers import RouteServer, serve_routes
 from tests.waiting import eventually
 
@@ -49,15 +50,13 @@ async def add_second_guild(
 
 async def subscription_rows(bot: NewsdeskBot, guild_id: int) -> list[tuple[object, ...]]:
     """Every column of a server's subscriptions, read straight from SQLite."""
-    rows = await bot.services.repositories.database.fetch_all(
-        "SELECT * FROM subscriptions WHERE guild_id = ? ORDER BY id", (guild_id,)
+    rows = await bot_rows(
+        bot, "SELECT * FROM subscriptions WHERE guild_id = ? ORDER BY id", (guild_id,)
     )
     return [tuple(row) for row in rows]
 
 
 async def feed_rows(bot: NewsdeskBot) -> list[tuple[object, ...]]:
     """Scheduling columns of every feed (interval, next check, errors, enabled)."""
-    rows = await bot.services.repositories.database.fetch_all(
-        "SELECT * FROM feeds ORDER BY id"
-    )
+    rows = await bot_rows(bot, "SELECT * FROM feeds ORDER BY id")
     return [tuple(row) for row in rows]

@@ -33,6 +33,7 @@ from bot.core.models import OutboxState
 from bot.discord_io.client import NewsdeskBot
 from bot.sandbox.fake_discord import RecordedMessage, Sandbox
 from storage.engines.sqlite import SqliteDatabase
+from tests.fixtures.bot_storage import bot_rows
 from tests.fixtures.http_servers import Route, RouteServer
 from tests.hardening.conftest import BotStarter, poll_and_deliver
 from tests.waiting import eventually
@@ -77,7 +78,7 @@ def assert_each_article_posted_once(posts: list[RecordedMessage], expected: int)
 
 
 async def outbox_states(bot: NewsdeskBot) -> Counter[str]:
-    rows = await bot.services.repositories.database.fetch_all("SELECT state FROM outbox")
+    rows = await bot_rows(bot, "SELECT state FROM outbox")
     return Counter(str(row[0]) for row in rows)
 
 
@@ -321,7 +322,7 @@ async def database_full(bot: NewsdeskBot) -> AsyncIterator[None]:
     (a second connection could not impose it); a process-wide ``RLIMIT_FSIZE`` would hit
     pytest's own files too and raise SIGXFSZ.
     """
-    database = bot.services.repositories.database
+    database = bot.deliverer._repos.database  # the bot's own connection
     assert isinstance(database, SqliteDatabase)
     connection = database._connection  # the fault hook
     async with connection.execute("PRAGMA page_count") as cursor:
@@ -444,7 +445,7 @@ async def test_restart_mid_backfill_posts_each_backfilled_item_once(
         assert "Now following" in added.messages[-1].content
         await asyncio.wait_for(reached.wait(), 20)
     async with start_bot() as bot:
-        rows = await bot.services.repositories.database.fetch_all("SELECT id FROM outbox")
+        rows = await bot_rows(bot, "SELECT id FROM outbox")
         assert await bot.settle([int(row[0]) for row in rows], 40)
         assert await poll_and_deliver(bot) == []
         states = await outbox_states(bot)

@@ -238,7 +238,7 @@ class Deliverer:
         try:
             message_id = await self._sender.send_post(
                 delivery, card, delivery_nonce(await self._nonce_prefix(), delivery.outbox_id),
-                content=content, quotes_button=bool(delivery.article.quotes),
+                content=content, quotes_button=bool(delivery.article.details.quotes),
             )
         except SendRejected as rejected:
             await self._record_rejection(delivery, rejected)
@@ -277,7 +277,7 @@ class Deliverer:
     async def _notify_broken_destination(self, delivery: Delivery, reason: str) -> None:
         """Tell the server's admins, somewhere they can read, that a subscription stopped."""
         guild_id, broken = delivery.guild_id, delivery.channel_id
-        target = await self._repos.guild_settings.log_channel(guild_id)
+        target = (await self._repos.server_preferences.get(guild_id)).log_channel_id
         if target is None or target == broken:
             target = self._sender.fallback_notice_channel(guild_id, broken)
         if target is None:
