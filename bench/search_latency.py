@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import itertools
 import random
 import statistics
@@ -79,6 +80,7 @@ from bench.support.synthetic_servers import (
 )
 from bot.features.search.search import COUNT_CAP, SearchPage, SearchService, fts_query
 from storage import Database, Repositories
+from storage.engines.postgres import POSTGRES_MIGRATIONS_DIR
 
 NOW = 1_790_000_000.0
 DAY = 86_400.0
@@ -198,7 +200,11 @@ async def open_cached_postgres(
 ) -> tuple[Database, float, str]:
     """Open the kept PostgreSQL build if it is the right one, else rebuild it; return the
     database, the build's seconds and its address."""
-    tag = f"articles={articles} feeds={feeds} seed={seed}"
+    # The schema is part of the build: a changed PostgreSQL migration rebuilds it.
+    schema = hashlib.sha256(b"".join(
+        path.read_bytes() for path in sorted(POSTGRES_MIGRATIONS_DIR.glob("*.sql"))
+    )).hexdigest()[:12]
+    tag = f"articles={articles} feeds={feeds} seed={seed} schema={schema}"
     name = f"newsdesk_bench_search_{articles}"
     address = with_database(server, name)
     if await database_comment(server, name) == tag:
@@ -290,8 +296,8 @@ async def document_frequency(db: Database, word: str) -> int:
     """Return how many articles contain ``word``."""
     if db.dialect.is_postgres:
         row = await db.fetch_one(
-            "SELECT COUNT(*) FROM articles"
-            " WHERE search_document @@ phraseto_tsquery('newsdesk_search', ?)",
+            "SELECT COUNT(*) FROM article_search"
+            " WHERE document @@ phraseto_tsquery('newsdesk_search', ?)",
             (word.strip('"'),),
         )
     else:

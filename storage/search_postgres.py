@@ -3,16 +3,20 @@
 Rules (those of ``storage.articles``, in PostgreSQL's words):
 - Queries arrive as FTS5 phrases (``"harbour" "city council"``, built by the search
   feature): every phrase must match, each becomes ``phraseto_tsquery``, ANDed.
-- Each article's ``search_document`` (kept by a trigger, GIN-indexed) holds its title
-  (weight A), summary (B) and text (C) folded like SQLite's ``unicode61 remove_diacritics``,
-  and one ``feed:<id>`` lexeme (D). A server's search ANDs its words with its feeds'
-  lexemes, so the index intersects them before any article row is read.
-- The newest ``window`` matches are taken ``ORDER BY id + 0 DESC``: the ``+ 0`` keeps the
-  planner on the GIN bitmap (on the bare primary key it scans backwards, filtering every
-  article, which is seconds when matches are rare). Only those are ranked: ``ts_rank``
-  with title 1.0, summary 0.5, text 0.25 (SQLite's 4 : 2 : 1) and the feed lexeme 0; equal
-  scores newest first. Unranked searches (every word too common) list the newest first.
+- Each article has a narrow row in ``article_search`` (kept by triggers): its feed, date,
+  first-seen time and ``document``, a tsvector of its title (weight A), summary (B) and text
+  (C) folded like SQLite's ``unicode61 remove_diacritics``, with one ``feed:<id>`` lexeme
+  (D). A ranked search ANDs its words with its feeds' lexemes, so the GIN index intersects
+  them before any row is read, and takes the newest ``window`` matches ``ORDER BY
+  article_id + 0 DESC``: the ``+ 0`` keeps the planner on the bitmap (on the bare key it
+  scans backwards, filtering every row, which is seconds when matches are rare). Only those
+  are ranked: ``ts_rank`` with title 1.0, summary 0.5, text 0.25 (SQLite's 4 : 2 : 1) and
+  the feed lexeme 0; equal scores newest first.
+- An unranked search (every word in most articles) lists the newest matches: each of the
+  server's feeds is read newest first on ``(feed_id, article_id)`` and the feeds are merged,
+  so about ``window`` rows are read instead of every match.
 - A ``since`` bound becomes a lower bound on the id from ``article_days``, as on SQLite.
+- Only the page's articles are read from ``articles`` (with ``ts_headline`` snippets).
 """
 
 from __future__ import annotations
@@ -83,15 +87,15 @@ class PostgresSearch:
             return []
         tsqueries = [fts5_phrases(phrase) for phrase in phrases]
         counts = "".join(
-            f", COUNT(*) FILTER (WHERE search_document @@ {_words(words, f'p{index}_')[0]})"
+            f", COUNT(*) FILTER (WHERE document @@ {_words(words, f'p{index}_')[0]})"
             for index, words in enumerate(tsqueries)
         )
         parameters: dict[str, object] = {"sample": sample}
         for index, words in enumerate(tsqueries):
             parameters.update(_words(words, f"p{index}_")[1])
         row = await self._db.fetch_one(
-            f"SELECT COUNT(*){counts} FROM (SELECT search_document FROM articles"
-            " ORDER BY id DESC LIMIT :sample) AS newest",
+            f"SELECT COUNT(*){counts} FROM (SELECT document FROM article_search"
+            " ORDER BY article_id DESC LIMIT :sample) AS newest",
             parameters,
         )
         if row is None or int(row[0]) < sample:
@@ -109,24 +113,40 @@ class PostgresSearch:
             return 0, []
         words, parameters = _words(fts5_phrases(query))
         dated = (
-            " AND a.id >= (SELECT COALESCE(MIN(first_id), 0) FROM article_days"
+            " AND s.article_id >= (SELECT COALESCE(MIN(first_id), 0) FROM article_days"
             "  WHERE day >= CAST(floor(CAST(:since AS DOUBLE PRECISION) / 86400) AS BIGINT))"
-            " AND COALESCE(a.published_at, a.first_seen_at) >= :since"
+            " AND s.dated_at >= :since"
         ) if since is not None else ""
-        # Unranked, the page is the newest matches: no document is read again to score it.
-        page = (
-            f"SELECT m.id, ts_rank('{_RANK_WEIGHTS}', a.search_document, {words}) AS score"
-            " FROM matches m JOIN articles a ON a.id = m.id"
-        ) if ranked else "SELECT id, 0.0 AS score FROM matches"
+        if ranked:
+            matches = (
+                "SELECT s.article_id AS id FROM article_search s"
+                f" WHERE s.document @@ ({words} && CAST(:feeds AS tsquery)){dated}"
+                " ORDER BY s.article_id + 0 DESC LIMIT :window"
+            )
+            page = (
+                f"SELECT m.id, ts_rank('{_RANK_WEIGHTS}', s.document, {words}) AS score"
+                " FROM matches m JOIN article_search s ON s.article_id = m.id"
+            )
+            feed_parameters: dict[str, object] = {"feeds": _feeds_query(feeds)}
+        else:
+            newest_of_each_feed = " UNION ALL ".join(
+                f"(SELECT s.article_id AS id FROM article_search s WHERE s.feed_id = :f{index}"
+                f" AND s.document @@ {words}{dated} ORDER BY s.article_id DESC LIMIT :window)"
+                for index in range(len(feeds))
+            )
+            matches = (
+                f"SELECT id FROM ({newest_of_each_feed}) AS newest ORDER BY id DESC LIMIT :window"
+            )
+            # The page is the newest matches: no document is read again to score it.
+            page = "SELECT id, 0.0 AS score FROM matches"
+            feed_parameters = {f"f{index}": feed for index, feed in enumerate(feeds)}
         found = await self._db.fetch_one(
-            "WITH matches AS MATERIALIZED (SELECT a.id FROM articles a"
-            f" WHERE a.search_document @@ ({words} && CAST(:feeds AS tsquery)){dated}"
-            " ORDER BY a.id + 0 DESC LIMIT :window),"
+            f"WITH matches AS MATERIALIZED ({matches}),"
             f" page AS ({page} ORDER BY score DESC, id DESC LIMIT :limit OFFSET :offset)"
             " SELECT (SELECT COUNT(*) FROM matches) AS total,"
             " (SELECT array_agg(id ORDER BY score DESC, id DESC) FROM page) AS ids",
-            {**parameters, "feeds": _feeds_query(feeds), "since": to_epoch(since),
-             "window": window, "limit": limit, "offset": offset},
+            {**parameters, **feed_parameters, "window": window, "limit": limit,
+             "offset": offset, **({"since": to_epoch(since)} if since is not None else {})},
         )
         if found is None or not found["total"]:
             return 0, []
@@ -155,10 +175,10 @@ class PostgresSearch:
             return {}
         words, parameters = _words(fts5_phrases(query))
         rows = await self._db.fetch_all(
-            "SELECT CAST(to_timestamp(a.first_seen_at) AT TIME ZONE 'UTC' AS date) AS day,"
-            " COUNT(*) AS mentions FROM articles a"
-            f" WHERE a.search_document @@ ({words} && CAST(:feeds AS tsquery))"
-            " AND a.first_seen_at >= :since GROUP BY day",
+            "SELECT CAST(to_timestamp(s.first_seen_at) AT TIME ZONE 'UTC' AS date) AS day,"
+            " COUNT(*) AS mentions FROM article_search s"
+            f" WHERE s.document @@ ({words} && CAST(:feeds AS tsquery))"
+            " AND s.first_seen_at >= :since GROUP BY day",
             {**parameters, "feeds": _feeds_query(feeds), "since": to_epoch(since)},
         )
         return {row["day"]: int(row["mentions"]) for row in rows}

@@ -5,10 +5,10 @@
 -- double precision (SQLite REAL; PostgreSQL's "real" is only 4 bytes), an integer is bigint
 -- (Discord ids are 64-bit), a flag is an integer 0/1 on both engines.
 --
--- Engine-specific on purpose: full-text search is a tsvector column (articles.search_document,
--- kept by a trigger, GIN-indexed) where SQLite has the FTS5 table article_search and the
--- virtual column articles.feed_token; the schema version is the table schema_version (made
--- by the migration runner) where SQLite has PRAGMA user_version.
+-- Engine-specific on purpose: full-text search is the table article_search (one narrow row
+-- per article with its tsvector, kept by triggers, GIN-indexed) where SQLite has the FTS5
+-- table article_search and the virtual column articles.feed_token; the schema version is the
+-- table schema_version (made by the migration runner) where SQLite has PRAGMA user_version.
 
 -- Search folds accents like SQLite's "unicode61 remove_diacritics 2" and, like it, neither
 -- stems words nor drops stop words.
@@ -86,14 +86,12 @@ CREATE TABLE articles (
     fingerprint        bytea,
     details            text,
     text               text,
-    search_document    tsvector NOT NULL DEFAULT ''::tsvector,
     UNIQUE (feed_id, entry_key)
 );
 CREATE INDEX articles_by_url_key ON articles (url_key);
 CREATE INDEX articles_unread ON articles (first_seen_at) WHERE enriched_at IS NULL;
 CREATE INDEX articles_by_story ON articles (story_id);
 CREATE INDEX articles_recent ON articles (first_seen_at);
-CREATE INDEX articles_search ON articles USING gin (search_document);
 
 -- One row per (article, channel): written in the same transaction as its article, so a
 -- crash can neither lose a post nor (with the row-derived nonce) double it.
@@ -207,23 +205,44 @@ CREATE TABLE channel_webhooks (
     token      text   NOT NULL
 );
 
--- Full-text search: title (weight A), summary (B) and text (C), and the article's feed as one
--- lexeme 'feed:<id>' (weight D) that no typed word can produce (the parser splits at ':'),
--- so a server's search intersects its words with its feeds inside the index.
-CREATE FUNCTION articles_search_document() RETURNS trigger LANGUAGE plpgsql AS $$
+-- Full-text search. One narrow row per article: its feed, its date (published, else first
+-- seen), when it was first seen, and its words: title (weight A), summary (B) and text (C),
+-- and its feed as one lexeme 'feed:<id>' (weight D) that no typed word can produce (the
+-- parser splits at ':'), so a server's search intersects its words with its feeds inside the
+-- GIN index. The rows stay narrow (the tsvector is stored out of line, toast_tuple_target
+-- 128), so a search's bitmap reads a table of a few tens of MB, not the articles' pages;
+-- (feed_id, article_id) lets a search of words in most articles take each feed's newest.
+CREATE TABLE article_search (
+    article_id    bigint PRIMARY KEY REFERENCES articles (id) ON DELETE CASCADE,
+    feed_id       bigint NOT NULL,
+    dated_at      double precision NOT NULL,
+    first_seen_at double precision NOT NULL,
+    document      tsvector NOT NULL
+) WITH (toast_tuple_target = 128);
+CREATE INDEX article_search_words ON article_search USING gin (document);
+CREATE INDEX article_search_by_feed ON article_search (feed_id, article_id);
+
+CREATE FUNCTION index_article_for_search() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    NEW.search_document :=
+    INSERT INTO article_search (article_id, feed_id, dated_at, first_seen_at, document)
+    VALUES (
+        NEW.id, NEW.feed_id, COALESCE(NEW.published_at, NEW.first_seen_at), NEW.first_seen_at,
         setweight(to_tsvector('newsdesk_search', NEW.title), 'A')
         || setweight(to_tsvector('newsdesk_search', NEW.summary), 'B')
         || setweight(to_tsvector('newsdesk_search', COALESCE(NEW.text, '')), 'C')
-        || setweight(array_to_tsvector(ARRAY['feed:' || NEW.feed_id]), 'D');
-    RETURN NEW;
+        || setweight(array_to_tsvector(ARRAY['feed:' || NEW.feed_id]), 'D')
+    )
+    ON CONFLICT (article_id) DO UPDATE SET feed_id = excluded.feed_id,
+        dated_at = excluded.dated_at, first_seen_at = excluded.first_seen_at,
+        document = excluded.document;
+    RETURN NULL;
 END;
 $$;
-CREATE TRIGGER articles_search_insert BEFORE INSERT ON articles
-FOR EACH ROW EXECUTE FUNCTION articles_search_document();
-CREATE TRIGGER articles_search_update BEFORE UPDATE OF title, summary, text, feed_id ON articles
-FOR EACH ROW EXECUTE FUNCTION articles_search_document();
+CREATE TRIGGER articles_search_insert AFTER INSERT ON articles
+FOR EACH ROW EXECUTE FUNCTION index_article_for_search();
+CREATE TRIGGER articles_search_update
+AFTER UPDATE OF title, summary, text, feed_id, published_at, first_seen_at ON articles
+FOR EACH ROW EXECUTE FUNCTION index_article_for_search();
 
 -- The routing generation (SQLite 0012): the database counts every change to follows, their
 -- filters and which servers are on which feed, whoever writes it.

@@ -329,7 +329,7 @@ def _migration_dirs(tmp_path: Path) -> tuple[Path, Path]:
 
 # What each engine keeps for itself (see the baseline's header).
 _SQLITE_ONLY_TABLES = ("article_search",)
-_POSTGRES_ONLY_TABLES = ("schema_version",)
+_POSTGRES_ONLY_TABLES = ("schema_version", "article_search")
 _SQLITE_TYPES = {"INTEGER": "int64", "REAL": "float64", "TEXT": "str", "BLOB": "bytes"}
 _POSTGRES_TYPES = {
     "bigint": "int64", "double precision": "float64", "text": "str", "bytea": "bytes",
@@ -379,7 +379,7 @@ async def _postgres_schema(connection: asyncpg.Connection) -> dict[str, set[tupl
     columns = await connection.fetch(
         "SELECT table_name, column_name, data_type, is_nullable, column_default"
         " FROM information_schema.columns WHERE table_schema = 'public'"
-        " AND table_name <> ALL($1) AND column_name <> 'search_document'",
+        " AND table_name <> ALL($1)",
         list(_POSTGRES_ONLY_TABLES),
     )
     schema["columns"] = {
@@ -396,16 +396,15 @@ async def _postgres_schema(connection: asyncpg.Connection) -> dict[str, set[tupl
         " WHERE s.nspname = 'public' AND t.relname <> ALL($1)",
         list(_POSTGRES_ONLY_TABLES),
     )
-    schema["indexes"] = {
-        (row[0], row[1]) for row in indexes if not row[5] and row[1] != "articles_search"
-    }
+    schema["indexes"] = {(row[0], row[1]) for row in indexes if not row[5]}
     schema["unique"] = {(row[0], tuple(row[4])) for row in indexes if row[2] and not row[3]}
     keys = await connection.fetch(
         "SELECT c.conrelid::regclass::text, a.attname, c.confrelid::regclass::text, r.attname,"
         " c.confdeltype FROM pg_constraint c"
         " JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]"
         " JOIN pg_attribute r ON r.attrelid = c.confrelid AND r.attnum = c.confkey[1]"
-        " WHERE c.contype = 'f'"
+        " WHERE c.contype = 'f' AND c.conrelid::regclass::text <> ALL($1)",
+        list(_POSTGRES_ONLY_TABLES),
     )
     deletes = {b"a": "NO ACTION", b"n": "SET NULL", b"c": "CASCADE"}
     schema["foreign keys"] = {(row[0], row[1], row[2], row[3], deletes[row[4]]) for row in keys}

@@ -159,6 +159,23 @@ async def test_a_query_of_only_common_words_lists_the_servers_newest_matches(
     assert "the newest matches come first" in describe_search_page(first)
 
 
+async def test_only_common_words_with_days_and_a_subscription_list_the_newest_matches(
+    database: Database, repositories: Repositories
+) -> None:
+    await broad_world(database)
+    search = service(repositories)
+
+    # First seen an hour apart, the newest of GUILD's (3600) 51 hours ago: the last 3 days
+    # hold ids 3579-3600, of which subscription 1 (feed MINE) has the odd ones.
+    recent = await search.search(GUILD, "the board", days=3)
+    mine = await search.search(GUILD, "the board", days=3, subscription=1)
+
+    assert recent.newest_first and recent.total == 22
+    assert ids(recent) == [3600, 3599, 3598, 3597, 3596]
+    assert mine.newest_first and mine.total == 11
+    assert ids(mine) == [3599, 3597, 3595, 3593, 3591]
+
+
 async def test_every_word_counts_until_enough_articles_are_stored(
     database: Database, repositories: Repositories
 ) -> None:
