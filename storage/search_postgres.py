@@ -112,12 +112,17 @@ class PostgresSearch:
         if not feeds:
             return 0, []
         words, parameters = _words(fts5_phrases(query))
-        dated = (
-            " AND s.article_id >= (SELECT COALESCE(MIN(first_id), 0) FROM article_days"
-            "  WHERE day >= CAST(floor(CAST(:since AS DOUBLE PRECISION) / 86400) AS BIGINT))"
-            " AND s.dated_at >= :since"
-        ) if since is not None else ""
-        if ranked:
+        lowest = (
+            "(SELECT COALESCE(MIN(first_id), 0) FROM article_days"
+            " WHERE day >= CAST(floor(CAST(:since AS DOUBLE PRECISION) / 86400) AS BIGINT))"
+        )
+        dates = {} if since is None else {"since": to_epoch(since)}
+        if ranked or not await self._many_in_scope(feeds, 2 * window):
+            # The bound is a filter (id + 0), never the way in: read through the primary
+            # key it would test every article of the days against the words.
+            dated = (
+                f" AND s.article_id + 0 >= {lowest} AND s.dated_at >= :since"
+            ) if since is not None else ""
             matches = (
                 "SELECT s.article_id AS id FROM article_search s"
                 f" WHERE s.document @@ ({words} && CAST(:feeds AS tsquery)){dated}"
@@ -126,9 +131,12 @@ class PostgresSearch:
             page = (
                 f"SELECT m.id, ts_rank('{_RANK_WEIGHTS}', s.document, {words}) AS score"
                 " FROM matches m JOIN article_search s ON s.article_id = m.id"
-            )
+            ) if ranked else "SELECT id, 0.0 AS score FROM matches"
             feed_parameters: dict[str, object] = {"feeds": _feeds_query(feeds)}
         else:
+            dated = (
+                f" AND s.article_id >= {lowest} AND s.dated_at >= :since"
+            ) if since is not None else ""
             newest_of_each_feed = " UNION ALL ".join(
                 f"(SELECT s.article_id AS id FROM article_search s WHERE s.feed_id = :f{index}"
                 f" AND s.document @@ {words}{dated} ORDER BY s.article_id DESC LIMIT :window)"
@@ -145,8 +153,8 @@ class PostgresSearch:
             f" page AS ({page} ORDER BY score DESC, id DESC LIMIT :limit OFFSET :offset)"
             " SELECT (SELECT COUNT(*) FROM matches) AS total,"
             " (SELECT array_agg(id ORDER BY score DESC, id DESC) FROM page) AS ids",
-            {**parameters, **feed_parameters, "window": window, "limit": limit,
-             "offset": offset, **({"since": to_epoch(since)} if since is not None else {})},
+            {**parameters, **feed_parameters, **dates, "window": window, "limit": limit,
+             "offset": offset},
         )
         if found is None or not found["total"]:
             return 0, []
@@ -167,6 +175,21 @@ class PostgresSearch:
                       by_id[id_]["snippet"] or "")
             for id_ in ids if id_ in by_id
         ]
+
+    async def _many_in_scope(self, feeds: Sequence[int], cap: int) -> bool:
+        """Return whether the feeds hold at least ``cap`` articles.
+
+        Decides how an unranked search reads. Merging each feed's newest rows reads about
+        ``window`` of them (fewer with a days bound) but tests each one's words, stored out
+        of line; the GIN bitmap tests none, but its cost follows the feeds' whole posting
+        lists, whatever the days. For a few thousand articles the bitmap is cheaper.
+        """
+        row = await self._db.fetch_one(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM article_search WHERE feed_id = ANY(:feed_ids)"
+            " LIMIT :cap) AS scope",
+            {"feed_ids": list(feeds), "cap": cap},
+        )
+        return row is not None and int(row[0]) >= cap
 
     async def daily_counts(self, guild_id: int, query: str, since: datetime) -> dict[date, int]:
         """Count the server's articles matching ``query`` per UTC day since ``since``."""
