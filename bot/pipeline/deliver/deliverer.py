@@ -253,11 +253,14 @@ class Deliverer:
                 "delivery failed for good guild_id=%s channel_id=%s article_id=%s reason=%s",
                 *context, rejected.reason,
             )
+            broken = delivery.subscription_id if rejected.permanent else None
+            if broken is not None:
+                # Disabled first: it fails the subscription's later rows together with this
+                # one, so a delivery round beside this worker never sees this row failed and
+                # the next one free to claim.
+                await self._repos.subscriptions.disable(delivery.guild_id, broken, rejected.reason)
             await self._repos.outbox.mark_failed(delivery.outbox_id, rejected.reason)
-            if rejected.permanent and delivery.subscription_id is not None:
-                await self._repos.subscriptions.disable(
-                    delivery.guild_id, delivery.subscription_id, rejected.reason
-                )
+            if broken is not None:
                 await self._notify_broken_destination(delivery, rejected.reason)
             return
         log.info(
