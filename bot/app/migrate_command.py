@@ -38,7 +38,7 @@ def run_migrate(source: Path, target: str) -> int:
         return 2
 
     def tell(table: str, rows: int) -> None:
-        sys.stdout.write(f"  {table}: {rows:,} rows\n")
+        sys.stdout.write(f"  {table}: {rows:,} row{'' if rows == 1 else 's'}\n")
         sys.stdout.flush()
 
     sys.stdout.write(f"Copying {source} into {printable(target)}…\n")
