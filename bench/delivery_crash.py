@@ -39,8 +39,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.support.arguments import bench_parser, write_figures
-from bench.support.databases import add_engine_options, bench_database
+from bench.support.arguments import bench_parser
+from bench.support.databases import add_engine_options, bench_database, finish_engine_runs
 from bench.support.delivery import (
     BotProcess,
     SandboxProcess,
@@ -269,18 +269,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         if len(args.engines) > 1:
             print(f"== --db {engine}")
         print(report(results[engine]))
-    if len(results) > 1:
-        print("side by side: " + "; ".join(
-            f"{engine} lost {result.tally.lost if result.tally else '?'}, duplicated "
+    return finish_engine_runs(
+        results, args.json, figures=figures,
+        summary=lambda result: (
+            f"lost {result.tally.lost if result.tally else '?'}, duplicated "
             f"{result.tally.duplicated if result.tally else '?'}, kills during the burst "
             f"{result.kills_during_burst}/{len(result.kills)}, {result.seconds:.1f} s"
-            for engine, result in results.items()
-        ))
-    write_figures(
-        args.json, figures(results[args.engines[0]]) if len(results) == 1
-        else {engine: figures(result) for engine, result in results.items()},
+        ),
     )
-    return 0 if all(result.ok for result in results.values()) else 1
 
 
 if __name__ == "__main__":

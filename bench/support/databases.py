@@ -15,14 +15,15 @@ import argparse
 import asyncio
 import os
 import secrets
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
+from bench.support.arguments import write_figures
 from storage.database import is_postgres_address
 
 ENGINES = ("sqlite", "postgres")
@@ -152,3 +153,36 @@ async def vacuum_analyze(address: str) -> None:
         await connection.execute("VACUUM ANALYZE")
     finally:
         await connection.close()
+
+
+class EngineRun(Protocol):
+    """What a bench's run on one engine says of itself."""
+
+    @property
+    def ok(self) -> bool:
+        """Whether the run met its targets."""
+        ...
+
+
+Run = TypeVar("Run", bound=EngineRun)
+
+
+def finish_engine_runs(
+    results: Mapping[str, Run],
+    json_path: Path | None,
+    *,
+    figures: Callable[[Run], Any],
+    summary: Callable[[Run], str],
+) -> int:
+    """Print the side-by-side line when several engines ran, write the figures (one set, or
+    one per engine) and return the bench's exit status."""
+    if len(results) > 1:
+        print("side by side: " + "; ".join(
+            f"{engine} {summary(result)}" for engine, result in results.items()
+        ))
+    written = (
+        figures(next(iter(results.values()))) if len(results) == 1
+        else {engine: figures(result) for engine, result in results.items()}
+    )
+    write_figures(json_path, written)
+    return 0 if all(result.ok for result in results.values()) else 1
