@@ -93,6 +93,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return run_migrate(args.source or settings.database_path, args.to)
         return run_sandbox(settings, args)
+    except UserError as error:
+        # Start-up refusals (an unreachable database, …) are sentences, never tracebacks.
+        print(error.message, file=sys.stderr)
+        return 2
     except DatabaseTooNew as error:
         print(str(error), file=sys.stderr)
         return 2

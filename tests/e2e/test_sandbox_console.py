@@ -95,6 +95,23 @@ def test_run_without_a_token_says_what_to_set(tmp_path: Path) -> None:
     assert completed.stderr.strip().startswith("Newsdesk needs a bot token: set DISCORD_TOKEN")
 
 
+def test_an_unreachable_postgresql_database_is_a_sentence_not_a_traceback(
+    tmp_path: Path,
+) -> None:
+    script = tmp_path / "empty.txt"
+    script.write_text(":as admin\n")
+    completed = subprocess.run(
+        [sys.executable, "-m", "bot", "sandbox", "--no-demo", "--script", str(script)],
+        capture_output=True, text=True, timeout=60, check=False, cwd=tmp_path,
+        env={**os.environ, "NEWSDESK_DB": "postgresql://postgres@127.0.0.1:1/nowhere"},
+    )
+    assert completed.returncode == 2
+    assert "Traceback" not in completed.stderr
+    assert completed.stderr.strip().startswith(
+        "Newsdesk could not open the PostgreSQL database at postgresql://postgres@127.0.0.1:1/"
+    )
+
+
 def test_the_sandbox_db_option_wins_over_a_postgresql_newsdesk_db(tmp_path: Path) -> None:
     script = tmp_path / "empty.txt"
     script.write_text(":as admin\n")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -121,6 +122,24 @@ async def test_subscribing_twice_reports_the_existing_subscription(
     )
     assert again.already_existed
     assert again.subscription.id == first.subscription.id
+
+
+async def test_two_admins_adding_the_same_feed_at_once_get_one_subscription(
+    repositories: Repositories,
+) -> None:
+    # Side by side (PostgreSQL runs the transactions concurrently; SQLite queues them), both
+    # pass the "already subscribed?" check before either inserts.
+    url = "https://news.example/feed"
+    results = await asyncio.gather(*(
+        repositories.subscriptions.subscribe(
+            GUILD_A, CHANNEL_A, snapshot(url, "a", "b"), created_by=admin, now=NOW,
+            max_feeds=10,
+        )
+        for admin in (1, 2, 3)
+    ))
+    assert len({result.subscription.id for result in results}) == 1
+    assert sorted(result.already_existed for result in results) == [False, True, True]
+    assert len(await repositories.subscriptions.list_for_guild(GUILD_A)) == 1
 
 
 async def test_feed_limit_counts_distinct_feeds_per_server(repositories: Repositories) -> None:
