@@ -10,12 +10,10 @@ from discord.ext import commands
 
 from bot.discord_io.client import NewsdeskBot
 from bot.features.search.search import SearchPage, describe_search_page
-from cogs.shared.views import InvokerView
-
-PAGES_TIMEOUT_SECONDS = 600
+from cogs.shared.paging import PageButtons, send_paged
 
 
-class SearchPages(InvokerView):
+class SearchPages(PageButtons):
     """Previous/next buttons under a page of results, for the person who searched."""
 
     refusal = "Run /search yourself to page through results."
@@ -25,38 +23,23 @@ class SearchPages(InvokerView):
         self, bot: NewsdeskBot, invoker_id: int, guild_id: int, result: SearchPage,
         subscription: int | None, days: int | None,
     ) -> None:
-        super().__init__(invoker_id, timeout=PAGES_TIMEOUT_SECONDS)
+        super().__init__(invoker_id, page=result.page)
         self.bot, self.guild_id = bot, guild_id
         self.result, self.subscription, self.days = result, subscription, days
-        self._update_buttons()
+        self.update_buttons()
 
-    def _update_buttons(self) -> None:
-        self.previous_page.disabled = self.result.page <= 1
-        self.next_page.disabled = self.result.page >= self.result.pages
+    @property
+    def page_count(self) -> int:
+        """Return how many pages the results fill."""
+        return self.result.pages
 
-    async def _show(self, interaction: discord.Interaction[Any], page: int) -> None:
+    async def render(self, page: int) -> str:
+        """Search again for ``page`` and render it."""
         self.result = await self.bot.services.search.search(
             self.guild_id, self.result.query, subscription=self.subscription, days=self.days,
             page=page,
         )
-        self._update_buttons()
-        await interaction.response.edit_message(
-            content=describe_search_page(self.result), view=self
-        )
-
-    @discord.ui.button(label="Previous", emoji="◀️", style=discord.ButtonStyle.secondary)
-    async def previous_page(
-        self, interaction: discord.Interaction[Any], _button: discord.ui.Button[SearchPages]
-    ) -> None:
-        """Show the previous page."""
-        await self._show(interaction, self.result.page - 1)
-
-    @discord.ui.button(label="Next", emoji="▶️", style=discord.ButtonStyle.secondary)
-    async def next_page(
-        self, interaction: discord.Interaction[Any], _button: discord.ui.Button[SearchPages]
-    ) -> None:
-        """Show the next page."""
-        await self._show(interaction, self.result.page + 1)
+        return describe_search_page(self.result)
 
 
 class SearchCommand(commands.Cog):
@@ -87,10 +70,7 @@ class SearchCommand(commands.Cog):
         view = SearchPages(
             self.bot, interaction.user.id, interaction.guild_id, result, subscription, days
         )
-        await interaction.response.send_message(
-            describe_search_page(result), view=view, ephemeral=True,
-            allowed_mentions=discord.AllowedMentions.none(),
-        )
+        await send_paged(interaction, describe_search_page(result), view)
 
 
 async def setup(bot: NewsdeskBot) -> None:

@@ -2,7 +2,8 @@
 
 Rules: text is trimmed, never refused; a cut is marked with an ellipsis and falls on a word
 boundary (or a sentence boundary, for summaries) when one is near; a list too long for one
-message keeps whole items and says how many were left out.
+message keeps whole items and says how many were left out, or is split into pages that each
+fit one message (``split_into_pages``) when the reply can offer page buttons.
 """
 
 from __future__ import annotations
@@ -69,3 +70,32 @@ def join_within_limit(blocks: Sequence[str], separator: str) -> str:
         kept.append(block)
         used += cost
     return separator.join(kept)
+
+
+PAGE_MARK_ROOM = 40
+"""Characters kept free on every page for its "Page 2 of 3" line."""
+
+
+def split_into_pages(header: str, blocks: Sequence[str], separator: str) -> list[str]:
+    """Split whole blocks into pages that each fit one message, ``header`` atop each.
+
+    A block too long for a page on its own is trimmed; with more than one page each ends
+    with "Page n of N", so the buttons that turn them have a place to say where one is.
+    """
+    room = MESSAGE_LIMIT - len(header) - len(separator) - PAGE_MARK_ROOM
+    pages: list[list[str]] = [[]]
+    used = 0
+    for whole in blocks:
+        block = trim_text(whole, room)
+        if pages[-1] and used + len(separator) + len(block) > room:
+            pages.append([])
+            used = 0
+        used += len(block) + (len(separator) if pages[-1] else 0)
+        pages[-1].append(block)
+    top = [header] if header else []
+    if len(pages) == 1:
+        return [separator.join(top + pages[0])]
+    return [
+        separator.join([*top, *page, f"*Page {number} of {len(pages)}*"])
+        for number, page in enumerate(pages, start=1)
+    ]

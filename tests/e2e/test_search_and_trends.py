@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from xml.sax.saxutils import escape
 
 from PIL import Image
@@ -90,3 +91,43 @@ async def test_quotes_by_a_person_and_a_trend_chart(
     assert image.format == "PNG" and image.size == (900, 450)
     colours = image.convert("RGB").getcolors(maxcolors=100_000)
     assert colours is not None and len(colours) > 50  # lines, labels and legend, not a blank
+
+
+LONG_STORIES = [
+    (
+        f"{'long-address-of-a-regional-newsroom/' * 4}harbour-{n}",
+        f"Harbour works, part {n}: the council's long account of the new quay walls and cranes",
+        f"The harbour works reached part {n} this week. " + "Engineers checked every pile of "
+        "the quay wall, the cranes and the drainage, and the council published the figures. " * 4,
+    )
+    for n in range(1, 13)
+]
+
+
+async def test_every_search_page_shows_five_results_and_one_page_shows_no_buttons(
+    sandbox: Sandbox, start_bot: BotStarter, feed_server: RouteServer
+) -> None:
+    feed_server.set_body(FEED_PATH, wire([]))
+    async with start_bot() as bot:
+        await sandbox.run_command(f"/feed add url:{feed_server.url(FEED_PATH)} channel:#news")
+        feed_server.set_body(FEED_PATH, wire([*LONG_STORIES, *STORIES]))
+        await poll_and_deliver(bot)
+        first = (await sandbox.run_command("/search query:harbour", user="member")).messages[-1]
+        next_button = first.components[0]["components"][1]
+        second = await sandbox.click(first.id, next_button["custom_id"], user="member")
+        third = await sandbox.click(first.id, next_button["custom_id"], user="member")
+        single = await sandbox.run_command("/search query:bridge", user="member")
+        empty = await sandbox.run_command("/search query:volcano", user="member")
+
+    def parts(text: str) -> set[str]:
+        return set(re.findall(r"Harbour works, part (\d+)", text))
+
+    assert "(page 1 of 3)" in first.content and "more." not in first.content
+    assert len(first.content) <= 2000
+    shown = [parts(first.content), parts(second.messages[-1].content),
+             parts(third.messages[-1].content)]
+    assert [len(page) for page in shown] == [5, 5, 2]
+    assert set().union(*shown) == {str(n) for n in range(1, 13)}
+    assert single.messages[-1].content.startswith("**1** article match **bridge**")
+    assert single.messages[-1].components == []
+    assert empty.messages[-1].components == []

@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 
 from bot.core.errors import InvalidInput, NoSuchSubscription
 from bot.core.models import SearchHit
-from bot.core.text import join_within_limit, trim_text
+from bot.core.text import MESSAGE_LIMIT, trim_text
 from bot.discord_io import markup
 from storage import Repositories
 
@@ -34,6 +34,7 @@ COUNT_CAP = 1000  # totals count up to this ("1000+"), and only this many newest
 COMMON_SAMPLE = 1000
 COMMON_SHARE = 0.5  # above this share of articles, BM25's IDF for a word is zero (FTS5)
 MAX_TERMS = 12
+_SNIPPET_FLOOR = 40  # a shorter snippet says nothing; drop it
 _PHRASE_OR_WORD = re.compile(r'"([^"]+)"|(\S+)')
 _WORD_CHARACTERS = re.compile(r"[\w'’-]+")
 
@@ -164,13 +165,28 @@ def describe_search_page(result: SearchPage) -> str:
         notes.append(f"Ranked among the {COUNT_CAP} newest matches.")
     if notes:
         header += "\n*" + " ".join(notes) + "*"
-    blocks = [header]
-    for hit in result.hits:
+    return "\n\n".join([header, *_hit_blocks(result.hits, MESSAGE_LIMIT - len(header))])
+
+
+def _hit_blocks(hits: list[SearchHit], room: int) -> list[str]:
+    """Render each hit within an equal share of ``room``, so a whole page always fits.
+
+    A long address gives way first (the title is then shown unlinked), then the snippet
+    shrinks: every result of the page is shown, none is cut off into "…and 1 more".
+    """
+    share = (room - 2 * len(hits)) // max(1, len(hits))
+    blocks: list[str] = []
+    for hit in hits:
         when = hit.article.published_at or hit.article.first_seen_at
         title = trim_text(hit.article.title, 150)
+        where = f" — {trim_text(hit.feed_title, 60)}, {markup.moment(when)}"
         link = f"[{title}](<{hit.article.url}>)" if hit.article.url else f"**{title}**"
-        blocks.append(
-            f"{link} — {trim_text(hit.feed_title, 60)}, {markup.moment(when)}\n"
-            f"> {trim_text(' '.join(hit.snippet.split()), 280)}"
-        )
-    return join_within_limit(blocks, "\n\n")
+        if len(link) + len(where) > share - _SNIPPET_FLOOR:
+            link = f"**{trim_text(title, max(10, share - len(where) - _SNIPPET_FLOOR - 4))}**"
+        room_for_snippet = min(280, share - len(link) - len(where) - 3)
+        snippet = " ".join(hit.snippet.split())
+        block = link + where
+        if snippet and room_for_snippet >= _SNIPPET_FLOOR:
+            block += f"\n> {trim_text(snippet, room_for_snippet)}"
+        blocks.append(block)
+    return blocks
