@@ -104,19 +104,30 @@ class OutboxRepository:
             "UPDATE outbox SET refresh_requested = 0 WHERE id IN (SELECT id FROM outbox"
             " WHERE refresh_requested = 1 AND state = 'sent' AND story_id IS NOT NULL"
             " AND message_id IS NOT NULL ORDER BY id LIMIT ?)"
-            " RETURNING id, guild_id, channel_id, message_id, story_id, article_id",
+            " RETURNING id, guild_id, channel_id, message_id, story_id, article_id, card_digest",
             (limit,),
         ) as cursor:
             rows = await cursor.fetchall()
-        return [PostRefresh(row[0], row[1], row[2], row[3], row[4], row[5]) for row in rows]
+        return [
+            PostRefresh(row[0], row[1], row[2], row[3], row[4], row[5], row[6]) for row in rows
+        ]
 
-    async def mark_sent(self, outbox_id: int, message_id: int, now: datetime) -> None:
-        """Record the Discord message that carries this row."""
+    async def mark_sent(
+        self, outbox_id: int, message_id: int, now: datetime, card_digest: str | None = None
+    ) -> None:
+        """Record the Discord message that carries this row (and the card it shows)."""
         async with self._db.transaction() as tx:
             await tx.execute(
-                "UPDATE outbox SET state = 'sent', message_id = ?, sent_at = ?, failure = NULL"
-                " WHERE id = ?",
-                (message_id, to_epoch(now), outbox_id),
+                "UPDATE outbox SET state = 'sent', message_id = ?, sent_at = ?, failure = NULL,"
+                " card_digest = ? WHERE id = ?",
+                (message_id, to_epoch(now), card_digest, outbox_id),
+            )
+
+    async def record_card(self, outbox_id: int, card_digest: str) -> None:
+        """Record the card a sent post shows after an edit."""
+        async with self._db.transaction() as tx:
+            await tx.execute(
+                "UPDATE outbox SET card_digest = ? WHERE id = ?", (card_digest, outbox_id)
             )
 
     async def mark_retry(self, outbox_id: int, reason: str, retry_at: datetime) -> None:

@@ -425,6 +425,8 @@ class PostRefresh:
     message_id: int
     story_id: int
     article_id: int
+    card_digest: str | None = None
+    """The digest of the card the post shows (``card_digest``), if known."""
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from xml.sax.saxutils import escape
 import pytest
 
 from bot.sandbox.fake_discord import RecordedMessage, Sandbox
+from bot.sandbox.newswire import DemoNewswire, Story
 from tests.e2e.conftest import BotStarter, poll_and_deliver
 from tests.fixtures.engines import on_both_engines
 from tests.fixtures.http_servers import Route, RouteServer
@@ -161,3 +162,35 @@ async def test_copies_arriving_in_the_same_poll_make_one_post(
     assert len(posts) == 1
     credits = fields(latest_embed(sandbox, posts[0]))
     assert credits.get("Also reported by")
+
+
+async def test_a_copy_that_changes_nothing_on_the_post_sends_no_edit(
+    sandbox: Sandbox, start_bot: BotStarter
+) -> None:
+    # The demo newswire used to republish its stories under "(follow-up 1)" titles: each was a
+    # copy from the post's own feed, so the refreshed card was the card already posted, and
+    # Discord would have marked the post "(edited)" for nothing.
+    body = (
+        "The harbour ferry will run every ten minutes from Monday, the transport office said."
+        " Two new boats joined the fleet after a year of trials on the northern route."
+        " Commuters asked for the change in a survey last spring, and fares stay the same."
+    )
+    already_published = tuple(
+        Story(f"Older story {n}", f"Older story number {n} happened.", "Jo Park", "Local")
+        for n in range(1, 4)
+    )
+    stories = (
+        *already_published,
+        Story("Harbour ferry runs every ten minutes", body, "Ana Ruiz", "Local"),
+        Story("Ferry timetable: every ten minutes from Monday", body, "Ana Ruiz", "Local"),
+    )
+    async with DemoNewswire(interval_seconds=None, stories=stories) as wire, start_bot() as bot:
+        await sandbox.run_command(f"/feed add url:{wire.feed_url} channel:#news")
+        wire.publish_next()
+        await poll_and_deliver(bot)
+        assert len(sandbox.posts("news")) == 1
+        wire.publish_next()
+        await poll_and_deliver(bot)
+        await bot.settle([], 5.0)
+    assert len(sandbox.posts("news")) == 1  # the second item joined the first one's story
+    assert [m for m in sandbox.messages if m.kind == "edit"] == []

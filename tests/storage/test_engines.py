@@ -285,7 +285,10 @@ async def test_a_failing_postgres_migration_changes_nothing(
 
 
 def test_the_postgres_plan_is_the_baseline_then_the_later_migrations(tmp_path: Path) -> None:
-    assert postgres_migrations() == [(HEAD, POSTGRES_MIGRATIONS_DIR / f"{HEAD:04d}_baseline.sql")]
+    baseline = POSTGRES_MIGRATIONS_DIR / "0013_baseline.sql"
+    later = list_migrations(MIGRATIONS_DIR)[13:]
+    assert postgres_migrations() == [(13, baseline), *later]
+    assert postgres_migrations()[-1][0] == HEAD
     shared, own = _migration_dirs(tmp_path)
     (own / f"{HEAD + 1:04d}_orphan.sql").write_text("")
     with pytest.raises(ValueError, match="no SQLite migration"):

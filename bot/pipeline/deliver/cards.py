@@ -10,6 +10,8 @@ field repeats it.
 
 from __future__ import annotations
 
+import hashlib
+
 from bot.core.models import Article, ArticleCard, CardField
 from bot.core.text import trim_text, trim_to_sentence
 from bot.core.urls import is_web_url
@@ -54,3 +56,8 @@ def article_card(
         footer=trim_text(f"By {author}", FOOTER_LIMIT) if author else None,
         image_url=article.image_url if is_web_url(article.image_url) else None,
     )
+
+
+def card_digest(card: ArticleCard) -> str:
+    """Return a digest of everything a card shows, to tell whether an edit would change it."""
+    return hashlib.sha256(repr(card).encode("utf-8")).hexdigest()[:32]

@@ -25,7 +25,7 @@ from typing import Protocol
 
 from bot.core.models import Article, ArticleCard, Delivery
 from bot.discord_io import markup
-from bot.pipeline.deliver.cards import article_card
+from bot.pipeline.deliver.cards import article_card, card_digest
 from bot.pipeline.deliver.templates import TemplateValues, post_content
 from bot.pipeline.story.credits import story_credits
 from bot.pipeline.timings import PipelineTimings, WakeLoop
@@ -215,6 +215,11 @@ class Deliverer:
             if found is None:
                 continue
             card, _ = await self._card_for(refresh.guild_id, *found, refresh.story_id)
+            digest = card_digest(card)
+            if digest == refresh.card_digest:
+                # A copy from a source the post already credits (or from its own feed)
+                # changes nothing: an edit would only mark the post "(edited)".
+                continue
             try:
                 await self._sender.edit_post(
                     refresh.guild_id, refresh.channel_id, refresh.message_id, card
@@ -224,6 +229,8 @@ class Deliverer:
                     "post not refreshed guild_id=%s channel_id=%s message_id=%s reason=%s",
                     refresh.guild_id, refresh.channel_id, refresh.message_id, rejected.reason,
                 )
+                continue
+            await self._repos.outbox.record_card(refresh.outbox_id, digest)
         return len(refreshes)
 
     async def _deliver_one(self, delivery: Delivery) -> bool:
@@ -243,7 +250,9 @@ class Deliverer:
         except SendRejected as rejected:
             await self._record_rejection(delivery, rejected)
             return False
-        await self._repos.outbox.mark_sent(delivery.outbox_id, message_id, self._clock())
+        await self._repos.outbox.mark_sent(
+            delivery.outbox_id, message_id, self._clock(), card_digest(card)
+        )
         return True
 
     async def _record_rejection(self, delivery: Delivery, rejected: SendRejected) -> None:
