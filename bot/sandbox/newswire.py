@@ -5,12 +5,13 @@ Rules:
 - Listens on 127.0.0.1 only (``port``, or a free port when 0); ``feed_url`` is
   ``{base_url}/feed.xml``.
 - Draws from about twenty short, original, fictional news stories
-  (``bot/sandbox/demo/newswire_stories.json``), in order, cycling; later cycles are marked
-  as follow-ups so every item stays distinct. Item ``n`` has the guid
-  ``newsdesk-demo-{edition}{n}``, unique across cycles (and, with an ``edition`` per run,
-  across runs, so a database kept between sandbox runs still sees new items as new), and a
-  link ``{base_url}/articles/{slug}`` that serves a small HTML article page with
-  ``og:title``, ``article:published_time`` and ``author`` meta tags.
+  (``bot/sandbox/demo/newswire_stories.json``), in order, each published once: when the pool
+  is used up the wire stops publishing (``exhausted``). It never reposts a story under a new
+  title, which the bot would rightly take for a copy of the first. Item ``n`` has the guid
+  ``newsdesk-demo-{edition}{n}`` (with an ``edition`` per run, unique across runs, so a
+  database kept between sandbox runs still sees new items as new), and a link
+  ``{base_url}/articles/{slug}`` that serves a small HTML article page with ``og:title``,
+  ``article:published_time`` and ``author`` meta tags.
 - It starts with three items already published (a few minutes in the past), so a new
   subscription has something to seed past; after that an item is published every
   ``interval_seconds``, at the scheduled moment, which becomes its ``pubDate``.
@@ -61,7 +62,6 @@ class WireItem:
 
     number: int
     story: Story
-    cycle: int
     published_at: datetime
     edition: str = ""
 
@@ -72,10 +72,8 @@ class WireItem:
 
     @property
     def title(self) -> str:
-        """Return the title, marked as a follow-up after the first cycle."""
-        return (
-            self.story.title if self.cycle == 0 else f"{self.story.title} (follow-up {self.cycle})"
-        )
+        """Return the story's title."""
+        return self.story.title
 
     @property
     def slug(self) -> str:
@@ -128,22 +126,28 @@ class DemoNewswire(LoopbackSite):
         """Return the URL of an item's article page."""
         return f"{self.base_url}/articles/{item.slug}"
 
+    @property
+    def exhausted(self) -> bool:
+        """True once every story of the pool has been published."""
+        return self._stories is not None and len(self._items) >= len(self._stories)
+
     def publish_next(self, at: datetime | None = None) -> WireItem:
         """Publish the next story now (or at ``at``) and return it."""
         if not self._stories:
             raise RuntimeError("the newswire has no stories; start it first")
+        if self.exhausted:
+            raise RuntimeError(f"the newswire has published all its {len(self._stories)} stories")
         number = len(self._items) + 1
-        cycle, index = divmod(number - 1, len(self._stories))
-        item = WireItem(number, self._stories[index], cycle, at or self._clock(), self._edition)
+        item = WireItem(number, self._stories[number - 1], at or self._clock(), self._edition)
         self._items.append(item)
         return item
 
     def _catch_up(self) -> None:
-        """Publish every item whose scheduled moment has passed."""
+        """Publish every item whose scheduled moment has passed (until the pool runs out)."""
         if self.interval_seconds is None or self._next_due is None:
             return
         now = self._clock()
-        while self._next_due <= now:
+        while self._next_due <= now and not self.exhausted:
             self.publish_next(at=self._next_due)
             self._next_due += timedelta(seconds=self.interval_seconds)
 
@@ -233,7 +237,7 @@ class DemoNewswire(LoopbackSite):
         if self._stories is None:
             self._stories = await asyncio.to_thread(load_stories)
         now = self._clock()
-        for minutes_ago in range(INITIAL_ITEMS, 0, -1):
+        for minutes_ago in range(min(INITIAL_ITEMS, len(self._stories)), 0, -1):
             self.publish_next(at=now - timedelta(minutes=minutes_ago))
         if self.interval_seconds is not None:
             self._next_due = now + timedelta(seconds=self.interval_seconds)

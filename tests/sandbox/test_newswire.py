@@ -103,16 +103,24 @@ async def test_article_page_has_meta_tags(fetcher: Fetcher) -> None:
     assert re.search(r"<meta name='author' content='[^']+'>", page)
 
 
-async def test_guids_stay_unique_across_cycles() -> None:
-    async with DemoNewswire(interval_seconds=None) as wire:
-        pool = len(load_stories())
-        for _ in range(pool * 2):
-            wire.publish_next()
+async def test_each_story_is_published_once_then_the_wire_stops(fetcher: Fetcher) -> None:
+    # Reposting a story under a new title made the bot see a copy of the first post (and
+    # edit it for nothing); the wire now runs out instead.
+    clock = ManualClock()
+    pool = len(load_stories())
+    async with DemoNewswire(interval_seconds=8.0, clock=clock) as wire:
+        clock.advance(8 * pool * 2)
+        feed = parse_feed((await fetcher.fetch(wire.feed_url)).body, url=wire.feed_url)
         items = wire.items
-    assert len({item.guid for item in items}) == len(items)
-    assert len({item.title for item in items}) == len(items)
-    assert len({item.slug for item in items}) == len(items)
-    assert items[pool].title.endswith("(follow-up 1)")
+        assert wire.exhausted
+        with pytest.raises(RuntimeError, match=f"published all its {pool} stories"):
+            wire.publish_next()
+    assert len(items) == pool
+    assert len({item.guid for item in items}) == pool
+    assert len({item.title for item in items}) == pool
+    assert len({item.story.body for item in items}) == pool
+    assert len(feed.entries) == 20
+    assert all("follow-up" not in (entry.title or "") for entry in feed.entries)
 
 
 # --- the static file server -----------------------------------------------------------------
