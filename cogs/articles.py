@@ -98,13 +98,16 @@ class ReadingCommands(commands.Cog):
         )
 
     @app_commands.command(name="summarize")
+    @app_commands.guild_only()
     @app_commands.describe(url="The article's web address")
     async def summarize(
         self, interaction: discord.Interaction[Any], url: app_commands.Range[str, 1, 2048]
     ) -> None:
         """Summarise any article: the gist, who is in it, and what they said."""
         await interaction.response.defer(ephemeral=True, thinking=True)
-        text = await self.bot.services.reading.summarize(url)
+        text = await self.bot.services.reading.summarize(
+            url, guild_id=interaction.guild_id, member_id=interaction.user.id
+        )
         await reply_privately(interaction, text)
 
 

@@ -28,6 +28,7 @@ def fetch_settings_for(settings: Settings) -> FetchSettings:
         user_agent=settings.user_agent,
         per_host_limit=settings.per_host_limit,
         allow_private_addresses=settings.allow_private_addresses,
+        allowed_private_origins=settings.allowed_private_origins,
     )
 
 

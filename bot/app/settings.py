@@ -41,6 +41,9 @@ class Settings:
     max_feeds_per_server: int = 100
     per_host_limit: int = 2
     allow_private_addresses: bool = False
+    # Exact (host, port) pairs reachable despite the private-address guard; only the sandbox
+    # sets them, to its own loopback servers (never read from the environment).
+    allowed_private_origins: frozenset[tuple[str, int]] = frozenset()
 
     @classmethod
     def from_environment(

@@ -51,6 +51,9 @@ async def run_until_closed(bot: commands.Bot, token: str) -> None:
         raise LoginRefused(PRIVILEGED_INTENTS) from None
 
 
+# discord.py runs each slash command in a task of this name (CommandTree._from_interaction).
+COMMAND_TASK_NAME = "CommandTree-invoker"
+
 COG_EXTENSIONS = (
     "cogs.digests",
     "cogs.backend.errors",
@@ -113,6 +116,18 @@ class NewsdeskBot(commands.Bot):
         return await self.deliverer.wait_until_delivered(
             outbox_ids, wait_seconds, nudge=self.reader.wake
         )
+
+    async def commands_finished(self, wait_seconds: float) -> bool:
+        """Wait until no slash command is being handled any more (its last reply sent, its
+        error answered); False when some still run after ``wait_seconds``."""
+        running = {
+            task for task in asyncio.all_tasks()
+            if task.get_name() == COMMAND_TASK_NAME and task is not asyncio.current_task()
+        }
+        if not running:
+            return True
+        _done, pending = await asyncio.wait(running, timeout=wait_seconds)
+        return not pending
 
     async def setup_hook(self) -> None:
         """Load the cogs and sync commands to the development server when one is set."""

@@ -6,12 +6,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
-from bot.core.errors import InvalidInput, NotFound
+from bot.core.errors import InvalidInput, NotAllowed, NotFound
 from bot.core.models import Quote
 from bot.core.text import join_within_limit, trim_text
 from bot.core.urls import pasted_address
 from bot.discord_io import markup
 from bot.features.feeds.discovery import looks_like_html
+from bot.features.on_demand import SUMMARIZE_LIMITS, OnDemandBudget, OnDemandLimits
 from bot.pipeline.fetch.fetcher import Fetcher
 from bot.pipeline.read.extraction import ExtractedArticle, extract_article_off_loop
 from bot.pipeline.story.credits import publisher_name
@@ -21,6 +22,10 @@ MAX_QUOTES = 8
 MAX_NAMES = 10
 QUOTE_SEARCH_DAYS = 30
 QUOTE_SEARCH_ARTICLES = 500
+SUMMARIZE_IN_SERVERS_ONLY = (
+    "/summarize works inside a server, not in direct messages: use it in a channel of a "
+    "server Newsdesk is in."
+)
 
 
 def quote_line(quote: Quote) -> str:
@@ -70,11 +75,17 @@ class ReadingService:
     """What members read through Newsdesk beyond the posts themselves."""
 
     def __init__(
-        self, repositories: Repositories, fetcher: Fetcher, clock: Callable[[], datetime]
+        self,
+        repositories: Repositories,
+        fetcher: Fetcher,
+        clock: Callable[[], datetime],
+        *,
+        summarize_limits: OnDemandLimits = SUMMARIZE_LIMITS,
     ) -> None:
         self._repos = repositories
-        self._fetcher = fetcher
+        self._fetcher = fetcher.on_demand
         self._clock = clock
+        self._summarize_budget = OnDemandBudget("/summarize", summarize_limits, clock)
 
     async def quotes_of_article(self, guild_id: int, article_id: int) -> str:
         """Describe the quotes of an article one of the server's feeds carried.
@@ -120,14 +131,20 @@ class ReadingService:
             [f"Recent quotes {heading} **{trim_text(who, 100)}**:", *found[:MAX_QUOTES]], "\n\n"
         )
 
-    async def summarize(self, url: str) -> str:
-        """Fetch any article address and describe its clean article (``/summarize``).
+    async def summarize(self, url: str, *, guild_id: int | None, member_id: int) -> str:
+        """Fetch any article address and describe its clean article (``/summarize``), within
+        the member's and the server's allowances and the on-demand fetch slots.
 
         Raises:
+            NotAllowed: asked outside a server (a direct message).
+            LimitReached: the member or the server summarised too often lately.
             InvalidInput: the text is not a web address, or the page is not HTML.
             FetchError: the page could not be fetched.
         """
+        if guild_id is None:
+            raise NotAllowed(SUMMARIZE_IN_SERVERS_ONLY)
         address = pasted_address(url)
+        self._summarize_budget.claim(guild_id, member_id)
         result = await self._fetcher.fetch(address)
         if not looks_like_html(result.body, result.content_type):
             raise InvalidInput("That address is not a web page Newsdesk can read as an article.")

@@ -1,8 +1,9 @@
 """Run the real, unmodified Newsdesk bot against a running ``Sandbox``.
 
 Used by ``newsdesk sandbox`` and by the end-to-end tests. The sandbox's guild becomes the
-development guild (commands sync there at start-up) and private addresses are allowed,
-because every sandbox feed is served from 127.0.0.1.
+development guild (commands sync there at start-up). The tests allow every private address
+(their feeds are served from 127.0.0.1 on ports they pick); ``newsdesk sandbox`` allows only
+the exact host:port pairs of the servers it started itself (``allowed_private_origins``).
 """
 
 from __future__ import annotations
@@ -28,17 +29,23 @@ READY_TIMEOUT = 20.0
 
 
 def sandbox_settings(
-    settings: Settings, sandbox: Sandbox, *, allow_private_addresses: bool = True
+    settings: Settings,
+    sandbox: Sandbox,
+    *,
+    allow_private_addresses: bool = True,
+    allowed_private_origins: frozenset[tuple[str, int]] = frozenset(),
 ) -> Settings:
     """Return ``settings`` adjusted to the sandbox: its guild and token, loopback feeds allowed.
 
-    ``allow_private_addresses=False`` keeps the production rule, to show it refusing 127.0.0.1.
+    ``allow_private_addresses=False`` keeps the production rule (to show it refusing
+    127.0.0.1), except for the exact ``allowed_private_origins``.
     """
     return replace(
         settings,
         discord_token=sandbox.bot_token,
         dev_guild_id=sandbox.world.guild_id,
         allow_private_addresses=allow_private_addresses,
+        allowed_private_origins=allowed_private_origins,
     )
 
 
@@ -49,10 +56,14 @@ async def bot_in_sandbox(
     *,
     clock: Callable[[], datetime] = utc_now,
     allow_private_addresses: bool = True,
+    allowed_private_origins: frozenset[tuple[str, int]] = frozenset(),
     **client_options: Any,
 ) -> AsyncIterator[NewsdeskBot]:
     """Start the bot against ``sandbox``; yield it once connected with its commands synced."""
-    settings = sandbox_settings(settings, sandbox, allow_private_addresses=allow_private_addresses)
+    settings = sandbox_settings(
+        settings, sandbox, allow_private_addresses=allow_private_addresses,
+        allowed_private_origins=allowed_private_origins,
+    )
     with sandbox.patch_discord():
         async with open_newsdesk(
             settings, clock=clock, guild_ready_timeout=0.1, **client_options

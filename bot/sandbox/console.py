@@ -38,6 +38,7 @@ from storage.database import printable
 T = TypeVar("T")
 
 POLL_TIMEOUT = 120.0
+COMMAND_TIMEOUT = 3600.0
 DEMO_PORT = 47_801
 SERVE_PORTS = range(47_810, 47_990)
 DEMO_INTERVAL_SECONDS = 5
@@ -135,6 +136,18 @@ class Console:
             return
         raise ScriptError(f"Lines start with / (a command) or : (a directive), not {line!r}.")
 
+    async def run_script_line(self, raw_line: str) -> None:
+        """Run one line of a script and wait until the command it typed has finished.
+
+        A long command (``/feed import``) answers with its first progress message long
+        before it ends; the next line (or the end of the script, which stops the bot) must
+        not cut it short.
+        """
+        await self.run_line(raw_line)
+        if not await self.bot.commands_finished(COMMAND_TIMEOUT):
+            print(f"  (the command was still running after {COMMAND_TIMEOUT:g} seconds; "
+                  "the script goes on)")
+
     async def _directive(self, line: str) -> None:
         name, _, argument = line[1:].partition(" ")
         argument = argument.strip()
@@ -229,12 +242,20 @@ async def _start_on_stable_port(
         return await stack.enter_async_context(make(0))
 
 
+@dataclass(frozen=True)
+class _LocalServers:
+    """The servers the console started on 127.0.0.1: the only private addresses it fetches."""
+
+    serve_url: str | None
+    wire: DemoNewswire | None
+    origins: frozenset[tuple[str, int]]
+
+
 @asynccontextmanager
-async def _optional_servers(
-    options: ConsoleOptions,
-) -> AsyncIterator[tuple[str | None, DemoNewswire | None]]:
+async def _optional_servers(options: ConsoleOptions) -> AsyncIterator[_LocalServers]:
     async with AsyncExitStack() as stack:
         serve_url = None
+        origins: set[tuple[str, int]] = set()
         if options.serve is not None:
             directory = options.serve
             server = await _start_on_stable_port(
@@ -242,6 +263,7 @@ async def _optional_servers(
                 preferred_serve_port(directory),
             )
             serve_url = server.base_url
+            origins.add(server.origin)
         wire = None
         if options.demo:
             edition = f"{int(time.time())}-"
@@ -250,7 +272,8 @@ async def _optional_servers(
                 lambda port: DemoNewswire(DEMO_INTERVAL_SECONDS, port=port, edition=edition),
                 DEMO_PORT,
             )
-        yield serve_url, wire
+            origins.add(wire.origin)
+        yield _LocalServers(serve_url, wire, frozenset(origins))
 
 
 async def _follow_demo(bot: NewsdeskBot, sandbox: Sandbox, wire: DemoNewswire) -> None:
@@ -281,10 +304,16 @@ async def run_console(settings: Settings, options: ConsoleOptions) -> int:
     )
     try:
         async with (
-            _optional_servers(options) as (serve_url, wire),
+            _optional_servers(options) as servers,
             sandbox,
-            bot_in_sandbox(sandbox, settings) as bot,
+            # Only the console's own servers: /feed add of any other private address (a
+            # router, 10.1.2.3) is refused as on Discord, not sent into the user's network.
+            bot_in_sandbox(
+                sandbox, settings, allow_private_addresses=False,
+                allowed_private_origins=servers.origins,
+            ) as bot,
         ):
+            serve_url, wire = servers.serve_url, servers.wire
             transcript = TranscriptWriter(sandbox, transcript_stream)
             sandbox.on_message(transcript.record)
             sandbox.on_message(lambda message: _show(sandbox, message))
@@ -305,7 +334,7 @@ async def _run_script(console: Console, script: Path) -> int:
     text = await asyncio.to_thread(script.read_text, encoding="utf-8")
     for number, line in enumerate(text.splitlines(), start=1):
         try:
-            await console.run_line(line)
+            await console.run_script_line(line)
         except (ScriptError, KeyError) as error:
             print(f"{script}:{number}: {error}", file=sys.stderr)
             return 2

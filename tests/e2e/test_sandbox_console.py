@@ -123,3 +123,37 @@ def test_the_sandbox_db_option_wins_over_a_postgresql_newsdesk_db(tmp_path: Path
     )
     assert completed.returncode == 0, completed.stderr
     assert f"database {tmp_path / 'db.sqlite3'}," in completed.stdout
+
+
+SCRIPT_PRIVATE = """\
+:as admin
+/feed add url:http://10.1.2.3/feed.xml channel:#news
+/feed add url:http://127.0.0.1:9/feed.xml channel:#news
+/feed add url:{serve}/feed.xml channel:#news
+"""
+
+
+def test_the_sandbox_fetches_from_its_own_servers_only(tmp_path: Path) -> None:
+    served = tmp_path / "served"
+    served.mkdir()
+    (served / "feed.xml").write_bytes(rss(1, 2))
+    script_file = tmp_path / "private.txt"
+    script_file.write_text(SCRIPT_PRIVATE)
+    transcript = tmp_path / "private.jsonl"
+    # With the demo newswire: the sandbox follows it at start-up, from its own loopback port.
+    completed = subprocess.run(
+        [
+            sys.executable, "-m", "bot", "sandbox", "--db", str(tmp_path / "sandbox.sqlite3"),
+            "--serve", str(served), "--script", str(script_file),
+            "--transcript", str(transcript),
+        ],
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    replies = [
+        entry for entry in map(json.loads, transcript.read_text().splitlines())
+        if entry["kind"] != "post"
+    ]
+    refusal = "That address points into a private network, which Newsdesk does not fetch from."
+    assert [reply["content"] for reply in replies[:2]] == [refusal, refusal]
+    assert "Now following **Example News** in #news" in replies[2]["content"]

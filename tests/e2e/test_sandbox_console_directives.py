@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+from pathlib import Path
+
 import discord
 import pytest
+from aiohttp import web
 
 from bot.sandbox.console import Console, ScriptError, TranscriptWriter
 from bot.sandbox.fake_discord import Sandbox
 from bot.sandbox.fake_discord.discord_limits import REQUIRE_TAG_FLAG
-from tests.e2e.conftest import BotStarter
+from tests.e2e.conftest import FEED_PATH, BotStarter, rss
+from tests.fixtures.http_servers import RouteServer
+from tests.waiting import eventually
 
 
 async def test_admin_directives_delete_and_configure(
@@ -51,3 +57,39 @@ async def test_admin_directives_delete_and_configure(
         assert blocked.value.code == 200000
         await console.run_line(":automod #news")
         await news.send("a spoiler")
+
+
+async def test_a_script_line_waits_for_its_command_past_the_first_progress_message(
+    sandbox: Sandbox, start_bot: BotStarter, feed_server: RouteServer, tmp_path: Path
+) -> None:
+    release = asyncio.Event()
+
+    async def slow_feed(_request: web.Request) -> web.StreamResponse:
+        await release.wait()
+        return web.Response(body=rss(2, title="Slow"), content_type="application/rss+xml")
+
+    feed_server.routes["/slow.xml"] = slow_feed
+    opml = tmp_path / "two.opml"
+    opml.write_text(
+        "<opml version='2.0'><body>"
+        f"<outline text='Fast' xmlUrl='{feed_server.url(FEED_PATH)}'/>"
+        f"<outline text='Slow' xmlUrl='{feed_server.url('/slow.xml')}'/>"
+        "</body></opml>"
+    )
+    async with start_bot() as bot:
+        console = Console(sandbox, bot, TranscriptWriter(sandbox, None), None)
+        line = asyncio.create_task(
+            console.run_script_line(f"/feed import file:{opml} channel:#news")
+        )
+        try:
+            await eventually(
+                lambda: any(m.content == "Importing… 1 of 2" for m in sandbox.messages)
+            )
+            # Longer than the sandbox's quiet spell after an answer: the old script moved on
+            # (and its end stopped the bot, cancelling the import) here.
+            finished, _ = await asyncio.wait({line}, timeout=1.0)
+            assert not finished, "the script moved on while /feed import was still running"
+        finally:
+            release.set()
+        await line
+        assert sandbox.messages[-1].content.startswith("Imported two.opml into <#")

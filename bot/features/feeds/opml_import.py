@@ -90,7 +90,9 @@ async def _import_one(
     if limit_reached:
         return ImportedFeed(url, "failed", limit_reached[0])
     try:
-        added = await service.add(guild_id, channel_id, url, added_by=added_by)
+        added = await service.add(
+            guild_id, channel_id, url, added_by=added_by, by_hand=False
+        )
     except SeveralFeedsFound as several:
         detail = f"the page offers {len(several.candidates)} feeds; add the one you want by hand"
         return ImportedFeed(url, "failed", detail)

@@ -38,6 +38,7 @@ from bot.features.feeds.discovery import (
     looks_like_html,
     probe_common_paths,
 )
+from bot.features.on_demand import FEED_ADD_LIMITS, OnDemandBudget, OnDemandLimits
 from bot.pipeline.deliver.templates import TemplateValues, render_template, validate_template
 from bot.pipeline.fetch.fetcher import Fetcher
 from bot.pipeline.identify import articles_from_entries
@@ -116,20 +117,35 @@ class SubscriptionService:
         fetcher: Fetcher,
         settings: Settings,
         clock: Callable[[], datetime],
+        *,
+        add_limits: OnDemandLimits = FEED_ADD_LIMITS,
     ) -> None:
         self._repos = repositories
-        self._fetcher = fetcher
+        # Every fetch here is one a member asked for: the on-demand slots, never the pollers'.
+        self._fetcher = fetcher.on_demand
         self._settings = settings
         self._clock = clock
+        self._add_budget = OnDemandBudget("/feed add", add_limits, clock)
 
     async def add(
-        self, guild_id: int, channel_id: int, address: str, *, added_by: int, backfill: int = 0
+        self,
+        guild_id: int,
+        channel_id: int,
+        address: str,
+        *,
+        added_by: int,
+        backfill: int = 0,
+        by_hand: bool = True,
     ) -> AddedFeed:
         """Validate a feed by fetching it, then follow it in a channel.
 
         Nothing already in the feed is posted, except the latest ``backfill`` items, once.
+        A feed added ``by_hand`` counts against the member's and the server's ``/feed add``
+        allowances (an OPML import's feeds do not: the import is one command, and its
+        fetches queue for the same on-demand slots).
 
         Raises:
+            LimitReached: the member or the server added feeds too often lately.
             InvalidInput: the address is not a web address.
             FetchError: the address could not be fetched.
             FeedParseError: the address does not serve a feed and leads to none.
@@ -139,6 +155,8 @@ class SubscriptionService:
         if not 0 <= backfill <= MAX_BACKFILL:
             raise InvalidInput(f"backfill must be between 0 and {MAX_BACKFILL}.")
         url = normalise_feed_address(address)
+        if by_hand:
+            self._add_budget.claim(guild_id, added_by)
         result = await self._fetcher.fetch(url)
         try:
             parsed = await parse_feed_in_thread(

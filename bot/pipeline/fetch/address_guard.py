@@ -15,7 +15,9 @@ Rules:
   rebinding) cannot slip through. A name with any non-public address is refused outright.
 - Literal IP hosts in a URL never reach a resolver, so the fetcher also calls
   ``refuse_private_literal_host`` on every URL it is about to request, redirects included.
-- The guard is switched off only by ``FetchSettings.allow_private_addresses`` (sandbox, tests).
+- The guard is switched off only by ``FetchSettings.allow_private_addresses`` (tests, benches),
+  or for exact ``(host, port)`` pairs in ``FetchSettings.allowed_private_origins`` (the
+  sandbox's own servers on 127.0.0.1; every other private address stays refused there).
 """
 
 from __future__ import annotations
@@ -101,8 +103,14 @@ def refuse_private_literal_host(host: str) -> None:
 class PublicOnlyResolver(AbstractResolver):
     """A resolver that wraps aiohttp's default one and refuses non-public answers."""
 
-    def __init__(self, inner: AbstractResolver | None = None) -> None:
+    def __init__(
+        self,
+        inner: AbstractResolver | None = None,
+        *,
+        allowed_origins: frozenset[tuple[str, int]] = frozenset(),
+    ) -> None:
         self._inner = inner
+        self._allowed_origins = allowed_origins
 
     async def resolve(
         self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
@@ -111,6 +119,8 @@ class PublicOnlyResolver(AbstractResolver):
         if self._inner is None:
             self._inner = DefaultResolver()
         results = await self._inner.resolve(host, port, family)
+        if (host, port) in self._allowed_origins:
+            return results
         if any(not is_public_address(result["host"]) for result in results):
             raise PrivateAddressRefused(host)
         return results

@@ -13,8 +13,12 @@ Rules:
 - The body is read in chunks and abandoned past ``max_body_bytes``, counted both on the wire
   (``Content-Length`` and bytes read) and after decompression, so a decompression bomb is
   stopped after at most the cap plus one chunk of work. Only gzip and deflate are accepted.
-- At most ``per_host_limit`` requests run at once against one host and ``global_limit``
-  overall (semaphores; the per-host ones are created on first use).
+- Fetches hold slots of a ``SlotPool``: at most ``per_host_limit`` requests at once against one
+  host and ``global_limit`` overall. What members trigger on demand (``/summarize``, ``/feed
+  add``'s discovery) goes through ``Fetcher.on_demand``, the same session with its own small
+  pool (``on_demand_limit`` slots, one per host), so members can never hold the slots the
+  pollers and the reader need. A pool remembers a host only while a fetch of it holds or
+  awaits a slot, so its map of hosts empties as fetches end.
 - Network and HTTP problems leave ``fetch`` only as ``FetchError``, whose message is one
   sentence for a server admin; 429 and 503 carry ``retry_after`` from ``Retry-After``. The
   original exception is logged at debug level with ``url=``. So do addresses that cannot be
@@ -84,7 +88,11 @@ class FetchSettings:
     max_redirects: int = 5
     per_host_limit: int = 2
     global_limit: int = 20
+    on_demand_limit: int = 4
     allow_private_addresses: bool = False
+    # Exact (host, port) pairs fetched even though they are private: the sandbox's own
+    # loopback servers, so that every other private address stays refused there too.
+    allowed_private_origins: frozenset[tuple[str, int]] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -284,23 +292,99 @@ def _host_can_exist(raw_host: str) -> bool:
     )
 
 
+@dataclass
+class _HostSlots:
+    slots: asyncio.Semaphore
+    users: int = 0
+
+
+class SlotPool:
+    """At most ``total`` fetches at once, and ``per_host`` of them against one host.
+
+    A fetch waits for its host's slot before an overall one, so a slot is only ever held by
+    a request in flight (never by one queued behind its host). A host's semaphore exists only
+    while a fetch holds or awaits it: the map holds the hosts of the fetches under way, not
+    every host ever fetched.
+    """
+
+    def __init__(self, total: int, per_host: int) -> None:
+        self.total = total
+        self._per_host = per_host
+        self._slots = asyncio.Semaphore(total)
+        self._hosts: dict[str, _HostSlots] = {}
+        self._in_use = 0
+
+    @property
+    def in_use(self) -> int:
+        """How many fetches hold an overall slot now."""
+        return self._in_use
+
+    @property
+    def hosts_known(self) -> int:
+        """How many hosts the pool holds a semaphore for now."""
+        return len(self._hosts)
+
+    @contextlib.asynccontextmanager
+    async def hold(self, host: str) -> AsyncIterator[None]:
+        """Hold one of ``host``'s slots and one overall slot."""
+        entry = self._hosts.get(host)
+        if entry is None:
+            entry = self._hosts[host] = _HostSlots(asyncio.Semaphore(self._per_host))
+        entry.users += 1
+        try:
+            async with entry.slots, self._slots:
+                self._in_use += 1
+                try:
+                    yield
+                finally:
+                    self._in_use -= 1
+        finally:
+            entry.users -= 1
+            if entry.users == 0:
+                del self._hosts[host]
+
+
 class Fetcher:
     """Fetch URLs politely and safely; see the module docstring for the rules."""
 
-    def __init__(self, session: aiohttp.ClientSession, settings: FetchSettings) -> None:
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        settings: FetchSettings,
+        *,
+        pool: SlotPool | None = None,
+        on_demand_pool: SlotPool | None = None,
+    ) -> None:
         self._session = session
         self._settings = settings
-        self._global_slots = asyncio.Semaphore(settings.global_limit)
-        self._host_slots: dict[str, asyncio.Semaphore] = {}
+        self.pool = pool or SlotPool(settings.global_limit, settings.per_host_limit)
+        self._on_demand_pool = on_demand_pool or SlotPool(settings.on_demand_limit, 1)
+        self._on_demand: Fetcher | None = None
+
+    @property
+    def on_demand(self) -> Fetcher:
+        """The fetcher for what members trigger: same session and rules, its own slots."""
+        if self.pool is self._on_demand_pool:
+            return self
+        if self._on_demand is None:
+            self._on_demand = Fetcher(
+                self._session, self._settings,
+                pool=self._on_demand_pool, on_demand_pool=self._on_demand_pool,
+            )
+        return self._on_demand
 
     @staticmethod
     def create_session(settings: FetchSettings) -> aiohttp.ClientSession:
         """Create the one ``ClientSession`` for the app, with the address guard and limits."""
-        resolver = None if settings.allow_private_addresses else PublicOnlyResolver()
+        resolver = (
+            None if settings.allow_private_addresses
+            else PublicOnlyResolver(allowed_origins=settings.allowed_private_origins)
+        )
+        # Room for both pools' connections, so a member's fetch never waits on a poller's.
         connector = aiohttp.TCPConnector(
             resolver=resolver,
-            limit=settings.global_limit,
-            limit_per_host=settings.per_host_limit,
+            limit=settings.global_limit + settings.on_demand_limit,
+            limit_per_host=settings.per_host_limit + 1,
         )
         return aiohttp.ClientSession(
             connector=connector,
@@ -309,15 +393,6 @@ class Fetcher:
             auto_decompress=True,
             trust_env=False,
         )
-
-    @contextlib.asynccontextmanager
-    async def _slot(self, host: str) -> AsyncIterator[None]:
-        """Hold one global and one per-host concurrency slot."""
-        host_slots = self._host_slots.get(host)
-        if host_slots is None:
-            host_slots = self._host_slots[host] = asyncio.Semaphore(self._settings.per_host_limit)
-        async with self._global_slots, host_slots:
-            yield
 
     def _checked_url(self, url: str | URL) -> URL:
         """Parse ``url`` and refuse anything but public http(s) addresses."""
@@ -341,12 +416,18 @@ class Fetcher:
             )
         if not _host_can_exist(parsed.raw_host or ""):
             raise FetchError(INVALID_SITE_NAME_MESSAGE)
-        if not self._settings.allow_private_addresses:
+        if not self._may_reach_private(parsed):
             try:
                 refuse_private_literal_host(parsed.host)
             except PrivateAddressRefused:
                 raise FetchError(PRIVATE_ADDRESS_MESSAGE) from None
         return parsed
+
+    def _may_reach_private(self, url: URL) -> bool:
+        settings = self._settings
+        return settings.allow_private_addresses or (
+            (url.host or "", url.port or 0) in settings.allowed_private_origins
+        )
 
     async def fetch(
         self, url: str, *, etag: str | None = None, last_modified: str | None = None
@@ -366,7 +447,7 @@ class Fetcher:
         seen = {str(current)}
         for _hop in range(self._settings.max_redirects + 1):
             host = current.host or ""
-            async with self._slot(host):
+            async with self.pool.hold(host):
                 started = time.monotonic()
                 try:
                     async with asyncio.timeout(max(budget, 0.0)):
