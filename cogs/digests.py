@@ -13,6 +13,7 @@ from bot.discord_io import markup
 from bot.discord_io.client import NewsdeskBot
 from bot.features.digests import WEEKDAYS
 from cogs.shared.channel_checks import ensure_bot_can_post
+from cogs.shared.paging import reply_with_pages
 from cogs.shared.replies import reply_privately
 
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
@@ -70,9 +71,9 @@ class DigestCommands(commands.GroupCog, group_name="digest", group_description="
     ) -> None:
         """Preview a digest of the top stories right now."""
         assert interaction.guild_id is not None
-        text = await self.bot.services.digests.compose(interaction.guild_id, days)
-        await reply_privately(
-            interaction, text or "No stories in this server's feeds in that period yet."
+        pages = await self.bot.services.digests.compose_pages(interaction.guild_id, days)
+        await reply_with_pages(
+            interaction, pages or ["No stories in this server's feeds in that period yet."]
         )
 
     @app_commands.command(name="list")

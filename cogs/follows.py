@@ -17,6 +17,7 @@ from bot.features.follows.replies import (
     describe_rules,
 )
 from cogs.shared.channel_checks import ensure_bot_can_post
+from cogs.shared.paging import reply_with_pages
 from cogs.shared.replies import reply_privately
 
 Kind = Literal["keyword", "person", "organization", "place"]
@@ -91,7 +92,7 @@ class FollowCommands(commands.GroupCog, group_name="follow", group_description="
         """List the topics this server's channels follow."""
         assert interaction.guild_id is not None
         follows = await self.bot.services.follows.list_follows(interaction.guild_id)
-        await reply_privately(interaction, describe_follows(follows))
+        await reply_with_pages(interaction, describe_follows(follows))
 
     @app_commands.command(name="remove")
     @app_commands.checks.has_permissions(manage_guild=True)
@@ -200,7 +201,7 @@ class FilterCommands(commands.GroupCog, group_name="filter", group_description="
         service = self.bot.services.follows
         resolved = await service.target(interaction.guild_id, target, number)
         lines = await service.preview(interaction.guild_id, resolved)
-        await reply_privately(interaction, describe_preview(resolved, lines))
+        await reply_with_pages(interaction, describe_preview(resolved, lines))
 
 
 async def setup(bot: NewsdeskBot) -> None:

@@ -72,6 +72,11 @@ def join_within_limit(blocks: Sequence[str], separator: str) -> str:
     return separator.join(kept)
 
 
+def plural(count: int, noun: str, many: str | None = None) -> str:
+    """Return "1 error", "2 errors" (or ``many`` when the plural is not ``noun`` + "s")."""
+    return f"{count} {noun if count == 1 else many or noun + 's'}"
+
+
 PAGE_MARK_ROOM = 40
 """Characters kept free on every page for its "Page 2 of 3" line."""
 

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.core.errors import InvalidInput
 from bot.core.models import DigestSchedule
-from bot.core.text import join_within_limit, trim_text, trim_to_sentence
+from bot.core.text import join_within_limit, split_into_pages, trim_text, trim_to_sentence
 from bot.pipeline.story.credits import story_credits
 from storage import Repositories
 
@@ -114,7 +114,20 @@ class DigestService:
         return await self._repos.digests.remove(guild_id, channel_id)
 
     async def compose(self, guild_id: int, days: int) -> str | None:
-        """Write the digest of the last ``days`` days, or None when nothing happened."""
+        """Write the digest of the last ``days`` days as one message, or None when nothing
+        happened."""
+        parts = await self._compose_parts(guild_id, days)
+        return join_within_limit([parts[0], *parts[1]], "\n\n") if parts else None
+
+    async def compose_pages(self, guild_id: int, days: int) -> list[str]:
+        """Write the digest of the last ``days`` days in pages that each fit one message
+        (empty when nothing happened)."""
+        parts = await self._compose_parts(guild_id, days)
+        return split_into_pages(parts[0], parts[1], "\n\n") if parts else []
+
+    async def _compose_parts(self, guild_id: int, days: int) -> tuple[str, list[str]] | None:
+        """Return the digest's heading and one block per story, or None when nothing
+        happened."""
         since = self._clock() - timedelta(days=days)
         ranked = await self._repos.digests.top_stories(guild_id, since, DIGEST_STORIES)
         blocks: list[str] = []
@@ -139,7 +152,7 @@ class DigestService:
         if not blocks:
             return None
         period = "day" if days == 1 else f"{days} days"
-        return join_within_limit([f"📰 **Top stories of the past {period}**", *blocks], "\n\n")
+        return f"📰 **Top stories of the past {period}**", blocks
 
     async def run_due(self) -> int:
         """Send every digest whose time has come; return how many were queued."""

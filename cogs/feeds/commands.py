@@ -17,6 +17,7 @@ from cogs.feeds.files import FeedFileCommands
 from cogs.feeds.options import FeedOptionCommands
 from cogs.feeds.subscription_choices import subscription_choices
 from cogs.shared.channel_checks import ensure_bot_can_post
+from cogs.shared.paging import reply_with_pages
 from cogs.shared.replies import reply_privately
 
 
@@ -70,20 +71,33 @@ class FeedCommands(
 
     @app_commands.command(name="list")
     @app_commands.checks.has_permissions(manage_guild=True)
-    async def list_feeds(self, interaction: discord.Interaction[Any]) -> None:
+    @app_commands.describe(subscription="Only this subscription (its number); default: all")
+    async def list_feeds(
+        self, interaction: discord.Interaction[Any],
+        subscription: app_commands.Range[int, 1] | None = None,
+    ) -> None:
         """List the feeds this server follows, with their numbers and channels."""
         assert interaction.guild_id is not None
         service = self.bot.services.subscriptions
-        summaries = await service.list_subscriptions(interaction.guild_id)
-        await reply_privately(interaction, describe_subscriptions(summaries))
+        summaries = (
+            await service.list_subscriptions(interaction.guild_id) if subscription is None
+            else [await service.get(interaction.guild_id, subscription)]
+        )
+        await reply_with_pages(interaction, describe_subscriptions(summaries))
 
     @app_commands.command(name="status")
     @app_commands.checks.has_permissions(manage_guild=True)
-    async def status(self, interaction: discord.Interaction[Any]) -> None:
+    @app_commands.describe(subscription="Only this subscription (its number); default: all")
+    async def status(
+        self, interaction: discord.Interaction[Any],
+        subscription: app_commands.Range[int, 1] | None = None,
+    ) -> None:
         """Show each feed's health: state, last success, next check, errors, recent items."""
         assert interaction.guild_id is not None
-        statuses = await self.bot.services.subscriptions.status(interaction.guild_id)
-        await reply_privately(interaction, describe_status(statuses))
+        statuses = await self.bot.services.subscriptions.status(
+            interaction.guild_id, subscription
+        )
+        await reply_with_pages(interaction, describe_status(statuses))
 
     @app_commands.command(name="refresh")
     @app_commands.checks.has_permissions(manage_guild=True)
@@ -139,6 +153,8 @@ class FeedCommands(
 
     @refresh.autocomplete("subscription")
     @remove.autocomplete("subscription")
+    @list_feeds.autocomplete("subscription")
+    @status.autocomplete("subscription")
     async def remove_choices(
         self, interaction: discord.Interaction[Any], current: str
     ) -> list[app_commands.Choice[int]]:

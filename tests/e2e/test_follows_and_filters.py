@@ -116,7 +116,7 @@ async def test_a_pathological_regex_is_answered_within_a_second(
             "/filter add target:subscription number:1 action:include match:regex pattern:(("
         )
     assert elapsed < 1.0
-    assert "Of the last 1 articles, 0 would be posted" in preview.messages[-1].content
+    assert "Of the last 1 article, 0 would be posted" in preview.messages[-1].content
     assert bad.messages[-1].content.startswith("That regular expression is not valid")
 
 
@@ -166,4 +166,4 @@ async def test_regex_filters_that_could_stall_the_bot_are_refused_at_once(
         "linear-time engine (RE2)."
     )
     assert kept.messages[-1].content.startswith("Added filter `#1` to subscription #1")
-    assert "Of the last 1 articles, 1 would be posted" in preview.messages[-1].content
+    assert "Of the last 1 article, 1 would be posted" in preview.messages[-1].content

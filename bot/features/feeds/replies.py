@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.core.models import FeedHealth, SubscriptionSummary
-from bot.core.text import join_within_limit, trim_text
+from bot.core.text import plural, split_into_pages, trim_text
 from bot.discord_io import markup
 from bot.features.feeds.subscriptions import AddedFeed, FeedStatus
 
@@ -39,11 +39,12 @@ def describe_added_feed(added: AddedFeed) -> str:
     return "\n".join(lines)
 
 
-def describe_subscriptions(summaries: Sequence[SubscriptionSummary]) -> str:
-    """List a server's subscriptions, one line each, cut to fit one message."""
+def describe_subscriptions(summaries: Sequence[SubscriptionSummary]) -> list[str]:
+    """List a server's subscriptions, one line each, in pages that each fit one message."""
     if not summaries:
-        return "This server follows no feeds yet. Add one with /feed add."
-    lines = [f"This server follows {len(summaries)} feed{'s' if len(summaries) != 1 else ''}:"]
+        return ["This server follows no feeds yet. Add one with /feed add."]
+    header = f"This server follows {plural(len(summaries), 'feed')}:"
+    lines: list[str] = []
     for summary in summaries:
         sub = summary.subscription
         line = (
@@ -55,7 +56,7 @@ def describe_subscriptions(summaries: Sequence[SubscriptionSummary]) -> str:
         elif summary.last_error:
             line += f" · failing: {trim_text(summary.last_error, 200)}"
         lines.append(line)
-    return join_within_limit(lines, "\n")
+    return split_into_pages(header, lines, "\n")
 
 
 HEALTH_LABEL = {
@@ -65,10 +66,11 @@ HEALTH_LABEL = {
 }
 
 
-def describe_status(statuses: Sequence[FeedStatus]) -> str:
-    """Show each followed feed's health: state, last success, next check, errors, volume."""
+def describe_status(statuses: Sequence[FeedStatus]) -> list[str]:
+    """Show each followed feed's health (state, last success, next check, errors, volume), in
+    pages that each fit one message."""
     if not statuses:
-        return "This server follows no feeds yet. Add one with /feed add."
+        return ["This server follows no feeds yet. Add one with /feed add."]
     blocks: list[str] = []
     for status in statuses:
         feed, sub = status.feed, status.summary.subscription
@@ -81,11 +83,12 @@ def describe_status(statuses: Sequence[FeedStatus]) -> str:
             f"{HEALTH_LABEL[feed.health]}",
             f"last success {last_success} · next check "
             + ("none (disabled)" if feed.disabled_at else markup.moment(feed.next_check_at)),
-            f"{feed.error_count} errors in a row · {status.items_last_7_days} items in 7 days",
+            f"{plural(feed.error_count, 'error')} in a row · "
+            f"{plural(status.items_last_7_days, 'item')} in 7 days",
         ]
         if feed.last_error and feed.health is not FeedHealth.OK:
             lines.append(f"last error: {trim_text(feed.last_error, 300)}")
         if not sub.enabled:
             lines.append(f"posting here is off: {trim_text(sub.disabled_reason or '', 300)}")
         blocks.append("\n".join(lines))
-    return join_within_limit(blocks, "\n\n")
+    return split_into_pages("", blocks, "\n\n")

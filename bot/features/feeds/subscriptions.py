@@ -238,11 +238,21 @@ class SubscriptionService:
             raise NoSuchSubscription(subscription_id)
         return summary
 
-    async def status(self, guild_id: int) -> list[FeedStatus]:
-        """Return the health of every feed the server follows."""
+    async def status(
+        self, guild_id: int, subscription_id: int | None = None
+    ) -> list[FeedStatus]:
+        """Return the health of every feed the server follows (or of one subscription's).
+
+        Raises:
+            NotFound: the server has no subscription ``subscription_id``.
+        """
         now = self._clock()
         statuses: list[FeedStatus] = []
-        for summary in await self._repos.subscriptions.list_for_guild(guild_id):
+        summaries = (
+            await self._repos.subscriptions.list_for_guild(guild_id) if subscription_id is None
+            else [await self.get(guild_id, subscription_id)]
+        )
+        for summary in summaries:
             feed = await self._repos.feeds.get(summary.subscription.feed_id)
             if feed is None:
                 continue

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.core.models import FilterRule, Follow
-from bot.core.text import join_within_limit, trim_text
+from bot.core.text import join_within_limit, plural, split_into_pages, trim_text
 from bot.discord_io import markup
 from bot.features.follows.service import FilterTarget, PreviewLine
 
@@ -32,14 +32,13 @@ def describe_follow(follow: Follow) -> str:
     return line
 
 
-def describe_follows(follows: Sequence[Follow]) -> str:
-    """List a server's follows."""
+def describe_follows(follows: Sequence[Follow]) -> list[str]:
+    """List a server's follows, in pages that each fit one message."""
     if not follows:
-        return "This server follows no topics yet. Add one with /follow add."
-    return join_within_limit(
-        [f"This server follows {len(follows)} topic{'s' if len(follows) != 1 else ''}:"]
-        + [describe_follow(follow) for follow in follows],
-        "\n",
+        return ["This server follows no topics yet. Add one with /follow add."]
+    return split_into_pages(
+        f"This server follows {plural(len(follows), 'topic')}:",
+        [describe_follow(follow) for follow in follows], "\n",
     )
 
 
@@ -53,13 +52,20 @@ def describe_rules(target: FilterTarget, mode: str, rules: Sequence[FilterRule])
     )
 
 
-def describe_preview(target: FilterTarget, lines: Sequence[PreviewLine]) -> str:
-    """Show which recent articles would pass, and why."""
+def describe_preview(target: FilterTarget, lines: Sequence[PreviewLine]) -> list[str]:
+    """Show which recent articles would pass, and why: the matches first, then the misses,
+    in pages that each fit one message."""
     if not lines:
-        return f"No articles yet to test {target.label()} against."
-    passing = sum(1 for line in lines if line.verdict.passed)
-    rows = [f"Of the last {len(lines)} articles, {passing} would be posted by {target.label()}:"]
-    for line in lines:
-        mark = "✅" if line.verdict.passed else "❌"
-        rows.append(f"{mark} {trim_text(line.title, 90)} — {trim_text(line.verdict.reason, 120)}")
-    return join_within_limit(rows, "\n")
+        return [f"No articles yet to test {target.label()} against."]
+    passing = [line for line in lines if line.verdict.passed]
+    missing = [line for line in lines if not line.verdict.passed]
+    header = (
+        f"Of the last {plural(len(lines), 'article')}, {len(passing)} would be posted by "
+        f"{target.label()}:"
+    )
+    rows = [
+        f"{'✅' if line.verdict.passed else '❌'} {trim_text(line.title, 90)} — "
+        f"{trim_text(line.verdict.reason, 120)}"
+        for line in [*passing, *missing]
+    ]
+    return split_into_pages(header, rows, "\n")
