@@ -2,8 +2,9 @@
 
 States: ``pending`` → ``sending`` (claimed) → ``sent`` (message id recorded) or ``failed``
 (reason recorded). A crash leaves rows in ``sending``; ``release_interrupted`` returns them to
-``pending`` at start-up and the resend carries the same row-derived nonce, so Discord
-returns the first message instead of posting twice.
+``pending`` at start-up. ``send_began_at`` keeps when the first attempt that may have reached
+Discord began (a crash, or a retried failure, sets it from the claim's time; a release of rows
+never attempted does not), so the deliverer can look for that post before sending again.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from datetime import datetime
 
 from bot.core.models import Delivery, OutboxState, OutboxStatus, PostRefresh
 from storage.articles import ARTICLE_COLUMNS, article_from_row
-from storage.database import Database, to_epoch
+from storage.database import Database, from_epoch, to_epoch
 
 
 class OutboxRepository:
@@ -32,11 +33,13 @@ class OutboxRepository:
         """Return rows a crashed run left claimed to ``pending``; return how many.
 
         The claim's attempt is given back: a crash is not a failed attempt, and rows caught in
-        repeated crashes must not run out of attempts.
+        repeated crashes must not run out of attempts. Their send may have reached Discord,
+        so the claim's time is kept as ``send_began_at``.
         """
         async with self._db.transaction() as tx:
             cursor = await tx.execute(
                 "UPDATE outbox SET state = 'pending', claimed_at = NULL,"
+                " send_began_at = COALESCE(send_began_at, claimed_at),"
                 f" attempts = {self._db.dialect.greatest('attempts - 1', '0')}"
                 " WHERE state = 'sending'"
             )
@@ -67,7 +70,8 @@ class OutboxRepository:
                 "SELECT o.id AS outbox_id, o.guild_id, o.channel_id, o.subscription_id, o.story_id,"
                 " COALESCE(o.ping_role_id, s.ping_role_id) AS ping_role_id, s.template,"
                 " f.icon_url AS feed_icon_url, w.webhook_id, w.token AS webhook_token,"
-                " o.attempts, f.title AS feed_title, f.site_url AS feed_site_url,"
+                " o.attempts, o.send_began_at, f.title AS feed_title,"
+                " f.site_url AS feed_site_url,"
                 f" {ARTICLE_COLUMNS}"
                 " FROM outbox o JOIN articles a ON a.id = o.article_id"
                 " JOIN feeds f ON f.id = a.feed_id"
@@ -85,6 +89,7 @@ class OutboxRepository:
                 channel_id=row["channel_id"],
                 subscription_id=row["subscription_id"],
                 attempts=row["attempts"],
+                send_began_at=from_epoch(row["send_began_at"]),
                 article=article_from_row(row),
                 feed_title=row["feed_title"],
                 feed_site_url=row["feed_site_url"],
@@ -131,23 +136,30 @@ class OutboxRepository:
             )
 
     async def mark_retry(self, outbox_id: int, reason: str, retry_at: datetime) -> None:
-        """Put a row back in the queue after a passing failure."""
+        """Put a row back in the queue after a passing failure (which may have posted it: a
+        timeout, a lost answer, so its claim's time is kept as ``send_began_at``)."""
         async with self._db.transaction() as tx:
             await tx.execute(
                 "UPDATE outbox SET state = 'pending', claimed_at = NULL, failure = ?,"
+                " send_began_at = COALESCE(send_began_at, claimed_at),"
                 " next_attempt_at = ? WHERE id = ?",
                 (reason, to_epoch(retry_at), outbox_id),
             )
 
-    async def release(self, outbox_ids: Sequence[int]) -> None:
-        """Return claimed rows to the queue untouched (they were not attempted)."""
+    async def release(self, outbox_ids: Sequence[int], *, maybe_sent: bool = False) -> None:
+        """Return claimed rows to the queue, giving their attempt back.
+
+        ``maybe_sent``: their send was under way (a fault cut it short), so the claim's time
+        is kept as ``send_began_at``; otherwise they were never attempted.
+        """
         if not outbox_ids:
             return
         rows, ids = self._db.dialect.in_list("id", outbox_ids)
         attempts = self._db.dialect.greatest("attempts - 1", "0")
+        began = " send_began_at = COALESCE(send_began_at, claimed_at)," if maybe_sent else ""
         async with self._db.transaction() as tx:
             await tx.execute(
-                "UPDATE outbox SET state = 'pending', claimed_at = NULL,"
+                f"UPDATE outbox SET state = 'pending',{began} claimed_at = NULL,"
                 f" attempts = {attempts} WHERE {rows} AND state = 'sending'",
                 ids,
             )

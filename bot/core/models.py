@@ -413,6 +413,8 @@ class Delivery:
     template: str | None = None
     feed_icon_url: str | None = None
     webhook: tuple[int, str] | None = None  # (webhook id, token) when posting through one
+    send_began_at: datetime | None = None
+    """When an earlier attempt that may have posted this row began (None: nothing was sent)."""
 
 
 @dataclass(frozen=True)

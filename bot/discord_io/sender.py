@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from typing import Any
 
 import aiohttp
@@ -19,6 +20,7 @@ import discord
 from bot.core.models import ArticleCard, Delivery
 from bot.core.text import trim_text
 from bot.core.urls import is_web_url
+from bot.discord_io.earlier_posts import EarlierPosts, destination
 from bot.discord_io.embeds import card_embed
 from bot.discord_io.webhook_names import webhook_name
 from bot.pipeline.deliver.deliverer import SendRejected
@@ -104,6 +106,7 @@ class DiscordPostSender:
 
     def __init__(self, client: discord.Client) -> None:
         self._client = client
+        self._earlier_posts = EarlierPosts(client)
 
     async def send_post(
         self, delivery: Delivery, card: ArticleCard, nonce: str, *,
@@ -116,7 +119,8 @@ class DiscordPostSender:
         role = delivery.ping_role_id
         if delivery.webhook is not None:
             return await self._post_through_webhook(delivery, embed, content)
-        forum = self._client.get_channel(delivery.channel_id)
+        with refusals_as_rejections(lambda: self._forbidden_reason(delivery.channel_id)):
+            forum = await destination(self._client, delivery.channel_id)
         if isinstance(forum, discord.ForumChannel):
             return await self._post_in_forum(forum, delivery, embed, content, view)
         return await self._send(
@@ -130,15 +134,10 @@ class DiscordPostSender:
     ) -> int:
         """Open one forum post for the article, titled by it; return its starter message id.
 
-        Forum posts take no nonce, so a retried row first looks for the post an earlier
-        attempt may have opened (same title, opened by Newsdesk) before opening another.
+        Forum posts take no nonce: the deliverer looks for an earlier attempt's post first.
         """
         title = trim_text(delivery.article.title, THREAD_NAME_LIMIT) or "News"
         with refusals_as_rejections(lambda: self._forbidden_reason(forum.id)):
-            if delivery.attempts > 1:
-                existing = await self._existing_forum_post(forum, title)
-                if existing is not None:
-                    return existing
             with_view: dict[str, Any] = {"view": view} if view is not None else {}
             created = await forum.create_thread(
                 name=title, content=content, embed=embed,
@@ -151,17 +150,12 @@ class DiscordPostSender:
     ) -> int:
         """Post through the channel's webhook under the source's name and icon.
 
-        Webhooks take no nonce, so a retried row first looks in the channel's recent
-        messages for the post an earlier attempt may have made (same webhook, same link).
+        Webhooks take no nonce: the deliverer looks for an earlier attempt's post first.
         """
         assert delivery.webhook is not None
         webhook_id, token = delivery.webhook
         webhook = discord.Webhook.partial(webhook_id, token, client=self._client)
         with refusals_as_rejections(lambda: self._forbidden_reason(delivery.channel_id)):
-            if delivery.attempts > 1:
-                existing = await self._existing_webhook_post(delivery, webhook_id, embed.url)
-                if existing is not None:
-                    return existing
             message = await webhook.send(
                 content or discord.utils.MISSING, embed=embed, wait=True,
                 username=webhook_name(delivery.feed_title),
@@ -171,23 +165,20 @@ class DiscordPostSender:
             )
         return message.id
 
-    async def _existing_webhook_post(
-        self, delivery: Delivery, webhook_id: int, link: str | None
-    ) -> int | None:
-        channel = self._client.get_channel(delivery.channel_id)
-        if not isinstance(channel, discord.TextChannel) or link is None:
-            return None
-        async for message in channel.history(limit=50):
-            if message.webhook_id == webhook_id and any(e.url == link for e in message.embeds):
-                return message.id
-        return None
+    async def nonce_deduplicates(self, delivery: Delivery) -> bool:
+        """Whether a resend carries a nonce Discord de-duplicates: a plain channel post does;
+        a webhook execution and a forum post take none."""
+        if delivery.webhook is not None:
+            return False
+        with refusals_as_rejections(lambda: self._forbidden_reason(delivery.channel_id)):
+            channel = await destination(self._client, delivery.channel_id)
+        return not isinstance(channel, discord.ForumChannel)
 
-    async def _existing_forum_post(self, forum: discord.ForumChannel, title: str) -> int | None:
-        me = forum.guild.me
-        for thread in await forum.guild.active_threads():
-            if thread.parent_id == forum.id and thread.owner_id == me.id and thread.name == title:
-                return thread.id  # a forum post's starter message has the thread's id
-        return None
+    async def find_post(self, delivery: Delivery, link: str, since: datetime) -> int | None:
+        """Return the id of the post of ``link`` Newsdesk made for ``delivery`` since
+        ``since`` (see ``bot.discord_io.earlier_posts``), if there is one."""
+        with refusals_as_rejections(lambda: self._forbidden_reason(delivery.channel_id)):
+            return await self._earlier_posts.find(delivery, link, since)
 
     async def send_text(self, guild_id: int, channel_id: int, text: str, nonce: str) -> int:
         """Post a plain message to a channel with no mentions allowed."""

@@ -4,7 +4,12 @@ Rules (exactly once per channel):
 - A row is claimed (``sending``) before it is sent and recorded (``sent`` + message id) after.
 - Every send carries a nonce derived from the row id with ``enforce_nonce``; if the process
   dies between send and record, the row is released at start-up and resent, and Discord
-  answers the repeat with the message it already created.
+  answers the repeat with the message it already created, but only for a few minutes.
+- So a row an earlier attempt may have posted (``send_began_at``: a crash, a retried failure)
+  is first looked for in its channel, by the article's link among Newsdesk's posts since that
+  attempt began, whenever its nonce cannot be trusted: the attempt began longer ago than
+  ``NONCE_TRUSTED`` (Discord: "the past few minutes"), or the post goes through a webhook or
+  into a forum, which take no nonce. Found: it is recorded as sent with that message.
 - 403/404 from Discord mean the channel is gone or closed to the bot: the row fails for good
   and its subscription is disabled with the reason. Other failures retry with back-off, up
   to ``MAX_ATTEMPTS``.
@@ -20,7 +25,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.core.models import Article, ArticleCard, Delivery
@@ -35,6 +40,10 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
 CLAIM_BATCH = 500
+NONCE_TRUSTED = timedelta(minutes=1)
+"""How long after a send Discord surely still de-duplicates its nonce: well inside the "few
+minutes" it documents, since trusting it too long posts twice, looking too often costs one
+read."""
 
 
 def delivery_nonce(prefix: str, outbox_id: int) -> str:
@@ -72,6 +81,17 @@ class PostSender(Protocol):
 
     def fallback_notice_channel(self, guild_id: int, avoid_channel_id: int) -> int | None:
         """Return a channel where admins will see a notice, other than a broken one."""
+        ...
+
+    async def nonce_deduplicates(self, delivery: Delivery) -> bool:
+        """Whether Discord de-duplicates a resend of ``delivery`` by its nonce (webhook
+        executions and forum posts take none)."""
+        ...
+
+    async def find_post(self, delivery: Delivery, link: str, since: datetime) -> int | None:
+        """Return the message id of the post of ``link`` Newsdesk made for ``delivery``'s
+        destination since ``since``, if there is one; raise ``SendRejected`` when Discord
+        could not be asked."""
         ...
 
     async def edit_post(
@@ -174,9 +194,11 @@ class Deliverer:
             try:
                 delivered = await self._deliver_one(delivery)
             except Exception:
-                # A bug or a database fault: give this and the later rows back to the queue.
+                # A bug or a database fault, maybe between send and record: give this and the
+                # later rows back to the queue, this one to be looked for before it is resent.
+                await self._repos.outbox.release([delivery.outbox_id], maybe_sent=True)
                 await self._repos.outbox.release(
-                    [later.outbox_id for later in deliveries[position:]]
+                    [later.outbox_id for later in deliveries[position + 1 :]]
                 )
                 raise
             if not delivered:
@@ -243,10 +265,13 @@ class Deliverer:
             TemplateValues.of(delivery.article, delivery.feed_title, original),
         )
         try:
-            message_id = await self._sender.send_post(
-                delivery, card, delivery_nonce(await self._nonce_prefix(), delivery.outbox_id),
-                content=content, quotes_button=bool(delivery.article.details.quotes),
-            )
+            message_id = await self._earlier_post(delivery, card.url)
+            if message_id is None:
+                message_id = await self._sender.send_post(
+                    delivery, card,
+                    delivery_nonce(await self._nonce_prefix(), delivery.outbox_id),
+                    content=content, quotes_button=bool(delivery.article.details.quotes),
+                )
         except SendRejected as rejected:
             await self._record_rejection(delivery, rejected)
             return False
@@ -254,6 +279,24 @@ class Deliverer:
             delivery.outbox_id, message_id, self._clock(), card_digest(card)
         )
         return True
+
+    async def _earlier_post(self, delivery: Delivery, link: str | None) -> int | None:
+        """Return the post an earlier attempt made of this row, when its nonce cannot be
+        trusted to stop a second one; None when there is none (or nothing to look for)."""
+        began = delivery.send_began_at
+        if began is None or link is None:
+            return None
+        if (
+            self._clock() - began < NONCE_TRUSTED
+            and await self._sender.nonce_deduplicates(delivery)
+        ):
+            return None
+        found = await self._sender.find_post(delivery, link, began)
+        log.info(
+            "looked for an earlier post guild_id=%s channel_id=%s article_id=%s found=%s",
+            delivery.guild_id, delivery.channel_id, delivery.article.id, found,
+        )
+        return found
 
     async def _record_rejection(self, delivery: Delivery, rejected: SendRejected) -> None:
         context = (delivery.guild_id, delivery.channel_id, delivery.article.id)

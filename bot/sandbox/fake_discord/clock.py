@@ -2,7 +2,8 @@
 
 Rules:
 - `now()` is `time.monotonic()` plus every `advance()` so far; it only
-  ever moves forward;
+  ever moves forward; `wall_time()` is `time.time()` plus the same advances (the time
+  new snowflakes and archive timestamps carry);
 - deadlines that Discord enforces on interactions (3 s for the first
   response, 15 min for the token) are measured on this clock, so a test can
   jump past them with `advance()` instead of sleeping;
@@ -27,6 +28,10 @@ class SandboxClock:
     def now(self) -> float:
         """The current time in seconds (monotonic, plus any advance)."""
         return time.monotonic() + self._offset
+
+    def wall_time(self) -> float:
+        """Epoch seconds as the sandbox's Discord sees them (real time, plus any advance)."""
+        return time.time() + self._offset
 
     def advance(self, seconds: float) -> None:
         """Jump forward by `seconds` and wake every waiter."""

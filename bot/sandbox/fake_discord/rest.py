@@ -281,6 +281,11 @@ ROUTES: list[tuple[str, str, Handler]] = [
         rest_threads.create_thread_from_message,
     ),
     ("GET", "/guilds/{guild_id}/threads/active", rest_threads.active_threads),
+    (
+        "GET",
+        "/channels/{channel_id}/threads/archived/public",
+        rest_threads.public_archived_threads,
+    ),
     ("POST", "/channels/{channel_id}/webhooks", rest_messages.create_webhook),
     ("GET", "/channels/{channel_id}/webhooks", rest_messages.list_channel_webhooks),
     ("DELETE", "/webhooks/{webhook_id}", rest_messages.delete_webhook),

@@ -117,19 +117,69 @@ async def get_message(request: web.Request) -> web.Response:
     return json_response(stored.payload)
 
 
+def _query_snowflake(request: web.Request, name: str) -> int | None:
+    value = request.query.get(name)
+    return int(value) if value is not None and value.isdigit() else None
+
+
+def _query_limit(request: web.Request, default: int, low: int, high: int) -> int | None:
+    """The `limit` query parameter, or None when it is outside Discord's range."""
+    text = request.query.get("limit", str(default))
+    if not text.isdigit() or not low <= int(text) <= high:
+        return None
+    return int(text)
+
+
+def _limit_error(low: int, high: int) -> web.Response:
+    errors = {
+        "limit": {
+            "_errors": [
+                {
+                    "code": "NUMBER_TYPE_MAX",
+                    "message": f"int value should be between {low} and {high}.",
+                }
+            ]
+        }
+    }
+    return discord_error(400, 50035, "Invalid Form Body", errors)
+
+
 async def list_messages(request: web.Request) -> web.Response:
-    """GET /channels/{channel_id}/messages (newest first, `limit` honoured)."""
+    """GET /channels/{channel_id}/messages: `before`, `after` or `around` a message id, and
+    `limit` (1-100, default 50), as Discord pages them (newest first in every case).
+
+    Without VIEW_CHANNEL the bot is refused (403 code 50001); without
+    READ_MESSAGE_HISTORY Discord answers an empty list, and so does the sandbox.
+    """
     state = request.app[STATE]
     channel_id = snowflake_param(request, "channel_id")
     if channel_id is None or state.world.live_channel(channel_id) is None:
         return unknown_channel()
-    limit = min(int(request.query.get("limit", "50")), 100)
-    found = [
-        m.payload
-        for m in reversed(state.store.all())
-        if m.channel_id == channel_id and not m.ephemeral
-    ]
-    return json_response(found[:limit])
+    limit = _query_limit(request, 50, 1, 100)
+    if limit is None:
+        return _limit_error(1, 100)
+    granted = _bot_permissions(state, channel_id)
+    if not perms.has_all(granted, perms.VIEW_CHANNEL):
+        return discord_error(403, 50001, "Missing Access")
+    if not perms.has_all(granted, perms.READ_MESSAGE_HISTORY):
+        return json_response([])
+    oldest_first = sorted(
+        (m for m in state.store.all() if m.channel_id == channel_id and not m.ephemeral),
+        key=lambda m: m.id,
+    )
+    after = _query_snowflake(request, "after")
+    before = _query_snowflake(request, "before")
+    around = _query_snowflake(request, "around")
+    if around is not None:
+        older = [m for m in oldest_first if m.id < around][-(limit // 2) :] if limit > 1 else []
+        newer = [m for m in oldest_first if m.id >= around][: limit - len(older)]
+        page = older + newer
+    elif after is not None:
+        page = [m for m in oldest_first if m.id > after][:limit]
+    else:
+        older = [m for m in oldest_first if before is None or m.id < before]
+        page = older[-limit:]
+    return json_response([m.payload for m in reversed(page)])
 
 
 async def edit_message(request: web.Request) -> web.Response:

@@ -23,10 +23,14 @@ Rules:
   starter message's MESSAGE_CREATE; the response is the thread with the bot
   as a member, plus `message` for a forum post;
 - a new thread's activity starts its auto-archive countdown (see `state.py`);
-- `GET /guilds/{id}/threads/active` lists the live threads that are not archived.
+- `GET /guilds/{id}/threads/active` lists the live threads that are not archived;
+  `GET /channels/{id}/threads/archived/public` a channel's archived public threads (forum
+  posts too), most recently archived first, paged by `before` (an archive time) and `limit`.
 """
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from aiohttp import web
 
@@ -238,3 +242,39 @@ async def active_threads(request: web.Request) -> web.Response:
     threads = guild.active_threads()
     body = payloads.active_threads_payload(guild, threads, state.world.bot_user_id)
     return json_response(body)
+
+
+async def public_archived_threads(request: web.Request) -> web.Response:
+    """GET /channels/{channel_id}/threads/archived/public: a channel's archived public threads,
+    most recently archived first, archived strictly `before` an ISO 8601 time, `limit` 2-100
+    (default 50); the bot needs READ_MESSAGE_HISTORY (403 code 50001 without)."""
+    state = request.app[STATE]
+    channel_id = snowflake_param(request, "channel_id")
+    found = state.world.live_channel(channel_id) if channel_id else None
+    if found is None:
+        return unknown_channel()
+    guild, parent = found
+    if parent.is_thread:
+        return _wrong_channel_type()
+    text = request.query.get("limit", "50")
+    if not text.isdigit() or not 2 <= int(text) <= 100:
+        return _field_error("limit", "NUMBER_TYPE_MAX", "int value should be between 2 and 100.")
+    limit = int(text)
+    before: int | None = None
+    if "before" in request.query:
+        try:
+            before = round(datetime.fromisoformat(request.query["before"]).timestamp() * 1000)
+        except ValueError:
+            return _field_error("before", "DATE_TIME_TYPE_PARSE", "Could not parse date-time.")
+    needed = perms.VIEW_CHANNEL | perms.READ_MESSAGE_HISTORY
+    if not perms.has_all(_bot_permissions(state, parent.id), needed):
+        return discord_error(403, 50001, "Missing Access")
+    archived = [
+        t
+        for t in guild.archived_threads(parent.id)
+        if t.type == PUBLIC_THREAD
+        and (before is None or guild.archive_timestamps.get(t.id, 0) < before)
+    ]
+    page = archived[:limit]
+    body = payloads.active_threads_payload(guild, page, state.world.bot_user_id)
+    return json_response(body | {"has_more": len(archived) > limit})

@@ -16,7 +16,8 @@ Rules:
   check of every REST body (the tests turn it on; `newsdesk sandbox` only when
   asked); `schema_refusals` lists what it refused;
 - `nonce_window_seconds` is how long `enforce_nonce` remembers a nonce (Discord:
-  "the past few minutes"; 5 minutes by default), on the sandbox clock;
+  "the past few minutes"; 5 minutes by default), on the sandbox clock; new snowflakes
+  (and so message and thread times) carry the sandbox clock's time too;
 - threads archive themselves after `auto_archive_duration` minutes without a
   message, on the sandbox clock (an archiver task wakes on every clock move);
 - what an admin can do: set channel overwrites, forum tags and the REQUIRE_TAG flag,
@@ -278,7 +279,8 @@ class Sandbox:
         )
 
     def advance_clock(self, seconds: float) -> None:
-        """Move the interaction clock forward (Discord's 3 s and 15 min deadlines) at once."""
+        """Move the sandbox clock forward at once: Discord's 3 s and 15 min interaction
+        deadlines, the nonce window, thread auto-archiving, and the time new snowflakes carry."""
         self.state.clock.advance(seconds)
 
     @property

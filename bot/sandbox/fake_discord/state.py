@@ -74,9 +74,9 @@ class SandboxState:
         self.world = world
         self.base_url = ""
         self.token = BOT_TOKEN
-        self.snowflakes = SnowflakeFactory()
-        self.limiter = RateLimiter()
         self.clock = SandboxClock()
+        self.snowflakes = SnowflakeFactory(self.clock.wall_time)
+        self.limiter = RateLimiter()
         self.store = MessageStore(
             world, self.snowflakes, now=self.clock.now, nonce_window_seconds=nonce_window_seconds
         )
@@ -136,6 +136,7 @@ class SandboxState:
         guild = found[0]
         if thread_id in guild.archived_thread_ids:
             guild.archived_thread_ids.discard(thread_id)
+            guild.archive_timestamps[thread_id] = round(self.clock.wall_time() * 1000)
             return found[1]
         return None
 
@@ -166,6 +167,7 @@ class SandboxState:
                 continue
             if now - last >= thread.auto_archive_duration * 60:
                 guild.archived_thread_ids.add(thread_id)
+                guild.archive_timestamps[thread_id] = round(self.clock.wall_time() * 1000)
                 archived.append((guild, thread))
         return archived
 

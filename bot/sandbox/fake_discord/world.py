@@ -16,7 +16,8 @@ Rules:
   (never by name: thread names need not be unique), have no overwrites of
   their own (permissions are the parent channel's), and vanish with their
   parent; an archived thread (see `archived_thread_ids`) still exists but is
-  not active;
+  not active, and `archive_timestamps` keeps when each thread was last archived or
+  unarchived (epoch milliseconds, as precise as Discord's timestamps);
 - a channel may carry an AutoMod keyword list (`automod_keywords`, by channel
   id; a thread uses its parent's);
 - an admin can delete channels, roles (members lose them, overwrites for them
@@ -161,6 +162,7 @@ class GuildSpec:
     deleted_channel_ids: set[int] = field(default_factory=set)
     threads: list[ThreadSpec] = field(default_factory=list)
     archived_thread_ids: set[int] = field(default_factory=set)
+    archive_timestamps: dict[int, int] = field(default_factory=dict)
     automod_keywords: dict[int, tuple[str, ...]] = field(default_factory=dict)
 
     def live_channels(self) -> list[ChannelSpec]:
@@ -180,6 +182,11 @@ class GuildSpec:
     def active_threads(self, parent_id: int | None = None) -> list[ThreadSpec]:
         """Live threads that are not archived, oldest first."""
         return [t for t in self.live_threads(parent_id) if t.id not in self.archived_thread_ids]
+
+    def archived_threads(self, parent_id: int) -> list[ThreadSpec]:
+        """Live archived threads of one parent, most recently archived first."""
+        archived = [t for t in self.live_threads(parent_id) if t.id in self.archived_thread_ids]
+        return sorted(archived, key=lambda t: self.archive_timestamps.get(t.id, 0), reverse=True)
 
     def role(self, role_id: int) -> RoleSpec | None:
         """The role with this id, if any."""

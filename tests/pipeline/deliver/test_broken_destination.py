@@ -63,6 +63,12 @@ class ClosedChannel:
     def fallback_notice_channel(self, guild_id: int, avoid_channel_id: int) -> int | None:
         return 2002
 
+    async def nonce_deduplicates(self, delivery: Delivery) -> bool:
+        return True
+
+    async def find_post(self, delivery: Delivery, link: str, since: datetime) -> int | None:
+        raise AssertionError("nothing was sent before")
+
     async def edit_post(
         self, guild_id: int, channel_id: int, message_id: int, card: ArticleCard
     ) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,14 +21,19 @@ def snowflake_time(snowflake: int) -> datetime:
 
 
 class SnowflakeFactory:
-    """Makes fresh, increasing snowflakes whose timestamp is now."""
+    """Makes fresh, increasing snowflakes whose timestamp is now.
 
-    def __init__(self) -> None:
+    `now` is the wall time in epoch seconds: the sandbox passes its clock's, so a test that
+    moves the sandbox clock forward also moves the time its new messages carry.
+    """
+
+    def __init__(self, now: Callable[[], float] = time.time) -> None:
+        self._now = now
         self._last = 0
 
     def next(self) -> int:
         """A new snowflake, greater than every earlier one."""
-        now_ms = int(time.time() * 1000) - DISCORD_EPOCH_MS
+        now_ms = int(self._now() * 1000) - DISCORD_EPOCH_MS
         candidate = now_ms << 22
         self._last = max(candidate, self._last + 1)
         return self._last

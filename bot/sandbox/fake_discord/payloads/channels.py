@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from bot.sandbox.fake_discord.payloads.base import JSON, iso, snowflake_time
 from bot.sandbox.fake_discord.world import ChannelSpec, ForumTag, GuildSpec, ThreadSpec
 
@@ -80,6 +82,7 @@ def thread_payload(
     """A thread channel object (THREAD_CREATE, thread routes, GUILD_CREATE `threads`)."""
     created = iso(snowflake_time(thread.id))
     archived = thread.id in guild.archived_thread_ids
+    changed = guild.archive_timestamps.get(thread.id)
     payload: JSON = {
         "id": str(thread.id),
         "type": thread.type,
@@ -97,7 +100,9 @@ def thread_payload(
         "thread_metadata": {
             "archived": archived,
             "auto_archive_duration": thread.auto_archive_duration,
-            "archive_timestamp": created,
+            "archive_timestamp": created
+            if changed is None
+            else iso(datetime.fromtimestamp(changed / 1000, tz=UTC)),
             "locked": False,
             "invitable": True,
             "create_timestamp": created,
