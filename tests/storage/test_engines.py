@@ -286,9 +286,9 @@ async def test_a_failing_postgres_migration_changes_nothing(
 
 def test_the_postgres_plan_is_the_baseline_then_the_later_migrations(tmp_path: Path) -> None:
     baseline = POSTGRES_MIGRATIONS_DIR / "0013_baseline.sql"
-    own = {int(path.name[:4]): path for path in POSTGRES_MIGRATIONS_DIR.glob("*.sql")}
-    shared = list_migrations(MIGRATIONS_DIR)[13:]
-    later = [(number, own.get(number, path)) for number, path in shared]  # its own replaces
+    replaced = {int(path.name[:4]): path for path in POSTGRES_MIGRATIONS_DIR.glob("*.sql")}
+    after_baseline = list_migrations(MIGRATIONS_DIR)[13:]
+    later = [(number, replaced.get(number, path)) for number, path in after_baseline]
     assert postgres_migrations() == [(13, baseline), *later]
     assert postgres_migrations()[-1][0] == HEAD
     shared, own = _migration_dirs(tmp_path)
