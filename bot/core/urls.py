@@ -13,10 +13,12 @@ string without a host, is returned stripped of surrounding whitespace and otherw
 - **Path**: an empty path becomes ``/``; a trailing slash is dropped from any longer path;
   percent-escapes are upper-cased (``%2f`` and ``%2F`` are the same byte).
 - **Fragment**: dropped.
-- **Query**: tracking parameters dropped (``TRACKING_PARAMETERS``, any ``utm_*``, compared
-  case-insensitively); every other parameter kept with its value, blank ones too, because
-  ``?id=123``, ``?p=42`` or ``?story=…`` name the article; the kept ones are sorted by name
-  (stable for repeated names), so their order does not matter.
+- **Query**: tracking parameters dropped (``TRACKING_PARAMETERS``, and any name starting with
+  one of ``TRACKING_PREFIXES``: ``utm_*``, the BBC's ``at_medium``/``at_campaign``, Matomo's
+  ``pk_*``/``mtm_*``…, compared case-insensitively); every other parameter kept with its
+  value, blank ones too, because ``?id=123``, ``?p=42`` or ``?story=…`` name the article;
+  the kept ones are sorted by name (stable for repeated names), so their order does not
+  matter.
 """
 
 from __future__ import annotations
@@ -31,10 +33,15 @@ TRACKING_PARAMETERS = frozenset(
         "fbclid", "gclid", "gclsrc", "dclid", "msclkid", "yclid", "twclid", "igshid",
         "mc_cid", "mc_eid", "_ga", "_gl", "ref", "ref_src", "ref_url", "cmpid", "ncid",
         "ocid", "wt.mc_id", "__twitter_impression", "_hsenc", "_hsmi", "mkt_tok", "oly_enc_id",
-        "oly_anon_id", "vero_id", "rb_clickid", "s_cid", "spm",
+        "oly_anon_id", "vero_id", "rb_clickid", "s_cid", "spm", "xtor",
     }
 )  # fmt: skip
 """Query parameter names (lower case) that only say how the reader arrived."""
+
+TRACKING_PREFIXES = ("utm_", "at_", "pk_", "mtm_", "itm_")
+"""Name prefixes of tracking parameters: Google Analytics (``utm_source``), AT Internet as
+the BBC uses it in its feeds (``at_medium=RSS&at_campaign=rss``), Matomo (``pk_campaign``,
+``mtm_source``) and internal-campaign tags (``itm_source``)."""
 
 WEB_URL_LIMIT = 2048
 """Longest URL Discord accepts in a link, an embed or an image."""
@@ -46,7 +53,7 @@ _PERCENT_ESCAPE = re.compile(r"%[0-9a-fA-F]{2}")
 def is_tracking_parameter(name: str) -> bool:
     """Return whether a query parameter only tracks the reader (``utm_*``, ``fbclid``, …)."""
     lowered = name.lower()
-    return lowered.startswith("utm_") or lowered in TRACKING_PARAMETERS
+    return lowered.startswith(TRACKING_PREFIXES) or lowered in TRACKING_PARAMETERS
 
 
 def _upper_escapes(text: str) -> str:

@@ -40,3 +40,25 @@ async def test_why_answers_for_posted_old_and_unknown_articles(
     assert not_a_url.messages[-1].content == (
         "Give the article's full web address, starting with https://."
     )
+
+
+async def test_why_finds_a_posted_article_asked_with_the_address_readers_copy(
+    sandbox: Sandbox, start_bot: BotStarter, feed_server: RouteServer
+) -> None:
+    tracked = rss(1, 2).replace(
+        b"https://news.example/story-2<", b"https://news.example/story-2?at_medium=RSS&amp;"
+        b"at_campaign=rss&amp;utm_source=feed&amp;pk_campaign=x<",
+    )
+    feed_server.set_body(FEED_PATH, rss(1))
+    async with start_bot() as bot:
+        await sandbox.run_command(f"/feed add url:{feed_server.url(FEED_PATH)} channel:#news")
+        feed_server.set_body(FEED_PATH, tracked)
+        await poll_and_deliver(bot)
+        (post,) = sandbox.posts("news")
+        clean = await sandbox.run_command("/feed why url:https://www.news.example/story-2")
+
+    assert post.embeds[0]["url"].endswith("?at_medium=RSS&at_campaign=rss&utm_source=feed"
+                                           "&pk_campaign=x")
+    assert sandbox.render_mentions(clean.messages[-1].content).startswith(
+        "**Story 2: Mayor & council agree**\nPosted in #news from **Example News**: "
+    )
