@@ -11,6 +11,7 @@ from discord.ext import commands
 from bot.core.errors import InvalidInput
 from bot.discord_io.client import NewsdeskBot
 from bot.features.follows.replies import (
+    describe_added_follow,
     describe_follow,
     describe_follows,
     describe_preview,
@@ -57,6 +58,7 @@ class FollowCommands(commands.GroupCog, group_name="follow", group_description="
         channel="Where matching articles are posted (default: this channel)",
         role="A role to ping for matching articles",
         feeds="Only these subscriptions, by number (e.g. 3, 7); default: all the server's feeds",
+        clear_role="Stop pinging the role this follow pinged (default: keep it)",
     )
     async def add(
         self,
@@ -66,6 +68,7 @@ class FollowCommands(commands.GroupCog, group_name="follow", group_description="
         channel: discord.TextChannel | None = None,
         role: discord.Role | None = None,
         feeds: app_commands.Range[str, 1, 200] | None = None,
+        clear_role: bool = False,
     ) -> None:
         """Post articles about a topic, from any of the server's feeds, in a channel."""
         assert interaction.guild_id is not None
@@ -78,12 +81,12 @@ class FollowCommands(commands.GroupCog, group_name="follow", group_description="
         follow, created = await self.bot.services.follows.add(
             interaction.guild_id, target.id, kind, topic,
             role_id=role.id if role else None, feeds=feeds, added_by=interaction.user.id,
+            clear_role=clear_role,
         )
-        verb = "Now following" if created else "Updated"
         await reply_privately(
-            interaction,
-            f"{verb}: {describe_follow(follow)}\nArticles that mention it will be posted there "
-            "as feeds publish them.",
+            interaction, describe_added_follow(
+                follow, created, role_given=role is not None, cleared_role=clear_role
+            ),
         )
 
     @app_commands.command(name="list")

@@ -45,6 +45,8 @@ def _rule(row: Row) -> FilterRule:
     )
 
 
+_KEPT_ROLE = "COALESCE(excluded.role_id, follows.role_id)"
+
 class FollowRepository:
     """Per-server follows and filters."""
 
@@ -54,10 +56,11 @@ class FollowRepository:
     async def add(
         self, guild_id: int, channel_id: int, kind: str, topic: str, *,
         role_id: int | None, subscription_ids: Sequence[int] | None, created_by: int,
-        now: datetime,
+        now: datetime, keep_role: bool = False,
     ) -> tuple[Follow, bool]:
         """Add a follow (or update the role and feeds of the same one); return it and
-        whether it is new."""
+        whether it is new. With ``keep_role``, an update without a role keeps the one the
+        follow had."""
         async with self._db.transaction() as tx:
             async with tx.execute(
                 "SELECT id FROM follows WHERE guild_id = ? AND channel_id = ? AND kind = ?"
@@ -70,7 +73,8 @@ class FollowRepository:
                 "INSERT INTO follows (guild_id, channel_id, kind, topic, role_id,"
                 " subscription_ids, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT (guild_id, channel_id, kind, topic) DO UPDATE SET"
-                " role_id = excluded.role_id, subscription_ids = excluded.subscription_ids"
+                f" role_id = {_KEPT_ROLE if keep_role else 'excluded.role_id'},"
+                " subscription_ids = excluded.subscription_ids"
                 f" RETURNING {_FOLLOW_COLUMNS}",
                 (guild_id, channel_id, kind, topic, role_id, ids, created_by, to_epoch(now)),
             ) as cursor:

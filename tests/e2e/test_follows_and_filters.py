@@ -167,3 +167,30 @@ async def test_regex_filters_that_could_stall_the_bot_are_refused_at_once(
     )
     assert kept.messages[-1].content.startswith("Added filter `#1` to subscription #1")
     assert "Of the last 1 article, 1 would be posted" in preview.messages[-1].content
+
+
+@on_both_engines
+async def test_adding_a_follow_again_without_a_role_keeps_its_ping_until_cleared(
+    sandbox: Sandbox, start_bot: BotStarter, feed_server: RouteServer
+) -> None:
+    feed_server.set_body(FEED_PATH, feed())
+    role_id = sandbox.world.role_id("asia-desk")
+    async with start_bot() as bot:
+        await sandbox.run_command(f"/feed add url:{feed_server.url(FEED_PATH)} channel:#news")
+        await sandbox.run_command("/follow add topic:CSTO channel:#world role:@asia-desk")
+        again = await sandbox.run_command("/follow add topic:CSTO channel:#world")
+        feed_server.set_body(FEED_PATH, feed("csto"))
+        await poll_and_deliver(bot)
+        cleared = await sandbox.run_command("/follow add topic:CSTO channel:#world clear_role:true")
+        feed_server.set_body(FEED_PATH, feed("csto", "csto-again"))
+        await poll_and_deliver(bot)
+
+    assert sandbox.render_mentions(again.messages[-1].content) == (
+        "Updated: `#1` keyword **CSTO** → #world · pings @asia-desk · all feeds\n"
+        "It still pings @asia-desk; add it again with clear_role:true to stop."
+    )
+    assert sandbox.render_mentions(cleared.messages[-1].content) == (
+        "Updated: `#1` keyword **CSTO** → #world · all feeds\nIt pings no role any more."
+    )
+    first, second = sandbox.posts("world")
+    assert first.content == f"<@&{role_id}>" and second.content == ""

@@ -32,6 +32,26 @@ def describe_follow(follow: Follow) -> str:
     return line
 
 
+def describe_added_follow(
+    follow: Follow, created: bool, *, role_given: bool, cleared_role: bool
+) -> str:
+    """Say what ``/follow add`` did, and what became of the follow's role ping."""
+    if created:
+        return (
+            f"Now following: {describe_follow(follow)}\nArticles that mention it will be "
+            "posted there as feeds publish them."
+        )
+    lines = [f"Updated: {describe_follow(follow)}"]
+    if cleared_role:
+        lines.append("It pings no role any more.")
+    elif not role_given and follow.role_id is not None:
+        lines.append(
+            f"It still pings {markup.role(follow.role_id)}; add it again with "
+            "clear_role:true to stop."
+        )
+    return "\n".join(lines)
+
+
 def describe_follows(follows: Sequence[Follow]) -> list[str]:
     """List a server's follows, in pages that each fit one message."""
     if not follows:
