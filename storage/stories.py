@@ -95,6 +95,37 @@ class StoryRepository:
         )
         return None if row is None else int(row[0])
 
+    async def fingerprint_records(self, article_ids: Sequence[int]) -> dict[int, bytes]:
+        """Return the stored fingerprint of each of these articles that has one."""
+        if not article_ids:
+            return {}
+        among, ids = self._db.dialect.in_list("id", article_ids)
+        rows = await self._db.fetch_all(
+            f"SELECT id, fingerprint FROM articles WHERE {among} AND fingerprint IS NOT NULL",
+            ids,
+        )
+        return {int(row[0]): bytes(row[1]) for row in rows}
+
+    async def leads_story_in_channel(self, outbox_id: int, channel_id: int, story_id: int) -> bool:
+        """Return whether a post is its story's first in its channel (the one that stands for
+        the story), rather than a copy a subscription posts on purpose."""
+        row = await self._db.fetch_one(
+            "SELECT MIN(id) FROM outbox WHERE channel_id = ? AND story_id = ?"
+            " AND state IN ('pending', 'sending', 'sent')",
+            (channel_id, story_id),
+        )
+        return row is None or row[0] is None or int(row[0]) == outbox_id
+
+    async def story_ids(self, article_ids: Sequence[int]) -> dict[int, int]:
+        """Return the story of each of these articles that was read."""
+        if not article_ids:
+            return {}
+        among, ids = self._db.dialect.in_list("id", article_ids)
+        rows = await self._db.fetch_all(
+            f"SELECT id, story_id FROM articles WHERE {among} AND story_id IS NOT NULL", ids
+        )
+        return {int(row[0]): int(row[1]) for row in rows}
+
     async def story_of(self, article_id: int) -> int | None:
         """Return the story an article belongs to, if it was read."""
         row = await self._db.fetch_one("SELECT story_id FROM articles WHERE id = ?", (article_id,))

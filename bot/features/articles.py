@@ -7,15 +7,17 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from bot.core.errors import InvalidInput, NotAllowed, NotFound
-from bot.core.models import Quote
+from bot.core.models import Article, Quote
 from bot.core.text import join_within_limit, trim_text
-from bot.core.urls import pasted_address
+from bot.core.urls import is_web_url, pasted_address
 from bot.discord_io import markup
 from bot.features.feeds.discovery import looks_like_html
 from bot.features.on_demand import SUMMARIZE_LIMITS, OnDemandBudget, OnDemandLimits
 from bot.pipeline.fetch.fetcher import Fetcher
 from bot.pipeline.read.extraction import ExtractedArticle, extract_article_off_loop
-from bot.pipeline.story.credits import publisher_name
+from bot.pipeline.story.credits import link_text, publisher_name
+from bot.pipeline.story.lead import story_lead
+from bot.pipeline.story.story_quotes import QuoteSource, StoryQuote, merge_quotes
 from storage import Repositories
 
 MAX_QUOTES = 8
@@ -43,6 +45,35 @@ def describe_quotes(title: str, quotes: Sequence[Quote]) -> str:
     blocks = [f"Quotes in **{trim_text(title, 200)}**:"]
     blocks += [quote_line(quote) for quote in quotes[:MAX_QUOTES]]
     return join_within_limit(blocks, "\n\n")
+
+
+def describe_story_quotes(title: str, quotes: Sequence[StoryQuote]) -> str:
+    """List a story's quotations once each, naming every source that carried one when the
+    story has more than one source (the Quotes button)."""
+    if not quotes:
+        return f"**{trim_text(title, 200)}** has no direct quotations."
+    several = len({source for quote in quotes for source in quote.sources}) > 1
+    blocks = [f"Quotes in **{trim_text(title, 200)}**:"]
+    for quote in quotes[:MAX_QUOTES]:
+        line = quote_line(quote.quote)
+        if several:
+            names = ", ".join(trim_text(source.name, 80) for source in quote.sources)
+            line = f"{line} · {names}"
+        blocks.append(line)
+    return join_within_limit(blocks, "\n\n")
+
+
+def quote_sources_text(sources: Sequence[QuoteSource], fallback: str) -> str:
+    """Return where a quotation was carried: its one link, or each source's name linked."""
+    if len(sources) == 1:
+        url = sources[0].url
+        return f"<{url}>" if url else fallback
+    return ", ".join(
+        f"[{link_text(trim_text(source.name, 80))}](<{source.url}>)"
+        if is_web_url(source.url)
+        else trim_text(source.name, 80)
+        for source in sources
+    )
 
 
 def describe_extracted(url: str, article: ExtractedArticle) -> str:
@@ -96,7 +127,33 @@ class ReadingService:
         article = await self._repos.articles.get_for_guild(guild_id, article_id)
         if article is None:
             raise NotFound("That article is not from a feed this server follows.")
-        return describe_quotes(article.title, article.details.quotes)
+        title, quotes = await self._story_quotes(guild_id, article)
+        return describe_story_quotes(title, quotes)
+
+    async def _story_quotes(self, guild_id: int, article: Article) -> tuple[str, list[StoryQuote]]:
+        """Return the title of an article's story and its quotes, merged across the sources
+        the server follows, in the lead's wording (``bot.pipeline.story.story_quotes``)."""
+        story_id = await self._repos.stories.story_of(article.id)
+        story = (
+            await self._repos.stories.story(guild_id, story_id) if story_id is not None else None
+        )
+        if story is None:
+            return article.title, merge_quotes(
+                [(QuoteSource(article.title, article.url), article.details.quotes)]
+            )
+        lead = await story_lead(self._repos, story)
+        carried: list[tuple[QuoteSource, Sequence[Quote]]] = []
+        for source in (lead.source, *story.sources):
+            if source is not lead.source and source.article_id == lead.article_id:
+                continue
+            found = (
+                article
+                if source.article_id == article.id
+                else await self._repos.articles.get_for_guild(guild_id, source.article_id)
+            )
+            if found is not None:
+                carried.append((QuoteSource(source.feed_title, source.url), found.details.quotes))
+        return lead.source.title, merge_quotes(carried)
 
     async def recent_quotes(self, guild_id: int, who: str) -> str:
         """List recent quotations by a person (or, failing that, about a topic), with links.
@@ -112,10 +169,10 @@ class ReadingService:
         )
         by_speaker: list[str] = []
         about: list[str] = []
-        for article, _feed_title in articles:
-            where = f"<{article.url}>" if article.url else trim_text(article.title, 80)
-            for quote in article.details.quotes:
-                line = f"{quote_line(quote)} · {where}"
+        for title, quotes in await self._merged_by_story(guild_id, articles):
+            for merged in quotes:
+                quote = merged.quote
+                line = f"{quote_line(quote)} · {quote_sources_text(merged.sources, title)}"
                 if wanted in (quote.speaker or "").casefold():
                     by_speaker.append(line)
                 elif wanted in quote.text.casefold():
@@ -130,6 +187,33 @@ class ReadingService:
         return join_within_limit(
             [f"Recent quotes {heading} **{trim_text(who, 100)}**:", *found[:MAX_QUOTES]], "\n\n"
         )
+
+    async def _merged_by_story(
+        self, guild_id: int, articles: Sequence[tuple[Article, str]]
+    ) -> list[tuple[str, list[StoryQuote]]]:
+        """Return the quotes of these articles (newest first) merged per story: each story
+        once, where its newest article stood, its quotations once each in the wording of the
+        story's lead (when the lead is among them)."""
+        story_ids = await self._repos.stories.story_ids([article.id for article, _ in articles])
+        groups: dict[int | str, list[tuple[Article, str]]] = {}
+        for article, feed_title in articles:
+            key = story_ids.get(article.id, f"article {article.id}")
+            groups.setdefault(key, []).append((article, feed_title))
+        merged: list[tuple[str, list[StoryQuote]]] = []
+        for key, found in groups.items():
+            members = found
+            if isinstance(key, int) and len(found) > 1:
+                story = await self._repos.stories.story(guild_id, key)
+                if story is not None:
+                    lead = await story_lead(self._repos, story)
+                    leading = [m for m in found if m[0].id == lead.article_id]
+                    members = leading + [m for m in found if m[0].id != lead.article_id]
+            carried = [
+                (QuoteSource(feed_title, article.url), article.details.quotes)
+                for article, feed_title in members
+            ]
+            merged.append((trim_text(members[0][0].title, 80), merge_quotes(carried)))
+        return merged
 
     async def summarize(self, url: str, *, guild_id: int | None, member_id: int) -> str:
         """Fetch any article address and describe its clean article (``/summarize``), within

@@ -6,6 +6,7 @@ from __future__ import annotations
 from bot.core.urls import normalise_url, pasted_address
 from bot.features.feeds.why import explain_traces
 from bot.pipeline.story.credits import describe_story
+from bot.pipeline.story.lead import story_lead
 from storage import Repositories
 
 
@@ -30,7 +31,7 @@ class StoryService:
                 f"Newsdesk has no story for <{address}> among this server's feeds. It may not "
                 "be in a feed this server follows, or not read yet."
             )
-        return describe_story(story)
+        return describe_story(story, await story_lead(self._repos, story))
 
     async def explain(self, guild_id: int, url: str) -> str:
         """Say what became of the article at ``url`` in each channel (``/feed why``).

@@ -33,6 +33,7 @@ from bot.discord_io import markup
 from bot.pipeline.deliver.cards import article_card, card_digest
 from bot.pipeline.deliver.templates import TemplateValues, post_content
 from bot.pipeline.story.credits import story_credits
+from bot.pipeline.story.lead import story_lead
 from bot.pipeline.timings import PipelineTimings, WakeLoop
 from storage import Repositories
 
@@ -208,21 +209,33 @@ class Deliverer:
                 return
 
     async def _card_for(
-        self, guild_id: int, article: Article, feed_title: str, feed_site_url: str | None,
-        story_id: int | None,
+        self, post: tuple[int, int, int], article: Article, feed_title: str,
+        feed_site_url: str | None, story_id: int | None,
     ) -> tuple[ArticleCard, str | None]:
-        """Render a post: the article, crediting its story's original and the other sources
-        this server follows."""
+        """Render a post (``post``: guild, channel and outbox ids): its story's lead source
+        (``bot.pipeline.story.lead``: the original, else the earliest published, else the
+        least altered), crediting the original and the other sources this server follows.
+        A post without a story, or a copy a subscription posts on purpose after the story's
+        post, shows its own ``article``."""
+        guild_id, channel_id, outbox_id = post
         story = (
             await self._repos.stories.story(guild_id, story_id) if story_id is not None else None
         )
         original: tuple[str, str | None] | None = None
         also: str | None = None
         if story is not None:
+            lead = await story_lead(self._repos, story)
+            stands_for_story = await self._repos.stories.leads_story_in_channel(
+                outbox_id, channel_id, story.id
+            )
+            if stands_for_story and lead.article_id != article.id:
+                found = await self._repos.articles.get_with_feed(lead.article_id)
+                if found is not None:
+                    article, feed_title, feed_site_url = found
             credits = story_credits(story, article.id)
             if credits.original_name is not None:
                 original = (credits.original_name, credits.original_url)
-            also = credits.also_text()
+            also = credits.also_text(linked=True)
         card = article_card(
             article, source_name=feed_title, source_url=feed_site_url,
             original=original, also_reported_by=also,
@@ -236,7 +249,10 @@ class Deliverer:
             found = await self._repos.articles.get_with_feed(refresh.article_id)
             if found is None:
                 continue
-            card, _ = await self._card_for(refresh.guild_id, *found, refresh.story_id)
+            card, _ = await self._card_for(
+                (refresh.guild_id, refresh.channel_id, refresh.outbox_id), *found,
+                refresh.story_id,
+            )
             digest = card_digest(card)
             if digest == refresh.card_digest:
                 # A copy from a source the post already credits (or from its own feed)
@@ -257,8 +273,8 @@ class Deliverer:
 
     async def _deliver_one(self, delivery: Delivery) -> bool:
         card, original = await self._card_for(
-            delivery.guild_id, delivery.article, delivery.feed_title, delivery.feed_site_url,
-            delivery.story_id,
+            (delivery.guild_id, delivery.channel_id, delivery.outbox_id), delivery.article,
+            delivery.feed_title, delivery.feed_site_url, delivery.story_id,
         )
         content = post_content(
             delivery.template, delivery.ping_role_id,

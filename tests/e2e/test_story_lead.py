@@ -1,0 +1,142 @@
+"""The best copy leads: an original and a reworded copy of it (the seed article, served from
+127.0.0.1) make one post that leads with the original, and quotes come from it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape
+
+import pytest
+
+from bot.sandbox.fake_discord import RecordedMessage, Sandbox
+from tests.e2e.conftest import BotStarter, poll_and_deliver
+from tests.fixtures.engines import on_both_engines
+from tests.fixtures.http_servers import Route, RouteServer
+
+PAGES = Path(__file__).resolve().parents[1] / "fixtures" / "stories"
+HTML = {"Content-Type": "text/html; charset=utf-8"}
+RSS = {"Content-Type": "application/rss+xml"}
+ORIGINAL = ("/steppe.xml", "Steppe Review", "/world/china-kazakhstan.html",
+            "kazakhstan_original.html")
+REWORDED = ("/trend.xml", "Trend Wire", "/world/kazakhstan-china-test.html",
+            "kazakhstan_reworded.html")
+FAITHFUL = "China’s peacekeeping experience informs their evolving approach"
+REWORDED_QUOTE = "China’s peacekeeping experience tells their evolving method"
+
+
+def feed(server: RouteServer, outlet: tuple[str, str, str, str], published: bool) -> bytes:
+    _, title, page_path, _ = outlet
+    item = (
+        f"<item><title>China and Kazakhstan ({escape(title)})</title>"
+        f"<link>{server.url(page_path)}</link><guid>{server.url(page_path)}</guid>"
+        "<description>China weighs its role in Kazakhstan.</description></item>"
+        if published else ""
+    )
+    return (
+        f"<?xml version='1.0'?><rss version='2.0'><channel><title>{escape(title)}</title>"
+        f"<link>{server.url('/')}</link>{item}</channel></rss>"
+    ).encode()
+
+
+def serve(server: RouteServer) -> None:
+    for outlet in (ORIGINAL, REWORDED):
+        feed_path, _, page_path, fixture = outlet
+        page = (PAGES / fixture).read_text().replace("{base}", server.base_url)
+        server.routes[page_path] = Route(200, HTML, page.encode())
+        server.routes[feed_path] = Route(200, RSS, feed(server, outlet, published=False))
+
+
+def publish(server: RouteServer, outlet: tuple[str, str, str, str]) -> None:
+    server.set_body(outlet[0], feed(server, outlet, published=True))
+
+
+def edits_of(sandbox: Sandbox, post: RecordedMessage) -> list[RecordedMessage]:
+    return [m for m in sandbox.messages if m.kind == "edit" and m.edited_message_id == post.id]
+
+
+def shown(sandbox: Sandbox, post: RecordedMessage) -> dict[str, Any]:
+    edits = edits_of(sandbox, post)
+    embed: dict[str, Any] = (edits[-1] if edits else post).embeds[0]
+    return embed
+
+
+def assert_leads_with_the_original(
+    sandbox: Sandbox, server: RouteServer, post: RecordedMessage
+) -> None:
+    embed = shown(sandbox, post)
+    assert embed["url"] == server.url(ORIGINAL[2])
+    assert embed["author"]["name"] == "Steppe Review"
+    assert embed["description"].startswith(
+        "The last Russian troops returned home from Kazakhstan on Wednesday after suppressing"
+        " violent protests"
+    )
+    assert "the trouble has only just begun" in embed["description"]
+    assert embed["timestamp"].startswith("2022-01-13T06:00:00")
+    credits = {field["name"]: field["value"] for field in embed.get("fields", [])}
+    assert credits["Also reported by"] == f"[Trend Wire]({server.url(REWORDED[2])})"
+
+
+async def quotes_shown(sandbox: Sandbox, post: RecordedMessage) -> str:
+    button = post.components[0]["components"][0]
+    assert button["label"] == "Quotes"
+    clicked = await sandbox.click(post.id, button["custom_id"], user="member")
+    return clicked.messages[-1].content
+
+
+@on_both_engines
+async def test_original_and_reworded_copy_in_one_poll_make_one_post_leading_with_the_original(
+    sandbox: Sandbox, start_bot: BotStarter, feed_server: RouteServer
+) -> None:
+    serve(feed_server)
+    async with start_bot() as bot:
+        # The copy's feed is followed first, so its entry is stored (and queued) first.
+        for outlet in (REWORDED, ORIGINAL):
+            await sandbox.run_command(f"/feed add url:{feed_server.url(outlet[0])} channel:#news")
+            publish(feed_server, outlet)
+        await poll_and_deliver(bot)
+        (post,) = sandbox.posts("news")
+        quotes = await quotes_shown(sandbox, post)
+        story = await sandbox.run_command(
+            f"/story url:{feed_server.url(REWORDED[2])}", user="member"
+        )
+        by_fung = await sandbox.run_command('/quotes who:"Courtney Fung"', user="member")
+
+    assert_leads_with_the_original(sandbox, feed_server, post)
+    assert FAITHFUL in quotes
+    assert REWORDED_QUOTE not in quotes
+    assert quotes.count("China’s peacekeeping experience") == 1
+    # /quotes lists each of Fung's two quotations once, with both sources that carried it.
+    listed = by_fung.messages[-1].content
+    assert listed.count("China’s peacekeeping experience") == 1
+    assert listed.count("China maintains a positive public record") == 1
+    assert FAITHFUL in listed
+    both = (
+        f"[Steppe Review](<{feed_server.url(ORIGINAL[2])}>), "
+        f"[Trend Wire](<{feed_server.url(REWORDED[2])}>)"
+    )
+    assert listed.count(both) == 2
+    assert "**Steppe Review** leads: it was published first." in story.messages[-1].content
+
+
+@pytest.mark.parametrize("first", ["reworded", "original"])
+async def test_a_better_source_arriving_later_edits_the_post_to_lead_with_it(
+    sandbox: Sandbox, start_bot: BotStarter, feed_server: RouteServer, first: str
+) -> None:
+    serve(feed_server)
+    order = [REWORDED, ORIGINAL] if first == "reworded" else [ORIGINAL, REWORDED]
+    async with start_bot() as bot:
+        for outlet in order:
+            await sandbox.run_command(f"/feed add url:{feed_server.url(outlet[0])} channel:#news")
+        for outlet in order:
+            publish(feed_server, outlet)
+            await poll_and_deliver(bot)
+            await bot.settle([], 5.0)
+        (post,) = sandbox.posts("news")
+        quotes = await quotes_shown(sandbox, post)
+
+    assert post.embeds[0]["author"]["name"] == order[0][1]
+    assert edits_of(sandbox, post), "the later arrival edits the post"
+    assert_leads_with_the_original(sandbox, feed_server, post)
+    assert FAITHFUL in quotes
+    assert REWORDED_QUOTE not in quotes
