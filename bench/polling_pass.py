@@ -57,7 +57,7 @@ from bench.support.arguments import bench_parser, write_figures
 from bench.support.databases import add_engine_options, bench_database_sync, database_fields
 from bench.support.feed_farm import CHANGED, FAILING_KINDS, FarmConfig, FarmProcess, kind_counts
 from bot.app.runtime import fetch_settings_for
-from bot.app.services import Services
+from bot.app.services import Services, reading_pool_for
 from bot.app.settings import Settings
 from bot.core.models import FeedSnapshot, NewArticle
 from bot.pipeline.fetch.fetcher import Fetcher
@@ -261,11 +261,13 @@ async def measure_pass(
     result.global_limit = fetch_settings.global_limit
     database = await Database.open(db_path)
     session = Fetcher.create_session(fetch_settings)
+    reading_pool = reading_pool_for(settings)
     try:
         pass_now = datetime.now(UTC)
         repositories = Repositories.over(database)
         services = Services.build(
-            settings, repositories, Fetcher(session, fetch_settings), clock=lambda: pass_now
+            settings, repositories, Fetcher(session, fetch_settings), reading_pool,
+            clock=lambda: pass_now,
         )
         result.due_before = await count(
             database, "SELECT COUNT(*) FROM feeds WHERE next_check_at <= ?",
@@ -326,6 +328,7 @@ async def measure_pass(
         )
         result.server_cpu_seconds = float(stats["cpu_seconds"])
     finally:
+        await reading_pool.close()
         await session.close()
         await database.close()
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from bot.app.runtime import fetch_settings_for
-from bot.app.services import Services
+from bot.app.services import Services, reading_pool_for
 from bot.app.settings import Settings
 from bot.pipeline.fetch.fetcher import Fetcher
 from storage import Database, Repositories
@@ -103,7 +103,9 @@ async def services(repositories: Repositories, tmp_path: Path) -> AsyncIterator[
     settings = Settings(database_path=tmp_path / "newsdesk.sqlite3", allow_private_addresses=True)
     fetch_settings = fetch_settings_for(settings)
     session = Fetcher.create_session(fetch_settings)
+    reading_pool = reading_pool_for(settings)
     try:
-        yield Services.build(settings, repositories, Fetcher(session, fetch_settings))
+        yield Services.build(settings, repositories, Fetcher(session, fetch_settings), reading_pool)
     finally:
+        await reading_pool.close()
         await session.close()

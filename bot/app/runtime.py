@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
-from bot.app.services import Services, utc_now
+from bot.app.services import Services, reading_pool_for, utc_now
 from bot.app.settings import Settings
 from bot.discord_io.client import NewsdeskBot
 from bot.pipeline.fetch.fetcher import Fetcher, FetchSettings
@@ -47,11 +47,12 @@ async def open_newsdesk(
     database = await Database.open(settings.database)
     fetch_settings = fetch_settings_for(settings)
     session = Fetcher.create_session(fetch_settings)
+    reading_pool = reading_pool_for(settings)
     bot: NewsdeskBot | None = None
     try:
         repositories = Repositories.over(database)
         services = Services.build(
-            settings, repositories, Fetcher(session, fetch_settings), clock
+            settings, repositories, Fetcher(session, fetch_settings), reading_pool, clock
         )
         bot = NewsdeskBot(
             services, repositories, timings=timings or PipelineTimings(), **client_options
@@ -60,6 +61,7 @@ async def open_newsdesk(
     finally:
         if bot is not None and not bot.is_closed():
             await bot.close()
+        await reading_pool.close()
         await session.close()
         await database.close()
         log.info("newsdesk stopped database=%s", printable(settings.database))

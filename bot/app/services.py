@@ -21,7 +21,10 @@ from bot.features.search.trends import TrendService
 from bot.features.server_preferences import ServerPreferencesService
 from bot.features.stories import StoryService
 from bot.pipeline.fetch.fetcher import Fetcher
+from bot.pipeline.parse import FeedParser
 from bot.pipeline.poll.poller import Poller
+from bot.pipeline.read.page_reading import READING_MODULES
+from bot.pipeline.worker_pool import WorkerPool
 from storage import Repositories
 
 
@@ -30,12 +33,21 @@ def utc_now() -> datetime:
     return datetime.now(tz=UTC)
 
 
+def reading_pool_for(settings: Settings) -> WorkerPool:
+    """Return the worker pool that reads pages and parses feeds (no process starts until the
+    first job; whoever makes it closes it)."""
+    return WorkerPool(
+        settings.read_workers, settings.read_deadline_seconds, preload=READING_MODULES
+    )
+
+
 @dataclass(frozen=True)
 class Services:
     """Everything the cogs and loops call; nothing here knows about Discord."""
 
     settings: Settings
     fetcher: Fetcher
+    reading_pool: WorkerPool
     subscriptions: SubscriptionService
     stories: StoryService
     reading: ReadingService
@@ -53,18 +65,21 @@ class Services:
         settings: Settings,
         repositories: Repositories,
         fetcher: Fetcher,
+        reading_pool: WorkerPool,
         clock: Callable[[], datetime] = utc_now,
     ) -> Services:
         """Wire the services over the given resources."""
+        feeds = FeedParser(reading_pool, settings.max_feed_items)
         return cls(
             settings=settings,
             fetcher=fetcher,
-            subscriptions=SubscriptionService(repositories, fetcher, settings, clock),
+            reading_pool=reading_pool,
+            subscriptions=SubscriptionService(repositories, fetcher, settings, clock, feeds),
             stories=StoryService(repositories),
-            reading=ReadingService(repositories, fetcher, clock),
+            reading=ReadingService(repositories, fetcher, clock, reading_pool),
             trends=TrendService(repositories, clock),
             server_preferences=ServerPreferencesService(repositories),
-            poller=Poller(repositories, fetcher, clock),
+            poller=Poller(repositories, fetcher, clock, feeds),
             follows=FollowService(repositories, clock),
             search=SearchService(repositories, clock),
             digests=DigestService(repositories, clock),

@@ -44,6 +44,12 @@ class Settings:
     # Exact (host, port) pairs reachable despite the private-address guard; only the sandbox
     # sets them, to its own loopback servers (never read from the environment).
     allowed_private_origins: frozenset[tuple[str, int]] = frozenset()
+    # Reading pages and parsing feeds: how many worker processes, and how long one job may
+    # take before its worker is killed.
+    read_workers: int = 2
+    read_deadline_seconds: float = 20.0
+    # The newest items of a feed document considered at each fetch; the rest are ignored.
+    max_feed_items: int = 500
 
     @classmethod
     def from_environment(
@@ -113,6 +119,11 @@ class Settings:
             ),
             per_host_limit=number("NEWSDESK_PER_HOST_LIMIT", cls.per_host_limit, minimum=1),
             allow_private_addresses=flag("NEWSDESK_ALLOW_PRIVATE_ADDRESSES"),
+            read_workers=number("NEWSDESK_READ_WORKERS", cls.read_workers, minimum=1),
+            read_deadline_seconds=float(
+                number("NEWSDESK_READ_DEADLINE", int(cls.read_deadline_seconds), minimum=1)
+            ),
+            max_feed_items=number("NEWSDESK_MAX_FEED_ITEMS", cls.max_feed_items, minimum=1),
         )
 
     @property

@@ -55,6 +55,11 @@ class FeedParseError(UserError):
     """A fetched document is not a feed that can be read."""
 
 
+class PageNotRead(UserError):
+    """A fetched page could not be read within the reading budget (too slow, or its reader
+    process stopped)."""
+
+
 class StorageUnavailable(UserError):
     """The database could not take a write now (disk full, or locked for too long)."""
 

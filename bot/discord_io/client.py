@@ -101,7 +101,7 @@ class NewsdeskBot(commands.Bot):
             repositories, DiscordPostSender(self), services.clock, timings=timings
         )
         self.reader = ArticleReader(
-            repositories, services.fetcher, services.clock,
+            repositories, services.fetcher, services.clock, pool=services.reading_pool,
             timings=timings, on_ready_to_post=self.deliverer.wake,
         )
 

@@ -14,10 +14,12 @@ from bot.discord_io import markup
 from bot.features.feeds.discovery import looks_like_html
 from bot.features.on_demand import SUMMARIZE_LIMITS, OnDemandBudget, OnDemandLimits
 from bot.pipeline.fetch.fetcher import Fetcher
-from bot.pipeline.read.extraction import ExtractedArticle, extract_article_off_loop
+from bot.pipeline.read.extraction import ExtractedArticle
+from bot.pipeline.read.page_reading import read_page_in_pool
 from bot.pipeline.story.credits import link_text, publisher_name
 from bot.pipeline.story.lead import story_lead
 from bot.pipeline.story.story_quotes import QuoteSource, StoryQuote, merge_quotes
+from bot.pipeline.worker_pool import WorkerPool
 from storage import Repositories
 
 MAX_QUOTES = 8
@@ -110,6 +112,7 @@ class ReadingService:
         repositories: Repositories,
         fetcher: Fetcher,
         clock: Callable[[], datetime],
+        pool: WorkerPool,
         *,
         summarize_limits: OnDemandLimits = SUMMARIZE_LIMITS,
     ) -> None:
@@ -117,6 +120,7 @@ class ReadingService:
         self._fetcher = fetcher.on_demand
         self._clock = clock
         self._summarize_budget = OnDemandBudget("/summarize", summarize_limits, clock)
+        self._pool = pool
 
     async def quotes_of_article(self, guild_id: int, article_id: int) -> str:
         """Describe the quotes of an article one of the server's feeds carried.
@@ -219,11 +223,15 @@ class ReadingService:
         """Fetch any article address and describe its clean article (``/summarize``), within
         the member's and the server's allowances and the on-demand fetch slots.
 
+        The page is read like the reader reads one: its first 300 KB, in the worker pool,
+        within the pool's deadline.
+
         Raises:
             NotAllowed: asked outside a server (a direct message).
             LimitReached: the member or the server summarised too often lately.
             InvalidInput: the text is not a web address, or the page is not HTML.
             FetchError: the page could not be fetched.
+            PageNotRead: the page was not read within the deadline.
         """
         if guild_id is None:
             raise NotAllowed(SUMMARIZE_IN_SERVERS_ONLY)
@@ -232,5 +240,5 @@ class ReadingService:
         result = await self._fetcher.fetch(address)
         if not looks_like_html(result.body, result.content_type):
             raise InvalidInput("That address is not a web page Newsdesk can read as an article.")
-        article = await extract_article_off_loop(result.body, url=result.url)
-        return describe_extracted(address, article)
+        reading = await read_page_in_pool(self._pool, result.body, url=result.url)
+        return describe_extracted(address, reading.article)

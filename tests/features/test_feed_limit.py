@@ -9,6 +9,7 @@ import pytest
 from bot.app.services import Services
 from bot.core.errors import LimitReached
 from bot.features.feeds.subscriptions import SubscriptionService
+from bot.pipeline.parse import FeedParser
 from storage import Repositories
 from tests.e2e.conftest import rss
 from tests.fixtures.http_servers import Route, serve_routes
@@ -22,6 +23,7 @@ async def test_the_feed_limit_is_said_with_what_to_do(
     subscriptions = SubscriptionService(
         repositories, services.fetcher,
         replace(services.settings, max_feeds_per_server=1), services.clock,
+        FeedParser(services.reading_pool),
     )
     async with serve_routes(
         {"/a.xml": Route(200, FEED, rss(1)), "/b.xml": Route(200, FEED, rss(2))}

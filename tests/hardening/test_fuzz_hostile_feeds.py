@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
-from bot.app.services import Services
+from bot.app.services import Services, reading_pool_for
 from bot.app.settings import Settings
 from bot.core.errors import FetchError, UserError
 from bot.core.models import OutboxState
@@ -158,11 +158,13 @@ async def services_over(tmp_path: Path) -> AsyncIterator[tuple[Services, Reposit
     settings = Settings(database_path=tmp_path / "hostile.sqlite3", allow_private_addresses=True)
     fetch_settings = FetchSettings(timeout_seconds=FETCH_TIMEOUT, allow_private_addresses=True)
     session = Fetcher.create_session(fetch_settings)
+    reading_pool = reading_pool_for(settings)
     try:
         fetcher = Fetcher(session, fetch_settings)
         repositories = Repositories.over(database)
-        yield Services.build(settings, repositories, fetcher), repositories
+        yield Services.build(settings, repositories, fetcher, reading_pool), repositories
     finally:
+        await reading_pool.close()
         await session.close()
         await database.close()
 

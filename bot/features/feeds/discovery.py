@@ -18,7 +18,7 @@ from urllib.parse import urljoin, urlsplit
 
 from bot.core.errors import UserError
 from bot.pipeline.fetch.fetcher import Fetcher
-from bot.pipeline.parse import parse_feed_in_thread
+from bot.pipeline.parse import FeedParser
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +108,9 @@ def declared_feeds(html: bytes | str, page_url: str) -> list[FeedCandidate]:
     return found[:MAX_CANDIDATES]
 
 
-async def probe_common_paths(fetcher: Fetcher, page_url: str) -> list[FeedCandidate]:
+async def probe_common_paths(
+    fetcher: Fetcher, feeds: FeedParser, page_url: str
+) -> list[FeedCandidate]:
     """Try the usual feed paths on the page's site; return those that serve a feed."""
     parts = urlsplit(page_url)
     origin = f"{parts.scheme}://{parts.netloc}"
@@ -117,7 +119,7 @@ async def probe_common_paths(fetcher: Fetcher, page_url: str) -> list[FeedCandid
         url = origin + path
         try:
             result = await fetcher.fetch(url)
-            parsed = await parse_feed_in_thread(
+            parsed = await feeds.parse(
                 result.body, url=result.url, content_type=result.content_type
             )
         except UserError:

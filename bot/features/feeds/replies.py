@@ -36,6 +36,11 @@ def describe_added_feed(added: AddedFeed) -> str:
             f"The {added.entry_count} items already in the feed will not be posted; "
             "new articles will appear there as the feed publishes them."
         )
+    if added.listed_items > added.entry_count:
+        lines.append(
+            f"This feed lists {added.listed_items:,} items; Newsdesk reads the newest "
+            f"{added.entry_count:,}."
+        )
     return "\n".join(lines)
 
 

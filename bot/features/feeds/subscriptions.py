@@ -42,7 +42,7 @@ from bot.features.on_demand import FEED_ADD_LIMITS, OnDemandBudget, OnDemandLimi
 from bot.pipeline.deliver.templates import TemplateValues, render_template, validate_template
 from bot.pipeline.fetch.fetcher import Fetcher
 from bot.pipeline.identify import articles_from_entries
-from bot.pipeline.parse import ParsedEntry, parse_feed_in_thread
+from bot.pipeline.parse import FeedParser, ParsedEntry
 from storage import Repositories
 
 MAX_URL_LENGTH = 2048
@@ -59,6 +59,7 @@ class AddedFeed:
     feed_url: str
     feed_title: str
     entry_count: int
+    listed_items: int
     latest: ParsedEntry | None
     already_existed: bool
     backfill: int
@@ -117,6 +118,7 @@ class SubscriptionService:
         fetcher: Fetcher,
         settings: Settings,
         clock: Callable[[], datetime],
+        feeds: FeedParser,
         *,
         add_limits: OnDemandLimits = FEED_ADD_LIMITS,
     ) -> None:
@@ -126,6 +128,7 @@ class SubscriptionService:
         self._settings = settings
         self._clock = clock
         self._add_budget = OnDemandBudget("/feed add", add_limits, clock)
+        self._feeds = feeds
 
     async def add(
         self,
@@ -159,7 +162,7 @@ class SubscriptionService:
             self._add_budget.claim(guild_id, added_by)
         result = await self._fetcher.fetch(url)
         try:
-            parsed = await parse_feed_in_thread(
+            parsed = await self._feeds.parse(
                 result.body, url=url, content_type=result.content_type
             )
         except FeedParseError:
@@ -167,7 +170,7 @@ class SubscriptionService:
                 raise
             url = normalise_feed_address(await self._discover(url, result.body, result.url))
             result = await self._fetcher.fetch(url)
-            parsed = await parse_feed_in_thread(
+            parsed = await self._feeds.parse(
                 result.body, url=url, content_type=result.content_type
             )
         now = self._clock()
@@ -198,6 +201,7 @@ class SubscriptionService:
             feed_url=url,
             feed_title=snapshot.title,
             entry_count=len(parsed.entries),
+            listed_items=parsed.listed_items,
             latest=latest_entry(parsed.entries),
             already_existed=outcome.already_existed,
             backfill=0 if outcome.already_existed else min(backfill, len(parsed.entries)),
@@ -213,7 +217,7 @@ class SubscriptionService:
         """
         candidates = declared_feeds(page, final_url)
         if not candidates:
-            candidates = await probe_common_paths(self._fetcher, final_url)
+            candidates = await probe_common_paths(self._fetcher, self._feeds, final_url)
         if not candidates:
             raise FeedParseError(
                 "That page is not a feed and Newsdesk found no feed on it. Paste the site's "
@@ -315,7 +319,7 @@ class SubscriptionService:
         seed: list[NewArticle] = []
         try:
             result = await self._fetcher.fetch(summary.feed_url)
-            parsed = await parse_feed_in_thread(
+            parsed = await self._feeds.parse(
                 result.body, url=summary.feed_url, content_type=result.content_type
             )
             seed = articles_from_entries(parsed.entries)

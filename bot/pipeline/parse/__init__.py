@@ -20,35 +20,72 @@ Rules:
 - Links and image URLs are absolute and http(s) only; anything else becomes None.
 - Dates are timezone-aware UTC, from ``published`` else ``updated``; a missing, unreadable
   or absurd date (more than two days in the future) is None, never "now".
-- ``parse_feed`` is pure and synchronous (CPU-bound); async code calls
-  ``parse_feed_in_thread`` so the event loop never parses.
+- With ``max_items``, only the document's newest ``max_items`` items are read
+  (``newest``); ``ParsedFeed.listed_items`` says how many it listed.
+- ``parse_feed`` is pure and synchronous (CPU-bound); async code calls ``FeedParser.parse``,
+  which runs it in the worker pool: a document not parsed within the pool's deadline (or
+  that stops its worker) raises ``FeedParseError`` like any unreadable feed, and the event
+  loop never parses.
 """
 
 from __future__ import annotations
 
-import asyncio
+from dataclasses import dataclass
 
+from bot.core.errors import FeedParseError
 from bot.pipeline.parse.json_feed import json_feed_document, parse_json_feed
 from bot.pipeline.parse.records import ParsedEntry, ParsedFeed
 from bot.pipeline.parse.syndication import parse_syndication_feed
+from bot.pipeline.worker_pool import JobTimedOut, WorkerCrashed, WorkerPool
 
-__all__ = ["ParsedEntry", "ParsedFeed", "parse_feed", "parse_feed_in_thread"]
+__all__ = ["DEFAULT_MAX_ITEMS", "FeedParser", "ParsedEntry", "ParsedFeed", "parse_feed"]
+
+DEFAULT_MAX_ITEMS = 500
 
 
-def parse_feed(body: bytes, *, url: str, content_type: str | None = None) -> ParsedFeed:
-    """Parse a fetched feed document (RSS, RDF, Atom or JSON Feed) into plain data.
+def parse_feed(
+    body: bytes, *, url: str, content_type: str | None = None, max_items: int | None = None
+) -> ParsedFeed:
+    """Parse a fetched feed document (RSS, RDF, Atom or JSON Feed) into plain data, its newest
+    ``max_items`` items only when given.
 
     Raises:
         FeedParseError: when the document is not a feed at all.
     """
     document = json_feed_document(body, content_type)
     if document is not None:
-        return parse_json_feed(document, url)
-    return parse_syndication_feed(body, url, content_type)
+        return parse_json_feed(document, url, max_items)
+    return parse_syndication_feed(body, url, content_type, max_items)
 
 
-async def parse_feed_in_thread(
-    body: bytes, *, url: str, content_type: str | None = None
-) -> ParsedFeed:
-    """Run ``parse_feed`` in a worker thread so the event loop stays free."""
-    return await asyncio.to_thread(parse_feed, body, url=url, content_type=content_type)
+def _parse_job(body: bytes, url: str, content_type: str | None, max_items: int) -> ParsedFeed:
+    return parse_feed(body, url=url, content_type=content_type, max_items=max_items)
+
+
+@dataclass(frozen=True)
+class FeedParser:
+    """Parses fetched feed documents in the worker pool, the newest ``max_items`` items each."""
+
+    pool: WorkerPool
+    max_items: int = DEFAULT_MAX_ITEMS
+
+    async def parse(
+        self, body: bytes, *, url: str, content_type: str | None = None
+    ) -> ParsedFeed:
+        """Parse a document in a worker process, within the pool's deadline.
+
+        Raises:
+            FeedParseError: the document is not a feed, or was not parsed in time.
+        """
+        try:
+            return await self.pool.run(_parse_job, body, url, content_type, self.max_items)
+        except JobTimedOut as slow:
+            raise FeedParseError(
+                f"Newsdesk took longer than {slow.deadline_seconds:g} s to read that feed, so "
+                "it stopped. Ask its publisher to list fewer or shorter items."
+            ) from None
+        except WorkerCrashed:
+            raise FeedParseError(
+                "That feed could not be read: reading it stopped the process reading it. Ask "
+                "its publisher to check it."
+            ) from None

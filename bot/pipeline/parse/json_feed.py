@@ -18,6 +18,7 @@ from bot.pipeline.parse.field_cleaning import (
     summary_text,
     tidy_text,
 )
+from bot.pipeline.parse.newest import newest_json_items
 from bot.pipeline.parse.records import ParsedEntry, ParsedFeed
 
 JSON_FEED_VERSION_PREFIXES = ("https://jsonfeed.org/version/", "http://jsonfeed.org/version/")
@@ -136,9 +137,14 @@ def _json_entry(item: dict[str, Any], base: str, now: datetime) -> ParsedEntry:
     )
 
 
-def parse_json_feed(document: dict[str, Any], url: str) -> ParsedFeed:
-    """Map a JSON Feed document to a ``ParsedFeed``."""
+def parse_json_feed(
+    document: dict[str, Any], url: str, max_items: int | None = None
+) -> ParsedFeed:
+    """Map a JSON Feed document to a ``ParsedFeed`` (its newest ``max_items`` items only)."""
     items = document.get("items")
+    listed = len(items) if isinstance(items, list) else 0
+    if isinstance(items, list) and max_items is not None:
+        items = newest_json_items(items, max_items)
     now = datetime.now(UTC)
     title = document.get("title")
     return ParsedFeed(
@@ -154,4 +160,5 @@ def parse_json_feed(document: dict[str, Any], url: str) -> ParsedFeed:
             absolute_http_url(document.get(key), url) for key in ("icon", "favicon")
         ),
         problem=None if isinstance(items, list) else "the JSON Feed has no items list",
+        listed_items=listed,
     )

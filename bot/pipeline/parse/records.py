@@ -22,7 +22,11 @@ class ParsedEntry:
 
 @dataclass(frozen=True)
 class ParsedFeed:
-    """A parsed feed: its own metadata and its entries in document order."""
+    """A parsed feed: its own metadata and its entries in document order.
+
+    ``listed_items`` is how many items the document listed; more than ``len(entries)`` when
+    only the newest were read (``bot.pipeline.parse.newest``).
+    """
 
     title: str
     link: str | None
@@ -30,3 +34,9 @@ class ParsedFeed:
     ttl_minutes: int | None
     icon_url: str | None
     problem: str | None
+    listed_items: int = 0
+
+    @property
+    def was_cut(self) -> bool:
+        """Whether the document listed more items than were read."""
+        return self.listed_items > len(self.entries)

@@ -21,6 +21,7 @@ from bot.pipeline.parse.field_cleaning import (
     summary_text,
     tidy_text,
 )
+from bot.pipeline.parse.newest import newest_items_xml
 from bot.pipeline.parse.records import ParsedEntry, ParsedFeed
 
 
@@ -166,8 +167,14 @@ _ELEMENT_PREFIX = re.compile(rb"</?([A-Za-z_][\w.-]*):[A-Za-z_]")
 _HARMLESS_BOZO = (feedparser.NonXMLContentType, feedparser.CharacterEncodingOverride)
 
 
-def parse_syndication_feed(body: bytes, url: str, content_type: str | None) -> ParsedFeed:
-    """Parse RSS, RDF or Atom with feedparser, recovering what an ill-formed feed allows."""
+def parse_syndication_feed(
+    body: bytes, url: str, content_type: str | None, max_items: int | None = None
+) -> ParsedFeed:
+    """Parse RSS, RDF or Atom with feedparser, recovering what an ill-formed feed allows
+    (its newest ``max_items`` items only)."""
+    listed: int | None = None
+    if max_items is not None:
+        body, listed = newest_items_xml(body, max_items)
     result = _run_feedparser(body, url, content_type)
     if result.get("bozo") and not result.get("entries"):
         repaired = _without_undeclared_prefixes(body)
@@ -197,6 +204,7 @@ def parse_syndication_feed(body: bytes, url: str, content_type: str | None) -> P
             for c in (feed.get("icon"), image.get("href"), feed.get("logo"))
         ),
         problem=problem,
+        listed_items=listed if listed is not None else len(entries),
     )
 
 

@@ -23,7 +23,7 @@ from bot.core.errors import FetchError, UserError
 from bot.core.models import Feed, FeedCheck
 from bot.pipeline.fetch.fetcher import Fetcher
 from bot.pipeline.identify import articles_from_entries
-from bot.pipeline.parse import parse_feed_in_thread
+from bot.pipeline.parse import FeedParser
 from bot.pipeline.poll.health import plan_failure, recovery_notice
 from storage import Repositories
 
@@ -74,11 +74,16 @@ class Poller:
     """Checks feeds and records what they bring."""
 
     def __init__(
-        self, repositories: Repositories, fetcher: Fetcher, clock: Callable[[], datetime]
+        self,
+        repositories: Repositories,
+        fetcher: Fetcher,
+        clock: Callable[[], datetime],
+        feeds: FeedParser,
     ) -> None:
         self._repos = repositories
         self._fetcher = fetcher
         self._clock = clock
+        self._feeds = feeds
 
     async def poll_due(self) -> PollReport:
         """Check every followed feed whose next check time has come."""
@@ -152,8 +157,9 @@ class Poller:
                 ),
             )
             return []
-        parsed = await parse_feed_in_thread(result.body, url=feed.url,
-                                            content_type=result.content_type)
+        parsed = await self._feeds.parse(
+            result.body, url=feed.url, content_type=result.content_type
+        )
         check = FeedCheck(
             title=parsed.title or feed.title,
             site_url=parsed.link,

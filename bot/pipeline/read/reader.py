@@ -5,8 +5,9 @@ Rules:
   be posted somewhere get their page fetched (through the same polite fetcher) and
   extracted; the others (entries seeded at subscription time) are read from the feed's own
   text, which is enough to recognise later copies of them.
-- A page that cannot be fetched or read falls back to the feed's text: reading never fails
-  an article, and never holds a post for longer than one fetch.
+- Pages are read in the worker pool (``page_reading``): the first 300 KB of each, within the
+  pool's deadline. A page that cannot be fetched, or is not read in time, falls back to the
+  feed's text, so a page never holds a post for longer than one fetch and one deadline.
 - The story is, in order: the story of a recent article at the same address (URL, canonical
   URL, or the original it credits); else the story of the recent article it copies
   (containment of word 3-shingles, ``bot.pipeline.story.copies``); else a new story. "Recent" is
@@ -26,11 +27,13 @@ from bot.core.errors import UserError
 from bot.core.models import ArticleReading, FilterRule, UnreadArticle
 from bot.features.feeds.discovery import looks_like_html
 from bot.pipeline.fetch.fetcher import Fetcher
-from bot.pipeline.read.extraction import ExtractedArticle, FeedFallback, extract_article_off_loop
+from bot.pipeline.read.extraction import ExtractedArticle, FeedFallback
+from bot.pipeline.read.page_reading import PageReading, read_page_in_pool
 from bot.pipeline.route.filters import ArticleFields, evaluate
 from bot.pipeline.route.follow_index import FollowIndex
 from bot.pipeline.story.copies import CopyIndex, Fingerprint, comparable, fingerprint, normalise_url
 from bot.pipeline.timings import PipelineTimings, WakeLoop
+from bot.pipeline.worker_pool import WorkerPool
 from storage import Repositories
 
 log = logging.getLogger(__name__)
@@ -100,11 +103,13 @@ class ArticleReader:
         fetcher: Fetcher,
         clock: Callable[[], datetime],
         *,
+        pool: WorkerPool,
         timings: PipelineTimings,
         on_ready_to_post: Callable[[], None] = lambda: None,
     ) -> None:
         self._repos = repositories
         self._fetcher = fetcher
+        self._pool = pool
         self._clock = clock
         self._on_ready_to_post = on_ready_to_post
         self._index = CopyIndex()
@@ -162,8 +167,9 @@ class ArticleReader:
         article = unread.article
         self._in_flight.add(article.id)
         try:
-            extracted = await self._extract(unread)
-            fp = await asyncio.to_thread(fingerprint, extracted.text or article.summary)
+            page = await self._read_page(unread)
+            extracted = page.article
+            fp = page.fingerprint if page.fingerprint is not None else fingerprint("")
             reading = reading_from(unread, extracted, fp)
             filtered, follow_posts = await self._route(unread, reading)
             # Pages are fetched and read in parallel, but stories are decided one article at
@@ -202,7 +208,7 @@ class ArticleReader:
             (post.guild_id, post.channel_id, post.follow_id, post.role_id) for post in posts
         ]
 
-    async def _extract(self, unread: UnreadArticle) -> ExtractedArticle:
+    async def _read_page(self, unread: UnreadArticle) -> PageReading:
         article = unread.article
         fallback = FeedFallback(
             title=article.title, text=article.summary, author=article.author,
@@ -219,10 +225,17 @@ class ArticleReader:
                 log.info("article page unreadable article_id=%s url=%s error=%s",
                          article.id, article.url, error.message)
         try:
-            return await extract_article_off_loop(page, url=page_url, fallback=fallback)
+            return await read_page_in_pool(
+                self._pool, page, url=page_url, fallback=fallback, with_fingerprint=True
+            )
+        except UserError as error:
+            log.info("article page not read article_id=%s url=%s error=%s",
+                     article.id, article.url, error.message)
         except Exception:
             log.exception("extraction crashed article_id=%s url=%s", article.id, article.url)
-            return await extract_article_off_loop(b"", url=page_url, fallback=fallback)
+        return await read_page_in_pool(
+            self._pool, b"", url=page_url, fallback=fallback, with_fingerprint=True
+        )
 
     async def _find_story(
         self, article_id: int, url_key: str | None, extracted: ExtractedArticle, fp: Fingerprint

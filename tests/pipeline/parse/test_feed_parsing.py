@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from bot.core.errors import FeedParseError
-from bot.pipeline.parse import ParsedEntry, ParsedFeed, parse_feed, parse_feed_in_thread
+from bot.pipeline.parse import ParsedEntry, ParsedFeed, parse_feed
 from bot.pipeline.parse.field_cleaning import html_to_text, tidy_text
 from tests.fixtures import FIXTURES, SHARED
 
@@ -186,11 +186,6 @@ def test_html_to_text_drops_scripts_and_splits_blocks() -> None:
     )
     assert text == "One bold& more\n\na\n\nb\n\nline\nbreak"
     assert tidy_text(" a\u200b\u202e b\x00\n c ") == "a b c"
-
-
-async def test_parse_feed_in_thread_matches_parse_feed() -> None:
-    body = (FEEDS / "rss10.rdf").read_bytes()
-    assert await parse_feed_in_thread(body, url=FEED_URL) == parse_feed(body, url=FEED_URL)
 
 
 # --- the shared corpora ---------------------------------------------------------------------

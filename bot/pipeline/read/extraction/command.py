@@ -23,7 +23,6 @@ from typing import TextIO
 
 from bot.core.errors import FetchError
 from bot.pipeline.fetch.fetcher import Fetcher, FetchSettings
-from bot.pipeline.read.extraction.off_loop import extract_article_off_loop
 from bot.pipeline.read.extraction.pipeline import extract_article
 
 
@@ -53,8 +52,9 @@ async def _fetch_and_extract(sources: list[str], summary_chars: int) -> dict[str
             except FetchError as error:
                 results[source] = {"source": source, "error": str(error)}
                 continue
-            article = await extract_article_off_loop(
-                fetched.body, url=fetched.url, summary_chars=summary_chars
+            # One operator's own command, one page at a time: a thread is enough here.
+            article = await asyncio.to_thread(
+                extract_article, fetched.body, url=fetched.url, summary_chars=summary_chars
             )
             results[source] = article.to_json(source)
     return results
