@@ -211,11 +211,32 @@ class WorkerPool:
             if worker.process.is_alive():
                 return worker
             await self._discard(worker, None)
-        worker = await asyncio.get_running_loop().run_in_executor(self._threads, self._start)
+        starting = asyncio.get_running_loop().run_in_executor(self._threads, self._start)
+        try:
+            worker = await asyncio.shield(starting)
+        except asyncio.CancelledError:
+            # The caller gave up; the worker still starts, and waits for the next job.
+            starting.add_done_callback(self._adopt)
+            raise
+        except WorkerCrashed:
+            if self.closed:  # killed by close while it started
+                raise PoolClosed("The worker pool is closed.") from None
+            raise
         if self.closed:  # while the worker started
             await self._discard(worker, None)
             raise PoolClosed("The worker pool is closed.")
         return worker
+
+    def _adopt(self, starting: asyncio.Future[_Worker]) -> None:
+        """Keep a worker whose caller left while it started (or stop it, once closed)."""
+        if starting.cancelled() or starting.exception() is not None:
+            return
+        worker = starting.result()
+        if self.closed:
+            worker.kill()
+            worker.connection.close()
+        else:
+            self._idle.append(worker)
 
     def _start(self) -> _Worker:
         """Start one worker and wait until it has imported ``preload`` (in a pool thread)."""
