@@ -16,6 +16,7 @@ from bot.features.on_demand import (
     OnDemandLimits,
 )
 from bot.pipeline.fetch.fetcher import Fetcher, FetchSettings
+from bot.pipeline.worker_pool import WorkerPool
 
 START = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 LIMITS = OnDemandLimits(
@@ -81,7 +82,9 @@ def test_the_summarize_defaults_are_per_member_and_per_server() -> None:
 async def test_summarize_in_a_direct_message_is_refused_with_a_sentence() -> None:
     settings = FetchSettings()
     async with Fetcher.create_session(settings) as session:
-        reading = ReadingService(None, Fetcher(session, settings), Clock())  # type: ignore[arg-type]
+        reading = ReadingService(
+            None, Fetcher(session, settings), Clock(), WorkerPool(1, 1.0)  # type: ignore[arg-type]
+        )
         with pytest.raises(NotAllowed) as refused:
             await reading.summarize("https://example.com/a", guild_id=None, member_id=1)
     assert refused.value.message == SUMMARIZE_IN_SERVERS_ONLY

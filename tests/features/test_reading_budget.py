@@ -67,7 +67,9 @@ async def test_a_3_mb_page_of_quotations_is_cut_to_300_kb_and_read_in_a_worker(
 
     monkeypatch.setattr(WorkerPool, "run", recording_run)
     async with serve_routes({"/quotes.html": Route(200, HTML, page)}) as server:
-        reply = await services.reading.summarize(server.url("/quotes.html"))
+        reply = await services.reading.summarize(
+            server.url("/quotes.html"), guild_id=1, member_id=2
+        )
 
     [(function, args)] = jobs
     assert function is read_page  # the whole reading, in a worker process
@@ -88,9 +90,9 @@ async def test_a_page_not_read_within_the_deadline_is_refused_and_the_next_one_i
         {"/slow.html": Route(200, HTML, slow), "/quick.html": Route(200, HTML, quick)}
     ) as server:
         with pytest.raises(PageNotRead) as refused:
-            await reading.summarize(server.url("/slow.html"))
+            await reading.summarize(server.url("/slow.html"), guild_id=1, member_id=2)
         after_refusal = list(quick_pool.started_pids)
-        reply = await reading.summarize(server.url("/quick.html"))
+        reply = await reading.summarize(server.url("/quick.html"), guild_id=1, member_id=2)
 
     assert refused.value.message.startswith("Newsdesk took longer than 3 s to read that page")
     assert after_refusal == []  # the worker that took too long was killed, not kept
