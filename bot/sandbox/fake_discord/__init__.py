@@ -17,7 +17,12 @@ from bot.sandbox.fake_discord.commands import (
     parse_command_line,
 )
 from bot.sandbox.fake_discord.interactions import InteractionFailed
-from bot.sandbox.fake_discord.records import CommandOutcome, RecordedMessage, RecordedThread
+from bot.sandbox.fake_discord.records import (
+    CommandOutcome,
+    RecordedMessage,
+    RecordedThread,
+    RefusedRequest,
+)
 from bot.sandbox.fake_discord.server import Sandbox
 from bot.sandbox.fake_discord.validation import CommandRefused
 from bot.sandbox.fake_discord.world import SandboxWorld
@@ -30,6 +35,7 @@ __all__ = [
     "ParsedCommandLine",
     "RecordedMessage",
     "RecordedThread",
+    "RefusedRequest",
     "Sandbox",
     "SandboxWorld",
     "parse_command_line",

@@ -10,7 +10,9 @@ Rules:
   `parent_id` (the forum or text channel the thread is in); a forum post's
   starter message has the thread's id;
 - a command's outcome is refused (never sent to the bot), timed out, or the
-  messages its interaction produced, plus the modal it opened, if any.
+  messages its interaction produced, plus the modal it opened, if any;
+- every REST request the sandbox answered with a 4xx is kept as a `RefusedRequest`
+  (what Discord would have refused: a contract test asserts there are none).
 """
 
 from __future__ import annotations
@@ -72,3 +74,19 @@ class CommandOutcome:
     def contents(self) -> list[str]:
         """The content of every message, in order."""
         return [m.content for m in self.messages]
+
+
+@dataclass(frozen=True)
+class RefusedRequest:
+    """A REST request the sandbox answered with a 4xx, as Discord would have."""
+
+    method: str
+    path: str
+    status: int
+    code: int | None
+    message: str
+    body: Any
+
+    def describe(self) -> str:
+        """One line: the request and Discord's answer."""
+        return f"{self.method} {self.path} -> {self.status} code {self.code}: {self.message}"

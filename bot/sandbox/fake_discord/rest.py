@@ -15,11 +15,15 @@ Rules:
   Discord's limits (`discord_limits.check_command_tree`), else it answers Discord's
   error and the old commands stay;
 - unknown routes are 404 `{"message": "404: Not Found", "code": 0}` and are
-  logged and kept in `state.unknown_routes`, so missing routes get noticed.
+  logged and kept in `state.unknown_routes`, so missing routes get noticed;
+- every 4xx answer of an API route (401, 429, a schema or limit refusal, an unknown
+  channel...) is kept in `state.refused_requests` with the request's body.
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -28,6 +32,7 @@ from aiohttp import web
 from bot.sandbox.fake_discord import payloads, rest_interactions, rest_messages, rest_threads
 from bot.sandbox.fake_discord.discord_limits import check_command_tree
 from bot.sandbox.fake_discord.openapi_check import SchemaRefusal
+from bot.sandbox.fake_discord.records import RefusedRequest
 from bot.sandbox.fake_discord.responses import (
     discord_error,
     json_response,
@@ -65,11 +70,36 @@ def _major_parameters(request: web.Request) -> str:
 
 @web.middleware
 async def discord_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Authentication and rate limits for API routes."""
-    state = request.app[STATE]
+    """Authentication and rate limits for API routes; every 4xx answer is kept."""
     template = _route_template(request)
     if template is None or template == "/{tail}":
         return await handler(request)
+    response = await _answer(request, handler, template)
+    if 400 <= response.status < 500:
+        await _keep_refusal(request, response)
+    return response
+
+
+async def _keep_refusal(request: web.Request, response: web.StreamResponse) -> None:
+    answer: object = None
+    if isinstance(response, web.Response) and response.body is not None:
+        with contextlib.suppress(ValueError, TypeError):
+            answer = json.loads(bytes(response.body))  # type: ignore[arg-type]
+    code = answer.get("code") if isinstance(answer, dict) else None
+    message = answer.get("message") if isinstance(answer, dict) else None
+    body: object = None
+    if request.method in ("POST", "PUT", "PATCH"):
+        with contextlib.suppress(ValueError):
+            body, _ = await read_body(request)
+    refused = RefusedRequest(
+        request.method, request.path, response.status,
+        code if isinstance(code, int) else None, str(message or response.reason), body,
+    )
+    request.app[STATE].refused_requests.append(refused)
+
+
+async def _answer(request: web.Request, handler: Handler, template: str) -> web.StreamResponse:
+    state = request.app[STATE]
     needs_auth = not template.startswith(TOKEN_ROUTES)
     if template.startswith("/webhooks/{webhook_id}/{webhook_token}"):
         needs_auth = False

@@ -6,7 +6,8 @@ Rules:
   `discord.http.Route.BASE` and `discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY`,
   and restores both on exit; nothing else in discord.py is touched;
 - the sandbox accepts one constant bot token (`bot_token`); ids are stable;
-- everything the bot sends is recorded (`messages`, `posts`, `on_message`);
+- everything the bot sends is recorded (`messages`, `posts`, `on_message`), and every
+  request refused with a 4xx too (`refused_requests`);
   threads it creates (forum posts included) are listed by `threads`;
 - a person's actions: `run_command` (files for ATTACHMENT options),
   `autocomplete`, `click`, `submit_modal`; Discord's interaction deadlines
@@ -47,7 +48,12 @@ from bot.sandbox.fake_discord import invoking, modals, payloads
 from bot.sandbox.fake_discord.discord_limits import REQUIRE_TAG_FLAG
 from bot.sandbox.fake_discord.openapi_check import OpenApiCheck, SchemaRefusal
 from bot.sandbox.fake_discord.permissions import Overwrite
-from bot.sandbox.fake_discord.records import CommandOutcome, RecordedMessage, RecordedThread
+from bot.sandbox.fake_discord.records import (
+    CommandOutcome,
+    RecordedMessage,
+    RecordedThread,
+    RefusedRequest,
+)
 from bot.sandbox.fake_discord.rest import build_app
 from bot.sandbox.fake_discord.state import (
     DEFAULT_NONCE_WINDOW_SECONDS,
@@ -282,6 +288,11 @@ class Sandbox:
         """Move the sandbox clock forward at once: Discord's 3 s and 15 min interaction
         deadlines, the nonce window, thread auto-archiving, and the time new snowflakes carry."""
         self.state.clock.advance(seconds)
+
+    @property
+    def refused_requests(self) -> list[RefusedRequest]:
+        """Every REST request answered with a 4xx (what Discord would have refused), in order."""
+        return list(self.state.refused_requests)
 
     @property
     def messages(self) -> list[RecordedMessage]:

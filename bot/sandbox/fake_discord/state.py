@@ -38,7 +38,7 @@ from bot.sandbox.fake_discord.message_store import MessageStore, StoredMessage
 from bot.sandbox.fake_discord.openapi_check import OpenApiCheck, SchemaRefusal
 from bot.sandbox.fake_discord.payloads import JSON, SnowflakeFactory
 from bot.sandbox.fake_discord.rate_limits import RateLimiter
-from bot.sandbox.fake_discord.records import MessageKind, RecordedMessage
+from bot.sandbox.fake_discord.records import MessageKind, RecordedMessage, RefusedRequest
 from bot.sandbox.fake_discord.uploads import UploadStore
 from bot.sandbox.fake_discord.world import GuildSpec, SandboxWorld, ThreadSpec
 
@@ -92,6 +92,7 @@ class SandboxState:
         self.webhooks: dict[int, WebhookRecord] = {}
         self.records: list[RecordedMessage] = []
         self.unknown_routes: list[str] = []
+        self.refused_requests: list[RefusedRequest] = []
         self._callbacks: list[MessageCallback] = []
         self._changed = asyncio.Event()
 
