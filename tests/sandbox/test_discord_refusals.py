@@ -225,6 +225,16 @@ async def test_deleted_webhook_is_unknown(running: RunningBot) -> None:
     assert running.sandbox.webhooks() == []
 
 
+async def test_webhook_into_a_forum_needs_a_thread(running: RunningBot) -> None:
+    forum = running.bot.get_channel(running.sandbox.world.channel_id("forum-news"))
+    assert isinstance(forum, discord.ForumChannel)
+    hook = await forum.create_webhook(name="Wire")
+    with pytest.raises(discord.HTTPException) as refused:
+        await hook.send("x", wait=True)
+    assert (refused.value.status, refused.value.code) == (400, 220001)
+    assert running.sandbox.posts("forum-news") == []
+
+
 async def post_forum(
     sandbox: Sandbox, raw: aiohttp.ClientSession, body: dict[str, Any]
 ) -> tuple[int, dict[str, Any]]:

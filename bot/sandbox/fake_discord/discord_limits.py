@@ -49,6 +49,7 @@ INVALID_FORM_BODY = 50035
 EMPTY_MESSAGE = 50006
 TAG_REQUIRED = 40067
 AUTOMOD_BLOCKED = 200000
+FORUM_WEBHOOK_NEEDS_THREAD = 220001
 TOO_MANY_COMMANDS = 30032
 
 # --- messages -------------------------------------------------------------------------------
@@ -449,6 +450,17 @@ def check_forum_tags(body: JSON, *, forum_flags: int) -> JSON | None:
     if forum_flags & REQUIRE_TAG_FLAG and not _items(body.get("applied_tags")):
         return error_body(TAG_REQUIRED, "A tag is required to create a forum post in this channel")
     return None
+
+
+def check_webhook_into_forum(body: JSON, thread_id: str | None) -> JSON | None:
+    """220001 when a webhook of a forum is executed without ``thread_name`` or ``thread_id``
+    (a forum takes posts, not plain messages)."""
+    if thread_id or _text(body.get("thread_name")):
+        return None
+    return error_body(
+        FORUM_WEBHOOK_NEEDS_THREAD,
+        "Webhooks posted to forum channels must have a thread_name or thread_id",
+    )
 
 
 # --- AutoMod ------------------------------------------------------------------------------

@@ -8,6 +8,8 @@ Rules:
   `{"message": "401: Unauthorized", "code": 0}`;
 - rate limits (see `rate_limits.py`) apply before the handler; their
   headers go on every answer;
+- a route a test slowed down (`Sandbox.set_latency`) answers only after that delay, as a
+  busy Discord (or a long queue in the bot's pacer) would;
 - with the OpenAPI check on (`openapi_check.py`), a POST/PUT/PATCH body that breaks
   its route's request schema is refused there (400 code 50035) before the handler,
   logged and kept in `state.schema_refusals`;
@@ -22,6 +24,7 @@ Rules:
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import logging
@@ -113,6 +116,10 @@ async def _answer(request: web.Request, handler: Handler, template: str) -> web.
     )
     if not decision.allowed:
         return json_response(decision.body, status=429, headers=decision.headers)
+    latency = state.route_latency.get(f"{request.method} {template}")
+    if latency:
+        # A busy Discord (or a long queue in the bot's pacer) as a test sets it up.
+        await asyncio.sleep(latency)
     if state.openapi is not None:
         refused = await _schema_refusal(request, state, template)
         if refused is not None:

@@ -10,7 +10,8 @@ Rules:
 - creating, listing or deleting webhooks needs MANAGE_WEBHOOKS (deleting with the
   webhook's token needs nothing else); a webhook name, and an execution's `username`,
   follow Discord's naming rules (see `discord_limits.py`); a deleted webhook is 404
-  code 10015, and its deletion is dispatched as WEBHOOKS_UPDATE;
+  code 10015, and its deletion is dispatched as WEBHOOKS_UPDATE; a forum's webhook
+  executed without `thread_name` or `thread_id` is 400 code 220001;
 - a channel's AutoMod keywords (a thread: its parent's) refuse a matching message
   or webhook execution with 400 code 200000;
 - every created or edited message goes through the message limits, is
@@ -32,6 +33,7 @@ from bot.sandbox.fake_discord.discord_limits import (
     check_message,
     check_webhook_create,
     check_webhook_execute,
+    check_webhook_into_forum,
 )
 from bot.sandbox.fake_discord.message_store import NewMessage
 from bot.sandbox.fake_discord.responses import (
@@ -323,6 +325,8 @@ async def execute_webhook(request: web.Request) -> web.Response:
         return unknown_webhook()
     body, files = await read_message_body(request)
     error = check_webhook_execute(body, file_count=len(files))
+    if found[1].is_forum:
+        error = error or check_webhook_into_forum(body, request.query.get("thread_id"))
     error = error or automod_block(body, found[0].automod_keywords_for(found[1]))
     if error is not None:
         return json_response(error, status=400)

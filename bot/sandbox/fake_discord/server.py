@@ -385,6 +385,11 @@ class Sandbox:
         """Every "METHOD /path" the bot called that the sandbox does not answer."""
         return list(self.state.unknown_routes)
 
+    def set_latency(self, route: str, seconds: float) -> None:
+        """Answer a route ("POST /channels/{channel_id}/webhooks") only after ``seconds``
+        (0: at once again), as a busy Discord would."""
+        self.state.route_latency[route] = seconds
+
     def set_channel_overwrite(
         self, channel: str, target_name: str, allow: int = 0, deny: int = 0
     ) -> None:

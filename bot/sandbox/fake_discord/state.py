@@ -93,6 +93,7 @@ class SandboxState:
         self.records: list[RecordedMessage] = []
         self.unknown_routes: list[str] = []
         self.refused_requests: list[RefusedRequest] = []
+        self.route_latency: dict[str, float] = {}
         self._callbacks: list[MessageCallback] = []
         self._changed = asyncio.Event()
 
