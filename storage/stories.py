@@ -228,6 +228,34 @@ class StoryRepository:
         return None if row is None or row[0] is None else int(row[0])
 
 
+async def decide_rows_of_read_articles(
+    tx: Transaction, subscription_id: int, now: datetime, *, lock_rows: bool
+) -> list[int]:
+    """Decide a new subscription's waiting rows whose article was already read (a backfill of
+    a feed another channel follows): no reading will come to release them. Return the rows
+    that became pending.
+
+    ``lock_rows`` (PostgreSQL) locks the articles first, so a reading committed meanwhile is
+    seen here, and one that comes later sees these rows.
+    """
+    lock = " FOR UPDATE OF a" if lock_rows else ""
+    async with tx.execute(
+        "SELECT a.id, a.story_id, a.enriched_at FROM articles a"
+        " JOIN outbox o ON o.article_id = a.id"
+        " WHERE o.subscription_id = ? AND o.state = 'waiting' ORDER BY a.id" + lock,
+        (subscription_id,),
+    ) as cursor:
+        candidates = [(int(row[0]), row[1], row[2]) for row in await cursor.fetchall()]
+    pending: list[int] = []
+    for article_id, story_id, read_at in candidates:
+        if read_at is None:  # not read yet: its reading will decide the row
+            continue
+        pending += await _decide_waiting_rows(
+            tx, article_id, story_id, now, subscription_id=subscription_id
+        )
+    return pending
+
+
 async def _join_or_create_story(
     tx: Transaction, story_id: int | None, reading: ArticleReading, now: datetime
 ) -> int:
@@ -252,16 +280,18 @@ async def _join_or_create_story(
 
 
 async def _decide_waiting_rows(
-    tx: Transaction, article_id: int, story_id: int, now: datetime
+    tx: Transaction, article_id: int, story_id: int | None, now: datetime,
+    *, subscription_id: int | None = None,
 ) -> list[int]:
+    only_one = " AND o.subscription_id = ?" if subscription_id is not None else ""
     async with tx.execute(
         "SELECT o.id, o.channel_id, COALESCE(s.post_copies, 0) AS post_copies,"
         " (SELECT p.id FROM outbox p WHERE p.channel_id = o.channel_id AND p.story_id = ?"
         "  AND p.id != o.id AND p.state IN ('pending', 'sending', 'sent') ORDER BY p.id"
         "  LIMIT 1) AS story_post"
         " FROM outbox o LEFT JOIN subscriptions s ON s.id = o.subscription_id"
-        " WHERE o.article_id = ? AND o.state = 'waiting'",
-        (story_id, article_id),
+        f" WHERE o.article_id = ? AND o.state = 'waiting'{only_one}",
+        (story_id, article_id) + ((subscription_id,) if subscription_id is not None else ()),
     ) as cursor:
         rows = await cursor.fetchall()
     pending: list[int] = []

@@ -20,6 +20,7 @@ from bot.core.models import (
 )
 from storage.articles import insert_articles_and_queue
 from storage.database import Database, Row, require_epoch, to_epoch
+from storage.stories import decide_rows_of_read_articles
 
 _SUBSCRIPTION_COLUMNS = (
     "s.id, s.guild_id, s.channel_id, s.feed_id, s.created_by, s.created_at, s.enabled,"
@@ -128,6 +129,9 @@ class SubscriptionRepository:
                         guild_id, channel_id, subscription.id, to_epoch(now), to_epoch(now),
                         feed_id, backfill,
                     ),
+                )
+                await decide_rows_of_read_articles(
+                    tx, subscription.id, now, lock_rows=self._db.dialect.is_postgres
                 )
             return SubscribeResult(subscription, False, queued)
 
@@ -311,6 +315,29 @@ class SubscriptionRepository:
             (guild_id, channel_id),
         )
         return None if row is None else (int(row[0]), str(row[1]))
+
+    async def subscription_webhook(
+        self, guild_id: int, subscription_id: int
+    ) -> tuple[int, str] | None:
+        """Return the webhook a subscription posts through, if it posts through one."""
+        row = await self._db.fetch_one(
+            "SELECT w.webhook_id, w.token FROM subscriptions s JOIN channel_webhooks w"
+            " ON w.channel_id = s.channel_id WHERE s.guild_id = ? AND s.id = ?"
+            " AND s.via_webhook = 1",
+            (guild_id, subscription_id),
+        )
+        return None if row is None else (int(row[0]), str(row[1]))
+
+    async def replace_channel_webhook(
+        self, guild_id: int, channel_id: int, gone_id: int, webhook: tuple[int, str]
+    ) -> None:
+        """Store the webhook made to replace a deleted one (``gone_id``) in a channel."""
+        async with self._db.transaction() as tx:
+            await tx.execute(
+                "UPDATE channel_webhooks SET webhook_id = ?, token = ?"
+                " WHERE guild_id = ? AND channel_id = ? AND webhook_id = ?",
+                (webhook[0], webhook[1], guild_id, channel_id, gone_id),
+            )
 
     async def template_of(self, guild_id: int, subscription_id: int) -> str | None:
         """Return a subscription's template, if it has one."""

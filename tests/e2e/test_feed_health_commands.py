@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.sandbox.fake_discord import Sandbox
 from tests.e2e.conftest import FEED_PATH, BotStarter, poll_and_deliver, rss
+from tests.fixtures.engines import on_both_engines
 from tests.fixtures.http_servers import RouteServer
 
 
@@ -80,3 +81,24 @@ async def test_member_cannot_change_settings(sandbox: Sandbox, start_bot: BotSta
             "/newsdesk settings log_channel:#general", user="member"
         )
     assert outcome.refused is not None
+
+
+@on_both_engines
+async def test_backfill_of_a_feed_another_channel_follows_posts_and_blocks_nothing(
+    sandbox: Sandbox, start_bot: BotStarter, feed_server: RouteServer
+) -> None:
+    async with start_bot() as bot:
+        await sandbox.run_command(f"/feed add url:{feed_server.url(FEED_PATH)} channel:#news")
+        feed_server.set_body(FEED_PATH, rss(1, 2, 3, 4))
+        await poll_and_deliver(bot)  # stories 3 and 4 are read and posted in #news
+        await sandbox.run_command(
+            f"/feed add url:{feed_server.url(FEED_PATH)} channel:#world backfill:2"
+        )
+        await sandbox.wait_for_posts("world", count=2, timeout=10.0)
+        why = await sandbox.run_command("/feed why url:https://news.example/story-4")
+        feed_server.set_body(FEED_PATH, rss(1, 2, 3, 4, 5))
+        await poll_and_deliver(bot)
+    titles = [post.embeds[0]["title"][:7] for post in sandbox.posts("world")]
+    assert titles == ["Story 3", "Story 4", "Story 5"]
+    assert "shortly" not in why.messages[-1].content
+    assert why.messages[-1].content.count("Posted in") == 2
