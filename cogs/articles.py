@@ -15,7 +15,7 @@ from bot.discord_io.client import NewsdeskBot
 from bot.discord_io.sender import QUOTES_BUTTON_PREFIX, quotes_button
 from bot.features.search.trends import render_trend_chart, split_terms
 from cogs.backend.errors import answer_error
-from cogs.shared.replies import reply_privately
+from cogs.shared.replies import edit_original, reply, reply_privately, think_privately
 
 
 class QuotesButton(
@@ -74,6 +74,7 @@ class ReadingCommands(commands.Cog):
     ) -> None:
         """List recent quotes by a person, with links to the articles."""
         assert interaction.guild_id is not None
+        await think_privately(interaction)
         text = await self.bot.services.reading.recent_quotes(interaction.guild_id, who)
         await reply_privately(interaction, text)
 
@@ -86,15 +87,17 @@ class ReadingCommands(commands.Cog):
         """Chart daily mentions of terms in this server's articles over the last 30 days."""
         assert interaction.guild_id is not None
         terms = split_terms(term)
-        await interaction.response.defer(thinking=True)
+        # Deferred privately: Discord ignores the ephemeral flag on the follow-up that ends a
+        # public defer, so an error after a public one would be shown to the whole channel.
+        await think_privately(interaction)
         series = await self.bot.services.trends.daily_mentions(interaction.guild_id, terms)
         title = "Daily mentions, last 30 days: " + ", ".join(terms)
         png = await asyncio.to_thread(render_trend_chart, series, title)
         totals = ", ".join(f"{one.term}: {sum(one.counts)}" for one in series)
-        await interaction.followup.send(
-            f"Mentions in the last 30 days — {totals}",
+        await edit_original(interaction, "Here is the chart, posted for everyone below.")
+        await reply(
+            interaction, f"Mentions in the last 30 days — {totals}", ephemeral=False,
             file=discord.File(io.BytesIO(png), filename="trend.png"),
-            allowed_mentions=discord.AllowedMentions.none(),
         )
 
     @app_commands.command(name="summarize")
@@ -104,7 +107,7 @@ class ReadingCommands(commands.Cog):
         self, interaction: discord.Interaction[Any], url: app_commands.Range[str, 1, 2048]
     ) -> None:
         """Summarise any article: the gist, who is in it, and what they said."""
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        await think_privately(interaction)
         text = await self.bot.services.reading.summarize(
             url, guild_id=interaction.guild_id, member_id=interaction.user.id
         )

@@ -14,7 +14,7 @@ from bot.discord_io.client import NewsdeskBot
 from bot.features.digests import WEEKDAYS
 from cogs.shared.channel_checks import ensure_bot_can_post
 from cogs.shared.paging import reply_with_pages
-from cogs.shared.replies import reply_privately
+from cogs.shared.replies import reply_privately, think_privately
 
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 
@@ -58,6 +58,7 @@ class DigestCommands(commands.GroupCog, group_name="digest", group_description="
         """Post the top stories in a channel every day or every week."""
         assert interaction.guild_id is not None
         ensure_bot_can_post(channel)
+        await think_privately(interaction)
         digest = await self.bot.services.digests.schedule(
             interaction.guild_id, channel.id, frequency=frequency, time_of_day=time,
             timezone=timezone, weekday=weekday, created_by=interaction.user.id,
@@ -71,6 +72,7 @@ class DigestCommands(commands.GroupCog, group_name="digest", group_description="
     ) -> None:
         """Preview a digest of the top stories right now."""
         assert interaction.guild_id is not None
+        await think_privately(interaction)
         pages = await self.bot.services.digests.compose_pages(interaction.guild_id, days)
         await reply_with_pages(
             interaction, pages or ["No stories in this server's feeds in that period yet."]
@@ -80,6 +82,7 @@ class DigestCommands(commands.GroupCog, group_name="digest", group_description="
     async def list_digests(self, interaction: discord.Interaction[Any]) -> None:
         """List this server's scheduled digests."""
         assert interaction.guild_id is not None
+        await think_privately(interaction)
         schedules = await self.bot.services.digests.list_schedules(interaction.guild_id)
         lines = [describe_schedule(digest) for digest in schedules]
         empty = "No digests are scheduled. Add one with /digest schedule."
@@ -92,6 +95,7 @@ class DigestCommands(commands.GroupCog, group_name="digest", group_description="
     ) -> None:
         """Stop a channel's scheduled digest."""
         assert interaction.guild_id is not None
+        await think_privately(interaction)
         stopped = await self.bot.services.digests.stop(interaction.guild_id, channel.id)
         await reply_privately(
             interaction,

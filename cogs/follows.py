@@ -19,7 +19,7 @@ from bot.features.follows.replies import (
 )
 from cogs.shared.channel_checks import ensure_bot_can_post
 from cogs.shared.paging import reply_with_pages
-from cogs.shared.replies import reply_privately
+from cogs.shared.replies import reply_privately, think_privately
 
 Kind = Literal["keyword", "person", "organization", "place"]
 Target = Literal["subscription", "follow"]
@@ -78,6 +78,7 @@ class FollowCommands(commands.GroupCog, group_name="follow", group_description="
         ensure_bot_can_post(target)
         if role is not None:
             check_pingable(role)
+        await think_privately(interaction)
         follow, created = await self.bot.services.follows.add(
             interaction.guild_id, target.id, kind, topic,
             role_id=role.id if role else None, feeds=feeds, added_by=interaction.user.id,
@@ -94,6 +95,7 @@ class FollowCommands(commands.GroupCog, group_name="follow", group_description="
     async def list_follows(self, interaction: discord.Interaction[Any]) -> None:
         """List the topics this server's channels follow."""
         assert interaction.guild_id is not None
+        await think_privately(interaction)
         follows = await self.bot.services.follows.list_follows(interaction.guild_id)
         await reply_with_pages(interaction, describe_follows(follows))
 
@@ -105,6 +107,7 @@ class FollowCommands(commands.GroupCog, group_name="follow", group_description="
     ) -> None:
         """Stop following a topic."""
         assert interaction.guild_id is not None
+        await think_privately(interaction)
         removed = await self.bot.services.follows.remove(interaction.guild_id, follow)
         await reply_privately(interaction, f"Stopped: {describe_follow(removed)}")
 
@@ -141,6 +144,7 @@ class FilterCommands(commands.GroupCog, group_name="filter", group_description="
         """Add an include or exclude rule to a subscription or a follow."""
         assert interaction.guild_id is not None
         service = self.bot.services.follows
+        await think_privately(interaction)
         resolved = await service.target(interaction.guild_id, target, number)
         rule = await service.add_rule(
             interaction.guild_id, resolved, action=action, field=field, match=match,
@@ -161,6 +165,7 @@ class FilterCommands(commands.GroupCog, group_name="filter", group_description="
         """List the filters of a subscription or a follow."""
         assert interaction.guild_id is not None
         service = self.bot.services.follows
+        await think_privately(interaction)
         resolved = await service.target(interaction.guild_id, target, number)
         rules = await service.rules(interaction.guild_id, resolved)
         mode = await service.mode(interaction.guild_id, resolved)
@@ -174,6 +179,7 @@ class FilterCommands(commands.GroupCog, group_name="filter", group_description="
     ) -> None:
         """Delete a filter rule."""
         assert interaction.guild_id is not None
+        await think_privately(interaction)
         await self.bot.services.follows.remove_rule(interaction.guild_id, rule)
         await reply_privately(interaction, f"Removed filter `#{rule}`.")
 
@@ -187,6 +193,7 @@ class FilterCommands(commands.GroupCog, group_name="filter", group_description="
         """Choose how the include rules of a subscription or follow combine."""
         assert interaction.guild_id is not None
         service = self.bot.services.follows
+        await think_privately(interaction)
         resolved = await service.target(interaction.guild_id, target, number)
         await service.set_mode(interaction.guild_id, resolved, mode)
         await reply_privately(
@@ -202,6 +209,7 @@ class FilterCommands(commands.GroupCog, group_name="filter", group_description="
         """Preview which of the last 50 articles would pass, and why."""
         assert interaction.guild_id is not None
         service = self.bot.services.follows
+        await think_privately(interaction)
         resolved = await service.target(interaction.guild_id, target, number)
         lines = await service.preview(interaction.guild_id, resolved)
         await reply_with_pages(interaction, describe_preview(resolved, lines))

@@ -11,6 +11,7 @@ from discord.ext import commands
 from bot.discord_io.client import NewsdeskBot
 from bot.features.search.search import SearchPage, describe_search_page
 from cogs.shared.paging import PageButtons, send_paged
+from cogs.shared.replies import think_privately
 
 
 class SearchPages(PageButtons):
@@ -64,6 +65,7 @@ class SearchCommand(commands.Cog):
     ) -> None:
         """Search the articles this server's feeds brought in."""
         assert interaction.guild_id is not None
+        await think_privately(interaction)
         result = await self.bot.services.search.search(
             interaction.guild_id, query, subscription=subscription, days=days
         )

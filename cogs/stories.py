@@ -9,7 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord_io.client import NewsdeskBot
-from cogs.shared.replies import reply_privately
+from cogs.shared.replies import reply_privately, think_privately
 
 
 class StoryCommands(commands.Cog):
@@ -26,6 +26,7 @@ class StoryCommands(commands.Cog):
     ) -> None:
         """Show every source that carried a story, with times."""
         assert interaction.guild_id is not None
+        await think_privately(interaction)
         text = await self.bot.services.stories.describe(interaction.guild_id, url)
         await reply_privately(interaction, text)
 

@@ -4,7 +4,8 @@ Rules: every request is paced by ``bot.discord_io.pacing`` (hooked into the bot'
 every send carries a nonce with ``enforce_nonce``;
 ``allowed_mentions`` is always explicit: nothing, except the one role a server configured on
 a follow, which is pinged for that follow's posts. Discord's refusals become ``SendRejected``
-sentences that name what to fix (the missing permissions, from the bot's view of the channel).
+sentences that name what to fix (the missing permissions, from the bot's view of the channel),
+and say whether they stop the subscription (the destination refused) or only this post.
 """
 
 from __future__ import annotations
@@ -17,9 +18,11 @@ from typing import Any
 import aiohttp
 import discord
 
+from bot.core.errors import InvalidInput
 from bot.core.models import ArticleCard, Delivery
 from bot.core.text import trim_text
 from bot.core.urls import is_web_url
+from bot.discord_io.channel_webhooks import UNKNOWN_WEBHOOK, make_webhook
 from bot.discord_io.earlier_posts import EarlierPosts, destination
 from bot.discord_io.embeds import card_embed
 from bot.discord_io.webhook_names import webhook_name
@@ -45,16 +48,35 @@ def mentions_for(role_id: int | None) -> discord.AllowedMentions:
     )
 
 
+UNKNOWN_CHANNEL = 10003
+UNKNOWN_MESSAGE = 10008
+MISSING_ACCESS = 50001
+MISSING_PERMISSIONS = 50013
+WEBHOOK_DELETED = "the webhook Newsdesk posts through there was deleted."
+
+
 def rejection(error: discord.HTTPException, forbidden_reason: str) -> SendRejected:
-    """Turn Discord's refusal into a sentence, permanent when retrying cannot help."""
-    if isinstance(error, discord.Forbidden):
+    """Turn Discord's refusal into a sentence, and say what it stops.
+
+    Only a refusal of the destination stops the subscription: Unknown Channel (10003),
+    Missing Access (50001), Missing Permissions (50013) and Unknown Webhook (10015, which the
+    deliverer answers with a new webhook first). Any other 4xx but 429 is a refusal of this
+    one post (AutoMod 200000, the active thread limit 160006, an invalid form body 50035…);
+    429, 5xx and 401 are passing failures.
+    """
+    status, code = error.status, error.code
+    if code == UNKNOWN_WEBHOOK:
+        return SendRejected(WEBHOOK_DELETED, permanent=True, webhook_gone=True)
+    if status == 403 and code in (MISSING_ACCESS, MISSING_PERMISSIONS, 0):
         return SendRejected(forbidden_reason, permanent=True)
-    if isinstance(error, discord.NotFound):
+    if status == 404 and code in (UNKNOWN_CHANNEL, 0):
         return SendRejected("the channel no longer exists.", permanent=True)
-    return SendRejected(
-        f"Discord answered {error.status}: {error.text or 'no details'}.",
-        permanent=400 <= error.status < 500 and error.status != 429,
-    )
+    details = trim_text(" ".join((error.text or "no details").split()), 300)
+    if 400 <= status < 500 and status not in (401, 429):
+        shown = f"{details} (code {code})" if code else details
+        return SendRejected(f"Discord refused this post: {shown}.", permanent=False,
+                            article_only=True)
+    return SendRejected(f"Discord answered {status}: {details}.", permanent=False)
 
 
 @contextlib.contextmanager
@@ -195,6 +217,21 @@ class DiscordPostSender:
             await channel.get_partial_message(message_id).edit(
                 embed=card_embed(card), allowed_mentions=discord.AllowedMentions.none()
             )
+
+    async def replace_webhook(self, guild_id: int, channel_id: int) -> tuple[int, str]:
+        """Make a new webhook in a channel whose webhook an admin deleted."""
+        channel = self._client.get_channel(channel_id)
+        try:
+            with refusals_as_rejections(lambda: self._forbidden_reason(channel_id)):
+                return await make_webhook(
+                    channel if isinstance(channel, discord.abc.GuildChannel) else None
+                )
+        except InvalidInput as refused:
+            raise SendRejected(
+                f"{WEBHOOK_DELETED[:-1]}, and Newsdesk could not make a new one: "
+                f"{refused.message}",
+                permanent=True,
+            ) from refused
 
     def fallback_notice_channel(self, guild_id: int, avoid_channel_id: int) -> int | None:
         """Return the server's system channel, else its first channel Newsdesk can post in."""

@@ -10,6 +10,7 @@ from discord.ext import commands
 
 from bot.discord_io.client import NewsdeskBot
 from bot.discord_io.embeds import EMBED_COLOUR
+from cogs.shared.replies import reply
 
 AnyCommand = app_commands.Command[Any, ..., Any] | app_commands.Group
 
@@ -62,7 +63,7 @@ class HelpCommand(commands.Cog):
         for chunk in chunks(command_lines(leaves), EMBED_DESCRIPTION_BUDGET):
             embeds.append(discord.Embed(description="\n".join(chunk), colour=EMBED_COLOUR))
         embeds[0].title = "Newsdesk commands"
-        await interaction.response.send_message(embeds=embeds[:10], ephemeral=True)
+        await reply(interaction, embeds=embeds[:10])
 
 
 async def setup(bot: NewsdeskBot) -> None:

@@ -10,7 +10,7 @@ from discord.ext import commands
 
 from bot.core.errors import NotAllowed
 from bot.discord_io.client import NewsdeskBot
-from cogs.shared.replies import reply_privately
+from cogs.shared.replies import reply_privately, think_privately
 
 
 class OwnerCommands(commands.Cog):
@@ -26,9 +26,9 @@ class OwnerCommands(commands.Cog):
         self, interaction: discord.Interaction[Any], scope: Literal["server", "global"]
     ) -> None:
         """Publish Newsdesk's slash commands (bot owner only)."""
+        await think_privately(interaction)
         if not await self.bot.is_owner(interaction.user):
             raise NotAllowed("Only the bot's owner can publish its commands.")
-        await interaction.response.defer(ephemeral=True, thinking=True)
         if scope == "global":
             synced = await self.bot.tree.sync()
             where = "every server (Discord may take up to an hour to show them)"

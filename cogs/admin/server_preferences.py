@@ -11,7 +11,7 @@ from discord.ext import commands
 from bot.discord_io.client import NewsdeskBot
 from bot.features.server_preferences import describe_preferences
 from cogs.shared.channel_checks import ensure_bot_can_post
-from cogs.shared.replies import reply_privately
+from cogs.shared.replies import reply_privately, think_privately
 
 
 @app_commands.guild_only()
@@ -39,6 +39,7 @@ class ServerPreferencesCommands(
     ) -> None:
         """Show or change this server's Newsdesk settings."""
         assert interaction.guild_id is not None
+        await think_privately(interaction)
         preferences = self.bot.services.server_preferences
         if log_channel is not None:
             ensure_bot_can_post(log_channel)

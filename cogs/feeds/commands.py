@@ -11,14 +11,19 @@ from discord.ext import commands
 from bot.discord_io import markup
 from bot.discord_io.client import NewsdeskBot
 from bot.features.feeds.discovery import SeveralFeedsFound
-from bot.features.feeds.replies import describe_added_feed, describe_status, describe_subscriptions
+from bot.features.feeds.replies import (
+    describe_added_feed,
+    describe_status,
+    describe_subscriptions,
+    shown_title,
+)
 from cogs.feeds.choice import FeedChoiceView
 from cogs.feeds.files import FeedFileCommands
 from cogs.feeds.options import FeedOptionCommands
 from cogs.feeds.subscription_choices import subscription_choices
 from cogs.shared.channel_checks import ensure_bot_can_post
 from cogs.shared.paging import reply_with_pages
-from cogs.shared.replies import reply_privately
+from cogs.shared.replies import reply, reply_privately, think_privately
 
 
 @app_commands.guild_only()
@@ -50,12 +55,11 @@ class FeedCommands(
         """Follow a feed in a channel; only articles published from now on are posted."""
         assert interaction.guild_id is not None
         ensure_bot_can_post(channel)
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        await think_privately(interaction)
         guild_id, user_id = interaction.guild_id, interaction.user.id
 
         async def follow(answering: discord.Interaction[Any], address: str) -> None:
-            if not answering.response.is_done():
-                await answering.response.defer(ephemeral=True, thinking=True)
+            await think_privately(answering)
             added = await self.bot.services.subscriptions.add(
                 guild_id, channel.id, address, added_by=user_id, backfill=backfill
             )
@@ -67,7 +71,7 @@ class FeedCommands(
             await follow(interaction, url)
         except SeveralFeedsFound as several:
             view = FeedChoiceView(user_id, several.candidates, follow)
-            await interaction.followup.send(several.message, view=view, ephemeral=True)
+            await reply(interaction, several.message, view=view)
 
     @app_commands.command(name="list")
     @app_commands.checks.has_permissions(manage_guild=True)
@@ -78,6 +82,7 @@ class FeedCommands(
     ) -> None:
         """List the feeds this server follows, with their numbers and channels."""
         assert interaction.guild_id is not None
+        await think_privately(interaction)
         service = self.bot.services.subscriptions
         summaries = (
             await service.list_subscriptions(interaction.guild_id) if subscription is None
@@ -94,6 +99,7 @@ class FeedCommands(
     ) -> None:
         """Show each feed's health: state, last success, next check, errors, recent items."""
         assert interaction.guild_id is not None
+        await think_privately(interaction)
         statuses = await self.bot.services.subscriptions.status(
             interaction.guild_id, subscription
         )
@@ -107,19 +113,21 @@ class FeedCommands(
     ) -> None:
         """Check one feed now (at most once a minute per feed); resumes a disabled feed."""
         assert interaction.guild_id is not None
+        await think_privately(interaction)
         services = self.bot.services
         feed = await services.subscriptions.feed_to_refresh(interaction.guild_id, subscription)
-        await interaction.response.defer(ephemeral=True, thinking=True)
         outcome = await services.poller.refresh(feed)
         if outcome.error is not None:
             await reply_privately(
-                interaction, f"Checked **{feed.title}** now: it failed. {outcome.error}"
+                interaction,
+                f"Checked **{shown_title(feed.title)}** now: it failed. {outcome.error}",
             )
             return
         self.bot.new_posts_queued()
         plural = "s" if outcome.queued != 1 else ""
         await reply_privately(
-            interaction, f"Checked **{feed.title}** now: {outcome.queued} new post{plural}."
+            interaction,
+            f"Checked **{shown_title(feed.title)}** now: {outcome.queued} new post{plural}.",
         )
 
     @app_commands.command(name="why")
@@ -130,6 +138,7 @@ class FeedCommands(
     ) -> None:
         """Explain what happened to an article in this server: posted, skipped, or why not."""
         assert interaction.guild_id is not None
+        await think_privately(interaction)
         text = await self.bot.services.stories.explain(interaction.guild_id, url)
         await reply_privately(interaction, text)
 
@@ -143,10 +152,11 @@ class FeedCommands(
     ) -> None:
         """Stop following a feed in a channel."""
         assert interaction.guild_id is not None
+        await think_privately(interaction)
         removed = await self.bot.services.subscriptions.remove(interaction.guild_id, subscription)
         await reply_privately(
             interaction,
-            f"Stopped following **{removed.feed_title}** in "
+            f"Stopped following **{shown_title(removed.feed_title)}** in "
             f"{markup.channel(removed.subscription.channel_id)}. "
             "Nothing more from it will be posted there.",
         )

@@ -19,7 +19,7 @@ from bot.features.feeds.opml import MAX_OPML_BYTES, OpmlFeed, write_opml
 from bot.features.feeds.opml_import import import_opml
 from cogs.shared.channel_checks import channel_name, ensure_bot_can_post
 from cogs.shared.progress import ProgressReporter
-from cogs.shared.replies import text_file
+from cogs.shared.replies import edit_original, reply, text_file, think_privately
 
 
 class FeedFileCommands(commands.Cog):
@@ -44,7 +44,7 @@ class FeedFileCommands(commands.Cog):
         ensure_bot_can_post(channel)
         if file.size > MAX_OPML_BYTES:
             raise InvalidInput("That OPML file is larger than 2 MB. Split it into smaller files.")
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        await think_privately(interaction)
         data = await file.read()
         reporter = ProgressReporter(interaction, "Importing")
         report = await import_opml(
@@ -56,8 +56,8 @@ class FeedFileCommands(commands.Cog):
             f"{report.count('skipped')} skipped, {report.count('failed')} failed. "
             "The attached report lists every address."
         )
-        await interaction.edit_original_response(
-            content=summary,
+        await edit_original(
+            interaction, summary,
             attachments=[text_file("import-report.txt", report.as_text() or "(no feeds)")],
         )
 
@@ -66,6 +66,7 @@ class FeedFileCommands(commands.Cog):
     async def export_feeds(self, interaction: discord.Interaction[Any]) -> None:
         """Download this server's feeds as an OPML file, grouped by channel."""
         assert interaction.guild is not None
+        await think_privately(interaction)
         summaries = await self.bot.services.subscriptions.list_subscriptions(interaction.guild.id)
         feeds = [
             OpmlFeed(url=summary.feed_url, title=summary.feed_title or None,
@@ -73,9 +74,8 @@ class FeedFileCommands(commands.Cog):
             for summary in summaries
         ]
         document = write_opml(f"{interaction.guild.name} feeds (Newsdesk)", feeds)
-        await interaction.response.send_message(
-            f"This server's {len(feeds)} subscriptions as OPML:",
+        await reply(
+            interaction, f"This server's {len(feeds)} subscriptions as OPML:",
             file=discord.File(io.BytesIO(document), filename="newsdesk-feeds.opml"),
-            ephemeral=True,
         )
 

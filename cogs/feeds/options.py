@@ -12,15 +12,16 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.core.errors import InvalidInput
 from bot.discord_io import markup
+from bot.discord_io.channel_webhooks import make_webhook, webhook_exists
 from bot.discord_io.client import NewsdeskBot
 from bot.discord_io.embeds import card_embed
+from bot.features.feeds.replies import shown_title
 from bot.pipeline.deliver.cards import article_card
 from bot.pipeline.deliver.templates import PLACEHOLDERS
 from cogs.feeds.subscription_choices import subscription_choices
 from cogs.follows import check_pingable
-from cogs.shared.replies import reply_privately
+from cogs.shared.replies import reply, reply_privately, think_privately, update_message
 from cogs.shared.views import InvokerView
 
 PREVIEW_TIMEOUT_SECONDS = 300
@@ -48,8 +49,8 @@ class SaveTemplateView(InvokerView):
             self.guild_id, self.subscription, self.template
         )
         self.stop()
-        await interaction.response.edit_message(
-            content=f"Saved the template of subscription #{self.subscription}.", view=None,
+        await update_message(
+            interaction, f"Saved the template of subscription #{self.subscription}.", view=None,
             embeds=[],
         )
 
@@ -59,8 +60,8 @@ class SaveTemplateView(InvokerView):
     ) -> None:
         """Discard the previewed template."""
         self.stop()
-        await interaction.response.edit_message(
-            content="Template discarded; nothing changed.", view=None, embeds=[]
+        await update_message(
+            interaction, "Template discarded; nothing changed.", view=None, embeds=[]
         )
 
 
@@ -83,13 +84,15 @@ class FeedOptionCommands(commands.Cog):
     ) -> None:
         """Choose how often a feed is checked for this server."""
         assert interaction.guild_id is not None
+        await think_privately(interaction)
         summary, effective = await self.bot.services.subscriptions.set_interval(
             interaction.guild_id, subscription, minutes
         )
         asked = "the default interval" if minutes is None else f"every {minutes} minutes"
         await reply_privately(
             interaction,
-            f"Subscription #{summary.subscription.id} asks for **{summary.feed_title}** {asked}; "
+            f"Subscription #{summary.subscription.id} asks for "
+            f"**{shown_title(summary.feed_title)}** {asked}; "
             f"the feed is now checked every {effective // 60} minutes (the shortest interval "
             "any server following it asks for).",
         )
@@ -101,13 +104,23 @@ class FeedOptionCommands(commands.Cog):
         self, interaction: discord.Interaction[Any], subscription: app_commands.Range[int, 1]
     ) -> None:
         """Resume posting a subscription that Newsdesk had to stop."""
-        assert interaction.guild_id is not None
-        summary = await self.bot.services.subscriptions.enable(interaction.guild_id, subscription)
+        assert interaction.guild_id is not None and interaction.guild is not None
+        await think_privately(interaction)
+        service = self.bot.services.subscriptions
+        hook = await service.webhook_of_subscription(interaction.guild_id, subscription)
+        if hook is not None and not await webhook_exists(self.bot, hook):
+            # An admin deleted the webhook: a new one, or the subscription would stay broken.
+            summary = await service.get(interaction.guild_id, subscription)
+            channel = interaction.guild.get_channel(summary.subscription.channel_id)
+            await service.use_webhook(
+                interaction.guild_id, subscription, await make_webhook(channel)
+            )
+        summary = await service.enable(interaction.guild_id, subscription)
         where = markup.channel(summary.subscription.channel_id)
         await reply_privately(
             interaction,
-            f"Posting **{summary.feed_title}** in {where} again; new articles will appear there "
-            "from now on.",
+            f"Posting **{shown_title(summary.feed_title)}** in {where} again; new articles will "
+            "appear there from now on.",
         )
 
     @app_commands.command(name="copies")
@@ -122,12 +135,14 @@ class FeedOptionCommands(commands.Cog):
     ) -> None:
         """Choose whether this feed posts stories the channel already has from another source."""
         assert interaction.guild_id is not None
+        await think_privately(interaction)
         summary = await self.bot.services.subscriptions.set_post_copies(
             interaction.guild_id, subscription, post
         )
         what = "posts every copy" if post else "adds copies to the story's post instead"
         where = markup.channel(summary.subscription.channel_id)
-        await reply_privately(interaction, f"**{summary.feed_title}** in {where} now {what}.")
+        title = shown_title(summary.feed_title)
+        await reply_privately(interaction, f"**{title}** in {where} now {what}.")
 
     @app_commands.command(name="template")
     @app_commands.checks.has_permissions(manage_guild=True)
@@ -145,6 +160,7 @@ class FeedOptionCommands(commands.Cog):
     ) -> None:
         """Preview and save the text shown above a subscription's posts."""
         assert interaction.guild_id is not None
+        await think_privately(interaction)
         service = self.bot.services.subscriptions
         if clear:
             await service.set_template(interaction.guild_id, subscription, None)
@@ -165,10 +181,7 @@ class FeedOptionCommands(commands.Cog):
         )
         card = article_card(preview.article, source_name=preview.source, source_url=None)
         embed = card_embed(card)
-        await interaction.response.send_message(
-            preview.content, embed=embed, view=view, ephemeral=True,
-            allowed_mentions=discord.AllowedMentions.none(),
-        )
+        await reply(interaction, preview.content, embed=embed, view=view)
 
     @app_commands.command(name="ping")
     @app_commands.checks.has_permissions(manage_guild=True)
@@ -191,13 +204,14 @@ class FeedOptionCommands(commands.Cog):
             return
         if role is not None:
             check_pingable(role)
+        await think_privately(interaction)
         summary = await self.bot.services.subscriptions.set_ping_role(
             interaction.guild_id, subscription, None if clear else role.id if role else None
         )
         what = "no longer pings" if clear or role is None else f"pings {role.mention} for"
         await reply_privately(
             interaction, f"Subscription #{summary.subscription.id} {what} each post of "
-            f"**{summary.feed_title}**.",
+            f"**{shown_title(summary.feed_title)}**.",
         )
 
     @app_commands.command(name="webhook")
@@ -212,28 +226,20 @@ class FeedOptionCommands(commands.Cog):
     ) -> None:
         """Post a subscription under its source's name and icon, or as Newsdesk again."""
         assert interaction.guild_id is not None and interaction.guild is not None
+        await think_privately(interaction)
         service = self.bot.services.subscriptions
         summary = await service.get(interaction.guild_id, subscription)
         hook: tuple[int, str] | None = None
         if enabled:
             channel_id = summary.subscription.channel_id
             hook = await service.webhook_of_channel(interaction.guild_id, channel_id)
-            if hook is None:
-                channel = interaction.guild.get_channel(channel_id)
-                if not isinstance(channel, discord.TextChannel):
-                    raise InvalidInput("Webhook posting works in text channels only.")
-                if not channel.permissions_for(interaction.guild.me).manage_webhooks:
-                    raise InvalidInput(
-                        f"Newsdesk needs Manage Webhooks in {channel.mention} to post there "
-                        "under each source's name. Grant it, then try again."
-                    )
-                made = await channel.create_webhook(name="Newsdesk")
-                assert made.token is not None
-                hook = (made.id, made.token)
+            if hook is None or not await webhook_exists(self.bot, hook):
+                hook = await make_webhook(interaction.guild.get_channel(channel_id))
         await service.use_webhook(interaction.guild_id, subscription, hook)
         how = "under its source's name and icon" if enabled else "as Newsdesk"
         where = f"{markup.channel(summary.subscription.channel_id)}"
-        await reply_privately(interaction, f"**{summary.feed_title}** now posts in {where} {how}.")
+        title = shown_title(summary.feed_title)
+        await reply_privately(interaction, f"**{title}** now posts in {where} {how}.")
 
     @webhook.autocomplete("subscription")
     @interval.autocomplete("subscription")

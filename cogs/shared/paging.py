@@ -13,6 +13,7 @@ from typing import Any
 
 import discord
 
+from cogs.shared.replies import reply, update_message
 from cogs.shared.views import InvokerView
 
 PAGES_TIMEOUT_SECONDS = 600
@@ -47,8 +48,8 @@ class PageButtons(InvokerView):
         content = await self.render(page)
         self.page = page
         self.update_buttons()
-        await interaction.response.edit_message(
-            content=content, view=self, allowed_mentions=discord.AllowedMentions.none()
+        await update_message(
+            interaction, content, view=self, allowed_mentions=discord.AllowedMentions.none()
         )
 
     @discord.ui.button(label="Previous", emoji="◀️", style=discord.ButtonStyle.secondary)
@@ -88,24 +89,11 @@ async def send_paged(
     interaction: discord.Interaction[Any], first_page: str, view: PageButtons
 ) -> None:
     """Reply privately with the first page, and the buttons only when there is another."""
-    mentions = discord.AllowedMentions.none()
     if view.page_count <= 1:
         view.stop()
-        if interaction.response.is_done():
-            await interaction.followup.send(first_page, ephemeral=True, allowed_mentions=mentions)
-        else:
-            await interaction.response.send_message(
-                first_page, ephemeral=True, allowed_mentions=mentions
-            )
+        await reply(interaction, first_page)
         return
-    if interaction.response.is_done():
-        await interaction.followup.send(
-            first_page, view=view, ephemeral=True, allowed_mentions=mentions
-        )
-    else:
-        await interaction.response.send_message(
-            first_page, view=view, ephemeral=True, allowed_mentions=mentions
-        )
+    await reply(interaction, first_page, view=view)
 
 
 async def reply_with_pages(interaction: discord.Interaction[Any], pages: Sequence[str]) -> None:

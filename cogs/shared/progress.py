@@ -7,6 +7,8 @@ from typing import Any
 
 import discord
 
+from cogs.shared.replies import edit_original
+
 PROGRESS_EVERY_SECONDS = 2.0
 
 
@@ -24,4 +26,4 @@ class ProgressReporter:
         if done == total or now - self._last < PROGRESS_EVERY_SECONDS:
             return
         self._last = now
-        await self._interaction.edit_original_response(content=f"{self._verb}… {done} of {total}")
+        await edit_original(self._interaction, f"{self._verb}… {done} of {total}")

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Sequence
 from xml.sax.saxutils import escape
 
+import pytest
 from PIL import Image
 
+from bot.core.errors import NotFound
+from bot.features.search.trends import TrendSeries
 from bot.sandbox.fake_discord import Sandbox
 from tests.e2e.conftest import FEED_PATH, BotStarter, poll_and_deliver
 from tests.fixtures.engines import on_both_engines
@@ -85,6 +89,7 @@ async def test_quotes_by_a_person_and_a_trend_chart(
     assert "We will not raise taxes this year" in quotes.messages[-1].content
     message = chart.messages[-1]
     assert message.content == "Mentions in the last 30 days — solar: 8, bridge: 1"
+    assert not message.ephemeral
     ((name, png),) = message.attachments
     assert name == "trend.png"
     image = Image.open(io.BytesIO(png))
@@ -131,3 +136,23 @@ async def test_every_search_page_shows_five_results_and_one_page_shows_no_button
     assert single.messages[-1].content.startswith("**1** article match **bridge**")
     assert single.messages[-1].components == []
     assert empty.messages[-1].components == []
+
+
+async def test_an_error_after_trend_started_stays_private(
+    sandbox: Sandbox, start_bot: BotStarter, feed_server: RouteServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async def database_gone(guild_id: int, terms: Sequence[str]) -> list[TrendSeries]:
+        raise NotFound("The articles of this server could not be read just now.")
+
+    async with start_bot() as bot:
+        await sandbox.run_command(f"/feed add url:{feed_server.url(FEED_PATH)} channel:#news")
+        monkeypatch.setattr(bot.services.trends, "daily_mentions", database_gone)
+        failed = await sandbox.run_command("/trend term:solar", user="member")
+        monkeypatch.undo()
+        charted = await sandbox.run_command("/trend term:solar", user="member")
+
+    assert [m.content for m in failed.messages if not m.ephemeral] == []
+    assert failed.messages[-1].content == "The articles of this server could not be read just now."
+    chart = charted.messages[-1]
+    assert not chart.ephemeral and chart.attachments, "the chart itself is for everyone"

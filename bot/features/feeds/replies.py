@@ -9,6 +9,16 @@ from bot.core.text import plural, split_into_pages, trim_text
 from bot.discord_io import markup
 from bot.features.feeds.subscriptions import AddedFeed, FeedStatus
 
+LINK_IN_REPLY = 500
+"""A longer link is left out of a reply rather than cut (a cut link leads nowhere)."""
+TITLE_IN_REPLY = 200
+"""A feed's title is cut to this in a one-line reply (titles can be thousands of characters)."""
+
+
+def shown_title(title: str) -> str:
+    """Return a feed's title as a reply shows it: at most ``TITLE_IN_REPLY`` characters."""
+    return trim_text(title, TITLE_IN_REPLY)
+
 
 def describe_added_feed(added: AddedFeed) -> str:
     """Describe a new (or existing) subscription and what will happen next."""
@@ -22,7 +32,9 @@ def describe_added_feed(added: AddedFeed) -> str:
     lines = [f"Now following **{title}** in {channel} (subscription #{added.subscription.id})."]
     if added.latest is not None:
         latest_title = trim_text(added.latest.title or "(untitled)", 200)
-        shown = f"[{latest_title}](<{added.latest.link}>)" if added.latest.link else latest_title
+        link = added.latest.link
+        linked = link is not None and len(link) <= LINK_IN_REPLY
+        shown = f"[{latest_title}](<{link}>)" if linked else latest_title
         when = f", {markup.moment(added.latest.published)}" if added.latest.published else ""
         lines.append(f"Latest item: {shown}{when}.")
     if added.backfill:

@@ -31,7 +31,7 @@ from bot.core.models import (
     Subscription,
     SubscriptionSummary,
 )
-from bot.core.text import INVISIBLE_CHARACTERS
+from bot.core.text import INVISIBLE_CHARACTERS, MESSAGE_LIMIT, trim_text
 from bot.features.feeds.discovery import (
     SeveralFeedsFound,
     declared_feeds,
@@ -279,7 +279,7 @@ class SubscriptionService:
         if feed.last_checked_at is not None and now - feed.last_checked_at < REFRESH_COOLDOWN:
             wait = REFRESH_COOLDOWN - (now - feed.last_checked_at)
             raise LimitReached(
-                f"**{feed.title}** was checked less than a minute ago. "
+                f"**{trim_text(feed.title, 200)}** was checked less than a minute ago. "
                 f"Try again in {max(1, int(wait.total_seconds()))} seconds."
             )
         return feed
@@ -385,9 +385,10 @@ class SubscriptionService:
             raise NotFound("That feed has no article yet to preview the template on.")
         article, source = latest[0]
         text = render_template(checked, TemplateValues.of(article, source, None))
+        heading = f"**Preview** (press Save to use it for #{subscription_id}):\n"
         return TemplatePreview(
             template=checked,
-            content=f"**Preview** (press Save to use it for #{subscription_id}):\n{text}",
+            content=heading + trim_text(text, MESSAGE_LIMIT - len(heading)),
             article=article,
             source=source,
         )
@@ -395,6 +396,19 @@ class SubscriptionService:
     async def webhook_of_channel(self, guild_id: int, channel_id: int) -> tuple[int, str] | None:
         """Return the webhook Newsdesk already made in a channel, if any."""
         return await self._repos.subscriptions.channel_webhook(guild_id, channel_id)
+
+    async def webhook_of_subscription(
+        self, guild_id: int, subscription_id: int
+    ) -> tuple[int, str] | None:
+        """Return the webhook a subscription posts through (None: it posts as Newsdesk).
+
+        Raises:
+            NotFound: the server has no subscription with that id.
+        """
+        summary = await self.get(guild_id, subscription_id)
+        return await self._repos.subscriptions.subscription_webhook(
+            guild_id, summary.subscription.id
+        )
 
     async def use_webhook(
         self, guild_id: int, subscription_id: int, webhook: tuple[int, str] | None

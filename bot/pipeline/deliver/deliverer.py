@@ -10,9 +10,12 @@ Rules (exactly once per channel):
   attempt began, whenever its nonce cannot be trusted: the attempt began longer ago than
   ``NONCE_TRUSTED`` (Discord: "the past few minutes"), or the post goes through a webhook or
   into a forum, which take no nonce. Found: it is recorded as sent with that message.
-- 403/404 from Discord mean the channel is gone or closed to the bot: the row fails for good
-  and its subscription is disabled with the reason. Other failures retry with back-off, up
-  to ``MAX_ATTEMPTS``.
+- Only a refusal of the destination (Unknown Channel, Missing Access, Missing Permissions, or
+  a deleted webhook that could not be replaced) fails the row for good and disables its
+  subscription with the reason; a deleted webhook is first replaced by a new one, once. A
+  refusal of one post (AutoMod, the thread limit, a value Discord rejects) fails that row
+  with Discord's reason and the channel goes on. Other failures retry with back-off, up to
+  ``MAX_ATTEMPTS``.
 - Rows of one channel go out oldest first, one at a time; channels are served concurrently so
   one slow channel never holds up the others. ``allowed_mentions`` is explicit: nothing in a
   feed pings anyone.
@@ -24,7 +27,7 @@ import asyncio
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -60,10 +63,19 @@ def notice_nonce(prefix: str, notice_id: int) -> str:
 
 @dataclass(frozen=True)
 class SendRejected(Exception):
-    """Discord refused a send; ``permanent`` when retrying cannot help."""
+    """Discord refused a send.
+
+    ``permanent``: the destination is closed to Newsdesk (the channel is gone, a permission
+    is missing, the webhook was deleted), so the subscription stops. ``article_only``: Discord
+    refused this one post (AutoMod, a thread limit, a value it rejects): the row fails with
+    the reason and the channel goes on. Neither: a passing failure, retried later.
+    ``webhook_gone``: the webhook was deleted; the deliverer makes a new one once.
+    """
 
     reason: str
     permanent: bool
+    article_only: bool = False
+    webhook_gone: bool = False
 
 
 class PostSender(Protocol):
@@ -99,6 +111,11 @@ class PostSender(Protocol):
         self, guild_id: int, channel_id: int, message_id: int, card: ArticleCard
     ) -> None:
         """Replace a sent post's card, or raise ``SendRejected``."""
+        ...
+
+    async def replace_webhook(self, guild_id: int, channel_id: int) -> tuple[int, str]:
+        """Make a new webhook in a channel whose webhook was deleted; return its id and token,
+        or raise ``SendRejected`` (permanent) saying why it could not."""
         ...
 
 
@@ -280,14 +297,22 @@ class Deliverer:
             delivery.template, delivery.ping_role_id,
             TemplateValues.of(delivery.article, delivery.feed_title, original),
         )
+        nonce = delivery_nonce(await self._nonce_prefix(), delivery.outbox_id)
+        quotes = bool(delivery.article.details.quotes)
         try:
             message_id = await self._earlier_post(delivery, card.url)
             if message_id is None:
-                message_id = await self._sender.send_post(
-                    delivery, card,
-                    delivery_nonce(await self._nonce_prefix(), delivery.outbox_id),
-                    content=content, quotes_button=bool(delivery.article.details.quotes),
-                )
+                try:
+                    message_id = await self._sender.send_post(
+                        delivery, card, nonce, content=content, quotes_button=quotes
+                    )
+                except SendRejected as rejected:
+                    if not rejected.webhook_gone or delivery.webhook is None:
+                        raise
+                    delivery = await self._with_new_webhook(delivery)
+                    message_id = await self._sender.send_post(
+                        delivery, card, nonce, content=content, quotes_button=quotes
+                    )
         except SendRejected as rejected:
             await self._record_rejection(delivery, rejected)
             return False
@@ -314,8 +339,34 @@ class Deliverer:
         )
         return found
 
+    async def _with_new_webhook(self, delivery: Delivery) -> Delivery:
+        """Replace the channel's deleted webhook (once) and return the delivery through it.
+
+        Raises:
+            SendRejected: no new webhook could be made (permanent).
+        """
+        assert delivery.webhook is not None
+        made = await self._sender.replace_webhook(delivery.guild_id, delivery.channel_id)
+        await self._repos.subscriptions.replace_channel_webhook(
+            delivery.guild_id, delivery.channel_id, delivery.webhook[0], made
+        )
+        log.info(
+            "deleted webhook replaced guild_id=%s channel_id=%s webhook_id=%s",
+            delivery.guild_id, delivery.channel_id, made[0],
+        )
+        return replace(delivery, webhook=made)
+
     async def _record_rejection(self, delivery: Delivery, rejected: SendRejected) -> None:
         context = (delivery.guild_id, delivery.channel_id, delivery.article.id)
+        if rejected.article_only and not rejected.permanent:
+            # Discord refused this one post: the row fails with its reason (/feed why shows
+            # it) and the channel goes on with its next post.
+            log.warning(
+                "post refused guild_id=%s channel_id=%s article_id=%s reason=%s",
+                *context, rejected.reason,
+            )
+            await self._repos.outbox.mark_failed(delivery.outbox_id, rejected.reason)
+            return
         if rejected.permanent or delivery.attempts >= MAX_ATTEMPTS:
             log.warning(
                 "delivery failed for good guild_id=%s channel_id=%s article_id=%s reason=%s",

@@ -74,6 +74,9 @@ class ClosedChannel:
     ) -> None:
         raise AssertionError("nothing is edited here")
 
+    async def replace_webhook(self, guild_id: int, channel_id: int) -> tuple[int, str]:
+        raise AssertionError("no webhook here")
+
 
 @on_both_engines
 async def test_no_later_row_of_a_refused_channel_can_be_claimed_meanwhile(
