@@ -15,6 +15,7 @@ from bot.features.feeds.discovery import looks_like_html
 from bot.features.on_demand import SUMMARIZE_LIMITS, OnDemandBudget, OnDemandLimits
 from bot.pipeline.fetch.fetcher import Fetcher
 from bot.pipeline.read.extraction import ExtractedArticle
+from bot.pipeline.read.extraction.names import speaker_matches
 from bot.pipeline.read.page_reading import read_page_in_pool
 from bot.pipeline.story.credits import link_text, publisher_name
 from bot.pipeline.story.lead import story_lead
@@ -177,7 +178,7 @@ class ReadingService:
             for merged in quotes:
                 quote = merged.quote
                 line = f"{quote_line(quote)} · {quote_sources_text(merged.sources, title)}"
-                if wanted in (quote.speaker or "").casefold():
+                if speaker_matches(who, quote.speaker):
                     by_speaker.append(line)
                 elif wanted in quote.text.casefold():
                     about.append(line)

@@ -11,6 +11,8 @@ Rules:
 - A capitalised run ending in an organisation word (University, Institute, Organization,
   Party, Ministry, Bank, Agency, Council, ...) or starting "University of"/"Bank of" is
   an organisation; a leading "The" or clause opener is dropped.
+- A long form that is a known place ("British Virgin Islands (BVI)") is no organisation,
+  and neither is its acronym.
 - Organisations are returned in order of first mention; acronyms without a long form and
   not known are left out (they are as often units or tickers as bodies).
 """
@@ -18,7 +20,7 @@ Rules:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from bot.core.models import Organization
 from bot.pipeline.read.extraction.names import strip_clause_opener
@@ -157,6 +159,27 @@ def _trim_to_initials(run: str, acronym: str) -> str | None:
     return None
 
 
+def _long_forms_by_initials(runs: Iterable[str]) -> dict[str, str]:
+    """The first run's tail each acronym of up to six letters spells, by acronym.
+
+    Equivalent to ``_trim_to_initials(run, acronym)`` over every run in order, in one pass:
+    only tails with at most six capitalised words can spell an acronym.
+    """
+    spelled: dict[str, str] = {}
+    for run in runs:
+        words = run.split()
+        capitals = 0
+        for start in range(len(words) - 1, -1, -1):
+            word = words[start]
+            if word.lower() not in FUNCTION_WORDS:
+                capitals += len([part for part in re.split(r"-", word) if part[:1].isupper()])
+                if capitals > 6:
+                    break
+                candidate = " ".join(words[start:])
+                spelled.setdefault(initials(candidate), candidate)
+    return spelled
+
+
 def _organization_in_run(run: str) -> str | None:
     """Return the part of ``run`` that names an organisation, if any."""
     words = run.split()
@@ -171,13 +194,24 @@ def _organization_in_run(run: str) -> str | None:
     return None
 
 
-def find_organizations(paragraphs: Iterable[str]) -> tuple[Organization, ...]:
-    """Return the organisations named in ``paragraphs``, acronyms joined to long forms."""
+def find_organizations(
+    paragraphs: Iterable[str], places: Collection[str] = ()
+) -> tuple[Organization, ...]:
+    """Return the organisations named in ``paragraphs``, acronyms joined to long forms.
+
+    ``places`` are case-folded place names: a long form that is one ("British Virgin
+    Islands (BVI)") is a place, and its acronym names no organisation.
+    """
     texts = list(paragraphs)
     long_forms: dict[str, list[str]] = {}
     order: list[str] = []
+    place_acronyms: set[str] = set()
 
     def add(name: str, alias: str | None = None) -> None:
+        if name.casefold() in places:
+            if alias:
+                place_acronyms.add(alias)
+            return
         if name not in long_forms:
             long_forms[name] = []
             order.append(name)
@@ -198,12 +232,12 @@ def find_organizations(paragraphs: Iterable[str]) -> tuple[Organization, ...]:
                 if organization:
                     add(organization)
     acronyms = dict.fromkeys(a for text in texts for a in _ACRONYM.findall(text))
+    spelled_by = _long_forms_by_initials(runs)
+    aliased = {alias for aliases in long_forms.values() for alias in aliases}
     for acronym in acronyms:
-        if any(acronym in aliases for aliases in long_forms.values()):
+        if acronym in aliased or acronym in place_acronyms:
             continue
-        spelled = next(
-            (trimmed for run in runs if (trimmed := _trim_to_initials(run, acronym))), None
-        )
+        spelled = spelled_by.get(acronym)
         if spelled and spelled != acronym:
             add(spelled, acronym)
         elif acronym in KNOWN_ACRONYMS:

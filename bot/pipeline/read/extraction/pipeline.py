@@ -10,8 +10,10 @@ Rules:
   Canonical URL: ``rel=canonical`` or ``og:url`` as declared (None when not declared).
 - With a ``FeedFallback``: when the page cannot be read, or its text is shorter than the
   feed's, the feed's text is used; missing title, author, date and image come from it.
-- Entities and quotes are read from the cleaned text; places exclude the names already
-  taken as people and organisations.
+- Entities and quotes are read from the cleaned text: organisations first, then people
+  (not places or organisations), then quotes, whose one-word speakers and "he said" resolve
+  to those people; speakers not found otherwise join the people. Places exclude the names
+  already taken as people and organisations.
 """
 
 from __future__ import annotations
@@ -36,8 +38,8 @@ from bot.pipeline.read.extraction.page import (
     read_markup,
     run_library,
 )
-from bot.pipeline.read.extraction.people import find_people
-from bot.pipeline.read.extraction.places import find_places, gazetteer
+from bot.pipeline.read.extraction.people import find_people_and_roles
+from bot.pipeline.read.extraction.places import find_places, gazetteer, gazetteer_words
 from bot.pipeline.read.extraction.quotes import extract_quotes
 from bot.pipeline.read.extraction.summary import summarize
 
@@ -65,16 +67,22 @@ def _analyse(
     paragraphs: tuple[str, ...], summary_chars: int
 ) -> tuple[str, str, ExtractedArticleParts]:
     text = "\n\n".join(paragraphs)
-    quotes = extract_quotes(paragraphs)
-    organizations = find_organizations(paragraphs)
+    organizations = find_organizations(paragraphs, places=gazetteer())
     organization_names = [o.name for o in organizations] + [
         alias for o in organizations for alias in o.aliases
     ]
-    people = find_people(
-        paragraphs,
-        speakers=[quote.speaker for quote in quotes if quote.speaker],
-        not_people=[*gazetteer(), *(name.casefold() for name in organization_names)],
-    )
+    not_people = {*gazetteer(), *(name.casefold() for name in organization_names)}
+    with_aliases, roles = find_people_and_roles(paragraphs, not_people=not_people)
+    named = [name for name, _aliases in with_aliases]
+    organization_words = (word.casefold() for name in organization_names for word in name.split())
+    other_words = {*gazetteer_words(), *organization_words}
+    quotes = extract_quotes(paragraphs, named, roles=roles, other_names=other_words)
+    speakers = [
+        quote.speaker
+        for quote in quotes
+        if quote.speaker and " " in quote.speaker and quote.speaker.casefold() not in not_people
+    ]
+    people = tuple(dict.fromkeys([*named, *speakers]))
     places = find_places(paragraphs, taken=[*people, *organization_names])
     return text, summarize(text, summary_chars), (people, organizations, places, quotes)
 

@@ -8,9 +8,12 @@ Rules:
   once per process, on first use.
 - A place is a run of capitalised words (or one part of a hyphenated run such as
   "China-Tajikistan") that is, whole, a gazetteer name; the longest match wins.
+- A possessive is the place itself ("Mexico’s Sinaloa cartel" names Mexico).
 - A run already taken as a person or an organisation is not a place ("Shanghai
   Cooperation Organization" names no place), but the same word elsewhere is.
 - Names are returned as the gazetteer writes them, in order of first mention.
+- Taken names are found by their first word (a dictionary), not searched for one by one,
+  so the step is linear in the article's length however many names it holds.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ ALIASES = (
     ("UK", "United Kingdom"), ("Britain", "United Kingdom"), ("Great Britain", "United Kingdom"),
 )  # fmt: skip
 _RUN = re.compile(NAME)
+_POSSESSIVE = re.compile(r"[’']s(?=\s|$)")
 
 
 @functools.cache
@@ -66,6 +70,12 @@ def gazetteer() -> dict[str, str]:
     return names
 
 
+@functools.cache
+def gazetteer_words() -> frozenset[str]:
+    """Return every word of every gazetteer name, case-folded ("são", "paulo")."""
+    return frozenset(word for name in gazetteer() for word in name.split())
+
+
 def _longest_place(words: list[str], known: dict[str, str]) -> Iterable[str]:
     index = 0
     while index < len(words):
@@ -79,20 +89,44 @@ def _longest_place(words: list[str], known: dict[str, str]) -> Iterable[str]:
             index += 1
 
 
+_WORD_START = re.compile(r"(?<![\w’'\-])[\w’'\-]")
+
+
+def _without_names(paragraph: str, by_first_word: dict[str, list[str]]) -> str:
+    """``paragraph`` with every taken name (longest first where they overlap) blanked out.
+
+    Names are looked up by the word they start with, so this is one pass over the words.
+    """
+    pieces: list[str] = []
+    written = 0
+    for match in _WORD_START.finditer(paragraph):
+        start = match.start()
+        if start < written:
+            continue
+        end = paragraph.find(" ", start)
+        word = paragraph[start : end if end >= 0 else len(paragraph)]
+        for name in by_first_word.get(word.rstrip(".,;:!?”’\")"), ()):
+            if paragraph.startswith(name, start):
+                pieces += [paragraph[written:start], " ; "]
+                written = start + len(name)
+                break
+    pieces.append(paragraph[written:])
+    return "".join(pieces)
+
+
 def find_places(paragraphs: Iterable[str], taken: Iterable[str] = ()) -> tuple[str, ...]:
     """Return the gazetteer places named in ``paragraphs``, outside the ``taken`` names."""
     known = gazetteer()
-    blocked = sorted({name for name in taken if name}, key=len, reverse=True)
+    by_first_word: dict[str, list[str]] = {}
+    for name in sorted({name for name in taken if name}, key=len, reverse=True):
+        by_first_word.setdefault(name.split()[0], []).append(name)
     found: dict[str, None] = {}
     for paragraph in paragraphs:
-        free_text = paragraph
-        for name in blocked:
-            free_text = free_text.replace(name, " ; ")
+        free_text = _without_names(paragraph, by_first_word)
         for match in _RUN.finditer(free_text):
-            run = strip_clause_opener(match.group(0))
-            if not run:
-                continue
-            for part in run.split("-") if "-" in run else [run]:
-                for place in _longest_place(part.split(), known):
-                    found.setdefault(place, None)
+            for piece in _POSSESSIVE.split(match.group(0)):
+                run = strip_clause_opener(piece.strip())
+                for part in run.split("-") if "-" in run else [run]:
+                    for place in _longest_place(part.split(), known):
+                        found.setdefault(place, None)
     return tuple(found)

@@ -11,6 +11,8 @@ Rules:
 - A sentence ends at ``.``, ``!``, ``?`` or ``…`` (with any closing quote after it) when
   outside a quotation, followed by space and an upper-case letter, a digit or a quotation
   mark; never after a known abbreviation ("Mr.", "Dr.", "U.S.") or a single initial.
+- One pass over the paragraph; each full stop reads at most ``ABBREVIATION_WINDOW``
+  characters back, so splitting is linear in the paragraph's length.
 """
 
 from __future__ import annotations
@@ -83,6 +85,9 @@ ABBREVIATIONS = frozenset(
     ]
 )
 _WORD_BEFORE = re.compile(r"([\w.-]+)\s*$")
+_NOT_SPACE = re.compile(r"\S")
+ABBREVIATION_WINDOW = 40
+"""Characters before a full stop read to tell an abbreviation ("Mr.", "U.S.")."""
 
 
 @dataclass(frozen=True)
@@ -161,7 +166,8 @@ def split_sentences(paragraph: str) -> list[str]:
                     or paragraph[next_start] in QUOTE_MARKS
                 )
             )
-            if boundary and not (character == "." and _is_abbreviation(paragraph[start:index])):
+            before = paragraph[max(start, index - ABBREVIATION_WINDOW) : index]
+            if boundary and not (character == "." and _is_abbreviation(before)):
                 sentence = paragraph[start:end].strip()
                 if sentence:
                     sentences.append(sentence)
@@ -175,13 +181,16 @@ def split_sentences(paragraph: str) -> list[str]:
                 probe += 1
             if probe < length and paragraph[probe] in QUOTE_MARKS:
                 after = probe + 1
-                rest = paragraph[after:].lstrip()
-                if not rest or rest[0].isupper() or rest[0] in QUOTE_MARKS:
+                found = _NOT_SPACE.search(paragraph, after)
+                rest_at = found.start() if found else length
+                if rest_at == length or paragraph[rest_at].isupper() or (
+                    paragraph[rest_at] in QUOTE_MARKS
+                ):
                     sentence = paragraph[start:after].strip()
                     if sentence:
                         sentences.append(sentence)
                     inside = False
-                    start = after + (len(paragraph[after:]) - len(rest))
+                    start = rest_at
                     index = start
                     continue
         index += 1
