@@ -141,15 +141,17 @@ class StoryRepository:
 
     async def record_reading(
         self, article_id: int, reading: ArticleReading, story_id: int | None, now: datetime,
-        *, filtered: dict[int, str] | None = None,
+        *, held_back: dict[int, str] | None = None,
         follow_posts: Sequence[tuple[int, int, int, int | None]] = (),
     ) -> list[int]:
         """Store a reading and its story, add the posts follows ask for, and decide the
         article's waiting rows; return the rows that became pending.
 
-        ``filtered`` maps waiting rows to the filter that rejected them; ``follow_posts`` are
-        (guild id, channel id, follow id, role id to ping). A follow's post in a channel
-        that already gets the article carries the follow (and its ping) and is not filtered.
+        ``held_back`` maps waiting rows to why they are not posted (the filter that rejected
+        them, "filtered: …", or "too old: …" past their subscription's maximum age);
+        ``follow_posts`` are (guild id, channel id, follow id, role id to ping). A follow's
+        post in a channel that already gets the article carries the follow (and its ping) and
+        is not filtered.
         """
         async with self._db.transaction() as tx:
             story_id = await _join_or_create_story(tx, story_id, reading, now)
@@ -177,11 +179,11 @@ class StoryRepository:
                     (guild_id, channel_id, article_id, follow_id, role_id, to_epoch(now),
                      to_epoch(now)),
                 )
-            for outbox_id, reason in (filtered or {}).items():
+            for outbox_id, reason in (held_back or {}).items():
                 await tx.execute(
                     "UPDATE outbox SET state = 'skipped', failure = ? WHERE id = ?"
                     " AND state = 'waiting' AND follow_id IS NULL",
-                    (f"filtered: {reason}", outbox_id),
+                    (reason, outbox_id),
                 )
             return await _decide_waiting_rows(tx, article_id, story_id, now)
 

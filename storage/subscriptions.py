@@ -24,7 +24,7 @@ from storage.stories import decide_rows_of_read_articles
 
 _SUBSCRIPTION_COLUMNS = (
     "s.id, s.guild_id, s.channel_id, s.feed_id, s.created_by, s.created_at, s.enabled,"
-    " s.disabled_reason"
+    " s.disabled_reason, s.max_age_days"
 )
 
 
@@ -39,6 +39,7 @@ def subscription_from_row(row: Row) -> Subscription:
         created_at=require_epoch(row["created_at"]),
         enabled=bool(row["enabled"]),
         disabled_reason=row["disabled_reason"],
+        max_age_days=int(row["max_age_days"]),
     )
 
 
@@ -177,6 +178,28 @@ class SubscriptionRepository:
                 int(subscription_id)
             )
         return found
+
+    async def set_max_age(self, guild_id: int, subscription_id: int, days: int) -> bool:
+        """Set a subscription's maximum article age in days (0: none); return whether the
+        server has it."""
+        async with self._db.transaction() as tx:
+            cursor = await tx.execute(
+                "UPDATE subscriptions SET max_age_days = ? WHERE guild_id = ? AND id = ?",
+                (days, guild_id, subscription_id),
+            )
+            return cursor.rowcount > 0
+
+    async def max_ages(self, subscription_ids: Sequence[int]) -> dict[int, tuple[int, datetime]]:
+        """Return each subscription's maximum article age in days (0: none) and when it was
+        created."""
+        if not subscription_ids:
+            return {}
+        of_subscriptions, ids = self._db.dialect.in_list("id", subscription_ids)
+        rows = await self._db.fetch_all(
+            f"SELECT id, max_age_days, created_at FROM subscriptions WHERE {of_subscriptions}",
+            ids,
+        )
+        return {int(row[0]): (int(row[1]), require_epoch(row[2])) for row in rows}
 
     async def remove(self, guild_id: int, subscription_id: int) -> bool:
         """Delete one of the server's subscriptions and cancel its undelivered posts."""

@@ -181,6 +181,9 @@ class Subscription:
     created_at: datetime
     enabled: bool
     disabled_reason: str | None
+    max_age_days: int = 3
+    """Articles published more than this many days before they were first seen are not
+    posted (0: no limit)."""
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.core.text import plural
 from bot.discord_io import markup
 from bot.discord_io.channel_webhooks import make_webhook, webhook_exists
 from bot.discord_io.client import NewsdeskBot
@@ -144,6 +145,32 @@ class FeedOptionCommands(commands.Cog):
         title = shown_title(summary.feed_title)
         await reply_privately(interaction, f"**{title}** in {where} now {what}.")
 
+    @app_commands.command(name="maxage")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    @app_commands.describe(
+        subscription="The subscription's number, as shown by /feed list",
+        days="Skip items published more than this many days before they appear (0: no limit)",
+    )
+    async def maxage(
+        self, interaction: discord.Interaction[Any], subscription: app_commands.Range[int, 1],
+        days: app_commands.Range[int, 0, 3650],
+    ) -> None:
+        """Choose how old an article may be and still be posted (default 3 days; 0: any age)."""
+        assert interaction.guild_id is not None
+        await think_privately(interaction)
+        summary = await self.bot.services.subscriptions.set_max_age(
+            interaction.guild_id, subscription, days
+        )
+        what = (
+            "posts new items whatever their publication date" if days == 0 else
+            f"skips items published more than {plural(days, 'day')} before they appear in "
+            "the feed"
+        )
+        await reply_privately(
+            interaction, f"Subscription #{summary.subscription.id} "
+            f"(**{shown_title(summary.feed_title)}**) now {what}.",
+        )
+
     @app_commands.command(name="template")
     @app_commands.checks.has_permissions(manage_guild=True)
     @app_commands.describe(
@@ -245,6 +272,7 @@ class FeedOptionCommands(commands.Cog):
     @interval.autocomplete("subscription")
     @enable.autocomplete("subscription")
     @copies.autocomplete("subscription")
+    @maxage.autocomplete("subscription")
     @template.autocomplete("subscription")
     @ping.autocomplete("subscription")
     async def setting_choices(

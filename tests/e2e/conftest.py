@@ -19,7 +19,9 @@ from tests.fixtures.discord_spec import describe_schema_refusals, openapi_spec_f
 from tests.fixtures.http_servers import Route, RouteServer, serve_routes
 
 FEED_PATH = "/feed.xml"
-BASE_TIME = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
+# Items are dated from a day ago (story n at n hours after): fresh news whenever the tests
+# run, so a subscription's maximum article age (3 days by default) never holds them back.
+BASE_TIME = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(days=1)
 
 BotStarter = Callable[[], AbstractAsyncContextManager[NewsdeskBot]]
 # Every wait of the pipeline made short: the reader and deliverer are woken by what they wait

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
@@ -17,6 +18,7 @@ from tests.fixtures.http_servers import Route, RouteServer
 PAGES = Path(__file__).resolve().parents[1] / "fixtures" / "stories"
 HTML = {"Content-Type": "text/html; charset=utf-8"}
 RSS = {"Content-Type": "application/rss+xml"}
+RECENT = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=2)
 OUTLETS = {
     # feed path: (feed title, page path served, page fixture)
     "/herald.xml": ("Lakeside Herald", "/news/floating-solar.html", "original.html"),
@@ -57,6 +59,8 @@ def feed(title: str, server: RouteServer, link: str | None) -> bytes:
 def serve_outlets(server: RouteServer) -> None:
     for feed_path, (title, page_path, fixture) in OUTLETS.items():
         page = (PAGES / fixture).read_text().replace("{base}", original_base(server))
+        # The original's page carries a date: keep it recent, as news is when it is posted.
+        page = page.replace("2026-11-20T08:30:00+00:00", RECENT.isoformat())
         server.routes[page_path] = Route(200, HTML, page.encode())
         server.routes[feed_path] = Route(200, RSS, feed(title, server, None))
 

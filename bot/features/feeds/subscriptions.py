@@ -49,6 +49,7 @@ MAX_URL_LENGTH = 2048
 MAX_BACKFILL = 10
 REFRESH_COOLDOWN = timedelta(minutes=1)
 MAX_INTERVAL = timedelta(hours=24)
+MAX_AGE_DAYS_LIMIT = 3650
 
 
 @dataclass(frozen=True)
@@ -333,6 +334,21 @@ class SubscriptionService:
         return await self._repos.subscriptions.disable_guild(
             guild_id, "Newsdesk was removed from the server."
         )
+
+    async def set_max_age(
+        self, guild_id: int, subscription_id: int, days: int
+    ) -> SubscriptionSummary:
+        """Set the maximum age of the articles a subscription posts (0: no limit).
+
+        Raises:
+            NotFound: the server has no subscription with that id.
+            InvalidInput: the number of days is outside 0 to ``MAX_AGE_DAYS_LIMIT``.
+        """
+        if not 0 <= days <= MAX_AGE_DAYS_LIMIT:
+            raise InvalidInput(f"Give a maximum age of 0 to {MAX_AGE_DAYS_LIMIT} days.")
+        summary = await self.get(guild_id, subscription_id)
+        await self._repos.subscriptions.set_max_age(guild_id, subscription_id, days)
+        return summary
 
     async def set_post_copies(
         self, guild_id: int, subscription_id: int, post: bool

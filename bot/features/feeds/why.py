@@ -2,9 +2,10 @@
 
 For each of the server's subscriptions whose feed carried the article, exactly one of:
 posted (with a link to the post), being read or queued, filtered (by which rule), a copy of
-a story already posted there (with a link to that post), failed (and why), skipped because
-it was already in the feed when the channel started following it, or not posted while the
-subscription was off. An address no followed feed carried is "not seen".
+a story already posted there (with a link to that post), too old for the subscription's
+maximum age, failed (and why), skipped because it was already in the feed when the channel
+started following it, or not posted while the subscription was off. An address no followed
+feed carried is "not seen".
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Sequence
 from bot.core.models import ArticleTrace, OutboxState
 from bot.core.text import join_within_limit, trim_text
 from bot.discord_io import markup
+from bot.pipeline.route.article_age import TOO_OLD
 
 
 def message_link(guild_id: int, channel_id: int, message_id: int) -> str:
@@ -34,6 +36,12 @@ def explain_trace(guild_id: int, trace: ArticleTrace) -> str:
         reason = trace.failure or "skipped"
         if reason.startswith("filtered: "):
             return f"Not posted in {channel} from {source}: {reason}."
+        if reason.startswith(TOO_OLD):
+            return (
+                f"Not posted in {channel} from {source}: it is too old — "
+                f"{reason.removeprefix(TOO_OLD)}. /feed maxage subscription:"
+                f"{trace.subscription_id} changes that limit."
+            )
         if trace.story_message_id is not None:
             link = message_link(guild_id, trace.channel_id, trace.story_message_id)
             return (

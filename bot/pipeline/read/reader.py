@@ -29,6 +29,7 @@ from bot.features.feeds.discovery import looks_like_html
 from bot.pipeline.fetch.fetcher import Fetcher
 from bot.pipeline.read.extraction import ExtractedArticle, FeedFallback
 from bot.pipeline.read.page_reading import PageReading, read_page_in_pool
+from bot.pipeline.route.article_age import too_old_reason
 from bot.pipeline.route.filters import ArticleFields, evaluate
 from bot.pipeline.route.follow_index import FollowIndex
 from bot.pipeline.story.copies import CopyIndex, Fingerprint, comparable, fingerprint, normalise_url
@@ -171,14 +172,14 @@ class ArticleReader:
             extracted = page.article
             fp = page.fingerprint if page.fingerprint is not None else fingerprint("")
             reading = reading_from(unread, extracted, fp)
-            filtered, follow_posts = await self._route(unread, reading)
+            held_back, follow_posts = await self._route(unread, reading)
             # Pages are fetched and read in parallel, but stories are decided one article at
             # a time: two copies read together must not each start a story of their own.
             async with self._story_lock:
                 story_id = await self._find_story(article.id, article.url_key, extracted, fp)
                 released = await self._repos.stories.record_reading(
                     article.id, reading, story_id, self._clock(),
-                    filtered=filtered, follow_posts=follow_posts,
+                    held_back=held_back, follow_posts=follow_posts,
                 )
                 if reading.fingerprint is not None:
                     self._index.add(article.id, fp)
@@ -191,7 +192,8 @@ class ArticleReader:
     async def _route(
         self, unread: UnreadArticle, reading: ArticleReading
     ) -> tuple[dict[int, str], list[tuple[int, int, int, int | None]]]:
-        """Apply subscription filters to the waiting posts and find the follows' posts."""
+        """Apply subscription filters and maximum ages to the waiting posts (what each held
+        back, and why) and find the follows' posts."""
         if not unread.has_waiting_posts:
             return {}, []  # a feed's backlog: neither filtered nor followed
         fields = routing_fields(reading, unread.feed_title)
@@ -203,8 +205,22 @@ class ArticleReader:
         filtered = (
             await asyncio.to_thread(held_back_by_filters, waiting, rules, fields) if rules else {}
         )
+        ages = await self._repos.subscriptions.max_ages(
+            [subscription for _, subscription in waiting if subscription is not None]
+        )
+        held_back = {outbox_id: f"filtered: {reason}" for outbox_id, reason in filtered.items()}
+        first_seen = unread.article.first_seen_at
+        for outbox_id, subscription in waiting:
+            if outbox_id in held_back or subscription not in ages:
+                continue
+            max_age_days, subscribed_at = ages[subscription]
+            if first_seen <= subscribed_at:
+                continue  # backfill: the admin asked for these items, old or not
+            too_old = too_old_reason(reading.published_at, first_seen, max_age_days)
+            if too_old is not None:
+                held_back[outbox_id] = too_old
         posts = await self._follows.posts_for(unread.article.feed_id, reading.details, fields)
-        return filtered, [
+        return held_back, [
             (post.guild_id, post.channel_id, post.follow_id, post.role_id) for post in posts
         ]
 
