@@ -36,6 +36,9 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--serve", type=Path, help="serve DIR over HTTP; {serve} in lines is it")
     sandbox.add_argument("--no-demo", action="store_true", help="do not start the demo newswire")
     sandbox.add_argument(
+        "--html", type=Path, metavar="FILE", help="write the session to FILE as a Discord-like page"
+    )
+    sandbox.add_argument(
         "--openapi-spec",
         type=Path,
         metavar="DIR",
@@ -138,6 +141,7 @@ def run_sandbox(settings: Settings, args: argparse.Namespace) -> int:
         serve=args.serve,
         demo=not args.no_demo,
         openapi_spec=args.openapi_spec,
+        html=args.html,
     )
     return asyncio.run(run_console(settings, options))
 

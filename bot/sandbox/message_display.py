@@ -6,7 +6,9 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.sandbox.fake_discord import RecordedMessage, Sandbox
+from bot.sandbox.session import SessionMessage
+
+BUTTON = 2
 
 _TIMESTAMP = re.compile(r"<t:(-?\d+)(?::([tTdDfFR]))?>")
 
@@ -60,25 +62,46 @@ def _embed_lines(embed: dict[str, Any], readable: Any) -> list[str]:
     return ["┌" + "─" * 40, *lines, "└" + "─" * 40]
 
 
-def render_message(sandbox: Sandbox, message: RecordedMessage) -> str:
-    """Return a multi-line, human-readable rendering of one recorded message."""
+def component_lines(components: list[dict[str, Any]]) -> list[str]:
+    """Buttons as ``[Label]`` on one line per row; a menu as its placeholder and its options."""
+    lines: list[str] = []
+    for row in components:
+        buttons: list[str] = []
+        for item in row.get("components", []):
+            if item.get("type") == BUTTON:
+                label = str(item.get("label") or item.get("emoji", {}).get("name") or "button")
+                suffix = " (disabled)" if item.get("disabled") else ""
+                link = f" <{item['url']}>" if item.get("url") else ""
+                buttons.append(f"[{label}{suffix}]{link}")
+            else:
+                placeholder = item.get("placeholder") or "Choose…"
+                lines.append(f"[menu: {placeholder} ▾]")
+                lines.extend(
+                    f"  · {option.get('value')} — {option.get('label')}"
+                    for option in item.get("options", [])
+                )
+        if buttons:
+            lines.append(" ".join(buttons))
+    return lines
+
+
+def render_session_message(message: SessionMessage, now: datetime | None = None) -> str:
+    """Return a multi-line, human-readable rendering of one message of the session."""
 
     def readable(text: str) -> str:
-        return render_timestamps(sandbox.render_mentions(text))
+        return render_timestamps(text, now)
 
-    channel = sandbox.world.channel_name(message.channel_id)
+    where = f"#{message.channel}"
     label = message.kind + (" (only you can see this)" if message.ephemeral else "")
-    lines = [f"[#{channel}] Newsdesk · {label}"]
+    if message.edited:
+        label += " (edited)"
+    lines = [f"[{message.number}] {where} {message.author} · {label}"]
     if message.content:
         lines.extend(f"  {part}" for part in readable(message.content).splitlines())
     for embed in message.embeds:
         lines.extend(f"  {part}" for part in _embed_lines(embed, readable))
-    for filename, data in message.attachments:
-        lines.append(f"  [attachment] {filename} ({len(data)} bytes)")
-    labels = [
-        str(item.get("label") or item.get("placeholder") or "menu")
-        for row in message.components for item in row.get("components", [])
-    ]
-    if labels:
-        lines.append("  " + " ".join(f"[{label}]" for label in labels))
+    for attachment in message.attachments:
+        saved = f" saved to {attachment.path}" if attachment.path is not None else ""
+        lines.append(f"  [attachment] {attachment.filename} ({attachment.size} bytes){saved}")
+    lines.extend(f"  {part}" for part in component_lines(message.components))
     return "\n".join(lines)

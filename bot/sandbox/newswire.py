@@ -127,6 +127,11 @@ class DemoNewswire(LoopbackSite):
         return f"{self.base_url}/articles/{item.slug}"
 
     @property
+    def story_count(self) -> int:
+        """How many stories the wire will publish in all (known once started)."""
+        return len(self._stories or ())
+
+    @property
     def exhausted(self) -> bool:
         """True once every story of the pool has been published."""
         return self._stories is not None and len(self._items) >= len(self._stories)

@@ -9,9 +9,10 @@ import discord
 import pytest
 from aiohttp import web
 
-from bot.sandbox.console import Console, ScriptError, TranscriptWriter
+from bot.sandbox.console import Console, ScriptError
 from bot.sandbox.fake_discord import Sandbox
 from bot.sandbox.fake_discord.discord_limits import REQUIRE_TAG_FLAG
+from bot.sandbox.session import SessionLog
 from tests.e2e.conftest import FEED_PATH, BotStarter, rss
 from tests.fixtures.http_servers import RouteServer
 from tests.waiting import eventually
@@ -22,7 +23,7 @@ async def test_admin_directives_delete_and_configure(
 ) -> None:
     world = sandbox.world
     async with start_bot() as bot:
-        console = Console(sandbox, bot, TranscriptWriter(sandbox, None), None)
+        console = Console(sandbox, bot, SessionLog(sandbox))
         news = bot.get_channel(world.channel_id("news"))
         assert isinstance(news, discord.TextChannel)
         hook = await news.create_webhook(name="Wire")
@@ -77,7 +78,7 @@ async def test_a_script_line_waits_for_its_command_past_the_first_progress_messa
         "</body></opml>"
     )
     async with start_bot() as bot:
-        console = Console(sandbox, bot, TranscriptWriter(sandbox, None), None)
+        console = Console(sandbox, bot, SessionLog(sandbox))
         line = asyncio.create_task(
             console.run_script_line(f"/feed import file:{opml} channel:#news")
         )

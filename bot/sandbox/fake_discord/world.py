@@ -257,7 +257,7 @@ class SandboxWorld:
     users: list[UserSpec]
     application_id: int = APPLICATION_ID
     bot_user_id: int = BOT_USER_ID
-    app_owner_id: int = ADMIN_USER_ID
+    app_owner_id: int = OWNER_USER_ID
     # Lookups by id run on every request; with a thousand guilds a scan per request was a
     # quarter of the soak's sandbox CPU. The lists stay the truth (callers append to them):
     # an entry is checked on use and the maps are refilled on a miss.
