@@ -9,7 +9,7 @@ Script lines, run in order as the current user in the current channel:
   message that has it, or on message N) · ``:select VALUE... [on N]`` (options of a menu) ·
   ``:modal field=value ...`` (fill in and submit the form the bot opened) · ``:attach PATH``
   (the next command's file option)
-- ``:help`` · ``:help /command [sub]`` (its options, from the schema the bot synced)
+- ``:help`` · ``:help /command [sub]`` (its options, as the schema the bot synced has them)
 - what a server admin does in Discord's own settings: ``:delete-webhook #CHANNEL|NAME`` (every
   webhook of a channel, or those with that name) · ``:delete-channel NAME`` · ``:delete-role NAME``
   · ``:require-tags FORUM on|off`` · ``:automod CHANNEL WORD...`` (no words: no rule)

@@ -31,7 +31,7 @@ BUTTON_STYLES = {1: "primary", 2: "secondary", 3: "success", 4: "danger", 5: "li
 DEFAULT_EMBED_COLOUR = "#202225"
 _INLINE = re.compile(
     r"<t:(?P<ts>-?\d+)(?::(?P<style>[tTdDfFR]))?>"
-    r"|\[(?P<label>[^\]\n]+)\]\((?P<href>https?://[^)\s]+)\)"
+    r"|\[(?P<label>[^\]\n]+)\]\(<?(?P<href>https?://[^)\s>]+)>?\)"
     r"|<(?P<angle>https?://[^>\s]+)>"
     r"|(?P<bare>https?://[^\s<>()]+)"
     r"|\*\*(?P<bold>.+?)\*\*"
@@ -104,6 +104,9 @@ header small { color: #949ba4; font-weight: 400; margin-left: 12px; }
 .attachment { display: flex; align-items: center; gap: 12px; max-width: 432px; margin-top: 6px;
   padding: 10px; background: #2b2d31; border: 1px solid #1f2023; border-radius: 8px; }
 .attachment .size { color: #949ba4; font-size: 12px; }
+.file-icon { width: 24px; height: 30px; flex: none; border-radius: 2px 8px 2px 2px;
+  background: #5865f2; }
+.system { color: #949ba4; font-size: 13px; margin: 6px 0 0 56px; font-style: italic; }
 .attachment-image { max-width: 520px; max-height: 360px; border-radius: 8px; margin-top: 6px;
   display: block; background: #fff; }
 .row { display: flex; flex-wrap: wrap; gap: 8px; margin-top: 8px; }
@@ -219,12 +222,12 @@ def _attachment(attachment: SavedAttachment, page: Path) -> str:
     name = html.escape(attachment.filename)
     if attachment.path is None:
         size = f'<span class="size">{attachment.size} bytes</span>'
-        return f'<div class="attachment">📄 {name} {size}</div>'
+        return f'<div class="attachment"><span class="file-icon"></span>{name} {size}</div>'
     href = html.escape(Path(os.path.relpath(attachment.path, page.parent)).as_posix(), True)
     if attachment.path.suffix.lower() in IMAGE_SUFFIXES:
         return f'<a href="{href}"><img class="attachment-image" alt="{name}" src="{href}"></a>'
     return (
-        f'<div class="attachment">📄 <a href="{href}">{name}</a>'
+        f'<div class="attachment"><span class="file-icon"></span><a href="{href}">{name}</a>'
         f'<span class="size">{attachment.size} bytes</span></div>'
     )
 
@@ -271,7 +274,7 @@ def _message(message: SessionMessage, page: Path, now: datetime) -> str:
     body.append(_components(message.components))
     if message.ephemeral:
         who = f" ({html.escape(message.seen_by)})" if message.seen_by else ""
-        body.append(f'<div class="only">👁 Only you{who} can see this</div>')
+        body.append(f'<div class="only">Only you{who} can see this · Dismiss message</div>')
     initial = html.escape(message.author[:1].upper())
     return (
         f'<div class="{classes}" id="message-{message.number}">'
@@ -282,16 +285,23 @@ def _message(message: SessionMessage, page: Path, now: datetime) -> str:
 def _line(line: SessionLine, now: datetime) -> str:
     who = f'<span class="who">{html.escape(line.user)}</span>'
     text = line.text
+    name, _, argument = text.partition(" ")
+    argument_html = html.escape(argument)
     if text.startswith("/"):
         did = f"used <code>{html.escape(text)}</code>"
-    elif text.startswith(":click "):
-        did = f"clicked <strong>{html.escape(text.removeprefix(':click '))}</strong>"
-    elif text.startswith(":select "):
-        did = f"chose <strong>{html.escape(text.removeprefix(':select '))}</strong>"
-    elif text.startswith(":modal "):
-        did = f"submitted a form: <code>{html.escape(text.removeprefix(':modal '))}</code>"
+    elif name == ":click":
+        did = f"clicked <strong>{argument_html}</strong>"
+    elif name == ":select":
+        did = f"chose <strong>{argument_html}</strong>"
+    elif name == ":modal":
+        did = f"submitted a form: <code>{argument_html}</code>"
+    elif name == ":attach":
+        did = f"attached <strong>{argument_html}</strong>"
+    elif name in {":as", ":channel", ":guild"}:
+        what = {":as": "Now acting as", ":channel": "Now typing in", ":guild": "Now in server"}
+        return f'<div class="system">{what[name]} {argument_html}</div>'
     else:
-        did = f"<code>{html.escape(text)}</code>"
+        return f'<div class="system">{html.escape(text)}</div>'
     where = f"#{html.escape(line.channel)}"
     parts = [f'<div class="used">{who} {did} <span class="where">{where}</span></div>']
     if line.answer:
@@ -316,7 +326,7 @@ def session_page(log: SessionLog, page: Path, now: datetime | None = None) -> st
     for entry in log.entries:
         if isinstance(entry, SessionMessage):
             entries.append(_message(entry, page, current))
-        elif not entry.text.startswith(("#", ":wait", ":poll")):
+        elif not entry.text.startswith(("#", ":wait", ":poll", ":help")):
             entries.append(_line(entry, current))
     title = html.escape(f"{guild.name} — Newsdesk sandbox session")
     return (

@@ -56,9 +56,12 @@ def _embed_lines(embed: dict[str, Any], readable: Any) -> list[str]:
     image = embed.get("image", {}).get("url")
     if image:
         lines.append(f"│ [image] {image}")
-    footer = embed.get("footer", {}).get("text")
-    if footer:
-        lines.append(f"│ {readable(footer)}")
+    footer = [readable(embed.get("footer", {}).get("text") or "")]
+    if embed.get("timestamp"):
+        moment = datetime.fromisoformat(str(embed["timestamp"])).astimezone(UTC)
+        footer.append(moment.strftime("%Y-%m-%d %H:%M UTC"))
+    if any(footer):
+        lines.append("│ " + " · ".join(part for part in footer if part))
     return ["┌" + "─" * 40, *lines, "└" + "─" * 40]
 
 

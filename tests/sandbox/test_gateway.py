@@ -20,7 +20,7 @@ async def test_ready_and_guild_cache(running: RunningBot) -> None:
     assert bot.user is not None and bot.user.id == running.sandbox.bot_user_id
     assert bot.application_id == running.sandbox.application_id
     info = await bot.application_info()
-    assert info.owner.name == "admin"
+    assert info.owner.name == "owner"  # the guild owner also owns the bot
 
 
 async def test_resume_replays_missed_events(running: RunningBot) -> None:

@@ -257,6 +257,8 @@ class SandboxWorld:
     users: list[UserSpec]
     application_id: int = APPLICATION_ID
     bot_user_id: int = BOT_USER_ID
+    # The bot's owner is the guild's owner, as for most self-hosted bots: /sync (shown only to
+    # administrators) then works for `owner`, not for `admin` (Manage Server only).
     app_owner_id: int = OWNER_USER_ID
     # Lookups by id run on every request; with a thousand guilds a scan per request was a
     # quarter of the soak's sandbox CPU. The lists stay the truth (callers append to them):
