@@ -157,7 +157,15 @@ def markdown(text: str, now: datetime) -> str:
     return "".join(parts)
 
 
+def _web(url: object) -> str | None:
+    """The address if it is http(s) (the page never links or loads anything else)."""
+    text = str(url or "")
+    return text if text.startswith(("http://", "https://")) else None
+
+
 def _link(url: str, label_html: str) -> str:
+    if _web(url) is None:
+        return label_html
     return f'<a href="{html.escape(url, quote=True)}">{label_html}</a>'
 
 
@@ -192,7 +200,7 @@ def _embed(embed: dict[str, Any], now: datetime) -> str:
             for item in fields
         )
         inner.append(f'<div class="fields">{cells}</div>')
-    image = (embed.get("image") or {}).get("url")
+    image = _web((embed.get("image") or {}).get("url"))
     if image:
         inner.append(f'<img class="embed-image" alt="" src="{html.escape(str(image), True)}">')
     footer_parts = []
@@ -206,7 +214,7 @@ def _embed(embed: dict[str, Any], now: datetime) -> str:
         )
     if footer_parts:
         inner.append(f'<div class="embed-footer">{" • ".join(footer_parts)}</div>')
-    thumbnail = (embed.get("thumbnail") or {}).get("url")
+    thumbnail = _web((embed.get("thumbnail") or {}).get("url"))
     side = (
         f'<img class="thumbnail" alt="" src="{html.escape(str(thumbnail), True)}">'
         if thumbnail
@@ -243,7 +251,7 @@ def _components(components: list[dict[str, Any]]) -> str:
                 emoji = html.escape(str((item.get("emoji") or {}).get("name") or ""))
                 label = html.escape(str(item.get("label") or ""))
                 face = f"{emoji} {label}".strip()
-                if item.get("url"):
+                if _web(item.get("url")):
                     link = html.escape(str(item["url"]), True)
                     items.append(f'<a class="button {style}{disabled}" href="{link}">{face} ↗</a>')
                 else:
@@ -255,7 +263,7 @@ def _components(components: list[dict[str, Any]]) -> str:
     return "".join(rows)
 
 
-def _message(message: SessionMessage, page: Path, now: datetime) -> str:
+def _message(message: SessionMessage, page: Path, now: datetime, primary: str) -> str:
     classes = "message ephemeral" if message.ephemeral else "message"
     edited = ' <span class="edited">(edited)</span>' if message.edited else ""
     body = [
@@ -263,7 +271,7 @@ def _message(message: SessionMessage, page: Path, now: datetime) -> str:
         f'<span class="name">{html.escape(message.author)}</span> <span class="tag">App</span>'
         f'<time class="time" datetime="{message.created_at.isoformat()}">'
         f"{message.created_at:%H:%M} UTC</time>"
-        f'<span class="where">#{html.escape(message.channel)}</span></div>'
+        f'<span class="where">{_where(message.guild, message.channel, primary)}</span></div>'
     ]
     if message.content:
         body.append(f'<div class="content">{markdown(message.content, now)}{edited}</div>')
@@ -282,7 +290,12 @@ def _message(message: SessionMessage, page: Path, now: datetime) -> str:
     )
 
 
-def _line(line: SessionLine, now: datetime) -> str:
+def _where(guild: str, channel: str, primary: str) -> str:
+    """A channel as the page names it: with its server when that is not the first one."""
+    return html.escape(f"#{channel}" if guild == primary else f"{guild} #{channel}")
+
+
+def _line(line: SessionLine, now: datetime, primary: str) -> str:
     who = f'<span class="who">{html.escape(line.user)}</span>'
     text = line.text
     name, _, argument = text.partition(" ")
@@ -302,7 +315,7 @@ def _line(line: SessionLine, now: datetime) -> str:
         return f'<div class="system">{what[name]} {argument_html}</div>'
     else:
         return f'<div class="system">{html.escape(text)}</div>'
-    where = f"#{html.escape(line.channel)}"
+    where = _where(line.guild, line.channel, primary)
     parts = [f'<div class="used">{who} {did} <span class="where">{where}</span></div>']
     if line.answer:
         parts.append(f'<div class="answer">{markdown(line.answer, now)}</div>')
@@ -325,9 +338,9 @@ def session_page(log: SessionLog, page: Path, now: datetime | None = None) -> st
     entries: list[str] = []
     for entry in log.entries:
         if isinstance(entry, SessionMessage):
-            entries.append(_message(entry, page, current))
+            entries.append(_message(entry, page, current, guild.name))
         elif not entry.text.startswith(("#", ":wait", ":poll", ":help")):
-            entries.append(_line(entry, current))
+            entries.append(_line(entry, current, guild.name))
     title = html.escape(f"{guild.name} — Newsdesk sandbox session")
     return (
         "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
