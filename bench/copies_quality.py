@@ -34,7 +34,7 @@ from bot.pipeline.story.copies import COPY_THRESHOLD, MIN_SHINGLES, containment,
 from bot.pipeline.story.copies.command import run_copies_command
 from bot.pipeline.story.copies.fingerprint import LEAD_SHINGLES
 from bot.pipeline.story.copies.grouping import group_fingerprints
-from bot.pipeline.story.copies.page_text import read_article_text
+from bot.pipeline.story.copies.page_text import read_article_file, read_article_text
 from bot.pipeline.story.copies.shingles import text_shingles, words
 
 DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
@@ -129,9 +129,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     pages = sorted(page for page in (folder / "pages").iterdir() if page.name in chosen)
     started = time.perf_counter()
     if args.index:
-        prints = [fingerprint(read_article_text(page)) for page in pages]
+        files = [read_article_file(page) for page in pages]
+        prints = [fingerprint(text) for text, _ in files]
+        sites = [site for _, site in files]
         predicted = [[pages[i].name for i in group]
-                     for group in group_fingerprints(prints, use_index=True)]
+                     for group in group_fingerprints(prints, use_index=True, sites=sites)]
     else:
         out = io.StringIO()
         status = run_copies_command([str(page) for page in pages], stdout=out)

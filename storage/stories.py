@@ -16,7 +16,12 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bot.core.models import ArticleReading, Story, StorySource, UnreadArticle
-from storage.articles import ARTICLE_COLUMNS, article_from_row, details_to_json
+from storage.articles import (
+    ARTICLE_COLUMNS,
+    article_from_row,
+    details_from_json,
+    details_to_json,
+)
 from storage.database import Database, Row, Transaction, from_epoch, require_epoch, to_epoch
 
 _SOURCE_COLUMNS = (
@@ -73,6 +78,23 @@ class StoryRepository:
             (to_epoch(since),),
         )
         return [(int(row[0]), bytes(row[1])) for row in rows]
+
+    async def article_sites_since(self, since: datetime) -> dict[int, tuple[int, str | None]]:
+        """Return, oldest first, the feed of each article first seen since ``since`` and the
+        address it was read from: its page's canonical address when it declared one, else
+        its own."""
+        rows = await self._db.fetch_all(
+            "SELECT id, feed_id, url, details FROM articles WHERE first_seen_at >= ?"
+            " AND fingerprint IS NOT NULL ORDER BY id",
+            (to_epoch(since),),
+        )
+        return {
+            int(row["id"]): (
+                int(row["feed_id"]),
+                details_from_json(row["details"]).canonical_url or row["url"],
+            )
+            for row in rows
+        }
 
     async def story_for_addresses(
         self, article_id: int, url_keys: Sequence[str], since: datetime

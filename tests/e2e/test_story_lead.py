@@ -15,6 +15,7 @@ from tests.fixtures.engines import on_both_engines
 from tests.fixtures.http_servers import Route, RouteServer
 
 PAGES = Path(__file__).resolve().parents[1] / "fixtures" / "stories"
+RELEASES = Path(__file__).resolve().parents[1] / "fixtures" / "releases"
 HTML = {"Content-Type": "text/html; charset=utf-8"}
 RSS = {"Content-Type": "application/rss+xml"}
 ORIGINAL = ("/steppe.xml", "Steppe Review", "/world/china-kazakhstan.html",
@@ -140,3 +141,34 @@ async def test_a_better_source_arriving_later_edits_the_post_to_lead_with_it(
     assert_leads_with_the_original(sandbox, feed_server, post)
     assert FAITHFUL in quotes
     assert REWORDED_QUOTE not in quotes
+
+
+async def test_two_press_releases_sharing_the_company_boilerplate_are_two_posts(
+    sandbox: Sandbox, start_bot: BotStarter, feed_server: RouteServer
+) -> None:
+    items = []
+    for fixture in ("acme_release_warehouse.html", "acme_release_results.html"):
+        page = (RELEASES / fixture).read_text().replace("{base}", feed_server.base_url)
+        path = f"/news/{fixture}"
+        feed_server.routes[path] = Route(200, HTML, page.encode())
+        items.append(
+            f"<item><title>{fixture}</title><link>{feed_server.url(path)}</link>"
+            f"<guid>{feed_server.url(path)}</guid></item>"
+        )
+    feed_server.routes["/acme.xml"] = Route(200, RSS, feed(feed_server, ORIGINAL, False))
+    async with start_bot() as bot:
+        await sandbox.run_command(f"/feed add url:{feed_server.url('/acme.xml')} channel:#news")
+        feed_server.set_body(
+            "/acme.xml",
+            (
+                "<?xml version='1.0'?><rss version='2.0'><channel><title>Acme Newsroom</title>"
+                f"<link>{feed_server.url('/')}</link>{''.join(items)}</channel></rss>"
+            ).encode(),
+        )
+        await poll_and_deliver(bot)
+        await bot.settle([], 5.0)
+
+    posts = sandbox.posts("news")
+    assert sorted(post.embeds[0]["title"] for post in posts) == [
+        "acme_release_results.html", "acme_release_warehouse.html"
+    ]

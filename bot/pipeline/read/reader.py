@@ -10,8 +10,9 @@ Rules:
   feed's text, so a page never holds a post for longer than one fetch and one deadline.
 - The story is, in order: the story of a recent article at the same address (URL, canonical
   URL, or the original it credits); else the story of the recent article it copies
-  (containment of word 3-shingles, ``bot.pipeline.story.copies``); else a new story. "Recent" is
-  ``STORY_WINDOW``.
+  (containment of word 3-shingles, ``bot.pipeline.story.copies``, never of an article of
+  the same feed and host, and without the text such sites repeat across their articles:
+  ``bot.pipeline.story.copies.boilerplate``); else a new story. "Recent" is ``STORY_WINDOW``.
 - The copy index lives in memory and is rebuilt at start-up from the fingerprints stored
   with each article, never from text.
 """
@@ -33,6 +34,7 @@ from bot.pipeline.route.article_age import too_old_reason
 from bot.pipeline.route.filters import ArticleFields, evaluate
 from bot.pipeline.route.follow_index import FollowIndex
 from bot.pipeline.story.copies import CopyIndex, Fingerprint, comparable, fingerprint, normalise_url
+from bot.pipeline.story.copies.boilerplate import feed_site
 from bot.pipeline.timings import PipelineTimings, WakeLoop
 from bot.pipeline.worker_pool import WorkerPool
 from storage import Repositories
@@ -129,7 +131,12 @@ class ArticleReader:
         """Rebuild the copy index from the stored fingerprints of recent articles."""
         now = self._clock()
         records = await self._repos.stories.fingerprints_since(now - STORY_WINDOW)
-        self._index = await asyncio.to_thread(CopyIndex.from_records, records)
+        addresses = await self._repos.stories.article_sites_since(now - STORY_WINDOW)
+        sites = {
+            article_id: feed_site(feed_id, address)
+            for article_id, (feed_id, address) in addresses.items()
+        }
+        self._index = await asyncio.to_thread(CopyIndex.from_records, records, sites=sites)
         self._indexed_at = {article_id: now for article_id, _ in records}
         self._loaded = True
         return len(records)
@@ -176,13 +183,16 @@ class ArticleReader:
             # Pages are fetched and read in parallel, but stories are decided one article at
             # a time: two copies read together must not each start a story of their own.
             async with self._story_lock:
-                story_id = await self._find_story(article.id, article.url_key, extracted, fp)
+                site = feed_site(article.feed_id, extracted.canonical_url, article.url)
+                story_id = await self._find_story(
+                    article.id, article.url_key, extracted, fp, site
+                )
                 released = await self._repos.stories.record_reading(
                     article.id, reading, story_id, self._clock(),
                     held_back=held_back, follow_posts=follow_posts,
                 )
                 if reading.fingerprint is not None:
-                    self._index.add(article.id, fp)
+                    self._index.add(article.id, fp, site)
                     self._indexed_at[article.id] = self._clock()
         finally:
             self._in_flight.discard(article.id)
@@ -254,7 +264,8 @@ class ArticleReader:
         )
 
     async def _find_story(
-        self, article_id: int, url_key: str | None, extracted: ExtractedArticle, fp: Fingerprint
+        self, article_id: int, url_key: str | None, extracted: ExtractedArticle, fp: Fingerprint,
+        site: str | None,
     ) -> int | None:
         keys = [url_key] if url_key else []
         for address in (extracted.canonical_url, extracted.original_url):
@@ -264,7 +275,7 @@ class ArticleReader:
         story_id = await self._repos.stories.story_for_addresses(article_id, keys, since)
         if story_id is not None or not comparable(fp):
             return story_id
-        match = self._index.find_copy_of(fp)
+        match = self._index.find_copy_of(fp, site)
         if match is None:
             return None
         return await self._repos.stories.story_of(match[0])

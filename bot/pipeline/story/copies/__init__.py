@@ -6,6 +6,8 @@ Dedupe tiers (rules and calibration in each module's docstring):
 2. :func:`containment` of word 3-shingle sets (:func:`fingerprint`) at least
    ``COPY_THRESHOLD`` (0.30, calibrated on copies-dev) — the same text, whatever the
    rewording, excerpting or teasing; texts under ``MIN_SHINGLES`` (15) stand alone.
+3. Boilerplate (:mod:`.boilerplate`): two articles of one site must be nearly identical
+   (0.9), and text a site repeats across its articles does not count.
 
 :class:`CopyIndex` finds the earlier article a new one copies among many (MinHash-LSH for
 candidates, exact containment to decide), :func:`group_copies` groups a set of texts, and

@@ -6,7 +6,9 @@ Rules:
   it is), told apart by content (:func:`bot.pipeline.story.copies.page_text.looks_like_html`).
 - Output: one JSON object on stdout, ``{"groups": [[file, ...], ...]}``, with every file
   given exactly once (a file named twice is read once), spelled as given on the command line;
-  files in one group carry the same article (:mod:`bot.pipeline.story.copies.grouping`).
+  files in one group carry the same article (:mod:`bot.pipeline.story.copies.grouping`);
+  two pages declaring canonical addresses on one site are never grouped, and text a site
+  repeats across its pages does not count (:mod:`bot.pipeline.story.copies.boilerplate`).
 - Exit status 0 on success; 2, with one sentence on stderr and nothing on stdout, when no
   file is given or a file cannot be read.
 """
@@ -20,7 +22,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.pipeline.story.copies.grouping import group_copies
-from bot.pipeline.story.copies.page_text import read_article_text
+from bot.pipeline.story.copies.page_text import read_article_file
 
 USAGE_EXIT = 2
 
@@ -35,13 +37,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def read_texts(names: list[str]) -> dict[str, str]:
-    """Return the article text of every named file; raise ``OSError`` on the first failure."""
+def read_texts(names: list[str]) -> tuple[dict[str, str], dict[str, str | None]]:
+    """Return the article text and the site of every named file; raise ``OSError`` on the
+    first failure."""
     texts: dict[str, str] = {}
+    sites: dict[str, str | None] = {}
     for name in names:
         if name not in texts:
-            texts[name] = read_article_text(Path(name))
-    return texts
+            texts[name], sites[name] = read_article_file(Path(name))
+    return texts, sites
 
 
 def run_copies_command(
@@ -55,12 +59,12 @@ def run_copies_command(
     except SystemExit as exit_:
         return exit_.code if isinstance(exit_.code, int) else USAGE_EXIT
     try:
-        texts = read_texts(args.files)
+        texts, sites = read_texts(args.files)
     except OSError as error:
         name = error.filename if error.filename is not None else "a file"
         reason = error.strerror or str(error)
         print(f"newsdesk copies: cannot read {name}: {reason}.", file=err)
         return USAGE_EXIT
-    json.dump({"groups": group_copies(texts)}, out, ensure_ascii=False)
+    json.dump({"groups": group_copies(texts, sites=sites)}, out, ensure_ascii=False)
     out.write("\n")
     return 0

@@ -18,6 +18,10 @@ Rules:
   earliest article, as ids grow with time). At most ``MAX_CANDIDATES`` candidates are checked,
   those sharing the most bands first, so that boilerplate can never make a check slow.
 - Texts below ``MIN_SHINGLES`` are neither stored nor matched.
+- **Boilerplate** (:mod:`.boilerplate`): each stored article may carry its site; a candidate
+  of the query's own site must reach ``SAME_SITE_THRESHOLD``, and a candidate whose plain
+  containment reaches its threshold is judged again without the shingles either site
+  repeats across its other stored articles.
 
 Layout, for a million articles in a few GB: each stored article keeps its sorted shingle
 hashes as one ``bytes`` (8 bytes a shingle). Band keys (64 bits: the band's two values and
@@ -36,11 +40,18 @@ quarter of the merged ones (until then they only yield a candidate that is skipp
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from itertools import islice
 
 import numpy as np
 import numpy.typing as npt
 
+from bot.pipeline.story.copies.boilerplate import (
+    SITE_SAMPLE,
+    containment_without,
+    pair_threshold,
+    site_boilerplate,
+)
 from bot.pipeline.story.copies.decision import COPY_THRESHOLD, MIN_SHINGLES, comparable
 from bot.pipeline.story.copies.fingerprint import (
     NUM_PERM,
@@ -107,6 +118,8 @@ class CopyIndex:
         self._fresh: dict[int, list[int]] = {}
         self._fresh_articles = 0
         self._removed_since_clean = 0
+        self._site_of: dict[int, str] = {}
+        self._site_articles: dict[str, list[int]] = {}
 
     def __len__(self) -> int:
         """Return the number of stored articles."""
@@ -126,17 +139,22 @@ class CopyIndex:
 
     @classmethod
     def from_fingerprints(
-        cls, pairs: Iterable[tuple[int, Fingerprint]], threshold: float = COPY_THRESHOLD
+        cls, pairs: Iterable[tuple[int, Fingerprint]], threshold: float = COPY_THRESHOLD,
+        sites: Mapping[int, str | None] | None = None,
     ) -> CopyIndex:
         """Return an index holding every (article id, fingerprint) pair."""
-        return cls.from_records(((i, fp.to_bytes()) for i, fp in pairs), threshold)
+        return cls.from_records(((i, fp.to_bytes()) for i, fp in pairs), threshold, sites)
 
     @classmethod
     def from_records(
-        cls, records: Iterable[tuple[int, bytes]], threshold: float = COPY_THRESHOLD
+        cls, records: Iterable[tuple[int, bytes]], threshold: float = COPY_THRESHOLD,
+        sites: Mapping[int, str | None] | None = None,
     ) -> CopyIndex:
-        """Return an index rebuilt from stored ``Fingerprint.to_bytes`` records, text unread."""
+        """Return an index rebuilt from stored ``Fingerprint.to_bytes`` records, text unread
+        (``sites``: the site of each article that has one, oldest first)."""
         index = cls(threshold)
+        for article_id, site in (sites or {}).items():
+            index._remember_site(article_id, site)
         ids: list[int] = []
         signatures: list[SignatureArray] = []
         for article_id, data in records:
@@ -145,6 +163,7 @@ class CopyIndex:
                 raise ValueError(f"fingerprint of article {article_id} has {num_perm} values")
             index._shingles.pop(article_id, None)
             if shingles.size < MIN_SHINGLES:
+                index._forget_site(article_id)
                 continue
             index._shingles[article_id] = shingles.tobytes()
             ids.append(article_id)
@@ -189,11 +208,30 @@ class CopyIndex:
         self._sorted_ids = np.insert(self._sorted_ids, at, fresh_ids)
         self._merged_articles = len(self._shingles)
 
-    def add(self, article_id: int, fp: Fingerprint) -> None:
-        """Store an article's fingerprint (texts too short to judge are not stored)."""
+    def _remember_site(self, article_id: int, site: str | None) -> None:
+        if site is not None:
+            self._site_of[article_id] = site
+            self._site_articles.setdefault(site, []).append(article_id)
+
+    def _forget_site(self, article_id: int) -> None:
+        site = self._site_of.pop(article_id, None)
+        if site is not None:
+            articles = self._site_articles[site]
+            articles.remove(article_id)
+            if not articles:
+                del self._site_articles[site]
+
+    def site_of(self, article_id: int) -> str | None:
+        """Return the site a stored article came from, if known."""
+        return self._site_of.get(article_id)
+
+    def add(self, article_id: int, fp: Fingerprint, site: str | None = None) -> None:
+        """Store an article's fingerprint and site (texts too short to judge are not
+        stored)."""
         self.remove(article_id)
         if not comparable(fp):
             return
+        self._remember_site(article_id, site)
         self._shingles[article_id] = fp.shingle_array().tobytes()
         for key in band_keys(fingerprint_signatures(fp)).tolist():
             self._fresh.setdefault(key, []).append(article_id)
@@ -203,6 +241,7 @@ class CopyIndex:
 
     def remove(self, article_id: int) -> None:
         """Forget an article (no error if it is not stored)."""
+        self._forget_site(article_id)
         if self._shingles.pop(article_id, None) is not None:
             self._removed_since_clean += 1
 
@@ -228,17 +267,49 @@ class CopyIndex:
         order = np.lexsort((ids, -hits))
         return [i for i in ids[order].tolist() if i in self._shingles]
 
-    def find_copy_of(self, fp: Fingerprint) -> tuple[int, float] | None:
-        """Return the stored article ``fp`` is a copy of, with the containment, or None."""
+    def boilerplate_of(
+        self, shingles: ShingleArray, site: str | None, *, besides: int | None = None
+    ) -> ShingleArray:
+        """Return the shingles of an article of ``site`` that the site repeats across its
+        other stored articles (``besides``: the article itself, when stored)."""
+        recent = (
+            other
+            for other in reversed(self._site_articles.get(site, []) if site else [])
+            if other != besides and other in self._shingles
+        )
+        others = [
+            np.frombuffer(self._shingles[other], dtype=np.uint64)
+            for other in islice(recent, SITE_SAMPLE)
+        ]
+        return site_boilerplate(shingles, others)
+
+    def find_copy_of(
+        self, fp: Fingerprint, site: str | None = None
+    ) -> tuple[int, float] | None:
+        """Return the stored article ``fp`` (an article of ``site``) is a copy of, with the
+        containment, or None."""
         if not comparable(fp):
             return None
         query = fp.shingle_array()
+        query_boilerplate: ShingleArray | None = None
         best: tuple[int, float] | None = None
         for article_id in self.candidate_ids(fp)[:MAX_CANDIDATES]:
+            stored_site = self._site_of.get(article_id)
+            threshold = max(self.threshold, pair_threshold(site, stored_site))
             stored = np.frombuffer(self._shingles[article_id], dtype=np.uint64)
             score = shared_count(query, stored) / min(query.size, stored.size)
-            if score < self.threshold:
+            if score < threshold:
                 continue
+            if query_boilerplate is None:
+                query_boilerplate = self.boilerplate_of(query, site)
+            boilerplate = np.union1d(
+                query_boilerplate, self.boilerplate_of(stored, stored_site, besides=article_id)
+            )
+            if boilerplate.size:
+                without = containment_without(query, stored, boilerplate, threshold)
+                if without is None:
+                    continue
+                score = without
             if best is None or score > best[1] or (score == best[1] and article_id < best[0]):
                 best = (article_id, score)
         return best
