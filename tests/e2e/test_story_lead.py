@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
@@ -22,6 +23,15 @@ ORIGINAL = ("/steppe.xml", "Steppe Review", "/world/china-kazakhstan.html",
             "kazakhstan_original.html")
 REWORDED = ("/trend.xml", "Trend Wire", "/world/kazakhstan-china-test.html",
             "kazakhstan_reworded.html")
+# The pages' dates, moved to the last day: news is recent when it is posted (a subscription's
+# maximum article age holds back older items).
+NOW = datetime.now(UTC).replace(microsecond=0)
+DATES = {
+    "2022-01-13T06:00:00+00:00": NOW - timedelta(hours=20),  # the original
+    "2022-01-14T09:30:00+00:00": NOW - timedelta(hours=3),  # the reworded copy
+    "2026-11-18T07:00:00+00:00": NOW - timedelta(hours=5),  # the releases
+    "2026-11-19T07:00:00+00:00": NOW - timedelta(hours=4),
+}
 FAITHFUL = "China’s peacekeeping experience informs their evolving approach"
 REWORDED_QUOTE = "China’s peacekeeping experience tells their evolving method"
 
@@ -40,10 +50,16 @@ def feed(server: RouteServer, outlet: tuple[str, str, str, str], published: bool
     ).encode()
 
 
+def recent(page: str) -> str:
+    for fixed, moved in DATES.items():
+        page = page.replace(fixed, moved.isoformat())
+    return page
+
+
 def serve(server: RouteServer) -> None:
     for outlet in (ORIGINAL, REWORDED):
         feed_path, _, page_path, fixture = outlet
-        page = (PAGES / fixture).read_text().replace("{base}", server.base_url)
+        page = recent((PAGES / fixture).read_text().replace("{base}", server.base_url))
         server.routes[page_path] = Route(200, HTML, page.encode())
         server.routes[feed_path] = Route(200, RSS, feed(server, outlet, published=False))
 
@@ -73,7 +89,8 @@ def assert_leads_with_the_original(
         " violent protests"
     )
     assert "the trouble has only just begun" in embed["description"]
-    assert embed["timestamp"].startswith("2022-01-13T06:00:00")
+    shown_at = datetime.fromisoformat(embed["timestamp"])
+    assert shown_at == DATES["2022-01-13T06:00:00+00:00"]
     credits = {field["name"]: field["value"] for field in embed.get("fields", [])}
     assert credits["Also reported by"] == f"[Trend Wire]({server.url(REWORDED[2])})"
 
@@ -148,7 +165,7 @@ async def test_two_press_releases_sharing_the_company_boilerplate_are_two_posts(
 ) -> None:
     items = []
     for fixture in ("acme_release_warehouse.html", "acme_release_results.html"):
-        page = (RELEASES / fixture).read_text().replace("{base}", feed_server.base_url)
+        page = recent((RELEASES / fixture).read_text().replace("{base}", feed_server.base_url))
         path = f"/news/{fixture}"
         feed_server.routes[path] = Route(200, HTML, page.encode())
         items.append(
