@@ -69,6 +69,7 @@ class OutboxRepository:
             async with tx.execute(
                 "SELECT o.id AS outbox_id, o.guild_id, o.channel_id, o.subscription_id, o.story_id,"
                 " COALESCE(o.ping_role_id, s.ping_role_id) AS ping_role_id, s.template,"
+                " s.forum_tag_id,"
                 " f.icon_url AS feed_icon_url, w.webhook_id, w.token AS webhook_token,"
                 " o.attempts, o.send_began_at, f.title AS feed_title,"
                 " f.site_url AS feed_site_url,"
@@ -97,6 +98,7 @@ class OutboxRepository:
                 ping_role_id=row["ping_role_id"],
                 template=row["template"],
                 feed_icon_url=row["feed_icon_url"],
+                forum_tag_id=row["forum_tag_id"],
                 webhook=(row["webhook_id"], row["webhook_token"])
                 if row["webhook_id"] is not None else None,
             )

@@ -59,6 +59,7 @@ class SubscriptionRepository:
         now: datetime,
         max_feeds: int,
         backfill: int = 0,
+        forum_tag_id: int | None = None,
     ) -> SubscribeResult:
         """Follow ``snapshot.url`` in a channel, seeding its current entries as already seen.
 
@@ -108,9 +109,10 @@ class SubscriptionRepository:
 
             _, queued = await insert_articles_and_queue(tx, feed_id, snapshot.entries, now)
             async with tx.execute(
-                "INSERT INTO subscriptions (guild_id, channel_id, feed_id, created_by, created_at)"
-                f" VALUES (?, ?, ?, ?, ?) RETURNING {_SUBSCRIPTION_COLUMNS.replace('s.', '')}",
-                (guild_id, channel_id, feed_id, created_by, to_epoch(now)),
+                "INSERT INTO subscriptions (guild_id, channel_id, feed_id, created_by, created_at,"
+                " forum_tag_id) VALUES (?, ?, ?, ?, ?, ?)"
+                f" RETURNING {_SUBSCRIPTION_COLUMNS.replace('s.', '')}",
+                (guild_id, channel_id, feed_id, created_by, to_epoch(now), forum_tag_id),
             ) as cursor:
                 created = await cursor.fetchone()
             assert created is not None
@@ -338,6 +340,24 @@ class SubscriptionRepository:
             (guild_id, channel_id),
         )
         return None if row is None else (int(row[0]), str(row[1]))
+
+    async def set_forum_tag(
+        self, guild_id: int, subscription_id: int, tag_id: int | None
+    ) -> None:
+        """Choose the forum tag of a subscription's posts (None: the default one)."""
+        async with self._db.transaction() as tx:
+            await tx.execute(
+                "UPDATE subscriptions SET forum_tag_id = ? WHERE guild_id = ? AND id = ?",
+                (tag_id, guild_id, subscription_id),
+            )
+
+    async def forum_tag_of(self, guild_id: int, subscription_id: int) -> int | None:
+        """Return the forum tag an admin chose for a subscription, if any."""
+        row = await self._db.fetch_one(
+            "SELECT forum_tag_id FROM subscriptions WHERE guild_id = ? AND id = ?",
+            (guild_id, subscription_id),
+        )
+        return None if row is None or row[0] is None else int(row[0])
 
     async def subscription_webhook(
         self, guild_id: int, subscription_id: int

@@ -418,6 +418,8 @@ class Delivery:
     webhook: tuple[int, str] | None = None  # (webhook id, token) when posting through one
     send_began_at: datetime | None = None
     """When an earlier attempt that may have posted this row began (None: nothing was sent)."""
+    forum_tag_id: int | None = None
+    """The forum tag an admin chose for the subscription's posts (None: the default one)."""
 
 
 @dataclass(frozen=True)

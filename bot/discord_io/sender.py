@@ -27,6 +27,7 @@ from bot.discord_io.earlier_posts import EarlierPosts, destination
 from bot.discord_io.embeds import card_embed
 from bot.discord_io.webhook_names import webhook_name
 from bot.pipeline.deliver.deliverer import SendRejected
+from bot.pipeline.deliver.forum_tags import ForumTag, choose_forum_tag
 
 POST_PERMISSIONS = {
     "view_channel": "View Channel",
@@ -123,6 +124,19 @@ def missing_post_permissions(channel: discord.abc.GuildChannel) -> list[str]:
     return [label for name, label in POST_PERMISSIONS.items() if not getattr(granted, name)]
 
 
+def post_tag(
+    forum: discord.ForumChannel, chosen_id: int | None, feed_title: str
+) -> discord.ForumTag | None:
+    """Return the tag a subscription's next post in ``forum`` carries (see ``forum_tags``)."""
+    tags = {tag.id: tag for tag in forum.available_tags}
+    chosen = choose_forum_tag(
+        [ForumTag(tag.id, tag.name, tag.moderated) for tag in tags.values()],
+        chosen_id=chosen_id, feed_title=feed_title,
+        may_moderate=forum.permissions_for(forum.guild.me).manage_threads,
+    )
+    return None if chosen is None else tags[chosen.id]
+
+
 class DiscordPostSender:
     """Sends posts and notices through the bot's own HTTP client."""
 
@@ -159,10 +173,12 @@ class DiscordPostSender:
         Forum posts take no nonce: the deliverer looks for an earlier attempt's post first.
         """
         title = trim_text(delivery.article.title, THREAD_NAME_LIMIT) or "News"
+        tag = post_tag(forum, delivery.forum_tag_id, delivery.feed_title)
         with refusals_as_rejections(lambda: self._forbidden_reason(forum.id)):
             with_view: dict[str, Any] = {"view": view} if view is not None else {}
             created = await forum.create_thread(
                 name=title, content=content, embed=embed,
+                applied_tags=[tag] if tag is not None else discord.utils.MISSING,
                 allowed_mentions=mentions_for(delivery.ping_role_id), **with_view,
             )
         return created.message.id

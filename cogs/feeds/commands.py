@@ -19,6 +19,7 @@ from bot.features.feeds.replies import (
 )
 from cogs.feeds.choice import FeedChoiceView
 from cogs.feeds.files import FeedFileCommands
+from cogs.feeds.forum_tags import FeedTagCommands, forum_tag_choices, forum_tag_line, tag_named
 from cogs.feeds.options import FeedOptionCommands
 from cogs.feeds.subscription_choices import subscription_choices
 from cogs.shared.channel_checks import ensure_bot_can_post
@@ -29,7 +30,7 @@ from cogs.shared.replies import reply, reply_privately, think_privately
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_guild=True)
 class FeedCommands(
-    FeedOptionCommands, FeedFileCommands, commands.GroupCog,
+    FeedOptionCommands, FeedFileCommands, FeedTagCommands, commands.GroupCog,
     group_name="feed", group_description="Follow news feeds",
 ):
     """Feed subscriptions of this server."""
@@ -44,6 +45,8 @@ class FeedCommands(
         url="The feed's address (RSS, Atom, RDF or JSON Feed)",
         channel="The channel (or forum) where new articles will be posted",
         backfill="Also post the feed's latest N items now (0-10, default 0)",
+        tag="In a forum: the tag its posts carry (default: one named like the feed, else the "
+        "first)",
     )
     async def add(
         self,
@@ -51,27 +54,45 @@ class FeedCommands(
         url: app_commands.Range[str, 1, 2048],
         channel: discord.TextChannel | discord.ForumChannel,
         backfill: app_commands.Range[int, 0, 10] = 0,
+        tag: app_commands.Range[str, 1, 20] | None = None,
     ) -> None:
         """Follow a feed in a channel; only articles published from now on are posted."""
         assert interaction.guild_id is not None
         ensure_bot_can_post(channel)
+        tag_id = None if tag is None else tag_named(channel, tag)
         await think_privately(interaction)
         guild_id, user_id = interaction.guild_id, interaction.user.id
 
         async def follow(answering: discord.Interaction[Any], address: str) -> None:
             await think_privately(answering)
             added = await self.bot.services.subscriptions.add(
-                guild_id, channel.id, address, added_by=user_id, backfill=backfill
+                guild_id, channel.id, address, added_by=user_id, backfill=backfill,
+                forum_tag_id=tag_id,
             )
             if added.backfill or added.queued_outbox_ids:
                 self.bot.new_posts_queued()
-            await reply_privately(answering, describe_added_feed(added))
+            chosen = await self.bot.services.subscriptions.forum_tag_of(
+                guild_id, added.subscription.id
+            )
+            tagged = forum_tag_line(channel, chosen, added.feed_title)
+            text = describe_added_feed(added)
+            await reply_privately(answering, f"{text}\n{tagged}" if tagged else text)
 
         try:
             await follow(interaction, url)
         except SeveralFeedsFound as several:
             view = FeedChoiceView(user_id, several.candidates, follow)
             await reply(interaction, several.message, view=view)
+
+    @add.autocomplete("tag")
+    async def add_tag_choices(
+        self, interaction: discord.Interaction[Any], current: str
+    ) -> list[app_commands.Choice[str]]:
+        """Offer the tags of the forum chosen in ``channel``."""
+        chosen = getattr(interaction.namespace, "channel", None)
+        if interaction.guild is None or chosen is None:
+            return []
+        return await forum_tag_choices(interaction.guild.get_channel(chosen.id), current)
 
     @app_commands.command(name="list")
     @app_commands.checks.has_permissions(manage_guild=True)

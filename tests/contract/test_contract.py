@@ -9,6 +9,7 @@ modal (none exists to test).
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from xml.sax.saxutils import escape
 
@@ -28,6 +29,7 @@ EVERY_COMMAND = {
     "digest list", "digest now", "digest schedule", "digest stop",
     "feed add", "feed copies", "feed enable", "feed export", "feed import", "feed interval",
     "feed list", "feed maxage", "feed ping", "feed refresh", "feed remove", "feed status",
+    "feed tag",
     "feed template", "feed webhook", "feed why",
     "filter add", "filter list", "filter mode", "filter remove", "filter test",
     "follow add", "follow list", "follow remove",
@@ -141,15 +143,14 @@ async def test_feed_commands_and_plain_templated_pinged_and_webhook_posts(
     assert hooked.webhook_id is not None
 
 
-@pytest.mark.xfail(
-    reason="issue 14 item 2 (forum tags per subscription) is not on main yet: a forum that "
-    "requires tags refuses the bot's untagged posts (40067)",
-)
 async def test_a_forum_that_requires_tags_gets_tagged_posts(contract: Contract) -> None:
     contract.sandbox.set_forum_tags("forum-news", require_tag=True)
     url = serve_wire(contract, "forum", range(1, 2))
     added = await contract.run(f"/feed add url:{url} channel:#forum-news")
     assert "Now following" in added.messages[-1].content, added.contents
+    number = re.search(r"subscription #(\d+)", added.messages[-1].content)
+    assert number is not None
+    await contract.run(f"/feed tag subscription:{number[1]} tag:Analysis")
     serve_wire(contract, "forum", range(1, 3))
     await deliver_everything(contract)
     assert len(posts_of(contract, "forum-news", "forum")) == 1

@@ -78,6 +78,7 @@ async def test_server_b_cannot_reach_a_topics_filters_templates_or_digests(
                 f"This server has no subscription #{a_sub}.",
             f"/feed webhook subscription:{a_sub} enabled:false":
                 f"This server has no subscription #{a_sub}.",
+            f"/feed tag subscription:{a_sub}": f"This server has no subscription #{a_sub}.",
         }
         for line, refusal in refusals.items():
             text = answered(await b_run(line))

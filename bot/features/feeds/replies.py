@@ -20,6 +20,14 @@ def shown_title(title: str) -> str:
     return trim_text(title, TITLE_IN_REPLY)
 
 
+def describe_forum_tag(forum_id: int, tag_name: str | None) -> str:
+    """Say which tag a subscription's posts carry in a forum."""
+    where = markup.channel(forum_id)
+    if tag_name is None:
+        return f"{where} has no tag Newsdesk may use, so posts there carry none."
+    return f"Posts in {where} carry the tag **{trim_text(tag_name, 40)}**."
+
+
 def describe_added_feed(added: AddedFeed) -> str:
     """Describe a new (or existing) subscription and what will happen next."""
     channel = f"{markup.channel(added.subscription.channel_id)}"

@@ -140,6 +140,7 @@ class SubscriptionService:
         added_by: int,
         backfill: int = 0,
         by_hand: bool = True,
+        forum_tag_id: int | None = None,
     ) -> AddedFeed:
         """Validate a feed by fetching it, then follow it in a channel.
 
@@ -191,6 +192,7 @@ class SubscriptionService:
             outcome = await self._repos.subscriptions.subscribe(
                 guild_id, channel_id, snapshot, created_by=added_by, now=now,
                 max_feeds=self._settings.max_feeds_per_server, backfill=backfill,
+                forum_tag_id=forum_tag_id,
             )
         except SubscriptionLimitReached as full:
             raise LimitReached(
@@ -412,6 +414,22 @@ class SubscriptionService:
     async def webhook_of_channel(self, guild_id: int, channel_id: int) -> tuple[int, str] | None:
         """Return the webhook Newsdesk already made in a channel, if any."""
         return await self._repos.subscriptions.channel_webhook(guild_id, channel_id)
+
+    async def set_forum_tag(
+        self, guild_id: int, subscription_id: int, tag_id: int | None
+    ) -> SubscriptionSummary:
+        """Choose the forum tag of a subscription's posts (None: the forum's default one).
+
+        Raises:
+            NotFound: the server has no subscription with that id.
+        """
+        summary = await self.get(guild_id, subscription_id)
+        await self._repos.subscriptions.set_forum_tag(guild_id, subscription_id, tag_id)
+        return summary
+
+    async def forum_tag_of(self, guild_id: int, subscription_id: int) -> int | None:
+        """Return the forum tag an admin chose for a subscription (None: the default one)."""
+        return await self._repos.subscriptions.forum_tag_of(guild_id, subscription_id)
 
     async def webhook_of_subscription(
         self, guild_id: int, subscription_id: int

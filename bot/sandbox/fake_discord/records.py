@@ -59,6 +59,7 @@ class RecordedThread:
     type: int
     owner_id: int
     starter_message_id: int | None
+    applied_tags: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -328,6 +328,7 @@ class Sandbox:
                 type=t.type,
                 owner_id=t.owner_id,
                 starter_message_id=t.starter_message_id,
+                applied_tags=t.applied_tags,
             )
             for t in guild.live_threads(parent.id)
         ]
