@@ -206,7 +206,8 @@ class Console:
 
     def show_message(self, message: SessionMessage) -> None:
         """Show a message the bot sent."""
-        self.terminal.show(render_session_message(message))
+        primary = self.sandbox.world.guild_name
+        self.terminal.show(render_session_message(message, primary=primary))
 
     async def run_line(self, raw_line: str) -> None:
         """Run one line; raise ``ScriptError`` for a line the console cannot run."""

@@ -88,13 +88,18 @@ def component_lines(components: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
-def render_session_message(message: SessionMessage, now: datetime | None = None) -> str:
-    """Return a multi-line, human-readable rendering of one message of the session."""
+def render_session_message(
+    message: SessionMessage, now: datetime | None = None, *, primary: str | None = None
+) -> str:
+    """Return a multi-line, human-readable rendering of one message of the session (its
+    server named when it is not ``primary``)."""
 
     def readable(text: str) -> str:
         return render_timestamps(text, now)
 
     where = f"#{message.channel}"
+    if primary is not None and message.guild != primary:
+        where += f" ({message.guild})"
     label = message.kind + (" (only you can see this)" if message.ephemeral else "")
     if message.edited:
         label += " (edited)"

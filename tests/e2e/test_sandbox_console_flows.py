@@ -142,6 +142,7 @@ def test_a_second_server_sees_none_of_the_first(tmp_path: Path) -> None:
         ("Newsdesk Sandbox", False),
     ]
     assert "admin in #general (Second Desk)> /feed list" in run.stdout
+    assert "] #general (Second Desk) Newsdesk · " in run.stdout
     assert "You don't have permission to use /feed here (needs Manage Server)." in run.stdout
 
 
