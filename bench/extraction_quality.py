@@ -5,11 +5,19 @@ Usage (from the repository root)::
     python -m bench.extraction_quality [--data DIR] [--limit N] [--every K] [--quick]
                                        [--json PATH]
 
-For every page of the trafilatura evaluation set (``evaldata.json`` + ``html/*.gz``):
+For every page of the trafilatura evaluation set (``evaldata.json`` + ``html/*.gz``), the
+three sides on the same page, in the same process, one after the other:
 
 - bare: ``trafilatura.bare_extraction(html, url=url, with_metadata=True)``, its text;
-- newsdesk: ``bot.pipeline.read.extraction.extract_article(html, url=url)``, the whole
-  step (cleaning, dates, original source, summary, quotes, people, organisations, places).
+- htmldate: ``htmldate.find_date(html, url=url)`` (bare htmldate: its extensive search, the
+  library's defaults), its date;
+- newsdesk: what ``newsdesk extract`` does per page: ``extract_article(html, url=url)``,
+  the whole step (cleaning, dates, original source, summary, quotes, people,
+  organisations, places), and its JSON line.
+
+The three ratios of the issue are printed last: text F1 newsdesk / bare trafilatura (at
+least 1), date accuracy within a day newsdesk / bare htmldate (at least 1), and time
+newsdesk / bare trafilatura (at most 1.5).
 
 Main text: a "with" snippet found in the text is a true positive, missing a false negative;
 a "without" snippet found is a false positive (a leak). Matching is on whitespace-collapsed
@@ -35,6 +43,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import htmldate  # type: ignore[import-untyped,unused-ignore]
 import trafilatura
 
 from bench.support.arguments import bench_parser, write_figures
@@ -60,6 +69,8 @@ class Side:
     date_hits: int = 0
     date_near_hits: int = 0
     labelled: int = 0
+    dated: int = 0
+    dated_near_hits: int = 0
     seconds: list[float] = field(default_factory=list)
 
     def precision(self) -> float:
@@ -118,16 +129,21 @@ def score_metadata(
     label = str(record.get("date") or "")
     side.date_hits += same_label(label, day)
     side.date_near_hits += within_a_day(label, day)
+    if label:
+        side.dated += 1
+        side.dated_near_hits += within_a_day(label, day)
 
 
-def compare(data: Path, limit: int | None = None, every: int = 1) -> tuple[Side, Side]:
-    """Run both extractors over the evaluation set and return (bare, newsdesk)."""
+def compare(
+    data: Path, limit: int | None = None, every: int = 1
+) -> tuple[Side, Side, Side]:
+    """Run the three sides over the evaluation set; return (bare, htmldate, newsdesk)."""
     evaluation: dict[str, dict[str, object]] = json.loads(
         (data / "evaldata.json").read_text(encoding="utf-8")
     )
     items = list(evaluation.items())[::every][:limit]
     gazetteer()
-    bare, ours = Side(), Side()
+    bare, dates, ours = Side(), Side(), Side()
     for url, record in items:
         html = gzip.decompress((data / "html" / f"{record['file']}.gz").read_bytes())
         wanted = [str(s) for s in record.get("with", [])]  # type: ignore[attr-defined]
@@ -136,8 +152,13 @@ def compare(data: Path, limit: int | None = None, every: int = 1) -> tuple[Side,
         document = trafilatura.bare_extraction(html, url=url, with_metadata=True)
         bare.seconds.append(time.perf_counter() - started)
         started = time.perf_counter()
+        found_date = htmldate.find_date(html, url=url)
+        dates.seconds.append(time.perf_counter() - started)
+        started = time.perf_counter()
         article = extract_article(html, url=url)
+        json.dumps(article.to_json(url), ensure_ascii=False)
         ours.seconds.append(time.perf_counter() - started)
+        score_metadata(dates, record, None, None, found_date)
         if document is None or isinstance(document, dict):
             score_text(bare, "", wanted, unwanted)
             score_metadata(bare, record, None, None, None)
@@ -147,10 +168,20 @@ def compare(data: Path, limit: int | None = None, every: int = 1) -> tuple[Side,
         score_text(ours, article.text, wanted, unwanted)
         day = article.published.date().isoformat() if article.published else None
         score_metadata(ours, record, article.title, article.author, day)
-    return bare, ours
+    return bare, dates, ours
 
 
-def table(bare: Side, ours: Side) -> str:
+def ratios(bare: Side, dates: Side, ours: Side) -> dict[str, float]:
+    """The issue's three ratios: text F1, date accuracy (within a day), time."""
+    return {
+        "text_f1": ours.f1() / bare.f1() if bare.f1() else 0.0,
+        "date_within_a_day": (ours.date_near_hits / max(dates.date_near_hits, 1)),
+        "dated_pages_date_within_a_day": ours.dated_near_hits / max(dates.dated_near_hits, 1),
+        "time": sum(ours.seconds) / sum(bare.seconds),
+    }
+
+
+def table(bare: Side, ours: Side, dates: Side | None = None) -> str:
     """Return the side-by-side table in Markdown."""
 
     def per_page(side: Side, pick: str) -> float:
@@ -172,6 +203,13 @@ def table(bare: Side, ours: Side) -> str:
          f"{ours.date_hits / max(ours.labelled, 1):.3f}"),
         ("date within a day (UTC shift)", f"{bare.date_near_hits / max(bare.labelled, 1):.3f}",
          f"{ours.date_near_hits / max(ours.labelled, 1):.3f}"),
+        ("pages with a date label: within a day",
+         f"{bare.dated_near_hits / max(bare.dated, 1):.3f}",
+         f"{ours.dated_near_hits / max(ours.dated, 1):.3f}"),
+        *([("bare htmldate: date accuracy / within a day / dated pages within a day",
+            f"{dates.date_hits / max(dates.labelled, 1):.3f} / "
+            f"{dates.date_near_hits / max(dates.labelled, 1):.3f} / "
+            f"{dates.dated_near_hits / max(dates.dated, 1):.3f}", "")] if dates else []),
         ("mean ms per page", f"{per_page(bare, 'mean'):.1f}", f"{per_page(ours, 'mean'):.1f}"),
         ("median ms per page", f"{per_page(bare, 'median'):.1f}",
          f"{per_page(ours, 'median'):.1f}"),
@@ -194,6 +232,8 @@ def side_figures(side: Side) -> dict[str, Any]:
         "author_accuracy": side.author_hits / labelled,
         "date_accuracy": side.date_hits / labelled,
         "date_within_a_day": side.date_near_hits / labelled,
+        "dated": side.dated,
+        "dated_within_a_day": side.dated_near_hits / max(side.dated, 1),
         "mean_ms": statistics.mean(side.seconds) * 1000,
         "median_ms": statistics.median(side.seconds) * 1000,
         "total_seconds": sum(side.seconds),
@@ -209,14 +249,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.quick:
         args.limit, args.every = QUICK_LIMIT, QUICK_EVERY
-    bare, ours = compare(args.data, args.limit, args.every)
+    bare, dates, ours = compare(args.data, args.limit, args.every)
     print(f"{len(ours.seconds)} pages, {ours.labelled} with metadata labels")
-    print(table(bare, ours))
+    print(table(bare, ours, dates))
+    figures = ratios(bare, dates, ours)
+    print(
+        f"ratios newsdesk / anchor: text F1 {figures['text_f1']:.3f} (bare trafilatura, "
+        f"bar >= 1), date within a day {figures['date_within_a_day']:.3f} (bare htmldate, "
+        f"bar >= 1; on the pages with a date label "
+        f"{figures['dated_pages_date_within_a_day']:.3f}), time {figures['time']:.2f} "
+        "(bare trafilatura, bar <= 1.5)"
+    )
     write_figures(args.json, {
         "pages": len(ours.seconds),
         "bare": side_figures(bare),
+        "htmldate": side_figures(dates),
         "newsdesk": side_figures(ours),
-        "time_ratio": sum(ours.seconds) / sum(bare.seconds),
+        "time_ratio": figures["time"],
+        "ratios": figures,
     })
     not_worse = ours.true_positives >= bare.true_positives and ours.leaks <= bare.leaks
     return 0 if not_worse else 1

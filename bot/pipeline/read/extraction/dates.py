@@ -11,7 +11,9 @@ Rules, in order of trust:
 
 When the markup declares a date and trafilatura finds one more than a day away, the
 declaration is one of several (modified, updated, a comment's ``<time>``) and htmldate,
-which weighs them all, is followed; a widget date is never followed.
+which weighs them all, is followed, unless the feed's own date for the entry agrees with
+the declaration and not with htmldate; a widget date is never followed. A page that
+gives no date at all takes the feed's.
 
 Values are normalised to timezone-aware UTC; a date without a time is midnight UTC and a
 naive time is taken as UTC. Dates in the future (beyond a day) or before 1995 are refused.
@@ -43,6 +45,8 @@ PUBLISH_META_KEYS = (
     "date",
 )
 EARLIEST = datetime(1995, 1, 1, tzinfo=UTC)
+AGREE = timedelta(days=1, hours=14)
+"""A declared date and htmldate's that are this close name the same day in some zone."""
 
 _MONTHS = {
     name: number
@@ -178,14 +182,23 @@ def choose_publish_date(
     library_date: str | None,
     widget_dates: Iterable[date],
     *,
+    feed_date: datetime | None = None,
     now: datetime | None = None,
 ) -> datetime | None:
-    """Return the declared date, else the library's date unless a widget printed it."""
+    """Return the declared date, else the library's date unless a widget printed it.
+
+    ``widget_dates`` is read only when the library's date would be chosen (it may be a lazy
+    iterable: finding widgets costs a walk over the whole page). ``feed_date`` (what the
+    feed said) settles a disagreement: of two page dates that are days apart, the one that
+    agrees with the feed is chosen.
+    """
     parsed = _plausible(parse_datetime(library_date or ""), now or datetime.now(UTC))
+    if declared is not None and parsed is not None and abs(declared - parsed) <= AGREE:
+        return declared
+    if declared is not None and parsed is not None and feed_date is not None:
+        agreeing = [day for day in (declared, parsed) if abs(day - feed_date) <= AGREE]
+        if agreeing:
+            return agreeing[0]
     if parsed is not None and parsed.date() in set(widget_dates):
         parsed = None
-    if declared is None or parsed is None:
-        return declared or parsed
-    if abs(declared - parsed) <= timedelta(days=1, hours=14):
-        return declared
-    return parsed
+    return parsed or declared

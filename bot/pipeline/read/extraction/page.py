@@ -7,8 +7,10 @@ Rules:
 - Markup facts are read, never guessed: JSON-LD objects, ``<meta>`` tags by ``property``,
   ``name`` and ``itemprop``, ``<link rel=canonical>``, ``<html lang>``, ``<time datetime>``
   inside ``<article>`` or ``<main>``, every link with its text and the text around it, and
-  the text of possible date widgets: elements outside ``<article>``/``<main>`` that sit
-  in a ``<header>`` or are classed "today", "top-bar", "current-date" or "header-date".
+  (only when asked, ``read_widget_texts``) the text of possible date widgets: elements
+  outside ``<article>``/``<main>`` that sit in a ``<header>`` or are classed "today",
+  "top-bar", "current-date" or "header-date", and are not a post's own date or a teaser's
+  (inside a ``<figure>`` or list item, or classed post, entry, published or teaser).
 - trafilatura runs with metadata, without comments (reader comments are not the article),
   and its text comes back as paragraphs, one per block.
 """
@@ -47,7 +49,6 @@ class PageMarkup:
     html_lang: str | None = None
     article_times: tuple[str, ...] = ()
     links: tuple[PageLink, ...] = ()
-    widget_texts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -130,6 +131,10 @@ def _read_meta(tree: HtmlElement) -> dict[str, str]:
 
 def absolute_url(base: str | None, href: str) -> str | None:
     """Return ``href`` resolved against ``base``; None when either is malformed."""
+    if href.startswith(("http://", "https://")) and not any(
+        segment in href for segment in ("/./", "/../")
+    ):
+        return href  # already absolute: urljoin would return it as it is, at a cost
     try:
         return urljoin(base or "", href)
     except ValueError:
@@ -183,11 +188,23 @@ _WIDGET_XPATH = (
     "//*[(ancestor::header or contains(@class, 'today') or contains(@id, 'today')"
     " or contains(@class, 'top-bar') or contains(@class, 'topbar')"
     " or contains(@class, 'current-date') or contains(@class, 'header-date'))"
-    " and not(ancestor-or-self::article) and not(ancestor-or-self::main)]"
+    " and not(ancestor-or-self::article) and not(ancestor-or-self::main)"
+    # a post's own date, or a teaser's in a list of posts, is no "today" widget
+    # (nor is an element holding one)
+    " and not(ancestor-or-self::figure or descendant::figure)"
+    " and not(ancestor-or-self::li or descendant::li)"
+    " and not((ancestor-or-self::* | descendant::*)[contains(@class, 'post')"
+    " or contains(@class, 'entry') or contains(@class, 'published')"
+    " or contains(@class, 'teaser')])]"
 )
 
 
-def _read_widget_texts(tree: HtmlElement) -> tuple[str, ...]:
+def read_widget_texts(tree: HtmlElement) -> tuple[str, ...]:
+    """Return the texts of possible date widgets (page headers, "today" bars).
+
+    Read only when the date choice needs them (``dates.choose_publish_date``): the XPath
+    visits every element of the page.
+    """
     texts = (_text_of(element) for element in tree.xpath(_WIDGET_XPATH))
     return tuple(text for text in texts if 0 < len(text) <= MAX_LINK_CONTEXT)
 
@@ -206,5 +223,4 @@ def read_markup(tree: HtmlElement, url: str | None) -> PageMarkup:
         html_lang=html_lang,
         article_times=_read_article_times(tree),
         links=_read_links(tree, url),
-        widget_texts=_read_widget_texts(tree),
     )

@@ -72,16 +72,34 @@ _SPEAKS_BEFORE = re.compile(
     rf"\b(?!told|tells|asked|asks|dijo|confirmó)(?:{SAYING}|according to)\s+"
     rf"(?:[a-z][\w-]*\s+){{0,3}}?(?P<name>{NAME})"
 )
-_PATTERNS = (
-    _APPOSITIVE,
-    _HONORIFIC,
-    _ROLE_BEFORE,
-    _AFTER_ROLE_COMMA,
-    _BETWEEN_COMMAS,
-    _AGE,
-    _SPEAKS_AFTER,
-    _SPEAKS_BEFORE,
+_PATTERNS = (_APPOSITIVE, _HONORIFIC, _BETWEEN_COMMAS, _AGE, _SPEAKS_AFTER)
+"""Patterns that start with a name or a capital: searched over the whole paragraph."""
+_TOKEN = re.compile(r"[\w’']+")
+_ROLE_TRIGGERS = frozenset(re.findall(r"[a-z]+", ROLE_WORDS)) | {
+    "spokesman", "spokeswoman", "spokesperson", "chairman", "chairwoman", "chairperson",
+    "chair", "neighbour", "neighbor",
+}  # fmt: skip
+_SAYING_TRIGGERS = frozenset(re.findall(r"[^\W\d_]+", SAYING)) | {"according"}
+_TRIGGERED = (
+    (_ROLE_BEFORE, _ROLE_TRIGGERS),
+    (_AFTER_ROLE_COMMA, _ROLE_TRIGGERS),
+    (_SPEAKS_BEFORE, _SAYING_TRIGGERS),
 )
+"""Patterns that start with a role or a verb of saying: tried only where such a word
+stands (a dictionary look-up per word), since a long alternation tried at every position
+of the text costs more than the rest of the step."""
+
+
+def _matches(paragraph: str) -> Iterable[re.Match[str]]:
+    for pattern in _PATTERNS:
+        yield from pattern.finditer(paragraph)
+    for token in _TOKEN.finditer(paragraph):
+        word = token.group(0).lower()
+        for pattern, triggers in _TRIGGERED:
+            if word in triggers:
+                found = pattern.match(paragraph, token.start())
+                if found:
+                    yield found
 _CAPITALISED = re.compile(r"[A-ZÀ-ÞĀ-Ž][\w’'\-]*\w")
 
 
@@ -118,13 +136,12 @@ def find_people_and_roles(
     hits: list[tuple[int, str, str, str | None]] = []
     offset = 0
     for paragraph in texts:
-        for pattern in _PATTERNS:
-            for match in pattern.finditer(paragraph):
-                candidate = _plausible_person(match["name"], excluded)
-                if candidate:
-                    raw = " ".join(match["name"].split())
-                    role = match.groupdict().get("role")
-                    hits.append((offset + match.start("name"), candidate, raw, role))
+        for match in _matches(paragraph):
+            candidate = _plausible_person(match["name"], excluded)
+            if candidate:
+                raw = " ".join(match["name"].split())
+                role = match.groupdict().get("role")
+                hits.append((offset + match.start("name"), candidate, raw, role))
         offset += len(paragraph) + 2
     hits.sort(key=lambda hit: hit[0])
     index = NameIndex()

@@ -36,6 +36,7 @@ from bot.pipeline.read.extraction.page import (
     PageMarkup,
     parse_html,
     read_markup,
+    read_widget_texts,
     run_library,
 )
 from bot.pipeline.read.extraction.people import find_people_and_roles
@@ -104,11 +105,16 @@ def extract_article(
     feed_paragraphs = _fallback_paragraphs(fallback)
     if sum(map(len, feed_paragraphs)) > sum(map(len, paragraphs)):
         paragraphs = clean_paragraphs(feed_paragraphs, title).paragraphs
-    widget_dates = [d for text in markup.widget_texts if (d := parse_standalone_date(text))]
+    widget_dates = (
+        day
+        for text in (read_widget_texts(tree) if tree is not None else ())
+        if (day := parse_standalone_date(text))
+    )
     published = choose_publish_date(
         declared_publish_date(markup.json_ld, markup.meta, markup.article_times),
         library.date if library else None,
         widget_dates,
+        feed_date=fallback.published if fallback else None,
     )
     source = (
         find_original_source(markup, url, library.paragraphs if library else ())
