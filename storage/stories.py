@@ -173,9 +173,19 @@ class StoryRepository:
         them, "filtered: …", or "too old: …" past their subscription's maximum age);
         ``follow_posts`` are (guild id, channel id, follow id, role id to ping). A follow's
         post in a channel that already gets the article carries the follow (and its ping) and
-        is not filtered.
+        is not filtered. An article joining a story flags every sent post of the story for a
+        refresh, in every channel: the new source may lead it or be "also reported by" there
+        (the deliverer edits only a post whose card changes).
         """
         async with self._db.transaction() as tx:
+            if story_id is not None:
+                # Channels are listed so that the (channel, story) index finds the posts.
+                await tx.execute(
+                    "UPDATE outbox SET refresh_requested = 1 WHERE channel_id IN"
+                    " (SELECT channel_id FROM subscriptions UNION SELECT channel_id FROM follows)"
+                    " AND story_id = ? AND state = 'sent' AND refresh_requested = 0",
+                    (story_id,),
+                )
             story_id = await _join_or_create_story(tx, story_id, reading, now)
             await tx.execute(
                 "UPDATE articles SET enriched_at = ?, story_id = ?, title = ?, summary = ?,"

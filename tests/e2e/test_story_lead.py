@@ -189,3 +189,25 @@ async def test_two_press_releases_sharing_the_company_boilerplate_are_two_posts(
     assert sorted(post.embeds[0]["title"] for post in posts) == [
         "acme_release_results.html", "acme_release_warehouse.html"
     ]
+
+
+async def test_a_better_source_followed_in_another_channel_edits_the_post_too(
+    sandbox: Sandbox, start_bot: BotStarter, feed_server: RouteServer
+) -> None:
+    serve(feed_server)
+    async with start_bot() as bot:
+        await sandbox.run_command(f"/feed add url:{feed_server.url(REWORDED[0])} channel:#news")
+        await sandbox.run_command(
+            f"/feed add url:{feed_server.url(ORIGINAL[0])} channel:#general"
+        )
+        for outlet in (REWORDED, ORIGINAL):
+            publish(feed_server, outlet)
+            await poll_and_deliver(bot)
+            await bot.settle([], 5.0)
+        (post,) = sandbox.posts("news")
+        (elsewhere,) = sandbox.posts("general")
+
+    assert post.embeds[0]["author"]["name"] == "Trend Wire"
+    assert edits_of(sandbox, post), "the original's arrival in #general edits the #news post"
+    assert_leads_with_the_original(sandbox, feed_server, post)
+    assert elsewhere.embeds[0]["author"]["name"] == "Steppe Review"
