@@ -44,6 +44,7 @@ class QuotesButton(
             if interaction.guild_id is None:
                 await reply_privately(interaction, "Quotes are shown inside a server.")
                 return
+            await think_privately(interaction)
             text = await client.services.reading.quotes_of_article(
                 interaction.guild_id, self.article_id
             )

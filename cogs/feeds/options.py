@@ -22,7 +22,13 @@ from bot.pipeline.deliver.cards import article_card
 from bot.pipeline.deliver.templates import PLACEHOLDERS
 from cogs.feeds.subscription_choices import subscription_choices
 from cogs.follows import check_pingable
-from cogs.shared.replies import reply, reply_privately, think_privately, update_message
+from cogs.shared.replies import (
+    defer_update,
+    reply,
+    reply_privately,
+    think_privately,
+    update_message,
+)
 from cogs.shared.views import InvokerView
 
 PREVIEW_TIMEOUT_SECONDS = 300
@@ -46,6 +52,7 @@ class SaveTemplateView(InvokerView):
         self, interaction: discord.Interaction[Any], _button: discord.ui.Button[SaveTemplateView]
     ) -> None:
         """Store the template on the subscription."""
+        await defer_update(interaction)
         await self.bot.services.subscriptions.set_template(
             self.guild_id, self.subscription, self.template
         )

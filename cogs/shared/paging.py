@@ -13,7 +13,7 @@ from typing import Any
 
 import discord
 
-from cogs.shared.replies import reply, update_message
+from cogs.shared.replies import defer_update, reply, update_message
 from cogs.shared.views import InvokerView
 
 PAGES_TIMEOUT_SECONDS = 600
@@ -44,6 +44,7 @@ class PageButtons(InvokerView):
         self.next_page.disabled = self.page >= self.page_count
 
     async def _show(self, interaction: discord.Interaction[Any], page: int) -> None:
+        await defer_update(interaction)
         page = min(max(page, 1), self.page_count)
         content = await self.render(page)
         self.page = page

@@ -63,11 +63,21 @@ async def reply_privately(interaction: discord.Interaction[Any], content: str) -
     await reply(interaction, content, ephemeral=True)
 
 
+async def defer_update(interaction: discord.Interaction[Any]) -> None:
+    """Acknowledge a button or menu before any I/O, promising to edit its message."""
+    if not interaction.response.is_done():
+        await interaction.response.defer()
+
+
 async def update_message(
     interaction: discord.Interaction[Any], content: str, **extra: Any
 ) -> None:
-    """Answer a button or menu by editing the message it is on."""
-    await interaction.response.edit_message(content=fit_message(content), **extra)
+    """Answer a button or menu by editing the message it is on (after ``defer_update`` too:
+    a component interaction's original response is that message)."""
+    if interaction.response.is_done():
+        await interaction.edit_original_response(content=fit_message(content), **extra)
+    else:
+        await interaction.response.edit_message(content=fit_message(content), **extra)
 
 
 async def edit_original(
