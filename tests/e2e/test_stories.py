@@ -163,6 +163,7 @@ async def test_copies_arriving_in_the_same_poll_make_one_post(
     assert credits.get("Also reported by")
 
 
+@on_both_engines
 async def test_a_copy_that_changes_nothing_on_the_post_sends_no_edit(
     sandbox: Sandbox, start_bot: BotStarter
 ) -> None:
