@@ -39,6 +39,9 @@ ARTICLE_COLUMNS = (
 # A title match counts four times a text match, the summary twice; the feed token (which only
 # narrows a search to a server's feeds) counts for nothing.
 _SEARCH_RANK = "bm25(article_search, 4.0, 2.0, 1.0, 0.0)"
+# What a member types is looked for in the article's words only: the feed_token column is
+# the index's own (``f1`` is in every article of feed 1), never a thing to find.
+_IN_TEXT = "{title summary text} :"
 
 
 def details_to_json(details: ArticleDetails) -> str:
@@ -266,7 +269,8 @@ class ArticleRepository:
         row = await self._db.fetch_one(
             "WITH oldest AS (SELECT id FROM articles ORDER BY id DESC LIMIT 1 OFFSET :skip)"
             f" SELECT 1{counts} FROM oldest",
-            {"skip": sample - 1, **{f"p{index}": phrase for index, phrase in enumerate(phrases)}},
+            {"skip": sample - 1,
+             **{f"p{index}": f"{_IN_TEXT} ({phrase})" for index, phrase in enumerate(phrases)}},
         )
         if row is None:
             return None
@@ -310,7 +314,8 @@ class ArticleRepository:
             " SELECT (SELECT COUNT(*) FROM matches) AS total, (SELECT json_group_array(id)"
             " FROM (SELECT id FROM matches ORDER BY score, id DESC LIMIT :limit OFFSET :offset))"
             " AS ids",
-            {"match": f"({query}) AND {scope}", "since": to_epoch(since), "window": window,
+            {"match": f"{_IN_TEXT} ({query}) AND {scope}", "since": to_epoch(since),
+             "window": window,
              "limit": limit, "offset": offset},
         )
         if found is None or not found["total"]:
@@ -327,7 +332,7 @@ class ArticleRepository:
             " FROM article_search JOIN articles a ON a.id = article_search.rowid"
             " JOIN feeds f ON f.id = a.feed_id WHERE article_search MATCH :query"
             " AND article_search.rowid IN (SELECT value FROM json_each(:ids))",
-            {"query": query, "ids": json.dumps(ids)},
+            {"query": f"{_IN_TEXT} ({query})", "ids": json.dumps(ids)},
         )
         by_id = {int(row["id"]): row for row in rows}
         return int(found["total"]), [
@@ -347,7 +352,7 @@ class ArticleRepository:
             "SELECT date(a.first_seen_at, 'unixepoch') AS day, COUNT(*) AS mentions"
             " FROM article_search JOIN articles a ON a.id = article_search.rowid"
             " WHERE article_search MATCH ? AND a.first_seen_at >= ? GROUP BY day",
-            (f"({query}) AND {scope}", to_epoch(since)),
+            (f"{_IN_TEXT} ({query}) AND {scope}", to_epoch(since)),
         )
         return {date.fromisoformat(row["day"]): int(row["mentions"]) for row in rows}
 

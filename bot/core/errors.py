@@ -127,3 +127,21 @@ class DatabaseUnreachable(UserError):
             "Check that the server runs, that the database exists and that NEWSDESK_DB "
             "names them."
         )
+
+
+class DatabaseUnusable(UserError):
+    """The SQLite database file cannot be used: damaged, not a database, or not writable."""
+
+    def __init__(self, path: str, *, damaged: bool) -> None:
+        if damaged:
+            message = (
+                f"The database file {path} is damaged or is not a Newsdesk database, so "
+                "Newsdesk will not touch it: restore it from a backup, or set NEWSDESK_DB "
+                "(or --db) to a new file."
+            )
+        else:
+            message = (
+                f"Newsdesk cannot write to the database file {path}: make the file and its "
+                "folder writable by this user, or set NEWSDESK_DB (or --db) to a file that is."
+            )
+        super().__init__(message)

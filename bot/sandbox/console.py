@@ -41,6 +41,7 @@ from discord.ext import commands
 
 from bot.app.logging_setup import configure_logging
 from bot.app.settings import Settings
+from bot.core.errors import DatabaseUnusable
 from bot.discord_io.client import NewsdeskBot
 from bot.sandbox.bot_runner import bot_in_sandbox
 from bot.sandbox.command_help import UnknownCommand, attachment_option, command_help
@@ -678,7 +679,11 @@ async def run_console(settings: Settings, options: ConsoleOptions) -> int:
         # --db names a SQLite file: it wins over a PostgreSQL NEWSDESK_DB.
         settings = replace(settings, database_path=options.database_path, database_url=None)
     log_file = settings.database_path.with_suffix(".log")
-    configure_logging(settings.log_level, log_file=log_file)
+    try:
+        configure_logging(settings.log_level, log_file=log_file)
+    except OSError:
+        # The log lives beside the database: a folder that cannot hold one holds neither.
+        raise DatabaseUnusable(str(settings.database_path), damaged=False) from None
     if options.demo:
         settings = replace(
             settings, default_interval_seconds=DEMO_INTERVAL_SECONDS, scheduler_tick_seconds=1.0

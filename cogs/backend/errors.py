@@ -26,7 +26,8 @@ APOLOGY = (
 )
 
 
-def _permission_names(missing: list[str]) -> str:
+def permission_names(missing: list[str]) -> str:
+    """Name permissions as Discord's settings do (``manage_guild`` -> ``Manage Server``)."""
     return ", ".join(name.replace("_", " ").replace("guild", "server").title() for name in missing)
 
 
@@ -36,10 +37,10 @@ def describe_error(error: Exception) -> str | None:
     if isinstance(original, UserError):
         return original.message
     if isinstance(error, app_commands.MissingPermissions):
-        return f"You need the {_permission_names(error.missing_permissions)} permission to do that."
+        return f"You need the {permission_names(error.missing_permissions)} permission to do that."
     if isinstance(error, app_commands.BotMissingPermissions):
         return (
-            f"Newsdesk needs the {_permission_names(error.missing_permissions)} permission "
+            f"Newsdesk needs the {permission_names(error.missing_permissions)} permission "
             "here. Ask a server admin to grant it."
         )
     if isinstance(error, app_commands.NoPrivateMessage):

@@ -31,6 +31,7 @@ class FeedChoiceView(InvokerView):
 
     refusal = "Only the person who ran /feed add can choose here."
     context = "view=feed-choice"
+    required_permission = "manage_guild"
 
     def __init__(
         self, invoker_id: int, candidates: list[FeedCandidate], on_choice: ChooseFeed

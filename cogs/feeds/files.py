@@ -19,7 +19,14 @@ from bot.features.feeds.opml import MAX_OPML_BYTES, OpmlFeed, write_opml
 from bot.features.feeds.opml_import import import_opml
 from cogs.shared.channel_checks import channel_name, ensure_bot_can_post
 from cogs.shared.progress import ProgressReporter
-from cogs.shared.replies import edit_original, reply, text_file, think_privately
+from cogs.shared.replies import (
+    edit_original,
+    interaction_gone,
+    post_for,
+    reply,
+    text_file,
+    think_privately,
+)
 
 
 class FeedFileCommands(commands.Cog):
@@ -56,10 +63,20 @@ class FeedFileCommands(commands.Cog):
             f"{report.count('skipped')} skipped, {report.count('failed')} failed. "
             "The attached report lists every address."
         )
-        await edit_original(
-            interaction, summary,
-            attachments=[text_file("import-report.txt", report.as_text() or "(no feeds)")],
-        )
+        listing = report.as_text() or "(no feeds)"
+        try:
+            await edit_original(
+                interaction, summary, attachments=[text_file("import-report.txt", listing)]
+            )
+        except discord.HTTPException as error:
+            if not interaction_gone(error):
+                raise
+            # The interaction's 15 minutes are over (a long import): Discord takes no more
+            # edits or follow-ups, so the report goes to the channel the feeds were imported
+            # into, where Newsdesk may post, naming the admin who asked.
+            await post_for(
+                channel, interaction.user, summary, file=text_file("import-report.txt", listing)
+            )
 
     @app_commands.command(name="export")
     @app_commands.checks.has_permissions(manage_guild=True)

@@ -39,6 +39,7 @@ class SaveTemplateView(InvokerView):
 
     refusal = "Only the person who ran /feed template can save it."
     context = "view=template-preview"
+    required_permission = "manage_guild"
 
     def __init__(
         self, bot: NewsdeskBot, invoker_id: int, guild_id: int, subscription: int, template: str

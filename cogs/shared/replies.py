@@ -92,3 +92,24 @@ async def edit_original(
 def text_file(filename: str, text: str) -> discord.File:
     """Wrap text as an attachment."""
     return discord.File(io.BytesIO(text.encode()), filename=filename)
+
+
+# Discord's answers once an interaction's 15 minutes are over: Unknown Webhook, Invalid
+# Webhook Token.
+INTERACTION_GONE_CODES = frozenset({10015, 50027})
+
+
+def interaction_gone(error: discord.HTTPException) -> bool:
+    """Whether Discord refused an edit or follow-up because the interaction's token expired."""
+    return error.code in INTERACTION_GONE_CODES
+
+
+async def post_for(
+    channel: discord.abc.Messageable, member: discord.abc.User, content: str, **extra: Any
+) -> None:
+    """Post ``content`` in a channel, addressed to ``member`` (mentioned, and the only one
+    pinged): for an answer that can no longer go through the interaction."""
+    await channel.send(
+        fit_message(f"{member.mention} {content}"),
+        allowed_mentions=discord.AllowedMentions(users=[member]), **extra,
+    )

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import aiosqlite
 
-from bot.core.errors import StorageBusy, StorageFull
+from bot.core.errors import DatabaseUnusable, StorageBusy, StorageFull
 from storage.database import (
     MIGRATIONS_DIR,
     Database,
@@ -36,6 +36,10 @@ from storage.database import (
 from storage.engines.dialects import SQLITE
 
 log = logging.getLogger(__name__)
+
+# How SQLite says a file cannot be used as it is (its messages are its only error detail).
+_UNWRITABLE_SIGNS = ("readonly", "read-only", "unable to open", "disk i/o error")
+_DAMAGED_SIGNS = ("not a database", "malformed", "corrupt", "encrypted")
 
 
 class SqliteDatabase(Database):
@@ -61,7 +65,23 @@ class SqliteDatabase(Database):
 
         Raises:
             DatabaseTooNew: the file was migrated by a newer Newsdesk.
+            DatabaseUnusable: the file is damaged, is not a database, or cannot be written.
         """
+        try:
+            return await cls._connect(path, migrations_dir)
+        except sqlite3.DatabaseError as error:
+            text = str(error).lower()
+            unwritable = any(sign in text for sign in _UNWRITABLE_SIGNS)
+            if not unwritable and not any(sign in text for sign in _DAMAGED_SIGNS):
+                raise  # a bug (a migration's SQL): logged with its traceback
+            log.debug("database cannot be used path=%s", path, exc_info=error)
+            raise DatabaseUnusable(str(path), damaged=not unwritable) from None
+        except OSError as error:  # its folder cannot be created
+            log.debug("database cannot be used path=%s", path, exc_info=error)
+            raise DatabaseUnusable(str(path), damaged=False) from None
+
+    @classmethod
+    async def _connect(cls, path: Path | str, migrations_dir: Path) -> SqliteDatabase:
         if str(path) != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         connection = await aiosqlite.connect(str(path), isolation_level=None)

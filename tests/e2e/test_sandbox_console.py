@@ -157,3 +157,30 @@ def test_the_sandbox_fetches_from_its_own_servers_only(tmp_path: Path) -> None:
     refusal = "That address points into a private network, which Newsdesk does not fetch from."
     assert [reply["content"] for reply in replies[:2]] == [refusal, refusal]
     assert "Now following **Example News** in #news" in replies[2]["content"]
+
+
+def test_a_damaged_or_unwritable_database_is_a_sentence_not_a_traceback(tmp_path: Path) -> None:
+    damaged = tmp_path / "damaged.sqlite3"
+    damaged.write_bytes(bytes(range(256)) * 32)
+    a_file = tmp_path / "not-a-folder"
+    a_file.write_text("x")
+    script = tmp_path / "empty.txt"
+    script.write_text(":as admin\n")
+    for database, expected in [
+        (damaged, f"The database file {damaged} is damaged or is not a Newsdesk database"),
+        (a_file / "newsdesk.sqlite3", "Newsdesk cannot write to the database file"),
+    ]:
+        sandbox = subprocess.run(
+            [sys.executable, "-m", "bot", "sandbox", "--no-demo", "--db", str(database),
+             "--script", str(script)],
+            capture_output=True, text=True, timeout=120, check=False, cwd=tmp_path,
+        )
+        run = subprocess.run(
+            [sys.executable, "-m", "bot", "run"], capture_output=True, text=True, timeout=60,
+            check=False, cwd=tmp_path,
+            env={**os.environ, "DISCORD_TOKEN": "not-used", "NEWSDESK_DB": str(database)},
+        )
+        for completed in (sandbox, run):
+            assert completed.returncode == 2, completed.stderr
+            assert "Traceback" not in completed.stderr
+            assert completed.stderr.strip().startswith(expected), completed.stderr

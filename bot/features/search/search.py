@@ -146,12 +146,14 @@ class SearchService:
 def describe_search_page(result: SearchPage) -> str:
     """Render a page of results with snippets."""
     if result.total == 0:
-        return f"Nothing in this server's feeds matches **{trim_text(result.query, 100)}**."
+        query = markup.literal(trim_text(result.query, 100))
+        return f"Nothing in this server's feeds matches **{query}**."
     capped = result.total >= COUNT_CAP
     shown = f"{result.total}+" if capped else str(result.total)
     header = (
         f"**{shown}** article{'s' if result.total != 1 else ''} match "
-        f"**{trim_text(result.query, 100)}** (page {result.page} of {result.pages}):"
+        f"**{markup.literal(trim_text(result.query, 100))}** (page {result.page} of "
+        f"{result.pages}):"
     )
     notes: list[str] = []
     if result.left_out:
@@ -178,15 +180,19 @@ def _hit_blocks(hits: list[SearchHit], room: int) -> list[str]:
     blocks: list[str] = []
     for hit in hits:
         when = hit.article.published_at or hit.article.first_seen_at
-        title = trim_text(hit.article.title, 150)
-        where = f" — {trim_text(hit.feed_title, 60)}, {markup.moment(when)}"
-        link = f"[{title}](<{hit.article.url}>)" if hit.article.url else f"**{title}**"
+        # Titles and snippets are a publisher's text: escaped, they cannot add a masked link
+        # ([Free Nitro](https://…)) or a mention to the reply.
+        title = markup.literal(trim_text(hit.article.title, 150))
+        where = f" — {markup.literal(trim_text(hit.feed_title, 60))}, {markup.moment(when)}"
+        url = hit.article.url.replace(">", "%3E") if hit.article.url else None
+        link = f"[{title}](<{url}>)" if url else f"**{title}**"
         if len(link) + len(where) > share - _SNIPPET_FLOOR:
-            link = f"**{trim_text(title, max(10, share - len(where) - _SNIPPET_FLOOR - 4))}**"
+            short = trim_text(hit.article.title, max(10, share - len(where) - _SNIPPET_FLOOR - 4))
+            link = f"**{markup.literal(short)}**"
         room_for_snippet = min(280, share - len(link) - len(where) - 3)
         snippet = " ".join(hit.snippet.split())
         block = link + where
         if snippet and room_for_snippet >= _SNIPPET_FLOOR:
-            block += f"\n> {trim_text(snippet, room_for_snippet)}"
+            block += f"\n> {markup.unlinked(trim_text(snippet, room_for_snippet))}"
         blocks.append(block)
     return blocks
