@@ -70,9 +70,9 @@ from bench.support.noisy_neighbour import (
     HTML_TYPE,
     AnswerStamps,
     Bystander,
+    HugeFeed,
     NeighbourWeb,
     RssSampler,
-    huge_feed,
     percentile,
     quotation_page,
     rss_document,
@@ -293,12 +293,12 @@ async def slow_summaries(arena: Arena) -> None:
 
 async def huge(arena: Arena) -> None:
     """/feed add of a feed of tens of thousands of items that changes at every poll."""
-    editions = [0]
+    feed = HugeFeed(arena.sizes.huge_items, arena.web.base_url)
 
     async def changing(_request: web.Request) -> web.StreamResponse:
-        editions[0] += 1
-        body = huge_feed(arena.sizes.huge_items, editions[0], arena.web.base_url)
-        return web.Response(body=body, headers={"Content-Type": "application/rss+xml"})
+        return web.Response(
+            body=feed.next_body(), headers={"Content-Type": "application/rss+xml"}
+        )
 
     arena.web.routes["/a/huge.xml"] = changing
     arena.command(f"/feed add url:{arena.a_feed('huge')} channel:#world")

@@ -121,7 +121,9 @@ class ReadingService:
         self._fetcher = fetcher.on_demand
         self._clock = clock
         self._summarize_budget = OnDemandBudget("/summarize", summarize_limits, clock)
-        self._pool = pool
+        # Members' pages take at most all workers but one: the reader (every server's posts)
+        # and the feed parser always keep a worker, however many /summarize wait.
+        self._pool = pool.share(pool.size - 1)
 
     async def quotes_of_article(self, guild_id: int, article_id: int) -> str:
         """Describe the quotes of an article one of the server's feeds carried.

@@ -20,6 +20,9 @@ Rules:
   own (one per worker), and the loop awaits that thread.
 - ``close`` kills every worker and waits for them; a closed pool refuses new jobs. Workers
   are daemons, so even a pool never closed leaves no process behind at exit.
+- ``share(limit)`` is a lane of the pool for one kind of caller: at most ``limit`` of its
+  jobs hold workers at once, so what members ask on demand (``/summarize``) can never take
+  every worker from the reader and the feed parser.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.context import BaseContext
 from multiprocessing.process import BaseProcess
-from typing import TypeVar, cast
+from typing import Protocol, TypeVar, cast
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +70,16 @@ class WorkerCrashed(Exception):
 
     def __str__(self) -> str:
         return f"its worker process stopped (exit code {self.exit_code})"
+
+
+class Jobs(Protocol):
+    """Something that runs a job in a worker: a ``WorkerPool`` or a ``PoolShare`` of one."""
+
+    async def run(
+        self, function: Callable[..., T], *args: object, deadline_seconds: float | None = None
+    ) -> T:
+        """Run ``function(*args)`` in a worker and return its result."""
+        ...
 
 
 class PoolClosed(RuntimeError):
@@ -150,6 +163,10 @@ class WorkerPool:
     def closed(self) -> bool:
         """Whether ``close`` was called."""
         return self._closed
+
+    def share(self, limit: int) -> PoolShare:
+        """A lane of this pool whose jobs hold at most ``limit`` workers at once."""
+        return PoolShare(self, limit)
 
     @property
     def started_pids(self) -> list[int]:
@@ -286,3 +303,25 @@ class WorkerPool:
         if workers:
             await asyncio.get_running_loop().run_in_executor(None, _kill_all, workers, idle)
         self._threads.shutdown(wait=False, cancel_futures=True)
+
+
+class PoolShare:
+    """A lane of a ``WorkerPool``: its jobs hold at most ``limit`` of the pool's workers at
+    once, and wait in the lane (not in the pool's queue) for more."""
+
+    def __init__(self, pool: WorkerPool, limit: int) -> None:
+        self.pool = pool
+        self.limit = max(1, limit)
+        self._slots: asyncio.Semaphore | None = None
+
+    async def run(
+        self, function: Callable[..., T], *args: object, deadline_seconds: float | None = None
+    ) -> T:
+        """Run ``function(*args)`` in one of the pool's workers, within the lane's limit.
+
+        Raises: as ``WorkerPool.run``.
+        """
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(self.limit)
+        async with self._slots:
+            return await self.pool.run(function, *args, deadline_seconds=deadline_seconds)

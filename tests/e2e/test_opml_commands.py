@@ -5,11 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.features.feeds.opml import read_opml
-from bot.sandbox.fake_discord import Sandbox
+from bot.sandbox.fake_discord import RecordedMessage, Sandbox
 from tests.e2e.conftest import BotStarter, rss
 from tests.fixtures.http_servers import Route, RouteServer
 
 RSS = {"Content-Type": "application/rss+xml"}
+
+
+def last_edit(sandbox: Sandbox, message_id: int) -> RecordedMessage:
+    """The latest version of a message: the original, or its last edit."""
+    return [
+        m for m in sandbox.messages if message_id in (m.id, m.edited_message_id)
+    ][-1]
 
 
 async def test_import_then_export_round_trips(
@@ -25,9 +32,11 @@ async def test_import_then_export_round_trips(
     opml_file.write_text(
         f"<opml version='2.0'><head><title>Mine</title></head><body>{outlines}</body></opml>"
     )
-    async with start_bot():
+    async with start_bot() as bot:
         imported = await sandbox.run_command(f"/feed import file:{opml_file} channel:#world")
-        final = imported.messages[-1]
+        # The answer comes with the first progress message; the report once the import ends.
+        assert await bot.commands_finished(60)
+        final = last_edit(sandbox, imported.messages[-1].id)
         assert sandbox.render_mentions(final.content).startswith(
             "Imported mine.opml into #world: 2 added, 0 skipped, 1 failed."
         )
@@ -36,7 +45,8 @@ async def test_import_then_export_round_trips(
         assert f"failed: {feed_server.url('/gone.xml')}" in report.decode()
 
         again = await sandbox.run_command(f"/feed import file:{opml_file} channel:#world")
-        assert "0 added, 2 skipped, 1 failed" in again.messages[-1].content
+        assert await bot.commands_finished(60)
+        assert "0 added, 2 skipped, 1 failed" in last_edit(sandbox, again.messages[-1].id).content
 
         exported = await sandbox.run_command("/feed export")
     ((name, document),) = exported.messages[-1].attachments

@@ -117,3 +117,24 @@ async def test_close_kills_every_worker_and_refuses_jobs(tmp_path: Path) -> None
     assert not alive(idle) and not alive(busy[0])
     with pytest.raises(PoolClosed):
         await pool.run(os.getpid)
+
+
+async def test_a_share_leaves_the_other_workers_to_everyone_else(
+    pool: WorkerPool, tmp_path: Path
+) -> None:
+    members = pool.share(pool.size - 1)
+    # Five members' jobs that never end: one holds a worker, four wait in the share.
+    started = [tmp_path / f"started-{n}" for n in range(5)]
+    stuck = [
+        asyncio.create_task(members.run(sleep_after_saying_so, str(path))) for path in started
+    ]
+    try:
+        await eventually(lambda: sum(path.exists() for path in started) == 1)
+        # The reader's job still finds a worker, as often as it needs one.
+        for _ in range(3):
+            assert await asyncio.wait_for(pool.run(os.getpid), 60) in pool.started_pids
+        assert sum(path.exists() for path in started) == 1
+    finally:
+        for task in stuck:
+            task.cancel()
+        await asyncio.gather(*stuck, return_exceptions=True)

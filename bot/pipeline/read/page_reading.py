@@ -21,7 +21,7 @@ from bot.core.errors import PageNotRead
 from bot.pipeline.read.extraction.article import ExtractedArticle, FeedFallback
 from bot.pipeline.read.extraction.pipeline import extract_article
 from bot.pipeline.story.copies import Fingerprint, fingerprint
-from bot.pipeline.worker_pool import JobTimedOut, WorkerCrashed, WorkerPool
+from bot.pipeline.worker_pool import Jobs, JobTimedOut, WorkerCrashed
 
 MAX_PAGE_BYTES = 300_000
 # What a worker imports before it takes jobs (and the forkserver before it forks workers).
@@ -57,7 +57,7 @@ def read_page(
 
 
 async def read_page_in_pool(
-    pool: WorkerPool,
+    pool: Jobs,
     html: str | bytes,
     *,
     url: str | None,
