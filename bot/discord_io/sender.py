@@ -223,15 +223,21 @@ class DiscordPostSender:
         return await self._send(guild_id, channel_id, nonce, content=text[:2000])
 
     async def edit_post(
-        self, guild_id: int, channel_id: int, message_id: int, card: ArticleCard
+        self, guild_id: int, channel_id: int, message_id: int, card: ArticleCard, *,
+        quotes_of: int | None = None,
     ) -> None:
-        """Replace a sent post's card (mentions stay off)."""
+        """Replace a sent post's card (mentions stay off), with the Quotes button of article
+        ``quotes_of`` when set (otherwise its buttons are left as they are)."""
         if isinstance(self._client.get_channel(channel_id), discord.ForumChannel):
             channel_id = message_id  # a forum post's message lives in its own thread
         channel = self._client.get_partial_messageable(channel_id, guild_id=guild_id)
+        with_view: dict[str, Any] = (
+            {"view": quotes_view(quotes_of)} if quotes_of is not None else {}
+        )
         with refusals_as_rejections(lambda: "Discord refused the edit (Missing Permissions)."):
             await channel.get_partial_message(message_id).edit(
-                embed=card_embed(card), allowed_mentions=discord.AllowedMentions.none()
+                embed=card_embed(card), allowed_mentions=discord.AllowedMentions.none(),
+                **with_view,
             )
 
     async def replace_webhook(self, guild_id: int, channel_id: int) -> tuple[int, str]:

@@ -96,7 +96,8 @@ def assert_leads_with_the_original(
 
 
 async def quotes_shown(sandbox: Sandbox, post: RecordedMessage) -> str:
-    button = post.components[0]["components"][0]
+    with_buttons = [m for m in (post, *edits_of(sandbox, post)) if m.components]
+    button = with_buttons[-1].components[0]["components"][0]
     assert button["label"] == "Quotes"
     clicked = await sandbox.click(post.id, button["custom_id"], user="member")
     return clicked.messages[-1].content
@@ -158,6 +159,38 @@ async def test_a_better_source_arriving_later_edits_the_post_to_lead_with_it(
     assert_leads_with_the_original(sandbox, feed_server, post)
     assert FAITHFUL in quotes
     assert REWORDED_QUOTE not in quotes
+
+
+async def test_a_post_from_a_teaser_without_quotes_gets_the_button_with_the_lead_quotes(
+    sandbox: Sandbox, start_bot: BotStarter, feed_server: RouteServer
+) -> None:
+    serve(feed_server)
+    # A teaser: the original's first three paragraphs (no quotation), published later.
+    original = recent(
+        (PAGES / ORIGINAL[3]).read_text().replace("{base}", feed_server.base_url)
+    )
+    head, _, rest = original.partition("<p>")
+    paragraphs = ["<p>" + part for part in rest.split("<p>")][:3]
+    teaser_page = head + "".join(paragraphs) + "</article></body></html>"
+    teaser_page = teaser_page.replace(
+        DATES["2022-01-13T06:00:00+00:00"].isoformat(), NOW.isoformat()
+    )
+    teaser = ("/brief.xml", "Brief Wire", "/brief/kazakhstan.html", "")
+    feed_server.routes[teaser[2]] = Route(200, HTML, teaser_page.encode())
+    feed_server.routes[teaser[0]] = Route(200, RSS, feed(feed_server, teaser, published=False))
+    async with start_bot() as bot:
+        for outlet in (teaser, ORIGINAL):
+            await sandbox.run_command(f"/feed add url:{feed_server.url(outlet[0])} channel:#news")
+        for outlet in (teaser, ORIGINAL):
+            publish(feed_server, outlet)
+            await poll_and_deliver(bot)
+            await bot.settle([], 5.0)
+        (post,) = sandbox.posts("news")
+        assert not post.components  # the teaser has no quotation
+        quotes = await quotes_shown(sandbox, post)
+
+    assert shown(sandbox, post)["author"]["name"] == "Steppe Review"
+    assert FAITHFUL in quotes
 
 
 async def test_two_press_releases_sharing_the_company_boilerplate_are_two_posts(

@@ -108,9 +108,11 @@ class PostSender(Protocol):
         ...
 
     async def edit_post(
-        self, guild_id: int, channel_id: int, message_id: int, card: ArticleCard
+        self, guild_id: int, channel_id: int, message_id: int, card: ArticleCard, *,
+        quotes_of: int | None = None,
     ) -> None:
-        """Replace a sent post's card, or raise ``SendRejected``."""
+        """Replace a sent post's card (and give it the Quotes button of article
+        ``quotes_of`` when set), or raise ``SendRejected``."""
         ...
 
     async def replace_webhook(self, guild_id: int, channel_id: int) -> tuple[int, str]:
@@ -228,12 +230,13 @@ class Deliverer:
     async def _card_for(
         self, post: tuple[int, int, int], article: Article, feed_title: str,
         feed_site_url: str | None, story_id: int | None,
-    ) -> tuple[ArticleCard, str | None]:
+    ) -> tuple[ArticleCard, str | None, bool]:
         """Render a post (``post``: guild, channel and outbox ids): its story's lead source
         (``bot.pipeline.story.lead``: the original, else the earliest published, else the
         least altered), crediting the original and the other sources this server follows.
         A post without a story, or a copy a subscription posts on purpose after the story's
-        post, shows its own ``article``."""
+        post, shows its own ``article``. Also returns the credited original's name and
+        whether the article shown has quotes (for the Quotes button)."""
         guild_id, channel_id, outbox_id = post
         story = (
             await self._repos.stories.story(guild_id, story_id) if story_id is not None else None
@@ -257,7 +260,8 @@ class Deliverer:
             article, source_name=feed_title, source_url=feed_site_url,
             original=original, also_reported_by=also,
         )
-        return card, original[0] if original is not None else None
+        has_quotes = bool(article.details.quotes)
+        return card, original[0] if original is not None else None, has_quotes
 
     async def _refresh_posts(self) -> int:
         """Re-render and edit sent posts whose story gained a source or its original."""
@@ -266,7 +270,7 @@ class Deliverer:
             found = await self._repos.articles.get_with_feed(refresh.article_id)
             if found is None:
                 continue
-            card, _ = await self._card_for(
+            card, _, lead_quotes = await self._card_for(
                 (refresh.guild_id, refresh.channel_id, refresh.outbox_id), *found,
                 refresh.story_id,
             )
@@ -276,8 +280,11 @@ class Deliverer:
                 # changes nothing: an edit would only mark the post "(edited)".
                 continue
             try:
+                # A post whose own article had no quotes gets the button once its new lead
+                # brings some (a click shows the story's quotes, whichever article it names).
                 await self._sender.edit_post(
-                    refresh.guild_id, refresh.channel_id, refresh.message_id, card
+                    refresh.guild_id, refresh.channel_id, refresh.message_id, card,
+                    quotes_of=refresh.article_id if lead_quotes else None,
                 )
             except SendRejected as rejected:
                 log.warning(
@@ -289,7 +296,7 @@ class Deliverer:
         return len(refreshes)
 
     async def _deliver_one(self, delivery: Delivery) -> bool:
-        card, original = await self._card_for(
+        card, original, lead_quotes = await self._card_for(
             (delivery.guild_id, delivery.channel_id, delivery.outbox_id), delivery.article,
             delivery.feed_title, delivery.feed_site_url, delivery.story_id,
         )
@@ -298,7 +305,8 @@ class Deliverer:
             TemplateValues.of(delivery.article, delivery.feed_title, original),
         )
         nonce = delivery_nonce(await self._nonce_prefix(), delivery.outbox_id)
-        quotes = bool(delivery.article.details.quotes)
+        # The button shows the story's quotes, merged across its sources.
+        quotes = lead_quotes or bool(delivery.article.details.quotes)
         try:
             message_id = await self._earlier_post(delivery, card.url)
             if message_id is None:

@@ -70,7 +70,8 @@ class ClosedChannel:
         raise AssertionError("nothing was sent before")
 
     async def edit_post(
-        self, guild_id: int, channel_id: int, message_id: int, card: ArticleCard
+        self, guild_id: int, channel_id: int, message_id: int, card: ArticleCard, *,
+        quotes_of: int | None = None,
     ) -> None:
         raise AssertionError("nothing is edited here")
 
