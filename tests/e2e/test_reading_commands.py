@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.sandbox.fake_discord import Sandbox
 from tests.e2e.conftest import BotStarter, poll_and_deliver
-from tests.e2e.test_stories import publish, serve_outlets
+from tests.e2e.test_stories import HTML, RSS, publish, serve_outlets
 from tests.fixtures.http_servers import Route, RouteServer
 
 SEED_PAGE = Path(__file__).resolve().parents[1] / "fixtures" / "pages" / "seed_republished.html"
@@ -51,3 +52,48 @@ async def test_summarize_any_article_page(
     assert feed.messages[-1].content == (
         "That address is not a web page Newsdesk can read as an article."
     )
+
+
+HANCOCK_PAGE = """<html><head><title>Ministers pressed on Covid rules</title>
+<meta property="article:published_time" content="{published}"></head><body><article>
+<h1>Ministers pressed on Covid rules</h1>
+<p>Health secretary Matt Hancock was forced onto the defensive in the House of Commons by
+Tory MPs who said the new offences were poorly communicated to the public.</p>
+<p>Former chief whip Mark Harper told him the rules ran to twelve pages of detailed law with
+serious criminal penalties for employers and directors.</p>
+<p>Mr Hancock responded: “Sometimes in this pandemic we have had to move fast, and we may
+need to again. We will always bring the rules before the House as soon as we can.”</p>
+<p>The measures will be reviewed by the House within a month, officials said on Tuesday.</p>
+</article></body></html>"""
+
+
+async def test_quotes_finds_mr_x_responded_by_surname_full_name_and_title(
+    sandbox: Sandbox, start_bot: BotStarter, feed_server: RouteServer
+) -> None:
+    # Issue 16: "/quotes who:Hancock found nothing though /summarize showed his quote".
+    published = (datetime.now(UTC) - timedelta(hours=2)).replace(microsecond=0)
+    page = HANCOCK_PAGE.format(published=published.isoformat()).encode()
+    feed_server.routes["/commons.html"] = Route(200, HTML, page)
+    link = feed_server.url("/commons.html")
+    channel = (
+        "<?xml version='1.0'?><rss version='2.0'><channel><title>Commons Watch</title>"
+        f"<link>{feed_server.url('/')}</link>{{items}}</channel></rss>"
+    )
+    item = (
+        f"<item><title>Ministers pressed on Covid rules</title><link>{link}</link>"
+        f"<guid>{link}</guid></item>"
+    )
+    feed_server.routes["/commons.xml"] = Route(200, RSS, channel.format(items="").encode())
+    async with start_bot() as bot:
+        await sandbox.run_command(f"/feed add url:{feed_server.url('/commons.xml')} channel:#news")
+        feed_server.set_body("/commons.xml", channel.format(items=item).encode())
+        await poll_and_deliver(bot)
+        assert sandbox.posts("news"), "the article was not posted"
+        replies = [
+            (await sandbox.run_command(f'/quotes who:"{who}"', user="member")).messages[-1].content
+            for who in ("Hancock", "Matt Hancock", "Mr Hancock", "Health secretary Matt Hancock")
+        ]
+    for reply in replies:
+        assert reply.startswith("Recent quotes by"), reply
+        assert "Sometimes in this pandemic we have had to move fast" in reply
+        assert "— Matt Hancock" in reply
