@@ -206,6 +206,15 @@ async def test_posts_cut_off_by_a_crash_and_a_ten_minute_outage_arrive_once_each
     )
 
 
+async def test_webhook_and_forum_posts_cut_off_by_a_crash_arrive_once_even_at_once(
+    sandbox: Sandbox, server: RouteServer, bot_clock: ShiftedClock, start_shifted_bot: BotStarter
+) -> None:
+    # No outage: the plain post's nonce still works, but webhook and forum posts take none.
+    await crash_between_send_and_record(
+        sandbox, server, bot_clock, start_shifted_bot, timedelta(0)
+    )
+
+
 async def test_a_forum_post_archived_during_a_two_day_outage_is_found_not_reposted(
     sandbox: Sandbox, server: RouteServer, bot_clock: ShiftedClock, start_shifted_bot: BotStarter
 ) -> None:
