@@ -20,7 +20,7 @@ import pytest
 from bot.discord_io.sender import QUOTES_BUTTON_PREFIX, quotes_view
 from bot.sandbox.fake_discord import CommandOutcome, RecordedMessage, Sandbox
 from bot.sandbox.fake_discord.world import GuildSpec
-from tests.e2e.test_stories import OUTLETS, page_url, serve_outlets
+from tests.e2e.test_stories import OUTLETS, RECENT, page_url, serve_outlets
 from tests.fixtures.http_servers import Route, RouteServer
 from tests.hardening.conftest import (
     BotStarter,
@@ -102,6 +102,8 @@ async def set_up_server_a(
 ) -> tuple[int, RecordedMessage]:
     """Server A follows its feed in #news and gets one post with a Quotes button."""
     page = (PAGES / "original.html").read_text().replace("{base}", server.base_url)
+    # Dated recently: a subscription's maximum article age holds back older items.
+    page = page.replace("2026-11-20T08:30:00+00:00", RECENT.isoformat())
     server.routes[A_PAGE] = Route(200, HTML, page.encode())
     server.routes[A_FEED] = Route(200, RSS, rss_feed(A_TITLE, []))
     added = await sandbox.run_command(f"/feed add url:{server.url(A_FEED)} channel:#news")
