@@ -59,16 +59,64 @@ class StoryRepository:
         excluded = f" AND {excluded}" if exclude else ""
         rows = await self._db.fetch_all(
             f"SELECT {ARTICLE_COLUMNS}, f.title AS feed_title, EXISTS (SELECT 1 FROM outbox o"
-            " WHERE o.article_id = a.id AND o.state = 'waiting') AS waiting"
+            " WHERE o.article_id = a.id AND o.state = 'waiting') AS waiting,"
+            " a.read_attempts, a.read_failure"
             " FROM articles a JOIN feeds f ON f.id = a.feed_id"
             f" WHERE a.enriched_at IS NULL{excluded}"
             " ORDER BY a.first_seen_at, a.id LIMIT ?",
             [*excluded_ids, limit],
         )
         return [
-            UnreadArticle(article_from_row(row), row["feed_title"], bool(row["waiting"]))
+            UnreadArticle(
+                article_from_row(row), row["feed_title"], bool(row["waiting"]),
+                read_attempts=int(row["read_attempts"]), read_failure=row["read_failure"],
+            )
             for row in rows
         ]
+
+    async def begin_reading(self, article_id: int) -> int:
+        """Count one more attempt to read an article, before it starts (so an attempt the
+        process never finishes counts too); return the attempts so far, this one included."""
+        async with self._db.transaction() as tx, tx.execute(
+            "UPDATE articles SET read_attempts = read_attempts + 1 WHERE id = ?"
+            " RETURNING read_attempts",
+            (article_id,),
+        ) as cursor:
+            row = await cursor.fetchone()
+        return 0 if row is None else int(row[0])
+
+    async def give_back_reading(self, article_id: int) -> None:
+        """Uncount an attempt that was stopped from outside (a shutdown), not by the article."""
+        attempts = self._db.dialect.greatest("read_attempts - 1", "0")
+        async with self._db.transaction() as tx:
+            await tx.execute(
+                f"UPDATE articles SET read_attempts = {attempts} WHERE id = ?"
+                " AND enriched_at IS NULL",
+                (article_id,),
+            )
+
+    async def record_read_failure(self, article_id: int, reason: str) -> None:
+        """Keep why the last attempt to read an article failed (it will be tried again)."""
+        async with self._db.transaction() as tx:
+            await tx.execute(
+                "UPDATE articles SET read_failure = ? WHERE id = ?", (reason, article_id)
+            )
+
+    async def give_up_reading(self, article_id: int, reason: str, now: datetime) -> int:
+        """Stop trying to read an article: mark it read (with no story) and fail its waiting
+        posts with ``reason``, so its channels move on; return how many posts failed."""
+        async with self._db.transaction() as tx:
+            await tx.execute(
+                "UPDATE articles SET enriched_at = ?, read_failure = ? WHERE id = ?"
+                " AND enriched_at IS NULL",
+                (to_epoch(now), reason, article_id),
+            )
+            cursor = await tx.execute(
+                "UPDATE outbox SET state = 'failed', failure = ? WHERE article_id = ?"
+                " AND state = 'waiting'",
+                (reason, article_id),
+            )
+            return cursor.rowcount
 
     async def fingerprints_since(self, since: datetime) -> list[tuple[int, bytes]]:
         """Return the stored fingerprints of articles first seen since ``since``."""

@@ -336,6 +336,9 @@ class UnreadArticle:
     article: Article
     feed_title: str
     has_waiting_posts: bool
+    # Attempts to read it so far (each counted as it began), and why the last one failed.
+    read_attempts: int = 0
+    read_failure: str | None = None
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,7 @@ class Scheduler(commands.Cog):
         self.poll_tick.start()
 
     async def cog_unload(self) -> None:
-        """Stop both loops."""
+        """Stop both loops; readings the stop cut short do not count against their articles."""
         self.poll_tick.cancel()
         for task in (self._delivery_task, self._reader_task):
             if task is not None:
@@ -46,6 +46,7 @@ class Scheduler(commands.Cog):
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
         self._delivery_task = self._reader_task = None
+        await self.bot.reader.give_back_unfinished()
 
     @tasks.loop(seconds=30)
     async def poll_tick(self) -> None:

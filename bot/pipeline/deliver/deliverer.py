@@ -16,6 +16,9 @@ Rules (exactly once per channel):
   refusal of one post (AutoMod, the thread limit, a value Discord rejects) fails that row
   with Discord's reason and the channel goes on. Other failures retry with back-off, up to
   ``MAX_ATTEMPTS``.
+- A send that crashes (a bug on this row's article, a database fault) is a failed attempt
+  too, retried with back-off; a row that crashed ``MAX_CRASHED_SENDS`` times (a poison item)
+  fails with the reason, and its channel moves on.
 - Rows of one channel go out oldest first, one at a time; channels are served concurrently so
   one slow channel never holds up the others. ``allowed_mentions`` is explicit: nothing in a
   feed pings anyone.
@@ -43,6 +46,11 @@ from storage import Repositories
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
+MAX_CRASHED_SENDS = 3
+CRASHED_SEND = (
+    f"Newsdesk could not post this article in {MAX_CRASHED_SENDS} attempts (an internal "
+    "error, logged), so it gave up on it."
+)
 CLAIM_BATCH = 500
 NONCE_TRUSTED = timedelta(minutes=1)
 """How long after a send Discord surely still de-duplicates its nonce: well inside the "few
@@ -214,18 +222,38 @@ class Deliverer:
             try:
                 delivered = await self._deliver_one(delivery)
             except Exception:
-                # A bug or a database fault, maybe between send and record: give this and the
-                # later rows back to the queue, this one to be looked for before it is resent.
-                await self._repos.outbox.release([delivery.outbox_id], maybe_sent=True)
-                await self._repos.outbox.release(
-                    [later.outbox_id for later in deliveries[position + 1 :]]
+                log.exception(
+                    "delivery crashed guild_id=%s channel_id=%s article_id=%s attempt=%d",
+                    delivery.guild_id, delivery.channel_id, delivery.article.id,
+                    delivery.attempts,
                 )
-                raise
+                await self._record_crash(delivery, deliveries[position + 1 :])
+                return
             if not delivered:
                 # Keep the channel in publish order: later rows wait for the failed one.
                 rest = [later.outbox_id for later in deliveries[position + 1 :]]
                 await self._repos.outbox.release(rest)
                 return
+
+    async def _record_crash(self, delivery: Delivery, later: Sequence[Delivery]) -> None:
+        """Count a crashed send as a failed attempt (retried after back-off, looked for before
+        it is resent, failed for good after ``MAX_CRASHED_SENDS``); the later rows wait."""
+        later_ids = [row.outbox_id for row in later]
+        try:
+            if delivery.attempts >= MAX_CRASHED_SENDS:
+                await self._repos.outbox.mark_failed(delivery.outbox_id, CRASHED_SEND)
+            else:
+                await self._repos.outbox.mark_retry(
+                    delivery.outbox_id, "an internal error (logged)",
+                    self._retry_at(delivery.attempts),
+                )
+            await self._repos.outbox.release(later_ids)
+        except Exception:
+            # The database itself is failing: give every row back as it was, this one to be
+            # looked for before it is resent.
+            await self._repos.outbox.release([delivery.outbox_id], maybe_sent=True)
+            await self._repos.outbox.release(later_ids)
+            raise
 
     async def _card_for(
         self, post: tuple[int, int, int], article: Article, feed_title: str,

@@ -13,6 +13,12 @@ Rules:
   (containment of word 3-shingles, ``bot.pipeline.story.copies``, never of an article of
   the same feed and host, and without the text such sites repeat across their articles:
   ``bot.pipeline.story.copies.boilerplate``); else a new story. "Recent" is ``STORY_WINDOW``.
+- A poison article never stops its channels or the reader: each attempt to read an article is
+  counted (in the database, as it begins) and one that fails is tried again in a later round;
+  after ``MAX_READ_ATTEMPTS`` the article is given up, its waiting posts failed with the
+  reason (``/feed why`` shows it), and its channels move on. An attempt that never finished
+  (the process died in the middle) counts as failed, so this holds across restarts; one that
+  a shutdown cut short is given back (``give_back_unfinished``).
 - The copy index lives in memory and is rebuilt at start-up from the fingerprints stored
   with each article, never from text.
 """
@@ -44,6 +50,17 @@ log = logging.getLogger(__name__)
 STORY_WINDOW = timedelta(days=3)
 READ_BATCH = 16
 CONCURRENT_READS = 4
+MAX_READ_ATTEMPTS = 3
+STOPPED_WHILE_READING = "Newsdesk stopped while reading it"
+INTERNAL_ERROR = "an internal error (logged)"
+
+
+def give_up_reason(last_failure: str) -> str:
+    """Say why an article will not be posted after its last failed attempt to read it."""
+    return (
+        f"Newsdesk could not read this article in {MAX_READ_ATTEMPTS} attempts "
+        f"({last_failure.rstrip('.')}), so it gave up on it."
+    )
 
 
 def reading_from(
@@ -119,6 +136,10 @@ class ArticleReader:
         self._follows = FollowIndex(repositories)
         self._indexed_at: dict[int, datetime] = {}
         self._in_flight: set[int] = set()
+        # Articles whose reading failed this round: tried again in the next one, not at once.
+        self._retry_later: set[int] = set()
+        # Articles whose counted attempt has not ended (a shutdown may cut it short).
+        self._unfinished: set[int] = set()
         self._wake_loop = WakeLoop("reading", self._read_round, timings.idle_wake_seconds)
         self._story_lock = asyncio.Lock()
         self._loaded = False
@@ -147,6 +168,7 @@ class ArticleReader:
         await self._wake_loop.run_forever()
 
     async def _read_round(self) -> None:
+        self._retry_later.clear()
         read = 0
         while batch := await self.read_unread():
             read += batch
@@ -160,7 +182,9 @@ class ArticleReader:
         """Read one batch of unread articles; return how many were read."""
         if not self._loaded:
             await self.load_index()
-        batch = await self._repos.stories.unread(READ_BATCH, exclude=sorted(self._in_flight))
+        batch = await self._repos.stories.unread(
+            READ_BATCH, exclude=sorted(self._in_flight | self._retry_later)
+        )
         limit = asyncio.Semaphore(CONCURRENT_READS)
 
         async def read(unread: UnreadArticle) -> None:
@@ -171,31 +195,74 @@ class ArticleReader:
         return len(batch)
 
     async def read_one(self, unread: UnreadArticle) -> None:
-        """Read one article, record it with its story, and release its waiting posts."""
+        """Read one article, record it with its story, and release its waiting posts; give it
+        up after ``MAX_READ_ATTEMPTS`` failed attempts. Never raises for the article's sake."""
         article = unread.article
         self._in_flight.add(article.id)
         try:
-            page = await self._read_page(unread)
-            extracted = page.article
-            fp = page.fingerprint if page.fingerprint is not None else fingerprint("")
-            reading = reading_from(unread, extracted, fp)
-            held_back, follow_posts = await self._route(unread, reading)
-            # Pages are fetched and read in parallel, but stories are decided one article at
-            # a time: two copies read together must not each start a story of their own.
-            async with self._story_lock:
-                site = feed_site(article.feed_id, extracted.canonical_url, article.url)
-                story_id = await self._find_story(
-                    article.id, article.url_key, extracted, fp, site
+            if unread.read_attempts >= MAX_READ_ATTEMPTS:
+                # Its last attempt never finished: the process stopped while reading it.
+                await self._give_up(unread, unread.read_failure or STOPPED_WHILE_READING)
+                return
+            attempts = await self._repos.stories.begin_reading(article.id)
+            # Until this attempt ends: a shutdown gives it back (``give_back_unfinished``).
+            self._unfinished.add(article.id)
+            try:
+                await self._read(unread)
+            except Exception as error:
+                reason = error.message if isinstance(error, UserError) else INTERNAL_ERROR
+                log.exception(
+                    "reading failed article_id=%s url=%s attempt=%d",
+                    article.id, article.url, attempts,
                 )
-                released = await self._repos.stories.record_reading(
-                    article.id, reading, story_id, self._clock(),
-                    held_back=held_back, follow_posts=follow_posts,
-                )
-                if reading.fingerprint is not None:
-                    self._index.add(article.id, fp, site)
-                    self._indexed_at[article.id] = self._clock()
+                if attempts >= MAX_READ_ATTEMPTS:
+                    await self._give_up(unread, reason)
+                else:
+                    await self._repos.stories.record_read_failure(article.id, reason)
+                    self._retry_later.add(article.id)
+            self._unfinished.discard(article.id)
         finally:
             self._in_flight.discard(article.id)
+
+    async def give_back_unfinished(self) -> int:
+        """Uncount the attempts a shutdown cut short (call once the reader has stopped, before
+        the database closes): the shutdown stopped them, not their articles. A process killed
+        outright never gets here, and its attempts count. Returns how many were given back."""
+        unfinished = sorted(self._unfinished)
+        self._unfinished.clear()
+        for article_id in unfinished:
+            await self._repos.stories.give_back_reading(article_id)
+        return len(unfinished)
+
+    async def _give_up(self, unread: UnreadArticle, last_failure: str) -> None:
+        reason = give_up_reason(last_failure)
+        failed = await self._repos.stories.give_up_reading(unread.article.id, reason, self._clock())
+        log.warning(
+            "article given up article_id=%s url=%s posts_failed=%d reason=%s",
+            unread.article.id, unread.article.url, failed, reason,
+        )
+        if failed:
+            self._on_ready_to_post()  # the channels' later posts are free to go
+
+    async def _read(self, unread: UnreadArticle) -> None:
+        article = unread.article
+        page = await self._read_page(unread)
+        extracted = page.article
+        fp = page.fingerprint if page.fingerprint is not None else fingerprint("")
+        reading = reading_from(unread, extracted, fp)
+        held_back, follow_posts = await self._route(unread, reading)
+        # Pages are fetched and read in parallel, but stories are decided one article at a
+        # time: two copies read together must not each start a story of their own.
+        async with self._story_lock:
+            site = feed_site(article.feed_id, extracted.canonical_url, article.url)
+            story_id = await self._find_story(article.id, article.url_key, extracted, fp, site)
+            released = await self._repos.stories.record_reading(
+                article.id, reading, story_id, self._clock(),
+                held_back=held_back, follow_posts=follow_posts,
+            )
+            if reading.fingerprint is not None:
+                self._index.add(article.id, fp, site)
+                self._indexed_at[article.id] = self._clock()
         if released:
             self._on_ready_to_post()
 
