@@ -24,8 +24,18 @@ from bot.pipeline.story.copies import Fingerprint, fingerprint
 from bot.pipeline.worker_pool import Jobs, JobTimedOut, WorkerCrashed
 
 MAX_PAGE_BYTES = 300_000
-# What a worker imports before it takes jobs (and the forkserver before it forks workers).
-READING_MODULES = ("bot.pipeline.read.page_reading", "bot.pipeline.parse")
+# What a worker imports before it takes jobs (and the forkserver before it forks workers);
+# the last one reads a sample page, so no deadline counts loading the gazetteer.
+READING_MODULES = (
+    "bot.pipeline.read.page_reading",
+    "bot.pipeline.parse",
+    "bot.pipeline.read.worker_warmup",
+)
+_SAMPLE_PAGE = (
+    b"<html lang='en'><head><title>Sample</title></head><body><article><h1>Sample</h1>"
+    b"<p>\xe2\x80\x9cIt is ready,\xe2\x80\x9d said Ann Lee of Acme Corp in Paris on Monday."
+    b"</p></article></body></html>"
+)
 
 
 @dataclass(frozen=True)
@@ -54,6 +64,12 @@ def read_page(
         return PageReading(article, None)
     text = article.text or (fallback.text if fallback else "")
     return PageReading(article, fingerprint(text))
+
+
+def warm_up() -> None:
+    """Read one small page, so the lazy state of extraction (the place gazetteer, the
+    libraries' caches: about a second) is loaded before a worker's first job."""
+    read_page(_SAMPLE_PAGE, "https://sample.example/", 600, None, True)
 
 
 async def read_page_in_pool(
