@@ -322,15 +322,23 @@ async def decide_rows_of_read_articles(
     """
     lock = " FOR UPDATE OF a" if lock_rows else ""
     async with tx.execute(
-        "SELECT a.id, a.story_id, a.enriched_at FROM articles a"
+        "SELECT a.id, a.story_id, a.enriched_at, a.read_failure FROM articles a"
         " JOIN outbox o ON o.article_id = a.id"
         " WHERE o.subscription_id = ? AND o.state = 'waiting' ORDER BY a.id" + lock,
         (subscription_id,),
     ) as cursor:
-        candidates = [(int(row[0]), row[1], row[2]) for row in await cursor.fetchall()]
+        candidates = [tuple(row) for row in await cursor.fetchall()]
     pending: list[int] = []
-    for article_id, story_id, read_at in candidates:
+    for article_id, story_id, read_at, read_failure in candidates:
         if read_at is None:  # not read yet: its reading will decide the row
+            continue
+        if story_id is None and read_failure is not None:
+            # Given up (a poison item): its posts fail with the reason, as the reader's did.
+            await tx.execute(
+                "UPDATE outbox SET state = 'failed', failure = ? WHERE article_id = ?"
+                " AND subscription_id = ? AND state = 'waiting'",
+                (read_failure, article_id, subscription_id),
+            )
             continue
         pending += await _decide_waiting_rows(
             tx, article_id, story_id, now, subscription_id=subscription_id
