@@ -135,7 +135,7 @@ async def insert_articles_and_queue(
             "INSERT INTO outbox (guild_id, channel_id, subscription_id, article_id,"
             " next_attempt_at, created_at, state)"
             " SELECT guild_id, channel_id, id, ?, ?, ?, 'waiting' FROM subscriptions"
-            " WHERE feed_id = ? AND enabled = 1 ORDER BY id"
+            " WHERE feed_id = ? AND enabled = 1 AND paused_at IS NULL ORDER BY id"
             " ON CONFLICT (channel_id, article_id) DO NOTHING RETURNING id",
             (inserted[0], to_epoch(now), to_epoch(now), feed_id),
         ) as cursor:
@@ -207,7 +207,7 @@ class ArticleRepository:
         rows = await self._db.fetch_all(
             "SELECT a.id AS article_id, a.title, a.url, f.title AS feed_title, a.first_seen_at,"
             " s.id AS subscription_id, s.channel_id, s.created_at AS subscription_created_at,"
-            " s.enabled, o.state, o.message_id, o.failure,"
+            " s.enabled, s.paused_at, s.resumed_at, o.state, o.message_id, o.failure,"
             " (SELECT p.message_id FROM outbox p WHERE p.channel_id = o.channel_id"
             "  AND p.story_id = o.story_id AND p.state = 'sent' ORDER BY p.id LIMIT 1)"
             " AS story_message_id"
@@ -228,6 +228,8 @@ class ArticleRepository:
                 channel_id=row["channel_id"],
                 subscription_created_at=require_epoch(row["subscription_created_at"]),
                 subscription_enabled=bool(row["enabled"]),
+                paused_at=from_epoch(row["paused_at"]),
+                resumed_at=from_epoch(row["resumed_at"]),
                 outbox_state=OutboxState(row["state"]) if row["state"] else None,
                 message_id=row["message_id"],
                 failure=row["failure"],

@@ -19,12 +19,12 @@ from bot.core.models import (
     SubscriptionSummary,
 )
 from storage.articles import insert_articles_and_queue
-from storage.database import Database, Row, require_epoch, to_epoch
+from storage.database import Database, Row, from_epoch, require_epoch, to_epoch
 from storage.stories import decide_rows_of_read_articles
 
 _SUBSCRIPTION_COLUMNS = (
     "s.id, s.guild_id, s.channel_id, s.feed_id, s.created_by, s.created_at, s.enabled,"
-    " s.disabled_reason, s.max_age_days"
+    " s.disabled_reason, s.max_age_days, s.paused_at"
 )
 
 
@@ -40,6 +40,7 @@ def subscription_from_row(row: Row) -> Subscription:
         enabled=bool(row["enabled"]),
         disabled_reason=row["disabled_reason"],
         max_age_days=int(row["max_age_days"]),
+        paused_at=from_epoch(row["paused_at"]),
     )
 
 
@@ -258,6 +259,31 @@ class SubscriptionRepository:
         enabled, like at subscription time, so what was published while it was off is not
         posted in a burst; subscriptions that stayed enabled get the truly new ones.
         """
+        return await self._post_again(
+            guild_id, subscription_id, seed, now, "enabled = 1, disabled_reason = NULL"
+        )
+
+    async def pause(self, guild_id: int, subscription_id: int, now: datetime) -> bool:
+        """Stop queueing new posts for a subscription; return whether it was posting."""
+        async with self._db.transaction() as tx:
+            cursor = await tx.execute(
+                "UPDATE subscriptions SET paused_at = ? WHERE guild_id = ? AND id = ?"
+                " AND paused_at IS NULL",
+                (to_epoch(now), guild_id, subscription_id),
+            )
+            return cursor.rowcount > 0
+
+    async def resume(
+        self, guild_id: int, subscription_id: int, seed: Sequence[NewArticle], now: datetime
+    ) -> bool:
+        """Post a paused subscription's new articles again, from now on (``seed`` as for
+        ``enable``); return whether the server has it."""
+        return await self._post_again(guild_id, subscription_id, seed, now, "paused_at = NULL")
+
+    async def _post_again(
+        self, guild_id: int, subscription_id: int, seed: Sequence[NewArticle], now: datetime,
+        change: str,
+    ) -> bool:
         async with self._db.transaction() as tx:
             async with tx.execute(
                 "SELECT feed_id FROM subscriptions WHERE guild_id = ? AND id = ?",
@@ -268,9 +294,9 @@ class SubscriptionRepository:
                 return False
             await insert_articles_and_queue(tx, int(row[0]), seed, now)
             cursor = await tx.execute(
-                "UPDATE subscriptions SET enabled = 1, disabled_reason = NULL"
+                f"UPDATE subscriptions SET {change}, resumed_at = ?"
                 " WHERE guild_id = ? AND id = ?",
-                (guild_id, subscription_id),
+                (to_epoch(now), guild_id, subscription_id),
             )
             return cursor.rowcount > 0
 

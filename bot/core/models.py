@@ -184,6 +184,8 @@ class Subscription:
     max_age_days: int = 3
     """Articles published more than this many days before they were first seen are not
     posted (0: no limit)."""
+    paused_at: datetime | None = None
+    """When an admin paused it (None: not paused); nothing new is queued while paused."""
 
 
 @dataclass(frozen=True)
@@ -245,6 +247,9 @@ class ArticleTrace:
     message_id: int | None
     failure: str | None
     story_message_id: int | None = None
+    paused_at: datetime | None = None
+    resumed_at: datetime | None = None
+    """When posting last came back after a pause or a stop (None: never stopped)."""
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,12 @@ from bot.discord_io import markup
 from bot.discord_io.channel_webhooks import make_webhook, webhook_exists
 from bot.discord_io.client import NewsdeskBot
 from bot.discord_io.embeds import card_embed
-from bot.features.feeds.replies import shown_title
+from bot.features.feeds.replies import (
+    describe_enabled,
+    describe_paused,
+    describe_resumed,
+    shown_title,
+)
 from bot.pipeline.deliver.cards import article_card
 from bot.pipeline.deliver.templates import PLACEHOLDERS
 from cogs.feeds.subscription_choices import subscription_choices
@@ -124,13 +129,36 @@ class FeedOptionCommands(commands.Cog):
             await service.use_webhook(
                 interaction.guild_id, subscription, await make_webhook(channel)
             )
-        summary = await service.enable(interaction.guild_id, subscription)
-        where = markup.channel(summary.subscription.channel_id)
-        await reply_privately(
-            interaction,
-            f"Posting **{shown_title(summary.feed_title)}** in {where} again; new articles will "
-            "appear there from now on.",
+        summary, was_stopped = await service.enable(interaction.guild_id, subscription)
+        await reply_privately(interaction, describe_enabled(summary, was_stopped))
+
+    @app_commands.command(name="pause")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    @app_commands.describe(subscription="The subscription's number, as shown by /feed list")
+    async def pause(
+        self, interaction: discord.Interaction[Any], subscription: app_commands.Range[int, 1]
+    ) -> None:
+        """Stop posting a subscription's new articles until /feed resume."""
+        assert interaction.guild_id is not None
+        await think_privately(interaction)
+        summary, paused = await self.bot.services.subscriptions.pause(
+            interaction.guild_id, subscription
         )
+        await reply_privately(interaction, describe_paused(summary, paused))
+
+    @app_commands.command(name="resume")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    @app_commands.describe(subscription="The subscription's number, as shown by /feed list")
+    async def resume(
+        self, interaction: discord.Interaction[Any], subscription: app_commands.Range[int, 1]
+    ) -> None:
+        """Post a paused subscription's new articles again (not what it published meanwhile)."""
+        assert interaction.guild_id is not None
+        await think_privately(interaction)
+        summary, resumed = await self.bot.services.subscriptions.resume(
+            interaction.guild_id, subscription
+        )
+        await reply_privately(interaction, describe_resumed(summary, resumed))
 
     @app_commands.command(name="copies")
     @app_commands.checks.has_permissions(manage_guild=True)
@@ -279,6 +307,8 @@ class FeedOptionCommands(commands.Cog):
     @webhook.autocomplete("subscription")
     @interval.autocomplete("subscription")
     @enable.autocomplete("subscription")
+    @pause.autocomplete("subscription")
+    @resume.autocomplete("subscription")
     @copies.autocomplete("subscription")
     @maxage.autocomplete("subscription")
     @template.autocomplete("subscription")

@@ -28,9 +28,8 @@ HTML = {"Content-Type": "text/html; charset=utf-8"}
 EVERY_COMMAND = {
     "digest list", "digest now", "digest schedule", "digest stop",
     "feed add", "feed copies", "feed enable", "feed export", "feed import", "feed interval",
-    "feed list", "feed maxage", "feed ping", "feed refresh", "feed remove", "feed status",
-    "feed tag",
-    "feed template", "feed webhook", "feed why",
+    "feed list", "feed maxage", "feed pause", "feed ping", "feed refresh", "feed remove",
+    "feed resume", "feed status", "feed tag", "feed template", "feed webhook", "feed why",
     "filter add", "filter list", "filter mode", "filter remove", "filter test",
     "follow add", "follow list", "follow remove",
     "help", "newsdesk settings", "quotes", "search", "story", "summarize", "sync", "trend",
@@ -101,6 +100,8 @@ async def test_feed_commands_and_plain_templated_pinged_and_webhook_posts(
         f"/feed interval subscription:{number}",
         f"/feed copies subscription:{number} post:true",
         f"/feed maxage subscription:{number} days:7",
+        f"/feed pause subscription:{number}",
+        f"/feed resume subscription:{number}",
         f"/feed template subscription:{number}",
     ):
         await contract.run(line)

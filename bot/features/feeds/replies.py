@@ -64,6 +64,50 @@ def describe_added_feed(added: AddedFeed) -> str:
     return "\n".join(lines)
 
 
+def _posting(summary: SubscriptionSummary) -> str:
+    """Say a subscription as "**Title** in #channel"."""
+    return (
+        f"**{shown_title(summary.feed_title)}** in "
+        f"{markup.channel(summary.subscription.channel_id)}"
+    )
+
+
+def describe_enabled(summary: SubscriptionSummary, was_stopped: bool) -> str:
+    """Say what ``/feed enable`` did: resumed a stopped subscription, or nothing."""
+    number = summary.subscription.id
+    if was_stopped:
+        return (
+            f"Posting {_posting(summary)} again; new articles will appear there from now on."
+        )
+    if summary.subscription.paused_at is not None:
+        return (
+            f"Posting {_posting(summary)} was never stopped by Newsdesk, but it is paused: "
+            f"/feed resume subscription:{number} posts its new articles again."
+        )
+    return f"Posting {_posting(summary)} already: it was never stopped, so nothing changed."
+
+
+def describe_paused(summary: SubscriptionSummary, paused: bool) -> str:
+    """Say what ``/feed pause`` did."""
+    number = summary.subscription.id
+    if not paused:
+        return f"{_posting(summary)} is paused already; /feed resume subscription:{number} ends it."
+    return (
+        f"Paused {_posting(summary)}: nothing new is posted there until /feed resume "
+        f"subscription:{number} (posts already on their way still go out)."
+    )
+
+
+def describe_resumed(summary: SubscriptionSummary, resumed: bool) -> str:
+    """Say what ``/feed resume`` did."""
+    if not resumed:
+        return f"{_posting(summary)} is not paused: its new articles are posted already."
+    return (
+        f"Resumed {_posting(summary)}: new articles appear there from now on; what the feed "
+        "published while it was paused is not posted."
+    )
+
+
 def describe_subscriptions(summaries: Sequence[SubscriptionSummary]) -> list[str]:
     """List a server's subscriptions, one line each, in pages that each fit one message."""
     if not summaries:
@@ -76,6 +120,8 @@ def describe_subscriptions(summaries: Sequence[SubscriptionSummary]) -> list[str
             f"`#{sub.id}` **{trim_text(summary.feed_title or summary.feed_url, 80)}** → "
             f"{markup.channel(sub.channel_id)} · <{trim_text(summary.feed_url, 200)}>"
         )
+        if sub.paused_at is not None:
+            line += " · ⏸️ paused"
         if not sub.enabled:
             line += f" · disabled: {trim_text(sub.disabled_reason or 'unknown reason', 200)}"
         elif summary.last_error:
@@ -113,6 +159,11 @@ def describe_status(statuses: Sequence[FeedStatus]) -> list[str]:
         ]
         if feed.last_error and feed.health is not FeedHealth.OK:
             lines.append(f"last error: {trim_text(feed.last_error, 300)}")
+        if sub.paused_at is not None:
+            lines.append(
+                f"⏸️ paused since {markup.moment(sub.paused_at)}: /feed resume "
+                f"subscription:{sub.id} posts again"
+            )
         if not sub.enabled:
             lines.append(f"posting here is off: {trim_text(sub.disabled_reason or '', 300)}")
         blocks.append("\n".join(lines))

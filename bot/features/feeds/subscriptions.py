@@ -312,24 +312,61 @@ class SubscriptionService:
         )
         return summary, effective
 
-    async def enable(self, guild_id: int, subscription_id: int) -> SubscriptionSummary:
-        """Resume posting a subscription that was disabled (for example after a 403).
+    async def enable(
+        self, guild_id: int, subscription_id: int
+    ) -> tuple[SubscriptionSummary, bool]:
+        """Resume posting a subscription that was disabled (for example after a 403); return
+        it and whether it was disabled (an enabled one is left as it is).
 
         Raises:
             NotFound: the server has no subscription with that id.
         """
         summary = await self.get(guild_id, subscription_id)
-        seed: list[NewArticle] = []
+        if summary.subscription.enabled:
+            return summary, False
+        seed = await self._current_entries(summary)
+        await self._repos.subscriptions.enable(guild_id, subscription_id, seed, self._clock())
+        return summary, True
+
+    async def pause(
+        self, guild_id: int, subscription_id: int
+    ) -> tuple[SubscriptionSummary, bool]:
+        """Stop posting a subscription's new articles until it is resumed; return it and
+        whether it was posting (False: it was paused already).
+
+        Raises:
+            NotFound: the server has no subscription with that id.
+        """
+        summary = await self.get(guild_id, subscription_id)
+        paused = await self._repos.subscriptions.pause(guild_id, subscription_id, self._clock())
+        return summary, paused
+
+    async def resume(
+        self, guild_id: int, subscription_id: int
+    ) -> tuple[SubscriptionSummary, bool]:
+        """Post a paused subscription's new articles again, from now on (what the feed
+        published meanwhile is not posted in a burst); return it and whether it was paused.
+
+        Raises:
+            NotFound: the server has no subscription with that id.
+        """
+        summary = await self.get(guild_id, subscription_id)
+        if summary.subscription.paused_at is None:
+            return summary, False
+        seed = await self._current_entries(summary)
+        await self._repos.subscriptions.resume(guild_id, subscription_id, seed, self._clock())
+        return summary, True
+
+    async def _current_entries(self, summary: SubscriptionSummary) -> list[NewArticle]:
+        """Return the feed's entries now, to store as seen before posting starts again."""
         try:
             result = await self._fetcher.fetch(summary.feed_url)
             parsed = await self._feeds.parse(
                 result.body, url=summary.feed_url, content_type=result.content_type
             )
-            seed = articles_from_entries(parsed.entries)
+            return articles_from_entries(parsed.entries)
         except UserError:
-            pass  # the feed's own health reporting covers a feed that fails now
-        await self._repos.subscriptions.enable(guild_id, subscription_id, seed, self._clock())
-        return summary
+            return []  # the feed's own health reporting covers a feed that fails now
 
     async def forget_guild(self, guild_id: int) -> int:
         """Disable every subscription of a server the bot was removed from."""

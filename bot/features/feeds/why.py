@@ -4,7 +4,8 @@ For each of the server's subscriptions whose feed carried the article, exactly o
 posted (with a link to the post), being read or queued, filtered (by which rule), a copy of
 a story already posted there (with a link to that post), too old for the subscription's
 maximum age, failed (and why), skipped because it was already in the feed when the channel
-started following it, or not posted while the subscription was off. An address no followed
+started following it or when posting resumed, or not posted while the subscription was
+paused or off. An address no followed
 feed carried is "not seen".
 """
 
@@ -59,8 +60,21 @@ def explain_trace(guild_id: int, trace: ArticleTrace) -> str:
             f"following it ({markup.moment(trace.subscription_created_at)}), and Newsdesk "
             "never posts a feed's backlog."
         )
+    if trace.paused_at is not None and trace.first_seen_at >= trace.paused_at:
+        return (
+            f"Not posted in {channel}: it appeared in {source} while the subscription is "
+            f"paused (since {markup.moment(trace.paused_at)}); /feed resume subscription:"
+            f"{trace.subscription_id} posts its new articles again."
+        )
     if not trace.subscription_enabled:
         return f"Not posted in {channel}: posting {source} there is turned off."
+    if trace.resumed_at is not None and trace.first_seen_at <= trace.resumed_at:
+        return (
+            f"Not posted in {channel}: it appeared in {source} while posting there was "
+            f"stopped, and was already in the feed when posting resumed "
+            f"({markup.moment(trace.resumed_at)}); Newsdesk never posts what a feed published "
+            "meanwhile in a burst."
+        )
     return f"Not posted in {channel} from {source}, and Newsdesk kept no reason."
 
 
