@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 from xml.sax.saxutils import escape
 
 import pytest
@@ -15,7 +16,7 @@ from bot.features.search.trends import TrendSeries
 from bot.sandbox.fake_discord import Sandbox
 from tests.e2e.conftest import FEED_PATH, BotStarter, poll_and_deliver
 from tests.fixtures.engines import on_both_engines
-from tests.fixtures.http_servers import RouteServer
+from tests.fixtures.http_servers import Route, RouteServer
 
 
 def wire(items: list[tuple[str, str, str]]) -> bytes:
@@ -156,3 +157,54 @@ async def test_an_error_after_trend_started_stays_private(
     assert failed.messages[-1].content == "The articles of this server could not be read just now."
     chart = charted.messages[-1]
     assert not chart.ephemeral and chart.attachments, "the chart itself is for everyone"
+
+
+def dated_wire(title: str, items: list[tuple[str, str, timedelta]]) -> bytes:
+    """A feed titled ``title`` whose items (key, title, age) were published ``age`` ago."""
+    now = datetime.now(UTC)
+    body = "".join(
+        f"<item><title>{escape(headline)}</title><link>https://news.example/{key}</link>"
+        f"<guid>{key}</guid><description>{escape(headline)}.</description>"
+        f"<pubDate>{(now - age).strftime('%a, %d %b %Y %H:%M:%S +0000')}</pubDate></item>"
+        for key, headline, age in items
+    )
+    return (
+        f"<?xml version='1.0'?><rss version='2.0'><channel><title>{escape(title)}</title>"
+        f"<link>https://news.example/</link>{body}</channel></rss>"
+    ).encode()
+
+
+async def test_a_filtered_search_with_no_result_says_what_its_filters_left_out(
+    sandbox: Sandbox, start_bot: BotStarter, feed_server: RouteServer
+) -> None:
+    feed_server.set_body(FEED_PATH, dated_wire("Al Jazeera", []))
+    feed_server.routes["/other.xml"] = Route(
+        200, {"Content-Type": "application/rss+xml"}, dated_wire("Other Wire", [])
+    )
+    async with start_bot() as bot:
+        await sandbox.run_command(f"/feed add url:{feed_server.url(FEED_PATH)} channel:#news")
+        await sandbox.run_command(f"/feed add url:{feed_server.url('/other.xml')} channel:#news")
+        feed_server.set_body(FEED_PATH, dated_wire("Al Jazeera", [
+            (f"old-{n}", f"Harbour strike day {n}", timedelta(days=5 + n)) for n in range(7)
+        ]))
+        feed_server.set_body("/other.xml", dated_wire("Other Wire", [
+            ("fresh", "Harbour strike ends", timedelta(hours=2))
+        ]))
+        await poll_and_deliver(bot)
+        both = await sandbox.run_command(
+            "/search query:harbour subscription:1 days:1", user="member"
+        )
+        older = await sandbox.run_command("/search query:strike days:1 subscription:1",
+                                          user="member")
+        nowhere = await sandbox.run_command("/search query:volcano days:1", user="member")
+
+    assert both.messages[-1].content == (
+        "No match for **harbour** in **Al Jazeera** in the last day (7 older matches; 1 match "
+        "in the server's other feeds: widen the search to see them)."
+    )
+    assert older.messages[-1].content.startswith(
+        "No match for **strike** in **Al Jazeera** in the last day (7 older matches;"
+    )
+    assert nowhere.messages[-1].content == (
+        "No match for **volcano** in the last day, and none outside these filters either."
+    )

@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 
 from bot.core.errors import InvalidInput, NoSuchSubscription
 from bot.core.models import SearchHit
-from bot.core.text import MESSAGE_LIMIT, trim_text
+from bot.core.text import MESSAGE_LIMIT, plural, trim_text
 from bot.discord_io import markup
 from storage import Repositories
 
@@ -78,6 +78,18 @@ def fts_query(text: str) -> str:
 
 
 @dataclass(frozen=True)
+class SearchExclusions:
+    """What a filtered search with no result would have found without its filters."""
+
+    feed_title: str | None
+    days: int | None
+    older: int | None
+    """Matches in the subscription (or server) before the last ``days`` (None: no days)."""
+    elsewhere: int | None
+    """Matches in the server's other feeds in the period (None: no subscription filter)."""
+
+
+@dataclass(frozen=True)
 class SearchPage:
     """One page of results, with what the search left out or how it ordered them."""
 
@@ -87,6 +99,8 @@ class SearchPage:
     hits: list[SearchHit]
     left_out: tuple[str, ...] = ()
     newest_first: bool = False
+    excluded: SearchExclusions | None = None
+    """With no result under a subscription or days filter: what the filters left out."""
 
     @property
     def pages(self) -> int:
@@ -112,25 +126,44 @@ class SearchService:
             NotFound: the subscription is not this server's.
         """
         terms = read_terms(text)
-        feed_id = None
+        feed_id, feed_title = None, None
         if subscription is not None:
             summary = await self._repos.subscriptions.get(guild_id, subscription)
             if summary is None:
                 raise NoSuchSubscription(subscription)
-            feed_id = summary.subscription.feed_id
+            feed_id, feed_title = summary.subscription.feed_id, summary.feed_title
         common = await self._common_words(terms)
         kept = [term for term in terms if term not in common]
+        query = " ".join(term.fts for term in kept or terms)
         since = self._clock() - timedelta(days=days) if days else None
         total, hits = await self._repos.articles.search(
-            guild_id, " ".join(term.fts for term in kept or terms), ranked=bool(kept),
-            feed_id=feed_id, since=since, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE,
-            window=COUNT_CAP,
+            guild_id, query, ranked=bool(kept), feed_id=feed_id, since=since, limit=PAGE_SIZE,
+            offset=(page - 1) * PAGE_SIZE, window=COUNT_CAP,
         )
+        excluded = None
+        if total == 0 and (feed_id is not None or since is not None):
+            excluded = SearchExclusions(
+                feed_title, days,
+                older=await self._count(guild_id, query, feed_id, None) if since else None,
+                elsewhere=(
+                    await self._count(guild_id, query, None, since) if feed_id else None
+                ),
+            )
         left_out = tuple(dict.fromkeys(term.text for term in terms if term in common))
         return SearchPage(
             text.strip(), total, page, hits, left_out=left_out if kept else (),
-            newest_first=not kept,
+            newest_first=not kept, excluded=excluded,
         )
+
+    async def _count(
+        self, guild_id: int, query: str, feed_id: int | None, since: datetime | None
+    ) -> int:
+        """Count the server's matches of ``query`` under other filters (up to ``COUNT_CAP``)."""
+        total, _ = await self._repos.articles.search(
+            guild_id, query, ranked=False, feed_id=feed_id, since=since, limit=1, offset=0,
+            window=COUNT_CAP,
+        )
+        return total
 
     async def _common_words(self, terms: list[SearchTerm]) -> set[SearchTerm]:
         """Return the typed (unquoted) words found in most recent articles."""
@@ -143,8 +176,34 @@ class SearchService:
         return {word for word, share in zip(words, shares, strict=True) if share > COMMON_SHARE}
 
 
+def describe_exclusions(query: str, excluded: SearchExclusions) -> str:
+    """Say that a filtered search found nothing, and what its filters left out."""
+    where = f" in **{trim_text(excluded.feed_title, 80)}**" if excluded.feed_title else ""
+    when = ""
+    if excluded.days:
+        when = " in the last day" if excluded.days == 1 else f" in the last {excluded.days} days"
+    found: list[str] = []
+    if excluded.older:
+        found.append(f"{plural(excluded.older, 'older match', 'older matches')}")
+    if excluded.elsewhere:
+        found.append(
+            f"{plural(excluded.elsewhere, 'match', 'matches')} in the server's other feeds"
+        )
+    if not found:
+        return (
+            f"No match for **{trim_text(query, 100)}**{where}{when}, and none outside "
+            "these filters either."
+        )
+    return (
+        f"No match for **{trim_text(query, 100)}**{where}{when} ({'; '.join(found)}: "
+        "widen the search to see them)."
+    )
+
+
 def describe_search_page(result: SearchPage) -> str:
     """Render a page of results with snippets."""
+    if result.total == 0 and result.excluded is not None:
+        return describe_exclusions(result.query, result.excluded)
     if result.total == 0:
         query = markup.literal(trim_text(result.query, 100))
         return f"Nothing in this server's feeds matches **{query}**."
