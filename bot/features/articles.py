@@ -85,7 +85,11 @@ def describe_extracted(url: str, article: ExtractedArticle) -> str:
     facts = []
     if article.original_publisher and article.original_url:
         publisher = publisher_name(article.original_publisher, article.original_url)
-        facts.append(f"Originally published by {publisher} <{article.original_url}>")
+        facts.append(
+            f"Originally published by [{link_text(trim_text(publisher, 80))}]"
+            f"(<{article.original_url}>)" if is_web_url(article.original_url)
+            else f"Originally published by {trim_text(publisher, 80)}"
+        )
     if article.published:
         facts.append(f"Published {markup.date_time(article.published)}")
     if facts:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from bot.sandbox.fake_discord import Sandbox
 from tests.e2e.conftest import BotStarter, poll_and_deliver
-from tests.e2e.test_stories import HTML, RSS, publish, serve_outlets
+from tests.e2e.test_stories import HTML, RSS, page_url, publish, serve_outlets
 from tests.fixtures.http_servers import Route, RouteServer
 
 SEED_PAGE = Path(__file__).resolve().parents[1] / "fixtures" / "pages" / "seed_republished.html"
@@ -97,3 +97,17 @@ async def test_quotes_finds_mr_x_responded_by_surname_full_name_and_title(
         assert reply.startswith("Recent quotes by"), reply
         assert "Sometimes in this pandemic we have had to move fast" in reply
         assert "— Matt Hancock" in reply
+
+
+async def test_summarize_links_the_original_under_its_publishers_name(
+    sandbox: Sandbox, start_bot: BotStarter, feed_server: RouteServer
+) -> None:
+    serve_outlets(feed_server)
+    async with start_bot():
+        outcome = await sandbox.run_command(
+            f"/summarize url:{page_url(feed_server, '/digest.xml')}", user="member"
+        )
+    text = outcome.messages[-1].content
+    original = page_url(feed_server, "/herald.xml")
+    assert "Originally published by [" in text and f"](<{original}>)" in text, text
+    assert f" <{original}>" not in text

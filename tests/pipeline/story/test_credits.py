@@ -34,5 +34,5 @@ def test_summarize_shows_a_credited_name_without_its_override() -> None:
     article = extract_article(page, url="https://blog.example/post")
     assert article.original_url == "https://paper.example/x"
     reply = describe_extracted("https://blog.example/post", article)
-    assert "Originally published by The Daily Paper <https://paper.example/x>" in reply
+    assert "Originally published by [The Daily Paper](<https://paper.example/x>)" in reply
     assert "\u202e" not in reply
