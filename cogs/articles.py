@@ -13,7 +13,7 @@ from discord.ext import commands
 
 from bot.discord_io.client import NewsdeskBot
 from bot.discord_io.sender import QUOTES_BUTTON_PREFIX, quotes_button
-from bot.features.search.trends import render_trend_chart, split_terms
+from bot.features.search.trends import describe_no_mentions, render_trend_chart, split_terms
 from cogs.backend.errors import answer_error
 from cogs.shared.replies import edit_original, reply, reply_privately, think_privately
 
@@ -92,6 +92,9 @@ class ReadingCommands(commands.Cog):
         # public defer, so an error after a public one would be shown to the whole channel.
         await think_privately(interaction)
         series = await self.bot.services.trends.daily_mentions(interaction.guild_id, terms)
+        if not any(sum(one.counts) for one in series):
+            await reply_privately(interaction, describe_no_mentions(terms))
+            return
         title = "Daily mentions, last 30 days: " + ", ".join(terms)
         png = await asyncio.to_thread(render_trend_chart, series, title)
         totals = ", ".join(f"{one.term}: {sum(one.counts)}" for one in series)

@@ -84,6 +84,7 @@ async def test_quotes_by_a_person_and_a_trend_chart(
         await poll_and_deliver(bot)
         quotes = await sandbox.run_command('/quotes who:"Alma Berg"', user="member")
         chart = await sandbox.run_command('/trend term:"solar, bridge"', user="member")
+        nothing = await sandbox.run_command("/trend term:volcano", user="member")
 
     assert quotes.refused is None and not quotes.timed_out, quotes
     assert "Recent quotes by **Alma Berg**:" in quotes.messages[-1].content
@@ -97,6 +98,16 @@ async def test_quotes_by_a_person_and_a_trend_chart(
     assert image.format == "PNG" and image.size == (900, 450)
     colours = image.convert("RGB").getcolors(maxcolors=100_000)
     assert colours is not None and len(colours) > 50  # lines, labels and legend, not a blank
+    # Drawn for Discord's dark theme: the background is dark, not white.
+    background = image.convert("RGB").getpixel((2, 2))
+    assert isinstance(background, tuple) and sum(background) < 3 * 80, background
+    # A term nobody mentioned gets a sentence, privately, not an empty chart.
+    (said,) = [message for message in nothing.messages if message.content]
+    assert said.content == (
+        "No article in this server's feeds mentions **volcano** in the last 30 days, so there "
+        "is nothing to chart."
+    )
+    assert said.ephemeral and not said.attachments
 
 
 LONG_STORIES = [

@@ -2,8 +2,9 @@
 
 Rules: a mention is an article (first seen that day, UTC) whose title, summary or text
 contains the term as words; days without mentions count as zero; up to ``MAX_TERMS`` terms
-side by side over ``TREND_DAYS`` days. Drawing runs headless (matplotlib's Agg backend) and
-is CPU work: callers run ``render_trend_chart`` in a thread.
+side by side over ``TREND_DAYS`` days; terms with no mention at all get a sentence, not an
+empty chart. The chart is drawn in Discord's dark theme colours. Drawing runs headless
+(matplotlib's Agg backend) and is CPU work: callers run ``render_trend_chart`` in a thread.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from matplotlib import pyplot
 from matplotlib.ticker import MaxNLocator
 
 from bot.core.errors import InvalidInput
+from bot.core.text import trim_text
 from bot.features.search.search import fts_query
 from storage import Repositories
 
@@ -70,13 +72,36 @@ class TrendService:
         return series
 
 
+def describe_no_mentions(terms: Sequence[str]) -> str:
+    """Say that no article of the period mentions any of the terms (instead of a flat chart)."""
+    shown = " or ".join(f"**{trim_text(term, 100)}**" for term in terms)
+    return (
+        f"No article in this server's feeds mentions {shown} in the last {TREND_DAYS} days, "
+        "so there is nothing to chart."
+    )
+
+
 def render_trend_chart(series: Sequence[TrendSeries], title: str) -> bytes:
     """Draw the series as a PNG line chart and return its bytes.
 
     Terms and title are drawn as typed: with mathtext off, ``$\\frac{a}{b}$`` is those
     characters, never a formula (nor an error, when it is not a valid one).
     """
-    with matplotlib.rc_context({"text.parse_math": False}):
+    # Discord's dark theme colours (most members read in it): a white chart would glare.
+    with matplotlib.rc_context({
+        "text.parse_math": False,
+        "figure.facecolor": "#313338",
+        "axes.facecolor": "#2b2d31",
+        "axes.edgecolor": "#4e5058",
+        "axes.labelcolor": "#dbdee1",
+        "axes.titlecolor": "#f2f3f5",
+        "text.color": "#dbdee1",
+        "xtick.color": "#b5bac1",
+        "ytick.color": "#b5bac1",
+        "grid.color": "#4e5058",
+        "legend.facecolor": "#2b2d31",
+        "legend.edgecolor": "#4e5058",
+    }):
         return _draw(series, title)
 
 
@@ -93,7 +118,8 @@ def _draw(series: Sequence[TrendSeries], title: str) -> bytes:
             axes.set_xticks(ticks, [days[tick].strftime("%d %b") for tick in ticks])
         axes.set_title(title)
         axes.set_ylabel("articles mentioning it")
-        axes.set_ylim(bottom=0)
+        highest = max((max(one.counts, default=0) for one in series), default=0)
+        axes.set_ylim(bottom=0, top=max(1, highest) * 1.1)
         axes.yaxis.set_major_locator(MaxNLocator(integer=True))
         axes.grid(alpha=0.3)
         axes.legend(loc="upper left")
