@@ -25,14 +25,17 @@ Kind = Literal["keyword", "person", "organization", "place"]
 Target = Literal["subscription", "follow"]
 
 
-def check_pingable(role: discord.Role) -> None:
-    """Refuse @everyone, and roles the bot could not actually ping.
+def check_pingable(role: discord.Role, pinged_for: str = "topic") -> None:
+    """Refuse @everyone, and roles the bot could not actually ping (``pinged_for`` names what
+    the role would be pinged for: a topic, a subscription).
 
     Raises:
         InvalidInput: the role cannot be pinged by Newsdesk.
     """
     if role.is_default():
-        raise InvalidInput("Newsdesk never pings @everyone. Choose a role for this topic.")
+        raise InvalidInput(
+            f"Newsdesk never pings @everyone. Choose a role for this {pinged_for}."
+        )
     me = role.guild.me
     if not role.mentionable and not me.guild_permissions.mention_everyone:
         raise InvalidInput(

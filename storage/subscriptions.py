@@ -250,6 +250,19 @@ class SubscriptionRepository:
                 updated = await cursor.fetchone()
         return default_seconds if updated is None else int(updated[0])
 
+    async def shortest_interval_asker(
+        self, feed_id: int, default_seconds: int, prefer_guild_id: int
+    ) -> tuple[int, int] | None:
+        """Return (server, subscription) of the enabled subscription asking for the feed's
+        shortest interval, preferring ``prefer_guild_id``'s on a tie (None: no enabled one)."""
+        row = await self._db.fetch_one(
+            "SELECT guild_id, id FROM subscriptions WHERE feed_id = ? AND enabled = 1"
+            " ORDER BY COALESCE(interval_seconds, ?),"
+            " CASE WHEN guild_id = ? THEN 0 ELSE 1 END, id LIMIT 1",
+            (feed_id, default_seconds, prefer_guild_id),
+        )
+        return None if row is None else (int(row[0]), int(row[1]))
+
     async def enable(
         self, guild_id: int, subscription_id: int, seed: Sequence[NewArticle], now: datetime
     ) -> bool:

@@ -19,6 +19,7 @@ from bot.discord_io.client import NewsdeskBot
 from bot.discord_io.embeds import card_embed
 from bot.features.feeds.replies import (
     describe_enabled,
+    describe_interval,
     describe_paused,
     describe_resumed,
     shown_title,
@@ -99,17 +100,10 @@ class FeedOptionCommands(commands.Cog):
         """Choose how often a feed is checked for this server."""
         assert interaction.guild_id is not None
         await think_privately(interaction)
-        summary, effective = await self.bot.services.subscriptions.set_interval(
+        summary, effective, asked_by = await self.bot.services.subscriptions.set_interval(
             interaction.guild_id, subscription, minutes
         )
-        asked = "the default interval" if minutes is None else f"every {minutes} minutes"
-        await reply_privately(
-            interaction,
-            f"Subscription #{summary.subscription.id} asks for "
-            f"**{shown_title(summary.feed_title)}** {asked}; "
-            f"the feed is now checked every {effective // 60} minutes (the shortest interval "
-            "any server following it asks for).",
-        )
+        await reply_privately(interaction, describe_interval(summary, minutes, effective, asked_by))
 
     @app_commands.command(name="enable")
     @app_commands.checks.has_permissions(manage_guild=True)
@@ -266,7 +260,7 @@ class FeedOptionCommands(commands.Cog):
             await reply_privately(interaction, "Choose a role to ping, or clear:true to stop.")
             return
         if role is not None:
-            check_pingable(role)
+            check_pingable(role, "subscription")
         await think_privately(interaction)
         summary = await self.bot.services.subscriptions.set_ping_role(
             interaction.guild_id, subscription, None if clear else role.id if role else None

@@ -28,6 +28,31 @@ def describe_forum_tag(forum_id: int, tag_name: str | None) -> str:
     return f"Posts in {where} carry the tag **{trim_text(tag_name, 40)}**."
 
 
+def describe_backlog(backfill: int, entry_count: int) -> str:
+    """Say what becomes of the items already in a newly followed feed."""
+    if backfill:
+        latest = "The latest item" if backfill == 1 else f"The latest {backfill} items"
+        rest = entry_count - backfill
+        others = (
+            f"; the other {plural(rest, 'item')} already in the feed will not" if rest > 0
+            else ""
+        )
+        return (
+            f"{latest} will be posted there now{others}. New articles follow as the feed "
+            "publishes them."
+        )
+    if entry_count == 0:
+        return "The feed has no items yet; new articles will appear there as it publishes them."
+    already = (
+        "The item already in the feed" if entry_count == 1
+        else f"The {entry_count} items already in the feed"
+    )
+    return (
+        f"{already} will not be posted; new articles will appear there as the feed publishes "
+        "them."
+    )
+
+
 def describe_added_feed(added: AddedFeed) -> str:
     """Describe a new (or existing) subscription and what will happen next."""
     channel = f"{markup.channel(added.subscription.channel_id)}"
@@ -45,17 +70,7 @@ def describe_added_feed(added: AddedFeed) -> str:
         shown = f"[{latest_title}](<{link}>)" if linked else latest_title
         when = f", {markup.moment(added.latest.published)}" if added.latest.published else ""
         lines.append(f"Latest item: {shown}{when}.")
-    if added.backfill:
-        lines.append(
-            f"The latest {added.backfill} items will be posted there now; the rest of the "
-            f"{added.entry_count} already in the feed will not. New articles follow as the "
-            "feed publishes them."
-        )
-    else:
-        lines.append(
-            f"The {added.entry_count} items already in the feed will not be posted; "
-            "new articles will appear there as the feed publishes them."
-        )
+    lines.append(describe_backlog(added.backfill, added.entry_count))
     if added.listed_items > added.entry_count:
         lines.append(
             f"This feed lists {added.listed_items:,} items; Newsdesk reads the newest "
@@ -69,6 +84,27 @@ def _posting(summary: SubscriptionSummary) -> str:
     return (
         f"**{shown_title(summary.feed_title)}** in "
         f"{markup.channel(summary.subscription.channel_id)}"
+    )
+
+
+def describe_interval(
+    summary: SubscriptionSummary, minutes: int | None, effective_seconds: int,
+    asked_by: int | None,
+) -> str:
+    """Say what ``/feed interval`` set, and which subscription the feed's interval follows."""
+    number = summary.subscription.id
+    asked = "the default interval" if minutes is None else f"every {plural(minutes, 'minute')}"
+    every = f"every {plural(effective_seconds // 60, 'minute')}"
+    head = f"Subscription #{number} asks for **{shown_title(summary.feed_title)}** {asked}"
+    if asked_by == number:
+        return f"{head}; the feed is now checked {every}."
+    why = (
+        f"subscription #{asked_by} of this server asks for it" if asked_by is not None
+        else "another server following it asks for it"
+    )
+    return (
+        f"{head}; the feed is checked {every} all the same, because {why} (a feed is checked "
+        "at the shortest interval asked)."
     )
 
 

@@ -289,11 +289,12 @@ class SubscriptionService:
 
     async def set_interval(
         self, guild_id: int, subscription_id: int, minutes: int | None
-    ) -> tuple[SubscriptionSummary, int]:
+    ) -> tuple[SubscriptionSummary, int, int | None]:
         """Ask for a feed to be checked every ``minutes`` (None: the default).
 
-        Returns the subscription and the interval the feed now gets, in seconds (the shortest
-        any server asks for).
+        Returns the subscription, the interval the feed now gets, in seconds (the shortest
+        any server asks for), and which of this server's subscriptions asks for that one
+        (None: another server's).
 
         Raises:
             NotFound: the server has no subscription with that id.
@@ -306,11 +307,16 @@ class SubscriptionService:
             raise InvalidInput(
                 f"The interval must be between {low // 60} minutes and {high // 3600} hours."
             )
+        default = self._settings.default_interval_seconds
         effective = await self._repos.subscriptions.set_interval(
-            guild_id, subscription_id, seconds,
-            default_seconds=self._settings.default_interval_seconds, now=self._clock(),
+            guild_id, subscription_id, seconds, default_seconds=default, now=self._clock(),
         )
-        return summary, effective
+        if (seconds or default) <= effective:
+            return summary, effective, subscription_id
+        asker = await self._repos.subscriptions.shortest_interval_asker(
+            summary.subscription.feed_id, default, guild_id
+        )
+        return summary, effective, asker[1] if asker and asker[0] == guild_id else None
 
     async def enable(
         self, guild_id: int, subscription_id: int

@@ -23,16 +23,16 @@ async def test_the_feed_is_checked_at_the_shortest_interval_any_server_asks(
         second = await services.subscriptions.add(2, 22, server.url("/f.xml"), added_by=6)
     default = services.settings.default_interval_seconds
 
-    _, effective = await services.subscriptions.set_interval(1, first.subscription.id, 30)
+    _, effective, _ = await services.subscriptions.set_interval(1, first.subscription.id, 30)
     assert effective == min(30 * 60, default)
-    _, effective = await services.subscriptions.set_interval(2, second.subscription.id, 5)
+    _, effective, _ = await services.subscriptions.set_interval(2, second.subscription.id, 5)
     assert effective == 5 * 60
     feed = await repositories.feeds.get(first.subscription.feed_id)
     assert feed is not None and feed.interval_seconds == 5 * 60
     # A shorter interval brings the next check forward; it never waits out the old one.
     assert feed.next_check_at <= services.clock() + timedelta(minutes=5)
 
-    _, effective = await services.subscriptions.set_interval(2, second.subscription.id, None)
+    _, effective, _ = await services.subscriptions.set_interval(2, second.subscription.id, None)
     assert effective == min(30 * 60, default)
 
     with pytest.raises(NotFound):
