@@ -1,4 +1,11 @@
-"""``/help``: every command Newsdesk offers, with its description."""
+"""``/help``: the commands the member asking may use, with their options.
+
+Rules: a command is listed when the member's permissions in the channel include its default
+permissions (its group's, for a subcommand), as Discord itself decides what a member sees;
+``/sync`` only for the bot's owner. Each line shows the options (``[optional]`` ones in
+brackets); ``/help command:…`` shows one command's options with their descriptions and
+ranges.
+"""
 
 from __future__ import annotations
 
@@ -8,22 +15,64 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.core.errors import InvalidInput
 from bot.discord_io.client import NewsdeskBot
 from bot.discord_io.embeds import EMBED_COLOUR
-from cogs.shared.replies import reply
+from cogs.shared.replies import reply, think_privately
 
 AnyCommand = app_commands.Command[Any, ..., Any] | app_commands.Group
+Leaf = app_commands.Command[Any, ..., Any]
+OWNER_COMMANDS = frozenset({"sync"})
 
 
-def command_lines(commands_: list[AnyCommand]) -> list[str]:
-    """Return one line per leaf command: ``/name sub`` and its description, sorted."""
-    lines: list[str] = []
+def leaves_of(commands_: list[AnyCommand]) -> list[Leaf]:
+    """Return every leaf command under ``commands_``."""
+    found: list[Leaf] = []
     for command in commands_:
         if isinstance(command, app_commands.Group):
-            lines.extend(command_lines(list(command.commands)))
+            found.extend(leaves_of(list(command.commands)))
         else:
-            lines.append(f"`/{command.qualified_name}` {command.description}")
-    return sorted(lines)
+            found.append(command)
+    return found
+
+
+def required_permissions(command: Leaf) -> discord.Permissions | None:
+    """Return the permissions Discord asks of a member to see the command (None: none)."""
+    root: AnyCommand = command
+    while root.parent is not None:
+        root = root.parent
+    return command.default_permissions or root.default_permissions
+
+
+def signature(command: Leaf) -> str:
+    """Return ``/name sub option [optional]``."""
+    options = [
+        parameter.name if parameter.required else f"[{parameter.name}]"
+        for parameter in command.parameters
+    ]
+    return " ".join([f"/{command.qualified_name}", *options])
+
+
+def command_lines(commands_: list[Leaf]) -> list[str]:
+    """Return one line per command: its signature and description, sorted."""
+    return sorted(f"`{signature(command)}` {command.description}" for command in commands_)
+
+
+def option_help(command: Leaf) -> str:
+    """Describe one command's options, with their ranges and choices."""
+    lines = [f"`{signature(command)}`", command.description, ""]
+    for parameter in command.parameters:
+        facts = ["required" if parameter.required else "optional"]
+        if parameter.min_value is not None or parameter.max_value is not None:
+            low = "" if parameter.min_value is None else parameter.min_value
+            high = "" if parameter.max_value is None else parameter.max_value
+            facts.append(f"{low}–{high}")
+        if parameter.choices:
+            facts.append("one of " + ", ".join(choice.name for choice in parameter.choices))
+        lines.append(f"**{parameter.name}** ({'; '.join(facts)}): {parameter.description}")
+    if not command.parameters:
+        lines.append("No options.")
+    return "\n".join(lines)
 
 
 EMBED_DESCRIPTION_BUDGET = 4000  # Discord allows 4096 per embed description
@@ -48,21 +97,53 @@ class HelpCommand(commands.Cog):
     def __init__(self, bot: NewsdeskBot) -> None:
         self.bot = bot
 
-    @app_commands.command(name="help")
-    async def help(self, interaction: discord.Interaction[Any]) -> None:
-        """List Newsdesk's commands and what they do."""
+    async def _usable(self, interaction: discord.Interaction[Any]) -> list[Leaf]:
+        """Return the commands the member may use here."""
         guild = discord.Object(id=interaction.guild_id) if interaction.guild_id else None
         available = self.bot.tree.get_commands(guild=guild) if guild else []
         every = {command.name: command for command in self.bot.tree.get_commands()}
         every.update({command.name: command for command in available})
-        leaves = [
+        tops = [
             command for command in every.values()
             if isinstance(command, app_commands.Command | app_commands.Group)
         ]
+        owner = await self.bot.is_owner(interaction.user)
+        usable: list[Leaf] = []
+        for command in leaves_of(tops):
+            if command.qualified_name in OWNER_COMMANDS:
+                if owner:
+                    usable.append(command)
+                continue
+            needed = required_permissions(command)
+            if needed is None or needed.is_subset(interaction.permissions):
+                usable.append(command)
+        return usable
+
+    @app_commands.command(name="help")
+    @app_commands.describe(command="One command to explain with its options, e.g. feed add")
+    async def help(
+        self, interaction: discord.Interaction[Any],
+        command: app_commands.Range[str, 1, 100] | None = None,
+    ) -> None:
+        """List the Newsdesk commands you can use and their options."""
+        await think_privately(interaction)  # is_owner may ask Discord once
+        usable = await self._usable(interaction)
+        if command is not None:
+            wanted = " ".join(command.strip().lstrip("/").split()).lower()
+            found = next((one for one in usable if one.qualified_name == wanted), None)
+            if found is None:
+                raise InvalidInput(
+                    f"You have no command named /{wanted[:100]}. /help lists the ones you can use."
+                )
+            embed = discord.Embed(description=option_help(found), colour=EMBED_COLOUR)
+            await reply(interaction, embeds=[embed])
+            return
         embeds: list[discord.Embed] = []
-        for chunk in chunks(command_lines(leaves), EMBED_DESCRIPTION_BUDGET):
+        lines = command_lines(usable)
+        for chunk in chunks(lines, EMBED_DESCRIPTION_BUDGET):
             embeds.append(discord.Embed(description="\n".join(chunk), colour=EMBED_COLOUR))
-        embeds[0].title = "Newsdesk commands"
+        embeds[0].title = "Newsdesk commands you can use"
+        embeds[-1].set_footer(text="/help command:<name> shows a command's options in full.")
         await reply(interaction, embeds=embeds[:10])
 
 

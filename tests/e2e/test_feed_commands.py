@@ -9,7 +9,7 @@ from bot.core.models import OutboxState
 from bot.pipeline.deliver.deliverer import delivery_nonce
 from bot.pipeline.fetch.address_guard import PRIVATE_ADDRESS_MESSAGE
 from bot.sandbox.bot_runner import bot_in_sandbox
-from bot.sandbox.fake_discord import Sandbox
+from bot.sandbox.fake_discord import CommandOutcome, Sandbox
 from tests.e2e.conftest import FEED_PATH, BotStarter, poll_and_deliver, rss
 from tests.fixtures.bot_storage import bot_storage
 from tests.fixtures.engines import on_both_engines
@@ -162,18 +162,35 @@ async def test_a_bad_address_gets_a_clear_sentence(
     assert scheme.messages[-1].content.startswith("Newsdesk follows http and https addresses")
 
 
-async def test_help_lists_every_command(sandbox: Sandbox, start_bot: BotStarter) -> None:
+async def test_help_lists_the_commands_each_member_may_use_with_their_options(
+    sandbox: Sandbox, start_bot: BotStarter
+) -> None:
     async with start_bot() as bot:
-        outcome = await sandbox.run_command("/help", user="member")
-        leaves = [
-            command.qualified_name for command in bot.tree.walk_commands()
+        admin = await sandbox.run_command("/help")
+        member = await sandbox.run_command("/help", user="member")
+        one = await sandbox.run_command('/help command:"feed add"')
+        hidden = await sandbox.run_command('/help command:"feed add"', user="member")
+        leaves = {
+            command.qualified_name: command for command in bot.tree.walk_commands()
             if not isinstance(command, app_commands.Group)
-        ]
-    text = "\n".join(embed["description"] for embed in outcome.messages[-1].embeds)
-    assert outcome.messages[-1].ephemeral
+        }
+
+    def text(outcome: CommandOutcome) -> str:
+        return "\n".join(embed["description"] for embed in outcome.messages[-1].embeds)
+
+    assert admin.messages[-1].ephemeral and member.messages[-1].ephemeral
     assert len(leaves) >= 15
     for name in leaves:
-        assert f"`/{name}`" in text
+        if name != "sync":  # the bot's owner's only
+            assert f"`/{name}" in text(admin), name
+    assert "`/feed add url channel [backfill]" in text(admin)
+    assert "`/search query [subscription] [days]`" in text(member)
+    assert "`/summarize url`" in text(member)
+    assert "/feed" not in text(member) and "/follow" not in text(member)
+    assert "/filter" not in text(member) and "/sync" not in text(member)
+    assert sum(len(embed["description"]) for embed in admin.messages[-1].embeds) <= 6000
+    assert "**backfill** (optional; 0–10): " in text(one)
+    assert hidden.messages[-1].content.startswith("You have no command named /feed add.")
 
 
 @on_both_engines
