@@ -154,7 +154,7 @@ class DiscordPostSender:
         view = quotes_view(delivery.article.id) if quotes_button else None
         role = delivery.ping_role_id
         if delivery.webhook is not None:
-            return await self._post_through_webhook(delivery, embed, content)
+            return await self._post_through_webhook(delivery, embed, content, view)
         with refusals_as_rejections(lambda: self._forbidden_reason(delivery.channel_id)):
             forum = await destination(self._client, delivery.channel_id)
         if isinstance(forum, discord.ForumChannel):
@@ -184,11 +184,15 @@ class DiscordPostSender:
         return created.message.id
 
     async def _post_through_webhook(
-        self, delivery: Delivery, embed: discord.Embed, content: str | None
+        self, delivery: Delivery, embed: discord.Embed, content: str | None,
+        view: discord.ui.View | None,
     ) -> int:
         """Post through the channel's webhook under the source's name and icon.
 
-        Webhooks take no nonce: the deliverer looks for an earlier attempt's post first.
+        Webhooks take no nonce: the deliverer looks for an earlier attempt's post first. The
+        webhook is Newsdesk's own (made by the bot, so owned by its application), and Discord
+        lets an application-owned webhook send interactive components: the Quotes button
+        comes along, and its clicks reach the bot like any other.
         """
         assert delivery.webhook is not None
         webhook_id, token = delivery.webhook
@@ -200,6 +204,7 @@ class DiscordPostSender:
                 avatar_url=delivery.feed_icon_url if is_web_url(delivery.feed_icon_url)
                 else discord.utils.MISSING,
                 allowed_mentions=mentions_for(delivery.ping_role_id),
+                view=view if view is not None else discord.utils.MISSING,
             )
         return message.id
 

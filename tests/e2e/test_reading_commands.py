@@ -111,3 +111,22 @@ async def test_summarize_links_the_original_under_its_publishers_name(
     original = page_url(feed_server, "/herald.xml")
     assert "Originally published by [" in text and f"](<{original}>)" in text, text
     assert f" <{original}>" not in text
+
+
+async def test_a_webhook_post_carries_the_quotes_button_too(
+    sandbox: Sandbox, start_bot: BotStarter, feed_server: RouteServer
+) -> None:
+    serve_outlets(feed_server)
+    async with start_bot() as bot:
+        await sandbox.run_command(f"/feed add url:{feed_server.url('/herald.xml')} channel:#news")
+        await sandbox.run_command("/feed webhook subscription:1 enabled:true")
+        publish(feed_server, "/herald.xml")
+        await poll_and_deliver(bot)
+        (post,) = sandbox.posts("news")
+        assert post.webhook_id is not None
+        button = post.components[0]["components"][0]
+        assert button["label"] == "Quotes"
+        clicked = await sandbox.click(post.id, button["custom_id"], user="member")
+    reply = clicked.messages[-1]
+    assert reply.ephemeral
+    assert "We spent years wondering what to do with a lake nobody could swim in" in reply.content
