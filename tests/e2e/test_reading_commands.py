@@ -7,7 +7,7 @@ from pathlib import Path
 
 from bot.sandbox.fake_discord import Sandbox
 from tests.e2e.conftest import BotStarter, poll_and_deliver
-from tests.e2e.test_stories import HTML, RSS, page_url, publish, serve_outlets
+from tests.e2e.test_stories import HTML, OUTLETS, RSS, page_url, publish, serve_outlets
 from tests.fixtures.http_servers import Route, RouteServer
 
 SEED_PAGE = Path(__file__).resolve().parents[1] / "fixtures" / "pages" / "seed_republished.html"
@@ -130,3 +130,21 @@ async def test_a_webhook_post_carries_the_quotes_button_too(
     reply = clicked.messages[-1]
     assert reply.ephemeral
     assert "We spent years wondering what to do with a lake nobody could swim in" in reply.content
+
+
+async def test_a_byline_with_a_number_keeps_it(
+    sandbox: Sandbox, start_bot: BotStarter, feed_server: RouteServer
+) -> None:
+    serve_outlets(feed_server)
+    page_path = OUTLETS["/herald.xml"][1]
+    page = feed_server.routes[page_path]
+    assert isinstance(page, Route)
+    feed_server.routes[page_path] = Route(
+        200, page.headers, page.body.replace(b'content="Ingrid Solberg"', b'content="Reporter 36"')
+    )
+    async with start_bot() as bot:
+        await sandbox.run_command(f"/feed add url:{feed_server.url('/herald.xml')} channel:#news")
+        publish(feed_server, "/herald.xml")
+        await poll_and_deliver(bot)
+    (post,) = sandbox.posts("news")
+    assert post.embeds[0]["footer"]["text"] == "By Reporter 36"

@@ -22,7 +22,7 @@ import re
 
 from bot.core.models import Organization, Quote
 from bot.pipeline.read.extraction.article import ExtractedArticle, FeedFallback
-from bot.pipeline.read.extraction.authors import clean_author
+from bot.pipeline.read.extraction.authors import choose_author
 from bot.pipeline.read.extraction.cleaning import clean_paragraphs
 from bot.pipeline.read.extraction.dates import (
     choose_publish_date,
@@ -48,6 +48,17 @@ ExtractedArticleParts = tuple[
     tuple[str, ...], tuple[Organization, ...], tuple[str, ...], tuple[Quote, ...]
 ]
 _LANGUAGE = re.compile(r"^([a-zA-Z]{2,3})(?:[-_].*)?$")
+
+
+def declared_authors(markup: PageMarkup, feed_author: str | None) -> list[str]:
+    """Return the bylines the page's meta tags and JSON-LD, and the feed, declare."""
+    found = [markup.meta.get("author"), markup.meta.get("article:author"), feed_author]
+    for item in markup.json_ld:
+        authors = item.get("author")
+        for author in authors if isinstance(authors, list) else [authors]:
+            name = author.get("name") if isinstance(author, dict) else author
+            found.append(name if isinstance(name, str) else None)
+    return [name for name in found if name]
 
 
 def _language(*candidates: str | None) -> str | None:
@@ -125,8 +136,10 @@ def extract_article(
     canonical = markup.canonical or markup.meta.get("og:url")
     return ExtractedArticle(
         title=title or (fallback.title if fallback else None) or None,
-        author=clean_author(library.author if library else None)
-        or (clean_author(fallback.author) if fallback else None),
+        author=choose_author(
+            library.author if library else None,
+            declared_authors(markup, fallback.author if fallback else None),
+        ),
         published=published or (fallback.published if fallback else None),
         canonical_url=canonical,
         original_url=source.url,
