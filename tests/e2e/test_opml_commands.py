@@ -66,3 +66,36 @@ async def test_a_file_that_is_not_opml_gets_a_clear_sentence(
     async with start_bot():
         outcome = await sandbox.run_command(f"/feed import file:{bad} channel:#news")
     assert outcome.messages[-1].content.startswith("That file is not readable OPML")
+
+
+async def test_import_reports_outlines_without_a_feed_address_and_keeps_titles_and_folders(
+    sandbox: Sandbox, start_bot: BotStarter, feed_server: RouteServer
+) -> None:
+    feed_server.routes["/a.xml"] = Route(200, RSS, rss(1, title="Alpha"))
+    feed_server.routes["/site-feed.xml"] = Route(200, RSS, rss(2, title="Site News"))
+    feed_server.routes["/site.html"] = Route(
+        200, {"Content-Type": "text/html"},
+        f"<html><head><link rel='alternate' type='application/rss+xml' "
+        f"href='{feed_server.url('/site-feed.xml')}'></head><body>Hi</body></html>".encode(),
+    )
+    opml = (
+        "<opml version='2.0'><body><outline text='Tech'>"
+        f"<outline text='My Alpha' xmlUrl='{feed_server.url('/a.xml')}'/>"
+        f"<outline text='Only a site' htmlUrl='{feed_server.url('/site.html')}'/>"
+        "<outline text='Lost feed'/>"
+        "</outline></body></opml>"
+    ).encode()
+    async with start_bot():
+        imported = await sandbox.run_command(
+            "/feed import channel:#world", files={"file": ("mine.opml", opml)}
+        )
+    final = imported.messages[-1]
+    assert "2 added, 0 skipped, 1 failed" in final.content
+    ((_, report),) = final.attachments
+    lines = report.decode().splitlines()
+    assert lines == [
+        f"added: {feed_server.url('/a.xml')} — Alpha · listed as “My Alpha” in folder “Tech”",
+        f"added: {feed_server.url('/site.html')} — Site News (found on its site: the outline "
+        "had no xmlUrl) · listed as “Only a site” in folder “Tech”",
+        "failed: Lost feed — the outline gives no address (no xmlUrl or htmlUrl)",
+    ]

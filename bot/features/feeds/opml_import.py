@@ -1,9 +1,11 @@
 """Importing an OPML file: subscribe each listed feed to a channel and report every URL.
 
 Rules: every feed goes through the same validation as ``/feed add`` (fetched and parsed,
-nothing old posted); feeds are checked a few at a time; each URL ends up added, skipped
-(already followed there) or failed (with the reason in plain words); once the server's feed
-limit is reached the rest fail with that reason without being fetched.
+nothing old posted; an outline giving only its site's address has its feed found there);
+feeds are checked a few at a time; each URL ends up added, skipped (already followed there)
+or failed (with the reason in plain words), and an outline with no address at all is
+reported as failed too; each line keeps the title and folder the file gave the feed; once
+the server's feed limit is reached the rest fail with that reason without being fetched.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Literal
 
 from bot.core.errors import LimitReached, UserError
 from bot.features.feeds.discovery import SeveralFeedsFound
-from bot.features.feeds.opml import read_opml
+from bot.features.feeds.opml import OpmlFeed, read_opml_contents
 from bot.features.feeds.subscriptions import SubscriptionService
 
 CONCURRENT_CHECKS = 4
@@ -62,31 +64,37 @@ async def import_opml(
     Raises:
         InvalidInput: the file is not usable OPML.
     """
-    feeds = read_opml(data)
+    contents = read_opml_contents(data)
+    feeds = contents.feeds
     results: list[ImportedFeed | None] = [None] * len(feeds)
     limit = asyncio.Semaphore(CONCURRENT_CHECKS)
     limit_reached: list[str] = []
     done = 0
 
-    async def one(position: int, url: str) -> None:
+    async def one(position: int, feed: OpmlFeed) -> None:
         nonlocal done
         async with limit:
             results[position] = await _import_one(
-                service, guild_id, channel_id, url, added_by=added_by,
+                service, guild_id, channel_id, feed, added_by=added_by,
                 limit_reached=limit_reached,
             )
         done += 1
         if progress is not None:
             await progress(done, len(feeds))
 
-    await asyncio.gather(*(one(position, feed.url) for position, feed in enumerate(feeds)))
-    return ImportReport([line for line in results if line is not None])
+    await asyncio.gather(*(one(position, feed) for position, feed in enumerate(feeds)))
+    unusable = [
+        ImportedFeed(title, "failed", "the outline gives no address (no xmlUrl or htmlUrl)")
+        for title in contents.without_address
+    ]
+    return ImportReport([line for line in results if line is not None] + unusable)
 
 
 async def _import_one(
-    service: SubscriptionService, guild_id: int, channel_id: int, url: str, *,
+    service: SubscriptionService, guild_id: int, channel_id: int, feed: OpmlFeed, *,
     added_by: int, limit_reached: list[str],
 ) -> ImportedFeed:
+    url = feed.url
     if limit_reached:
         return ImportedFeed(url, "failed", limit_reached[0])
     try:
@@ -102,5 +110,18 @@ async def _import_one(
     except UserError as error:
         return ImportedFeed(url, "failed", error.message)
     if added.already_existed:
-        return ImportedFeed(url, "skipped", "already followed in that channel")
-    return ImportedFeed(url, "added", added.feed_title)
+        return ImportedFeed(
+            url, "skipped", "already followed in that channel" + _listed(feed, added.feed_title)
+        )
+    found = " (found on its site: the outline had no xmlUrl)" if feed.from_site else ""
+    return ImportedFeed(url, "added", added.feed_title + found + _listed(feed, added.feed_title))
+
+
+def _listed(feed: OpmlFeed, feed_title: str) -> str:
+    """Say the title and folder the file gave a feed, when they add something."""
+    parts = []
+    if feed.title and feed.title.casefold() != feed_title.casefold():
+        parts.append(f"listed as “{feed.title}”")
+    if feed.category:
+        parts.append(f"in folder “{feed.category}”")
+    return f" · {' '.join(parts)}" if parts else ""
