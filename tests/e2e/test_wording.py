@@ -40,3 +40,18 @@ async def test_feed_replies_count_in_words_and_say_which_subscription_sets_the_i
         "10 minutes all the same, because subscription #1 of this server asks for it (a feed "
         "is checked at the shortest interval asked)."
     )
+
+
+async def test_adding_a_feed_cut_off_before_its_end_says_so(
+    sandbox: Sandbox, start_bot: BotStarter, feed_server: RouteServer
+) -> None:
+    whole = rss(1, 2, 3)
+    feed_server.set_body(FEED_PATH, whole[: whole.index(b"<item><title>Story 1")])
+    async with start_bot():
+        added = await sandbox.run_command(
+            f"/feed add url:{feed_server.url(FEED_PATH)} channel:#news"
+        )
+    assert (
+        "⚠️ The feed's document is cut off before its end: Newsdesk read the 2 items before the "
+        "cut." in added.messages[-1].content
+    )

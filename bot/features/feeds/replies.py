@@ -71,6 +71,12 @@ def describe_added_feed(added: AddedFeed) -> str:
         when = f", {markup.moment(added.latest.published)}" if added.latest.published else ""
         lines.append(f"Latest item: {shown}{when}.")
     lines.append(describe_backlog(added.backfill, added.entry_count))
+    if added.cut_off:
+        lines.append(
+            f"⚠️ The feed's document is cut off before its end: Newsdesk read the "
+            f"{plural(added.entry_count, 'item')} before the cut. The site may be sending it "
+            "incompletely; later checks read whatever it sends then."
+        )
     if added.listed_items > added.entry_count:
         lines.append(
             f"This feed lists {added.listed_items:,} items; Newsdesk reads the newest "

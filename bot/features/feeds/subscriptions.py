@@ -65,6 +65,8 @@ class AddedFeed:
     already_existed: bool
     backfill: int
     queued_outbox_ids: list[int]
+    cut_off: bool = False
+    """The feed's document was cut off before its end: only the items before the cut."""
 
 
 def normalise_feed_address(raw: str) -> str:
@@ -209,6 +211,7 @@ class SubscriptionService:
             already_existed=outcome.already_existed,
             backfill=0 if outcome.already_existed else min(backfill, len(parsed.entries)),
             queued_outbox_ids=outcome.queued_outbox_ids,
+            cut_off=parsed.cut_off,
         )
 
     async def _discover(self, page_url: str, page: bytes, final_url: str) -> str:

@@ -35,6 +35,9 @@ class ParsedFeed:
     icon_url: str | None
     problem: str | None
     listed_items: int = 0
+    cut_off: bool = False
+    """The document ends before its root element closes (a truncated file): the entries are
+    the ones before the cut."""
 
     @property
     def was_cut(self) -> bool:

@@ -163,6 +163,8 @@ def _without_undeclared_prefixes(body: bytes) -> bytes | None:
 
 _DECLARED_PREFIX = re.compile(rb"xmlns:([A-Za-z_][\w.-]*)\s*=")
 _ELEMENT_PREFIX = re.compile(rb"</?([A-Za-z_][\w.-]*):[A-Za-z_]")
+# How a whole RSS, RDF or Atom document ends; an ill-formed one that does not was cut off.
+_CLOSED_ROOT = re.compile(rb"</(?:[\w.-]+:)?(?:rss|feed|RDF)\s*>\s*$", re.I)
 # Reasons feedparser flags that say nothing about the document being ill-formed.
 _HARMLESS_BOZO = (feedparser.NonXMLContentType, feedparser.CharacterEncodingOverride)
 
@@ -205,6 +207,7 @@ def parse_syndication_feed(
         ),
         problem=problem,
         listed_items=listed if listed is not None else len(entries),
+        cut_off=problem is not None and not _CLOSED_ROOT.search(body[-400:]),
     )
 
 

@@ -160,6 +160,9 @@ class Poller:
         parsed = await self._feeds.parse(
             result.body, url=feed.url, content_type=result.content_type
         )
+        if parsed.cut_off:
+            log.warning("feed document cut off feed_id=%s url=%s entries=%d",
+                        feed.id, feed.url, len(parsed.entries))
         check = FeedCheck(
             title=parsed.title or feed.title,
             site_url=parsed.link,
