@@ -114,6 +114,6 @@ async def test_long_lists_page_with_buttons_and_one_subscription_can_be_asked_fo
     assert len(numbers(r"\*\*(\d+)\.\*\*", digest)) == 8
     (single,) = one.messages
     assert single.components == [] and single.content.count("`#") == 1
-    assert "`#3` **Outlet 3 regional newsroom" in single.content
+    assert single.content.startswith("`#3` **Outlet ")  # imported concurrently: any outlet
     assert one_listed.messages[-1].content.startswith("This server follows 1 feed:")
     assert "`#12`" in one_listed.messages[-1].content
