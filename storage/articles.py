@@ -25,6 +25,7 @@ from bot.core.models import (
     NewArticle,
     Organization,
     OutboxState,
+    PreviewedArticle,
     Quote,
     SearchHit,
 )
@@ -201,6 +202,33 @@ class ArticleRepository:
             (guild_id, limit),
         )
         return [(article_from_row(row), row["feed_title"]) for row in rows]
+
+    async def delivery_preview(
+        self, feed_id: int, channel_id: int, limit: int
+    ) -> list[PreviewedArticle]:
+        """Return the feed's latest articles (by publish, else first-seen time) with their
+        delivery in ``channel_id`` and any post of their story there from another article."""
+        rows = await self._db.fetch_all(
+            f"SELECT {ARTICLE_COLUMNS}, o.state, o.failure, o.message_id,"
+            " (SELECT p.message_id FROM outbox p JOIN articles b ON b.id = p.article_id"
+            "  WHERE p.channel_id = ? AND p.state = 'sent' AND a.story_id IS NOT NULL"
+            "  AND b.story_id = a.story_id AND b.id <> a.id ORDER BY p.id LIMIT 1)"
+            " AS story_message_id"
+            " FROM articles a LEFT JOIN outbox o ON o.article_id = a.id AND o.channel_id = ?"
+            " WHERE a.feed_id = ?"
+            " ORDER BY COALESCE(a.published_at, a.first_seen_at) DESC, a.id DESC LIMIT ?",
+            (channel_id, channel_id, feed_id, limit),
+        )
+        return [
+            PreviewedArticle(
+                article=article_from_row(row),
+                outbox_state=OutboxState(row["state"]) if row["state"] else None,
+                failure=row["failure"],
+                message_id=row["message_id"],
+                story_message_id=row["story_message_id"],
+            )
+            for row in rows
+        ]
 
     async def traces_for_guild(self, guild_id: int, url_key: str) -> list[ArticleTrace]:
         """Return what became of the article at ``url_key`` for each of a server's feeds."""

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from bot.app.settings import Settings
 from bot.features.articles import ReadingService
 from bot.features.digests import DigestService
+from bot.features.feeds.delivery_preview import DeliveryPreviewService
 from bot.features.feeds.subscriptions import SubscriptionService
 from bot.features.follows.service import FollowService
 from bot.features.search.search import SearchService
@@ -57,6 +58,7 @@ class Services:
     follows: FollowService
     search: SearchService
     digests: DigestService
+    delivery_preview: DeliveryPreviewService
     clock: Callable[[], datetime]
 
     @classmethod
@@ -83,5 +85,6 @@ class Services:
             follows=FollowService(repositories, clock),
             search=SearchService(repositories, clock),
             digests=DigestService(repositories, clock),
+            delivery_preview=DeliveryPreviewService(repositories),
             clock=clock,
         )

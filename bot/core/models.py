@@ -323,6 +323,18 @@ class Article:
     text: str | None = None
 
 
+@dataclass(frozen=True)
+class PreviewedArticle:
+    """One recent article of a feed and what became of it in one channel (``/feed preview``)."""
+
+    article: Article
+    outbox_state: OutboxState | None
+    failure: str | None
+    message_id: int | None
+    story_message_id: int | None
+    """The post of the article's story in the channel, made from another article."""
+
+
 class OutboxState(StrEnum):
     """Where one (article, channel) delivery stands."""
 

@@ -163,6 +163,20 @@ class FeedCommands(
         text = await self.bot.services.stories.explain(interaction.guild_id, url)
         await reply_privately(interaction, text)
 
+    @app_commands.command(name="preview")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    @app_commands.describe(subscription="The subscription's number, as shown by /feed list")
+    async def preview(
+        self, interaction: discord.Interaction[Any], subscription: app_commands.Range[int, 1]
+    ) -> None:
+        """Show what the feed's latest 20 items did or would do here: posted, filtered, too old…"""
+        assert interaction.guild_id is not None
+        await think_privately(interaction)
+        pages = await self.bot.services.delivery_preview.preview(
+            interaction.guild_id, subscription
+        )
+        await reply_with_pages(interaction, pages)
+
     @app_commands.command(name="remove")
     @app_commands.checks.has_permissions(manage_guild=True)
     @app_commands.describe(subscription="The subscription's number, as shown by /feed list")
@@ -185,6 +199,7 @@ class FeedCommands(
     @refresh.autocomplete("subscription")
     @remove.autocomplete("subscription")
     @list_feeds.autocomplete("subscription")
+    @preview.autocomplete("subscription")
     @status.autocomplete("subscription")
     async def remove_choices(
         self, interaction: discord.Interaction[Any], current: str
