@@ -17,6 +17,10 @@ from bot.discord_io.client import NewsdeskBot
 
 log = logging.getLogger(__name__)
 
+# Polling rounds running at once: each takes only feeds no other round is checking, so more
+# rounds mean a slow feed in one never stops the next ticks; past this, a tick starts none.
+MAX_ROUNDS = 4
+
 
 class Scheduler(commands.Cog):
     """Runs polling and delivery for as long as the cog is loaded."""
@@ -25,6 +29,7 @@ class Scheduler(commands.Cog):
         self.bot = bot
         self._delivery_task: asyncio.Task[None] | None = None
         self._reader_task: asyncio.Task[None] | None = None
+        self._rounds: set[asyncio.Task[None]] = set()
         self.poll_tick.change_interval(seconds=bot.services.settings.scheduler_tick_seconds)
 
     async def cog_load(self) -> None:
@@ -40,7 +45,7 @@ class Scheduler(commands.Cog):
     async def cog_unload(self) -> None:
         """Stop both loops; readings the stop cut short do not count against their articles."""
         self.poll_tick.cancel()
-        for task in (self._delivery_task, self._reader_task):
+        for task in (self._delivery_task, self._reader_task, *self._rounds):
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -50,19 +55,29 @@ class Scheduler(commands.Cog):
 
     @tasks.loop(seconds=30)
     async def poll_tick(self) -> None:
-        """Check the feeds that are due, and send the digests that are due."""
-        try:
-            report = await self.bot.services.poller.poll_due()
-        except Exception:
-            log.exception("polling round crashed; the next tick retries")
-        else:
-            if report.outbox_ids:
-                self.bot.new_posts_queued()
+        """Start a round over the feeds that are due, and send the digests that are due.
+
+        A round is not waited for: a feed that takes long (a slow site, a huge document up to
+        its deadline) would otherwise hold back the next check of every other server's feeds.
+        The next tick starts another round over what is due and not being checked.
+        """
+        if len(self._rounds) < MAX_ROUNDS:
+            round_ = asyncio.create_task(self._poll_round(), name="newsdesk-poll-round")
+            self._rounds.add(round_)
+            round_.add_done_callback(self._rounds.discard)
         try:
             if await self.bot.services.digests.run_due():
                 self.bot.deliverer.wake()
         except Exception:
             log.exception("digest round crashed; the next tick retries")
+
+    async def _poll_round(self) -> None:
+        try:
+            await self.bot.services.poller.poll_due(
+                on_queued=lambda _outbox_ids: self.bot.new_posts_queued()
+            )
+        except Exception:
+            log.exception("polling round crashed; the next tick retries")
 
     @poll_tick.before_loop
     async def before_poll_tick(self) -> None:

@@ -4,11 +4,14 @@ fetch slots, a member and a server have allowances, and /summarize is for server
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 
 from aiohttp import web
 
+from bot.app.settings import Settings
+from bot.sandbox.bot_runner import bot_in_sandbox
 from bot.sandbox.fake_discord import Sandbox
-from tests.e2e.conftest import FEED_PATH, BotStarter, poll_and_deliver, rss
+from tests.e2e.conftest import FAST_TIMINGS, FEED_PATH, BotStarter, poll_and_deliver, rss
 from tests.fixtures.http_servers import Route, RouteServer
 from tests.waiting import eventually
 
@@ -88,3 +91,42 @@ async def test_summarize_is_a_server_command(sandbox: Sandbox, start_bot: BotSta
         synced = {c["name"]: c for c in sandbox.state.commands[sandbox.world.guild_id]}
         assert synced["summarize"].get("contexts") in ([0], None)
         assert synced["summarize"].get("dm_permission") is False
+
+
+async def test_a_feed_that_never_answers_holds_back_no_other_feed(
+    sandbox: Sandbox, settings: Settings, feed_server: RouteServer
+) -> None:
+    release = asyncio.Event()
+
+    async def hanging(_request: web.Request) -> web.StreamResponse:
+        await release.wait()
+        return web.Response(body=rss(1, title="Slow"), content_type="application/rss+xml")
+
+    feed_server.routes["/slow.xml"] = Route(200, {"Content-Type": "application/rss+xml"}, rss(1))
+    ticking = replace(settings, scheduler_tick_seconds=0.2, default_interval_seconds=1,
+                      min_interval_seconds=1)
+    async with bot_in_sandbox(sandbox, ticking, timings=FAST_TIMINGS):
+        await sandbox.run_command(f"/feed add url:{feed_server.url('/slow.xml')} channel:#world")
+        await sandbox.run_command(f"/feed add url:{feed_server.url(FEED_PATH)} channel:#news")
+        feed_server.routes["/slow.xml"] = hanging  # another server's feed: its site hangs
+        await eventually(lambda: feed_server.count("/slow.xml") >= 2, timeout=30)
+        try:
+            for number in (3, 4):
+                feed_server.set_body(FEED_PATH, rss(*range(1, number + 1)))
+                wanted = f"story-{number}"
+
+                def posted(wanted: str = wanted) -> bool:
+                    return any(
+                        str(post.embeds[0]["url"]).endswith(wanted)
+                        for post in sandbox.posts("news")
+                    )
+
+                await eventually(
+                    posted,
+                    # Less than the hanging fetch's 15 s time-out: before, the round it was
+                    # in (and so every other feed's next check) waited for it.
+                    timeout=10,
+                    message=f"story {number} was not posted while another feed hung",
+                )
+        finally:
+            release.set()

@@ -84,22 +84,31 @@ class Poller:
         self._fetcher = fetcher
         self._clock = clock
         self._feeds = feeds
+        # Feeds being checked now: a round that overlaps a slower one leaves them to it.
+        self._in_flight: set[int] = set()
 
-    async def poll_due(self) -> PollReport:
-        """Check every followed feed whose next check time has come."""
-        return await self._poll(await self._repos.feeds.due(self._clock(), DUE_BATCH))
+    async def poll_due(self, on_queued: Callable[[list[int]], None] | None = None) -> PollReport:
+        """Check every followed feed whose next check time has come (and that no other round
+        is checking); ``on_queued`` hears of each feed's new posts as soon as it is checked,
+        not when the round ends, so one slow feed holds back nobody's posts."""
+        due = await self._repos.feeds.due(self._clock(), DUE_BATCH)
+        return await self._poll(due, on_queued)
 
     async def poll_all(self) -> PollReport:
         """Check every followed feed now, whatever its schedule."""
         return await self._poll(await self._repos.feeds.followed())
 
-    async def _poll(self, feeds: Sequence[Feed]) -> PollReport:
+    async def _poll(
+        self, feeds: Sequence[Feed], on_queued: Callable[[list[int]], None] | None = None
+    ) -> PollReport:
         """Check ``feeds`` through a fixed pool of workers, each taking the next feed as soon
         as it is free: a slow feed delays only itself."""
         report = PollReport()
         queue: asyncio.Queue[Feed] = asyncio.Queue()
         for feed in feeds:
-            queue.put_nowait(feed)
+            if feed.id not in self._in_flight:
+                self._in_flight.add(feed.id)
+                queue.put_nowait(feed)
 
         async def worker() -> None:
             while not queue.empty():
@@ -111,13 +120,23 @@ class Poller:
                     # the worker goes on with the others.
                     log.exception("feed check could not be recorded feed_id=%s", feed.id)
                     created = None
+                finally:
+                    self._in_flight.discard(feed.id)
                 report.feeds_checked += 1
                 if created is None:
                     report.feeds_failed += 1
                 else:
                     report.outbox_ids.extend(created)
+                    if created and on_queued is not None:
+                        on_queued(created)
 
-        await asyncio.gather(*(worker() for _ in range(min(CONCURRENT_FEEDS, len(feeds)))))
+        try:
+            await asyncio.gather(
+                *(worker() for _ in range(min(CONCURRENT_FEEDS, queue.qsize())))
+            )
+        finally:  # cancelled: what was never started is free for the next round
+            while not queue.empty():
+                self._in_flight.discard(queue.get_nowait().id)
         return report
 
     async def refresh(self, feed: Feed) -> RefreshOutcome:
