@@ -19,7 +19,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.core.errors import InvalidInput
 from bot.core.models import DigestSchedule
-from bot.core.text import join_within_limit, split_into_pages, trim_text, trim_to_sentence
+from bot.core.text import (
+    join_within_limit,
+    plural,
+    split_into_pages,
+    trim_text,
+    trim_to_sentence,
+)
 from bot.pipeline.story.credits import story_credits
 from storage import Repositories
 
@@ -143,10 +149,10 @@ class DigestService:
             more = f" and {credits.more_count} more" if credits.more_count else ""
             title = trim_text(main.title, 150)
             link = f"[{title}](<{main.url}>)" if main.url else f"**{title}**"
-            matched = f" · matched {follows} follow{'s' if follows != 1 else ''}" if follows else ""
+            matched = f" · matched {plural(follows, 'follow')}" if follows else ""
             blocks.append(
                 f"**{position}.** {link}\n{summary}\n"
-                f"*{sources} source{'s' if sources != 1 else ''}: "
+                f"*{plural(sources, 'source')}: "
                 f"{', '.join(outlets)}{more}{matched}*"
             )
         if not blocks:

@@ -8,6 +8,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.core.text import plural
 from bot.discord_io import markup
 from bot.discord_io.client import NewsdeskBot
 from bot.features.feeds.discovery import SeveralFeedsFound
@@ -145,10 +146,9 @@ class FeedCommands(
             )
             return
         self.bot.new_posts_queued()
-        plural = "s" if outcome.queued != 1 else ""
         await reply_privately(
             interaction,
-            f"Checked **{shown_title(feed.title)}** now: {outcome.queued} new post{plural}.",
+            f"Checked **{shown_title(feed.title)}** now: {plural(outcome.queued, 'new post')}.",
         )
 
     @app_commands.command(name="why")

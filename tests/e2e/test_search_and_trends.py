@@ -145,7 +145,7 @@ async def test_every_search_page_shows_five_results_and_one_page_shows_no_button
              parts(third.messages[-1].content)]
     assert [len(page) for page in shown] == [5, 5, 2]
     assert set().union(*shown) == {str(n) for n in range(1, 13)}
-    assert single.messages[-1].content.startswith("**1** article match **bridge**")
+    assert single.messages[-1].content.startswith("**1** article matches **bridge**")
     assert single.messages[-1].components == []
     assert empty.messages[-1].components == []
 

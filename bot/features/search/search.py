@@ -210,7 +210,7 @@ def describe_search_page(result: SearchPage) -> str:
     capped = result.total >= COUNT_CAP
     shown = f"{result.total}+" if capped else str(result.total)
     header = (
-        f"**{shown}** article{'s' if result.total != 1 else ''} match "
+        f"**{shown}** {'article matches' if result.total == 1 else 'articles match'} "
         f"**{markup.literal(trim_text(result.query, 100))}** (page {result.page} of "
         f"{result.pages}):"
     )

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from bot.core.text import plural
+
 DEFAULT_MAX_AGE_DAYS = 3
 TOO_OLD = "too old: "
 """How a skipped post's reason starts when the article was too old (``/feed why`` reads it)."""
@@ -31,7 +33,6 @@ def too_old_reason(
         return None
     days = age.days
     return (
-        f"{TOO_OLD}it was published {days} day{'s' if days != 1 else ''} before it appeared "
-        f"in the feed, and this subscription posts nothing older than {max_age_days} "
-        f"day{'s' if max_age_days != 1 else ''}"
+        f"{TOO_OLD}it was published {plural(days, 'day')} before it appeared in the feed, "
+        f"and this subscription posts nothing older than {plural(max_age_days, 'day')}"
     )

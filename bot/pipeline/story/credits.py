@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from bot.core.models import Story
-from bot.core.text import join_within_limit, trim_text, without_invisible
+from bot.core.text import join_within_limit, plural, trim_text, without_invisible
 from bot.core.urls import is_web_url
 from bot.discord_io import markup
 from bot.pipeline.story.lead import Lead
@@ -94,8 +94,8 @@ def describe_story(story: Story, lead: Lead | None = None) -> str:
     """Say every source that carried a story, with times, and why its post leads with the
     source it does (``/story``)."""
     main = lead.source if lead is not None else story.main
-    lines = [f"**{trim_text(main.title, 200)}** — carried by {len(story.sources)} "
-             f"source{'s' if len(story.sources) != 1 else ''}:"]
+    lines = [f"**{trim_text(main.title, 200)}** — carried by "
+             f"{plural(len(story.sources), 'source')}:"]
     if lead is not None:
         lines.append(lead.reason)
     if story.original_url and not any(
