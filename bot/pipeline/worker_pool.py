@@ -18,6 +18,9 @@ Rules:
 - The deadline counts from the moment a worker has the job, not the wait for a free one.
 - The event loop never waits on a pipe: each worker is talked to from a thread of the pool's
   own (one per worker), and the loop awaits that thread.
+- Each worker may use at most ``WORKER_MEMORY_BYTES`` (1 GiB) of address space: a job that
+  needs more raises ``MemoryError`` in the caller, and its worker is replaced (a process that
+  ran out of memory is not trusted with the next job).
 - ``close`` kills every worker and waits for them; a closed pool refuses new jobs. Workers
   are daemons, so even a pool never closed leaves no process behind at exit.
 - ``share(limit)`` is a lane of the pool for one kind of caller: at most ``limit`` of its
@@ -48,6 +51,8 @@ T = TypeVar("T")
 
 # How long a new worker may take to import ``preload`` before the pool gives up on it.
 START_TIMEOUT_SECONDS = 120.0
+# A worker's address space: a warm reading worker takes about 210 MB of it.
+WORKER_MEMORY_BYTES = 1 << 30
 
 
 class JobTimedOut(Exception):
@@ -86,10 +91,21 @@ class PoolClosed(RuntimeError):
     """The pool was closed: the bot is shutting down."""
 
 
-def _serve(connection: Connection, preload: Sequence[str]) -> None:
-    """A worker's life: import ``preload``, say ready, then answer jobs until the pipe closes."""
+def _limit_memory(limit: int) -> None:
+    try:
+        import resource  # noqa: PLC0415 - POSIX only
+
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    except (ImportError, ValueError, OSError):
+        log.warning("worker memory not limited limit=%d", limit)
+
+
+def _serve(connection: Connection, preload: Sequence[str], memory_limit: int) -> None:
+    """A worker's life: import ``preload``, say ready, then answer jobs until the pipe closes
+    (or until a job ran out of memory)."""
     # Ctrl-C in a terminal reaches the whole process group: the bot decides when workers stop.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _limit_memory(memory_limit)
     for module in preload:
         importlib.import_module(module)
     connection.send(("ready", os.getpid()))
@@ -106,6 +122,8 @@ def _serve(connection: Connection, preload: Sequence[str]) -> None:
             connection.send(answer)
         except Exception as unsendable:  # noqa: BLE001 - e.g. an exception that cannot pickle
             connection.send(("error", RuntimeError(f"{answer[1]!r} ({unsendable!r})")))
+        if isinstance(answer[1], MemoryError):
+            return
 
 
 @dataclass(eq=False)
@@ -141,13 +159,19 @@ class WorkerPool:
     """``size`` worker processes running picklable functions, each job within a deadline."""
 
     def __init__(
-        self, size: int, deadline_seconds: float, *, preload: Sequence[str] = ()
+        self,
+        size: int,
+        deadline_seconds: float,
+        *,
+        preload: Sequence[str] = (),
+        memory_limit_bytes: int = WORKER_MEMORY_BYTES,
     ) -> None:
         if size < 1:
             raise ValueError("a worker pool needs at least one worker")
         self.size = size
         self.deadline_seconds = deadline_seconds
         self._preload = tuple(preload)
+        self._memory_limit = memory_limit_bytes
         self._context = _context()
         if self._preload and self._context.get_start_method() == "forkserver":
             # Only heeded before the forkserver starts (once per bot process), which is when
@@ -215,7 +239,10 @@ class WorkerPool:
                 if self._closed:
                     raise PoolClosed("The worker pool is closed.") from None
                 raise WorkerCrashed(worker.process.exitcode) from None
-            self._idle.append(worker)
+            if kind == "error" and isinstance(value, MemoryError):
+                await self._discard(worker, None)  # it exits after saying so
+            else:
+                self._idle.append(worker)
         if kind == "error":
             raise cast(BaseException, value)
         return cast(T, value)
@@ -259,7 +286,8 @@ class WorkerPool:
         """Start one worker and wait until it has imported ``preload`` (in a pool thread)."""
         parent_end, child_end = self._context.Pipe()
         process = self._context.Process(  # type: ignore[attr-defined]
-            target=_serve, args=(child_end, self._preload), name="newsdesk-worker", daemon=True
+            target=_serve, args=(child_end, self._preload, self._memory_limit),
+            name="newsdesk-worker", daemon=True,
         )
         process.start()
         child_end.close()  # so the parent reads EOF the moment the child dies

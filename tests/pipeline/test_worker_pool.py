@@ -11,7 +11,13 @@ from pathlib import Path
 import pytest
 
 from bot.core.errors import FeedParseError
-from bot.pipeline.worker_pool import JobTimedOut, PoolClosed, WorkerCrashed, WorkerPool
+from bot.pipeline.worker_pool import (
+    WORKER_MEMORY_BYTES,
+    JobTimedOut,
+    PoolClosed,
+    WorkerCrashed,
+    WorkerPool,
+)
 from tests.waiting import eventually
 
 
@@ -138,3 +144,14 @@ async def test_a_share_leaves_the_other_workers_to_everyone_else(
         for task in stuck:
             task.cancel()
         await asyncio.gather(*stuck, return_exceptions=True)
+
+
+async def test_a_job_that_needs_more_than_a_worker_s_memory_fails_and_its_worker_goes(
+    pool: WorkerPool,
+) -> None:
+    first = await pool.run(os.getpid)
+    with pytest.raises(MemoryError):
+        await pool.run(bytearray, 2 * WORKER_MEMORY_BYTES)
+    replacement = await pool.run(os.getpid)
+    assert replacement != first
+    assert await pool.run(len, bytearray(10)) == 10

@@ -84,6 +84,11 @@ class FeedParser:
                 f"Newsdesk took longer than {slow.deadline_seconds:g} s to read that feed, so "
                 "it stopped. Ask its publisher to list fewer or shorter items."
             ) from None
+        except MemoryError:
+            raise FeedParseError(
+                "That feed could not be read: it needs more memory than a feed may use. Ask "
+                "its publisher to list fewer or shorter items."
+            ) from None
         except WorkerCrashed:
             raise FeedParseError(
                 "That feed could not be read: reading it stopped the process reading it. Ask "

@@ -9,7 +9,8 @@ Rules:
   article. Whatever follows is ignored, as if the page ended there.
 - The work runs in the shared ``WorkerPool`` (never on the loop, never in a thread that cannot
   be stopped). A page not read within the pool's deadline has its worker killed and raises
-  ``PageNotRead`` ("took longer than 20 s to read"); so does a worker that dies reading it.
+  ``PageNotRead`` ("took longer than 20 s to read"); so does a worker that dies reading it,
+  or a reading that needs more than a worker's memory (1 GiB).
   Any other failure of the extraction code is raised as it is (a bug, for the caller to log).
 """
 
@@ -96,6 +97,11 @@ async def read_page_in_pool(
         raise PageNotRead(
             f"Newsdesk took longer than {slow.deadline_seconds:g} s to read that page, so it "
             "stopped. Try another address for the same article."
+        ) from None
+    except MemoryError:
+        raise PageNotRead(
+            "Newsdesk could not read that page: reading it needed more memory than a page may "
+            "use. Try another address for the same article."
         ) from None
     except WorkerCrashed:
         raise PageNotRead(
