@@ -32,7 +32,13 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from bot.sandbox.fake_discord import payloads, rest_interactions, rest_messages, rest_threads
+from bot.sandbox.fake_discord import (
+    payloads,
+    rest_interactions,
+    rest_messages,
+    rest_roles,
+    rest_threads,
+)
 from bot.sandbox.fake_discord.discord_limits import check_command_tree
 from bot.sandbox.fake_discord.openapi_check import SchemaRefusal
 from bot.sandbox.fake_discord.records import RefusedRequest
@@ -305,6 +311,12 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", "/guilds/{guild_id}/channels", get_guild_channels),
     ("GET", "/guilds/{guild_id}/roles", get_guild_roles),
     ("GET", "/guilds/{guild_id}/members/{user_id}", get_guild_member),
+    ("PUT", "/guilds/{guild_id}/members/{user_id}/roles/{role_id}", rest_roles.add_member_role),
+    (
+        "DELETE",
+        "/guilds/{guild_id}/members/{user_id}/roles/{role_id}",
+        rest_roles.remove_member_role,
+    ),
     ("GET", "/channels/{channel_id}", get_channel),
     ("GET", "/channels/{channel_id}/messages", rest_messages.list_messages),
     ("POST", "/channels/{channel_id}/messages", rest_messages.create_message),

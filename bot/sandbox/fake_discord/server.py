@@ -463,6 +463,23 @@ class Sandbox:
         event = {"guild_id": str(webhook.guild_id), "channel_id": str(webhook.channel_id)}
         self._dispatch_soon("WEBHOOKS_UPDATE", event)
 
+    def set_role_permissions(self, name: str, permissions: int) -> None:
+        """Change a role's permission bits (e.g. give the bot's role Manage Roles), as an
+        admin would in the server's settings; GUILD_ROLE_UPDATE is sent."""
+        guild = self.world.primary
+        role = guild.role(self.world.role_id(name, guild_id=guild.id))
+        assert role is not None
+        changed = replace(role, permissions=permissions)
+        guild.replace_role(changed)
+        event = {"guild_id": str(guild.id), "role": payloads.role_payload(changed)}
+        self._dispatch_soon("GUILD_ROLE_UPDATE", event)
+
+    def member_roles(self, user: str) -> list[str]:
+        """The names of the roles a member of the first server holds (``@everyone`` left out)."""
+        guild = self.world.primary
+        held = guild.members[self.world.user_id(user)]
+        return [role.name for role in guild.roles if role.id in held]
+
     def delete_role(self, name: str) -> None:
         """Delete a role: members lose it, overwrites for it go; GUILD_ROLE_DELETE is sent."""
         guild = self.world.primary

@@ -211,6 +211,20 @@ class GuildSpec:
         }
         return role
 
+    def highest_position(self, user_id: int) -> int:
+        """The position of a member's highest role (0, @everyone's, with none)."""
+        positions = [r.position for r in self.roles if r.id in self.members.get(user_id, ())]
+        return max(positions, default=0)
+
+    def set_member_role(self, user_id: int, role_id: int, *, held: bool) -> None:
+        """Give (``held``) or take a role from a member; doing it twice changes nothing."""
+        kept = tuple(r for r in self.members[user_id] if r != role_id)
+        self.members[user_id] = (*kept, role_id) if held else kept
+
+    def replace_role(self, role: RoleSpec) -> None:
+        """Put a changed role spec (same id) in place of the old one."""
+        self.roles = [role if r.id == role.id else r for r in self.roles]
+
     def automod_keywords_for(self, channel: ChannelSpec) -> tuple[str, ...]:
         """The AutoMod keywords that apply to a channel (a thread's are its parent's)."""
         source = channel.parent_id if isinstance(channel, ThreadSpec) else channel.id
