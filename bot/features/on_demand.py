@@ -37,8 +37,10 @@ class OnDemandLimits:
 SUMMARIZE_LIMITS = OnDemandLimits(
     member=Allowance(3, timedelta(minutes=1)), server=Allowance(10, timedelta(minutes=1))
 )
+# An admin setting a server up adds feeds in a row; the on-demand fetch slots already keep
+# their fetches from crowding out the pollers, so this only stops a flood.
 FEED_ADD_LIMITS = OnDemandLimits(
-    member=Allowance(10, timedelta(minutes=1)), server=Allowance(20, timedelta(minutes=1))
+    member=Allowance(30, timedelta(minutes=1)), server=Allowance(60, timedelta(minutes=1))
 )
 
 
