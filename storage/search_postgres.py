@@ -12,10 +12,13 @@ Rules (those of ``storage.articles``, in PostgreSQL's words):
   scans backwards, filtering every row, which is seconds when matches are rare). Only those
   are ranked: ``ts_rank`` with title 1.0, summary 0.5, text 0.25 (SQLite's 4 : 2 : 1) and
   the feed lexeme 0; equal scores newest first.
-- An unranked search (every word in most articles) lists the newest matches: each of the
-  server's feeds is read newest first on ``(feed_id, article_id)`` and the feeds are merged,
-  so about ``window`` rows are read instead of every match.
-- A ``since`` bound becomes a lower bound on the id from ``article_days``, as on SQLite.
+- An unranked search (every word in most articles) with no days bound lists the newest
+  matches: each of the server's feeds is read newest first on ``(feed_id, article_id)`` and
+  the feeds are merged, so about ``window`` rows are read instead of every match.
+- A ``since`` bound becomes a lower bound on the id from ``article_days``, as on SQLite,
+  applied through ``(feed_id, article_id)`` as a bitmap ANDed with the words' bitmap (at 1M
+  articles a stop word over 30 days: 10.6 ms this way, 19.5 ms filtering the words' bitmap,
+  31.6 ms merging the feeds' newest rows, each of which reads its out-of-line vector).
 - Only the page's articles are read from ``articles`` (with ``ts_headline`` snippets).
 """
 
@@ -117,11 +120,14 @@ class PostgresSearch:
             " WHERE day >= CAST(floor(CAST(:since AS DOUBLE PRECISION) / 86400) AS BIGINT))"
         )
         dates = {} if since is None else {"since": to_epoch(since)}
-        if ranked or not await self._many_in_scope(feeds, 2 * window):
-            # The bound is a filter (id + 0), never the way in: read through the primary
-            # key it would test every article of the days against the words.
+        if ranked or since is not None or not await self._many_in_scope(feeds, 2 * window):
+            # A days bound enters as a second bitmap: the server's feeds from the lowest id
+            # of those days on (feed_id, article_id), ANDed with the words' bitmap, so only
+            # rows matching both are read. (Never the primary key alone: walked backwards it
+            # tests every article of the days against the words.)
             dated = (
-                f" AND s.article_id + 0 >= {lowest} AND s.dated_at >= :since"
+                f" AND s.feed_id = ANY(:feed_ids) AND s.article_id >= {lowest}"
+                " AND s.dated_at >= :since"
             ) if since is not None else ""
             matches = (
                 "SELECT s.article_id AS id FROM article_search s"
@@ -133,13 +139,12 @@ class PostgresSearch:
                 " FROM matches m JOIN article_search s ON s.article_id = m.id"
             ) if ranked else "SELECT id, 0.0 AS score FROM matches"
             feed_parameters: dict[str, object] = {"feeds": _feeds_query(feeds)}
+            if since is not None:
+                feed_parameters["feed_ids"] = list(feeds)
         else:
-            dated = (
-                f" AND s.article_id >= {lowest} AND s.dated_at >= :since"
-            ) if since is not None else ""
             newest_of_each_feed = " UNION ALL ".join(
                 f"(SELECT s.article_id AS id FROM article_search s WHERE s.feed_id = :f{index}"
-                f" AND s.document @@ {words}{dated} ORDER BY s.article_id DESC LIMIT :window)"
+                f" AND s.document @@ {words} ORDER BY s.article_id DESC LIMIT :window)"
                 for index in range(len(feeds))
             )
             matches = (
