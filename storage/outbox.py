@@ -115,8 +115,21 @@ class OutboxRepository:
             (limit,),
         ) as cursor:
             rows = await cursor.fetchall()
+        if not rows:
+            return []
+        claimed_rows, claimed_ids = self._db.dialect.in_list("o.id", [int(row[0]) for row in rows])
+        looks = await self._db.fetch_all(
+            "SELECT o.id, s.template FROM outbox o"
+            " LEFT JOIN subscriptions s ON s.id = o.subscription_id"
+            f" WHERE {claimed_rows}",
+            claimed_ids,
+        )
+        templates = {int(row[0]): row[1] for row in looks}
         return [
-            PostRefresh(row[0], row[1], row[2], row[3], row[4], row[5], row[6]) for row in rows
+            PostRefresh(
+                row[0], row[1], row[2], row[3], row[4], row[5], row[6], templates.get(row[0])
+            )
+            for row in rows
         ]
 
     async def mark_sent(

@@ -454,6 +454,8 @@ class PostRefresh:
     article_id: int
     card_digest: str | None = None
     """The digest of the card the post shows (``card_digest``), if known."""
+    template: str | None = None
+    """The subscription's template (it decides whether the embed shows the summary)."""
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from bot.features.feeds.replies import (
     shown_title,
 )
 from bot.pipeline.deliver.cards import article_card
-from bot.pipeline.deliver.templates import PLACEHOLDERS
+from bot.pipeline.deliver.templates import PLACEHOLDERS, shows_summary
 from cogs.feeds.subscription_choices import subscription_choices
 from cogs.follows import check_pingable
 from cogs.shared.replies import (
@@ -229,14 +229,18 @@ class FeedOptionCommands(commands.Cog):
             shown = f"`{current}`" if current else "none (posts show the embed only)"
             await reply_privately(
                 interaction, f"Template of subscription #{subscription}: {shown}. "
-                f"Placeholders: {names}.",
+                f"Placeholders: {names}; [[by {{author}}]] shows only when all inside have a "
+                "value; {summary} takes the summary out of the embed.",
             )
             return
         preview = await service.preview_template(interaction.guild_id, subscription, template)
         view = SaveTemplateView(
             self.bot, interaction.user.id, interaction.guild_id, subscription, preview.template
         )
-        card = article_card(preview.article, source_name=preview.source, source_url=None)
+        card = article_card(
+            preview.article, source_name=preview.source, source_url=None,
+            summary=not shows_summary(preview.template),
+        )
         embed = card_embed(card)
         await reply(interaction, preview.content, embed=embed, view=view)
 

@@ -5,7 +5,8 @@ author 256, 6000 in all); a summary is cut at a sentence boundary when one is ne
 word, and marked with an ellipsis; only http(s) URLs become links or images; the title links
 to the story's original when it has one; feed text is shown as written but never pings (the
 sender allows no mentions from it). The card's timestamp shows the publication date, so no
-field repeats it.
+field repeats it. A card whose post text already shows the summary (``summary=False``, see
+``templates.shows_summary``) leaves its description out.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ def article_card(
     source_url: str | None,
     original: tuple[str, str | None] | None = None,
     also_reported_by: str | None = None,
+    summary: bool = True,
 ) -> ArticleCard:
     """Build the card posted for an article, crediting its story's original and copies."""
     original_url = original[1] if original is not None else None
@@ -45,10 +47,11 @@ def article_card(
             CardField("Also reported by", trim_text(also_reported_by, FIELD_LIMIT), inline=False)
         )
     author = article.author.strip() if article.author else ""
+    description = trim_to_sentence(article.summary, SUMMARY_LIMIT) or None
     return ArticleCard(
         title=trim_text(article.title, TITLE_LIMIT) or "(untitled)",
         url=link if is_web_url(link) else None,
-        description=trim_to_sentence(article.summary, SUMMARY_LIMIT) or None,
+        description=description if summary else None,
         timestamp=article.published_at,
         author_name=trim_text(source_name.strip() or "Feed", AUTHOR_LIMIT),
         author_url=source_url if is_web_url(source_url) else None,

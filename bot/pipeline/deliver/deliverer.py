@@ -37,7 +37,7 @@ from typing import Protocol
 from bot.core.models import Article, ArticleCard, Delivery
 from bot.discord_io import markup
 from bot.pipeline.deliver.cards import article_card, card_digest
-from bot.pipeline.deliver.templates import TemplateValues, post_content
+from bot.pipeline.deliver.templates import TemplateValues, post_content, shows_summary
 from bot.pipeline.story.credits import story_credits
 from bot.pipeline.story.lead import story_lead
 from bot.pipeline.timings import PipelineTimings, WakeLoop
@@ -257,13 +257,14 @@ class Deliverer:
 
     async def _card_for(
         self, post: tuple[int, int, int], article: Article, feed_title: str,
-        feed_site_url: str | None, story_id: int | None,
+        feed_site_url: str | None, story_id: int | None, *, template: str | None,
     ) -> tuple[ArticleCard, str | None, bool]:
         """Render a post (``post``: guild, channel and outbox ids): its story's lead source
         (``bot.pipeline.story.lead``: the original, else the earliest published, else the
         least altered), crediting the original and the other sources this server follows.
         A post without a story, or a copy a subscription posts on purpose after the story's
-        post, shows its own ``article``. Also returns the credited original's name and
+        post, shows its own ``article``. A ``template`` that shows the summary takes it out of
+        the embed. Also returns the credited original's name and
         whether the article shown has quotes (for the Quotes button)."""
         guild_id, channel_id, outbox_id = post
         story = (
@@ -286,7 +287,7 @@ class Deliverer:
             also = credits.also_text(linked=True)
         card = article_card(
             article, source_name=feed_title, source_url=feed_site_url,
-            original=original, also_reported_by=also,
+            original=original, also_reported_by=also, summary=not shows_summary(template),
         )
         has_quotes = bool(article.details.quotes)
         return card, original[0] if original is not None else None, has_quotes
@@ -300,7 +301,7 @@ class Deliverer:
                 continue
             card, _, lead_quotes = await self._card_for(
                 (refresh.guild_id, refresh.channel_id, refresh.outbox_id), *found,
-                refresh.story_id,
+                refresh.story_id, template=refresh.template,
             )
             digest = card_digest(card)
             if digest == refresh.card_digest:
@@ -327,6 +328,7 @@ class Deliverer:
         card, original, lead_quotes = await self._card_for(
             (delivery.guild_id, delivery.channel_id, delivery.outbox_id), delivery.article,
             delivery.feed_title, delivery.feed_site_url, delivery.story_id,
+            template=delivery.template,
         )
         content = post_content(
             delivery.template, delivery.ping_role_id,

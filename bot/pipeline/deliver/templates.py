@@ -5,7 +5,12 @@ Rules:
   ``{published}`` (a Discord timestamp) and ``{original}`` (the original publisher, when the
   article is a republication); ``{{`` and ``}}`` are literal braces. Anything else in braces
   (attribute or index access, format specs, conversions) is refused when the template is
-  saved, with a sentence naming the problem.
+  saved, with a sentence naming the problem. Rendering looks each name up in a table of
+  strings, never ``str.format``, so no template reaches a Python attribute.
+- ``[[ … ]]`` is a conditional section: it is shown only when every placeholder inside it has
+  a value, so ``{title}[[ (by {author})]]`` never leaves "(by )". Sections do not nest.
+- A template that shows ``{summary}`` takes the summary out of the embed (``shows_summary``),
+  so a post never says it twice.
 - A rendered template is trimmed to Discord's 2,000 characters; mentions in it never ping
   (``allowed_mentions`` stays explicit), whoever wrote them.
 """
@@ -49,41 +54,112 @@ class TemplateValues:
             original=original or "",
         )
 
+    def table(self) -> dict[str, str]:
+        """Return each placeholder's text, by name."""
+        return {name: getattr(self, name) for name in PLACEHOLDERS}
+
+
+SECTION_OPEN = "[["
+SECTION_CLOSE = "]]"
+
+
+def template_sections(template: str) -> list[tuple[str, bool]]:
+    """Split a template into its parts, each with whether it is a conditional section.
+
+    Raises:
+        InvalidInput: a section that is not closed, a ``]]`` without ``[[``, or a section
+        inside another.
+    """
+    sections: list[tuple[str, bool]] = []
+    rest = template
+    while rest:
+        start, stray_close = rest.find(SECTION_OPEN), rest.find(SECTION_CLOSE)
+        if stray_close != -1 and (start == -1 or stray_close < start):
+            raise InvalidInput(
+                "The template has a ]] without its [[. Sections look like [[by {author}]]."
+            )
+        if start == -1:
+            sections.append((rest, False))
+            break
+        end = rest.find(SECTION_CLOSE, start + len(SECTION_OPEN))
+        if end == -1:
+            raise InvalidInput(
+                "The template has a [[ without its ]]. Sections look like [[by {author}]]."
+            )
+        inner = rest[start + len(SECTION_OPEN):end]
+        if SECTION_OPEN in inner:
+            raise InvalidInput("Sections cannot be nested: close each [[ with ]] before the next.")
+        if start:
+            sections.append((rest[:start], False))
+        sections.append((inner, True))
+        rest = rest[end + len(SECTION_CLOSE):]
+    return sections
+
+
+def _parts(text: str) -> list[tuple[str, str | None]]:
+    """Split text into literal text and placeholder names (braces already checked)."""
+    return [(literal, field) for literal, field, _spec, _conv in Formatter().parse(text)]
+
 
 def validate_template(template: str) -> str:
     """Return the template to store, or refuse one that cannot be rendered.
 
     Raises:
-        InvalidInput: an unknown placeholder, a format spec, an unbalanced brace, too long.
+        InvalidInput: an unknown placeholder, a format spec, an unbalanced brace or section,
+        too long.
     """
     cleaned = template.strip()
     if not cleaned:
         raise InvalidInput("The template is empty. Use placeholders such as {title} and {url}.")
     if len(cleaned) > MAX_TEMPLATE_LENGTH:
         raise InvalidInput(f"Templates are at most {MAX_TEMPLATE_LENGTH} characters.")
-    try:
-        parts = list(Formatter().parse(cleaned))
-    except ValueError:
-        raise InvalidInput(
-            "The template has an unmatched { or }. Write {{ or }} for a literal brace."
-        ) from None
-    for _literal, field, spec, conversion in parts:
-        if field is None:
-            continue
-        if field not in PLACEHOLDERS:
+    for text, _conditional in template_sections(cleaned):
+        try:
+            parts = list(Formatter().parse(text))
+        except ValueError:
             raise InvalidInput(
-                f"{{{field}}} is not a placeholder. Use: "
-                + ", ".join(f"{{{name}}}" for name in PLACEHOLDERS) + "."
-            )
-        if spec or conversion:
-            raise InvalidInput(f"Write {{{field}}} on its own, without ! or : after it.")
+                "The template has an unmatched { or }. Write {{ or }} for a literal brace."
+            ) from None
+        for _literal, field, spec, conversion in parts:
+            if field is None:
+                continue
+            if field not in PLACEHOLDERS:
+                raise InvalidInput(
+                    f"{{{field}}} is not a placeholder. Use: "
+                    + ", ".join(f"{{{name}}}" for name in PLACEHOLDERS) + "."
+                )
+            if spec or conversion:
+                raise InvalidInput(f"Write {{{field}}} on its own, without ! or : after it.")
     return cleaned
 
 
+def shows_summary(template: str | None) -> bool:
+    """Tell whether a (validated) template shows the summary, which the embed then leaves out."""
+    if not template:
+        return False
+    return any(
+        field == "summary"
+        for text, _conditional in template_sections(template)
+        for _literal, field in _parts(text)
+    )
+
+
 def render_template(template: str, values: TemplateValues) -> str:
-    """Fill a validated template, trimmed to one message."""
-    rendered = template.format(**{name: getattr(values, name) for name in PLACEHOLDERS})
-    return trim_text(rendered, MESSAGE_LIMIT)
+    """Fill a validated template, trimmed to one message; a section whose placeholders are
+    not all filled is left out."""
+    table = values.table()
+    rendered: list[str] = []
+    for text, conditional in template_sections(template):
+        parts = _parts(text)
+        if conditional and any(
+            field is not None and not table.get(field, "").strip() for _literal, field in parts
+        ):
+            continue
+        for literal, field in parts:
+            rendered.append(literal)
+            if field is not None:
+                rendered.append(table.get(field, ""))
+    return trim_text("".join(rendered).strip(), MESSAGE_LIMIT)
 
 
 def post_content(
