@@ -34,6 +34,7 @@ from bot.discord_io.client import NewsdeskBot
 from bot.sandbox.fake_discord import RecordedMessage, Sandbox
 from storage.engines.sqlite import SqliteDatabase
 from tests.fixtures.bot_storage import bot_rows
+from tests.fixtures.discord_proxy import forward, serving
 from tests.fixtures.http_servers import Route, RouteServer
 from tests.hardening.conftest import BotStarter, poll_and_deliver
 from tests.waiting import eventually
@@ -135,17 +136,7 @@ class FaultyProxy:
 
     async def _forward(self, request: web.Request, body: bytes) -> web.Response:
         assert self._session is not None
-        headers = {k: v for k, v in request.headers.items()
-                   if k.lower() not in {"host", "content-length", "transfer-encoding"}}
-        url = self.upstream + request.rel_url.path_qs.removeprefix("/api/v10")
-        async with self._session.request(
-            request.method, url, headers=headers, data=body, allow_redirects=False
-        ) as upstream:
-            payload = await upstream.read()
-            kept = {k: v for k, v in upstream.headers.items()
-                    if k.lower() not in {"content-length", "transfer-encoding", "content-encoding",
-                                         "date", "server", "connection"}}
-            return web.Response(status=upstream.status, body=payload, headers=kept)
+        return await forward(self._session, self.upstream, request, body)
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         body = await request.read()
@@ -177,20 +168,12 @@ class FaultyProxy:
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[FaultyProxy]:
-        app = web.Application()
-        app.router.add_route("*", "/{tail:.*}", self._handle)
-        runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        host, port = runner.addresses[0][:2]
-        self.base = f"http://{host}:{port}/api/v10"
-        self._session = aiohttp.ClientSession()
-        try:
-            yield self
-        finally:
-            await self._session.close()
-            await runner.cleanup()
+        async with serving(self._handle) as self.base:
+            self._session = aiohttp.ClientSession()
+            try:
+                yield self
+            finally:
+                await self._session.close()
 
 
 @asynccontextmanager

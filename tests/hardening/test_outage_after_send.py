@@ -31,6 +31,7 @@ from bot.sandbox.bot_runner import bot_in_sandbox
 from bot.sandbox.fake_discord import RecordedMessage, Sandbox
 from tests.e2e.conftest import FAST_TIMINGS, BotStarter
 from tests.fixtures.bot_storage import bot_rows
+from tests.fixtures.discord_proxy import forward, serving
 from tests.fixtures.engines import on_both_engines
 from tests.fixtures.http_servers import Route, RouteServer
 from tests.waiting import eventually
@@ -68,17 +69,7 @@ class HoldingProxy:
 
     async def _forward(self, request: web.Request, body: bytes) -> web.Response:
         assert self._session is not None
-        headers = {k: v for k, v in request.headers.items()
-                   if k.lower() not in {"host", "content-length", "transfer-encoding"}}
-        url = self.upstream + request.rel_url.path_qs.removeprefix("/api/v10")
-        async with self._session.request(
-            request.method, url, headers=headers, data=body, allow_redirects=False
-        ) as upstream:
-            payload = await upstream.read()
-            kept = {k: v for k, v in upstream.headers.items()
-                    if k.lower() not in {"content-length", "transfer-encoding", "content-encoding",
-                                         "date", "server", "connection"}}
-            return web.Response(status=upstream.status, body=payload, headers=kept)
+        return await forward(self._session, self.upstream, request, body)
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         body = await request.read()
@@ -92,21 +83,13 @@ class HoldingProxy:
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[HoldingProxy]:
-        app = web.Application()
-        app.router.add_route("*", "/{tail:.*}", self._handle)
-        runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        host, port = runner.addresses[0][:2]
-        self.base = f"http://{host}:{port}/api/v10"
-        self._session = aiohttp.ClientSession()
-        try:
-            yield self
-        finally:
-            self._release.set()
-            await self._session.close()
-            await runner.cleanup()
+        async with serving(self._handle) as self.base:
+            self._session = aiohttp.ClientSession()
+            try:
+                yield self
+            finally:
+                self._release.set()
+                await self._session.close()
 
 
 def rss(title: str, numbers: range) -> bytes:
