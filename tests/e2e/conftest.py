@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime, timedelta
@@ -9,6 +10,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 import pytest
+from aiohttp import web
 
 from bot.app.settings import Settings
 from bot.discord_io.client import NewsdeskBot
@@ -97,3 +99,22 @@ async def poll_and_deliver(bot: NewsdeskBot, wait_seconds: float = 30.0) -> list
     report = await bot.services.poller.poll_all()
     assert await bot.settle(report.outbox_ids, wait_seconds)
     return report.outbox_ids
+
+
+def fast_and_slow_opml(feed_server: RouteServer, path: Path) -> tuple[Path, asyncio.Event]:
+    """Write an OPML file of two feeds: FEED_PATH, and one that answers only once the
+    returned event is set (an import that stays in progress as long as a test needs)."""
+    release = asyncio.Event()
+
+    async def slow_feed(_request: web.Request) -> web.StreamResponse:
+        await release.wait()
+        return web.Response(body=rss(2, title="Slow"), content_type="application/rss+xml")
+
+    feed_server.routes["/slow.xml"] = slow_feed
+    path.write_text(
+        "<opml version='2.0'><body>"
+        f"<outline text='Fast' xmlUrl='{feed_server.url(FEED_PATH)}'/>"
+        f"<outline text='Slow' xmlUrl='{feed_server.url('/slow.xml')}'/>"
+        "</body></opml>"
+    )
+    return path, release

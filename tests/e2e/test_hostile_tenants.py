@@ -3,13 +3,10 @@ could do through a reply, a button or a long command."""
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
-from aiohttp import web
-
 from bot.sandbox.fake_discord import Sandbox
-from tests.e2e.conftest import FEED_PATH, BotStarter, poll_and_deliver, rss
+from tests.e2e.conftest import FEED_PATH, BotStarter, fast_and_slow_opml, poll_and_deliver, rss
 from tests.fixtures.http_servers import Route, RouteServer
 from tests.waiting import eventually
 
@@ -69,20 +66,7 @@ async def test_a_feed_title_cannot_put_a_masked_link_in_search_replies(
 async def test_an_import_longer_than_the_interaction_reports_in_its_channel(
     sandbox: Sandbox, start_bot: BotStarter, feed_server: RouteServer, tmp_path: Path
 ) -> None:
-    release = asyncio.Event()
-
-    async def slow_feed(_request: web.Request) -> web.StreamResponse:
-        await release.wait()
-        return web.Response(body=rss(2, title="Slow"), content_type="application/rss+xml")
-
-    feed_server.routes["/slow.xml"] = slow_feed
-    opml = tmp_path / "long.opml"
-    opml.write_text(
-        "<opml version='2.0'><body>"
-        f"<outline text='Fast' xmlUrl='{feed_server.url(FEED_PATH)}'/>"
-        f"<outline text='Slow' xmlUrl='{feed_server.url('/slow.xml')}'/>"
-        "</body></opml>"
-    )
+    opml, release = fast_and_slow_opml(feed_server, tmp_path / "long.opml")
     async with start_bot() as bot:
         started = await sandbox.run_command(f"/feed import file:{opml} channel:#world")
         assert started.messages[-1].content == "Importing… 1 of 2"

@@ -7,13 +7,12 @@ from pathlib import Path
 
 import discord
 import pytest
-from aiohttp import web
 
 from bot.sandbox.console import Console, ScriptError
 from bot.sandbox.fake_discord import Sandbox
 from bot.sandbox.fake_discord.discord_limits import REQUIRE_TAG_FLAG
 from bot.sandbox.session import SessionLog
-from tests.e2e.conftest import FEED_PATH, BotStarter, rss
+from tests.e2e.conftest import BotStarter, fast_and_slow_opml
 from tests.fixtures.http_servers import RouteServer
 from tests.waiting import eventually
 
@@ -63,20 +62,7 @@ async def test_admin_directives_delete_and_configure(
 async def test_a_script_line_waits_for_its_command_past_the_first_progress_message(
     sandbox: Sandbox, start_bot: BotStarter, feed_server: RouteServer, tmp_path: Path
 ) -> None:
-    release = asyncio.Event()
-
-    async def slow_feed(_request: web.Request) -> web.StreamResponse:
-        await release.wait()
-        return web.Response(body=rss(2, title="Slow"), content_type="application/rss+xml")
-
-    feed_server.routes["/slow.xml"] = slow_feed
-    opml = tmp_path / "two.opml"
-    opml.write_text(
-        "<opml version='2.0'><body>"
-        f"<outline text='Fast' xmlUrl='{feed_server.url(FEED_PATH)}'/>"
-        f"<outline text='Slow' xmlUrl='{feed_server.url('/slow.xml')}'/>"
-        "</body></opml>"
-    )
+    opml, release = fast_and_slow_opml(feed_server, tmp_path / "two.opml")
     async with start_bot() as bot:
         console = Console(sandbox, bot, SessionLog(sandbox))
         line = asyncio.create_task(
