@@ -69,7 +69,7 @@ class OutboxRepository:
             async with tx.execute(
                 "SELECT o.id AS outbox_id, o.guild_id, o.channel_id, o.subscription_id, o.story_id,"
                 " COALESCE(o.ping_role_id, s.ping_role_id) AS ping_role_id, s.template,"
-                " s.forum_tag_id,"
+                " s.forum_tag_id, s.embed_style, s.embed_colour,"
                 " f.icon_url AS feed_icon_url, w.webhook_id, w.token AS webhook_token,"
                 " o.attempts, o.send_began_at, f.title AS feed_title,"
                 " f.site_url AS feed_site_url,"
@@ -99,6 +99,8 @@ class OutboxRepository:
                 template=row["template"],
                 feed_icon_url=row["feed_icon_url"],
                 forum_tag_id=row["forum_tag_id"],
+                embed_style=row["embed_style"] or "full",
+                embed_colour=row["embed_colour"],
                 webhook=(row["webhook_id"], row["webhook_token"])
                 if row["webhook_id"] is not None else None,
             )
@@ -119,15 +121,16 @@ class OutboxRepository:
             return []
         claimed_rows, claimed_ids = self._db.dialect.in_list("o.id", [int(row[0]) for row in rows])
         looks = await self._db.fetch_all(
-            "SELECT o.id, s.template FROM outbox o"
+            "SELECT o.id, s.template, s.embed_style, s.embed_colour FROM outbox o"
             " LEFT JOIN subscriptions s ON s.id = o.subscription_id"
             f" WHERE {claimed_rows}",
             claimed_ids,
         )
-        templates = {int(row[0]): row[1] for row in looks}
+        by_post = {int(row[0]): (row[1], row[2] or "full", row[3]) for row in looks}
         return [
             PostRefresh(
-                row[0], row[1], row[2], row[3], row[4], row[5], row[6], templates.get(row[0])
+                row[0], row[1], row[2], row[3], row[4], row[5], row[6],
+                *by_post.get(int(row[0]), (None, "full", None)),
             )
             for row in rows
         ]

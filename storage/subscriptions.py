@@ -421,6 +421,25 @@ class SubscriptionRepository:
                 (webhook[0], webhook[1], guild_id, channel_id, gone_id),
             )
 
+    async def set_embed(
+        self, guild_id: int, subscription_id: int, style: str, colour: int | None
+    ) -> None:
+        """Set how a subscription's posts show their article: embed style and colour."""
+        async with self._db.transaction() as tx:
+            await tx.execute(
+                "UPDATE subscriptions SET embed_style = ?, embed_colour = ?"
+                " WHERE guild_id = ? AND id = ?",
+                (style, colour, guild_id, subscription_id),
+            )
+
+    async def embed_of(self, guild_id: int, subscription_id: int) -> tuple[str, int | None]:
+        """Return a subscription's embed style and colour."""
+        row = await self._db.fetch_one(
+            "SELECT embed_style, embed_colour FROM subscriptions WHERE guild_id = ? AND id = ?",
+            (guild_id, subscription_id),
+        )
+        return ("full", None) if row is None else (str(row[0]), row[1])
+
     async def template_of(self, guild_id: int, subscription_id: int) -> str | None:
         """Return a subscription's template, if it has one."""
         row = await self._db.fetch_one(

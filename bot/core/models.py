@@ -440,6 +440,10 @@ class Delivery:
     """When an earlier attempt that may have posted this row began (None: nothing was sent)."""
     forum_tag_id: int | None = None
     """The forum tag an admin chose for the subscription's posts (None: the default one)."""
+    embed_style: str = "full"
+    """How the post shows its article: ``full``, ``compact`` (title and link) or ``off``."""
+    embed_colour: int | None = None
+    """The colour of the embed's bar (None: Newsdesk's own)."""
 
 
 @dataclass(frozen=True)
@@ -456,6 +460,8 @@ class PostRefresh:
     """The digest of the card the post shows (``card_digest``), if known."""
     template: str | None = None
     """The subscription's template (it decides whether the embed shows the summary)."""
+    embed_style: str = "full"
+    embed_colour: int | None = None
 
 
 @dataclass(frozen=True)
@@ -484,3 +490,7 @@ class ArticleCard:
     fields: tuple[CardField, ...] = ()
     footer: str | None = None
     image_url: str | None = None
+    colour: int | None = None
+    """The colour of the embed's bar (None: Newsdesk's own)."""
+    embedded: bool = True
+    """False when the subscription posts text only: the post carries no embed."""

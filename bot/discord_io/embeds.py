@@ -13,13 +13,21 @@ from bot.core.models import ArticleCard
 EMBED_COLOUR = 0x2B6CB0
 
 
+def post_embed(card: ArticleCard) -> discord.Embed | None:
+    """Return the embed a post of ``card`` carries (None for a subscription that posts text
+    only)."""
+    return card_embed(card) if card.embedded else None
+
+
 def card_embed(card: ArticleCard) -> discord.Embed:
     """Return the embed that shows ``card``."""
     embed = discord.Embed(
         title=card.title, url=card.url, description=card.description,
-        colour=EMBED_COLOUR, timestamp=card.timestamp,
+        colour=card.colour if card.colour is not None else EMBED_COLOUR,
+        timestamp=card.timestamp,
     )
-    embed.set_author(name=card.author_name, url=card.author_url)
+    if card.author_name:
+        embed.set_author(name=card.author_name, url=card.author_url)
     for field in card.fields:
         embed.add_field(name=field.name, value=field.value, inline=field.inline)
     if card.footer is not None:

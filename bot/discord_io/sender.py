@@ -24,7 +24,7 @@ from bot.core.text import trim_text
 from bot.core.urls import is_web_url
 from bot.discord_io.channel_webhooks import UNKNOWN_WEBHOOK, make_webhook
 from bot.discord_io.earlier_posts import EarlierPosts, destination
-from bot.discord_io.embeds import card_embed
+from bot.discord_io.embeds import post_embed
 from bot.discord_io.webhook_names import webhook_name
 from bot.pipeline.deliver.deliverer import SendRejected
 from bot.pipeline.deliver.forum_tags import ForumTag, choose_forum_tag
@@ -150,7 +150,7 @@ class DiscordPostSender:
     ) -> int:
         """Post ``card`` (and ``content`` above it) to the delivery's channel; only the
         delivery's configured role may be pinged."""
-        embed = card_embed(card)
+        embed = post_embed(card)
         view = quotes_view(delivery.article.id) if quotes_button else None
         role = delivery.ping_role_id
         if delivery.webhook is not None:
@@ -165,7 +165,7 @@ class DiscordPostSender:
         )
 
     async def _post_in_forum(
-        self, forum: discord.ForumChannel, delivery: Delivery, embed: discord.Embed,
+        self, forum: discord.ForumChannel, delivery: Delivery, embed: discord.Embed | None,
         content: str | None, view: discord.ui.View | None,
     ) -> int:
         """Open one forum post for the article, titled by it; return its starter message id.
@@ -177,14 +177,15 @@ class DiscordPostSender:
         with refusals_as_rejections(lambda: self._forbidden_reason(forum.id)):
             with_view: dict[str, Any] = {"view": view} if view is not None else {}
             created = await forum.create_thread(
-                name=title, content=content, embed=embed,
+                name=title, content=content,
+                embed=embed if embed is not None else discord.utils.MISSING,
                 applied_tags=[tag] if tag is not None else discord.utils.MISSING,
                 allowed_mentions=mentions_for(delivery.ping_role_id), **with_view,
             )
         return created.message.id
 
     async def _post_through_webhook(
-        self, delivery: Delivery, embed: discord.Embed, content: str | None,
+        self, delivery: Delivery, embed: discord.Embed | None, content: str | None,
         view: discord.ui.View | None,
     ) -> int:
         """Post through the channel's webhook under the source's name and icon.
@@ -199,7 +200,8 @@ class DiscordPostSender:
         webhook = discord.Webhook.partial(webhook_id, token, client=self._client)
         with refusals_as_rejections(lambda: self._forbidden_reason(delivery.channel_id)):
             message = await webhook.send(
-                content or discord.utils.MISSING, embed=embed, wait=True,
+                content or discord.utils.MISSING,
+                embed=embed if embed is not None else discord.utils.MISSING, wait=True,
                 username=webhook_name(delivery.feed_title),
                 avatar_url=delivery.feed_icon_url if is_web_url(delivery.feed_icon_url)
                 else discord.utils.MISSING,
@@ -241,7 +243,7 @@ class DiscordPostSender:
         )
         with refusals_as_rejections(lambda: "Discord refused the edit (Missing Permissions)."):
             await channel.get_partial_message(message_id).edit(
-                embed=card_embed(card), allowed_mentions=discord.AllowedMentions.none(),
+                embed=post_embed(card), allowed_mentions=discord.AllowedMentions.none(),
                 **with_view,
             )
 

@@ -16,7 +16,7 @@ from bot.core.text import plural
 from bot.discord_io import markup
 from bot.discord_io.channel_webhooks import make_webhook, webhook_exists
 from bot.discord_io.client import NewsdeskBot
-from bot.discord_io.embeds import card_embed
+from bot.discord_io.embeds import post_embed
 from bot.features.feeds.replies import (
     describe_enabled,
     describe_interval,
@@ -24,8 +24,8 @@ from bot.features.feeds.replies import (
     describe_resumed,
     shown_title,
 )
-from bot.pipeline.deliver.cards import article_card
-from bot.pipeline.deliver.templates import PLACEHOLDERS, shows_summary
+from bot.pipeline.deliver.cards import EMBED_STYLES, shown_colour
+from bot.pipeline.deliver.templates import PLACEHOLDERS
 from cogs.feeds.subscription_choices import subscription_choices
 from cogs.follows import check_pingable
 from cogs.shared.replies import (
@@ -234,15 +234,49 @@ class FeedOptionCommands(commands.Cog):
             )
             return
         preview = await service.preview_template(interaction.guild_id, subscription, template)
+        assert preview.template is not None
         view = SaveTemplateView(
             self.bot, interaction.user.id, interaction.guild_id, subscription, preview.template
         )
-        card = article_card(
-            preview.article, source_name=preview.source, source_url=None,
-            summary=not shows_summary(preview.template),
+        heading = f"**Preview** (press Save to use it for #{subscription}):"
+        embed = post_embed(preview.card)
+        await reply(
+            interaction, preview.content(heading), view=view,
+            embeds=[embed] if embed is not None else [],
         )
-        embed = card_embed(card)
-        await reply(interaction, preview.content, embed=embed, view=view)
+
+    @app_commands.command(name="embed")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    @app_commands.describe(
+        subscription="The subscription's number, as shown by /feed list",
+        style="full (default), compact (the linked title alone) or off (text only)",
+        colour="The embed's bar colour as six hex digits, e.g. #e67e22; default for Newsdesk's",
+    )
+    @app_commands.choices(
+        style=[app_commands.Choice(name=name, value=name) for name in EMBED_STYLES]
+    )
+    async def embed(
+        self, interaction: discord.Interaction[Any], subscription: app_commands.Range[int, 1],
+        style: str | None = None, colour: app_commands.Range[str, 1, 16] | None = None,
+    ) -> None:
+        """Choose how a subscription's posts show their article: embed style and colour."""
+        assert interaction.guild_id is not None
+        await think_privately(interaction)
+        summary, new_style, new_colour = await self.bot.services.subscriptions.set_embed(
+            interaction.guild_id, subscription, style, colour
+        )
+        how = {
+            "full": "a full embed",
+            "compact": "a compact embed (the linked title alone)",
+            "off": "no embed (its template, else the title and link, as text)",
+        }[new_style]
+        tint = f", coloured {shown_colour(new_colour)}" if new_style != "off" else ""
+        changed = "now shows" if style is not None or colour is not None else "shows"
+        await reply_privately(
+            interaction, f"Subscription #{summary.subscription.id} "
+            f"(**{shown_title(summary.feed_title)}**) {changed} {how}{tint}. "
+            "Preview it with /feed template.",
+        )
 
     @app_commands.command(name="ping")
     @app_commands.checks.has_permissions(manage_guild=True)
@@ -310,6 +344,7 @@ class FeedOptionCommands(commands.Cog):
     @copies.autocomplete("subscription")
     @maxage.autocomplete("subscription")
     @template.autocomplete("subscription")
+    @embed.autocomplete("subscription")
     @ping.autocomplete("subscription")
     async def setting_choices(
         self, interaction: discord.Interaction[Any], current: str

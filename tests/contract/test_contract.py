@@ -27,7 +27,8 @@ RSS = {"Content-Type": "application/rss+xml"}
 HTML = {"Content-Type": "text/html; charset=utf-8"}
 EVERY_COMMAND = {
     "digest list", "digest now", "digest schedule", "digest stop",
-    "feed add", "feed copies", "feed enable", "feed export", "feed import", "feed interval",
+    "feed add", "feed copies", "feed embed", "feed enable", "feed export", "feed import",
+    "feed interval",
     "feed list", "feed maxage", "feed pause", "feed ping", "feed preview", "feed refresh",
     "feed remove", "feed resume", "feed status", "feed tag", "feed template", "feed webhook",
     "feed why",
@@ -144,6 +145,35 @@ async def test_feed_commands_and_plain_templated_pinged_and_webhook_posts(
     templated, hooked = posts[1], posts[2]
     assert "📰 Plain story 3" in templated.content and "<@&" in templated.content
     assert hooked.webhook_id is not None
+
+
+async def test_embed_styles_a_sectioned_template_and_their_previews(
+    contract: Contract,
+) -> None:
+    url = serve_wire(contract, "styled", range(1, 2))
+    await contract.run(f"/feed add url:{url} channel:#news")
+    number = await contract.subscription_id(url, "news")
+    await contract.run(f"/feed embed subscription:{number} style:compact colour:#e67e22")
+    await contract.run(f"/feed embed subscription:{number}")
+    serve_wire(contract, "styled", range(1, 3))
+    await deliver_everything(contract)
+    await contract.run(f"/feed embed subscription:{number} style:off colour:default")
+    shown = await contract.run(
+        f'/feed template subscription:{number} template:"{{title}}[[ by {{author}}]] {{url}}"'
+    )
+    await contract.click(shown.messages[-1], button(shown.messages[-1], "Save"))
+    serve_wire(contract, "styled", range(1, 4))
+    await deliver_everything(contract)
+    await contract.run(f"/feed template subscription:{number} clear:true")
+    serve_wire(contract, "styled", range(1, 5))
+    await deliver_everything(contract)
+    posts = [
+        post for post in contract.sandbox.posts("news")
+        if "/styled/" in post.content or "/styled/" in str(post.embeds)
+    ]
+    assert len(posts) == 3, [post.content for post in posts]
+    assert posts[0].embeds and not posts[1].embeds and not posts[2].embeds
+    await contract.run(f"/feed remove subscription:{number}")
 
 
 async def test_a_forum_that_requires_tags_gets_tagged_posts(contract: Contract) -> None:

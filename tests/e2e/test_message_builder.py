@@ -64,3 +64,50 @@ async def test_a_section_with_values_is_shown_and_broken_sections_are_refused(
     assert post.content == "Story 3: Mayor & council agree — Example News"
     # A template without {summary} leaves the embed's summary where it was.
     assert post.embeds[0]["description"] == "Paragraph for story 3. It has two sentences."
+
+
+async def test_embed_styles_and_colour_per_subscription(
+    sandbox: Sandbox, start_bot: BotStarter, feed_server: RouteServer
+) -> None:
+    async with start_bot() as bot:
+        await sandbox.run_command(f"/feed add url:{feed_server.url(FEED_PATH)} channel:#news")
+        refused = await sandbox.run_command("/feed embed subscription:1 colour:orange")
+        assert refused.messages[-1].content.startswith(
+            "Write the colour as six hex digits, like #e67e22"
+        )
+        compact = await sandbox.run_command(
+            "/feed embed subscription:1 style:compact colour:#E67E22"
+        )
+        assert compact.messages[-1].content == (
+            "Subscription #1 (**Example News**) now shows a compact embed (the linked title "
+            "alone), coloured #e67e22. Preview it with /feed template."
+        )
+        feed_server.set_body(FEED_PATH, rss(1, 2, 3))
+        await poll_and_deliver(bot)
+        (compact_post,) = sandbox.posts("news")
+        (embed,) = compact_post.embeds
+        # The linked title alone: no source line, summary, image, footer or date.
+        assert {key: value for key, value in embed.items() if key != "flags"} == {
+            "type": "rich", "title": "Story 3: Mayor & council agree",
+            "url": "https://news.example/story-3", "color": 0xE67E22,
+        }
+
+        off = await sandbox.run_command("/feed embed subscription:1 style:off")
+        assert "now shows no embed" in off.messages[-1].content
+        preview = await sandbox.run_command(
+            '/feed template subscription:1 template:"{title}[[ — {author}]]: {url}"'
+        )
+        shown = preview.messages[-1]
+        # The preview is the post: no embed either.
+        assert shown.embeds == []
+        assert shown.content.endswith(
+            "Story 3: Mayor & council agree: https://news.example/story-3"
+        )
+        feed_server.set_body(FEED_PATH, rss(1, 2, 3, 4))
+        await poll_and_deliver(bot)
+        shown_now = await sandbox.run_command("/feed embed subscription:1")
+        assert "(**Example News**) shows no embed" in shown_now.messages[-1].content
+    _, text_only = sandbox.posts("news")
+    # Without a template, a post with no embed still names and links its article.
+    assert text_only.embeds == []
+    assert text_only.content == "**Story 4: Mayor & council agree**\nhttps://news.example/story-4"

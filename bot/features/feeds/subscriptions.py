@@ -25,6 +25,7 @@ from bot.core.errors import (
 )
 from bot.core.models import (
     Article,
+    ArticleCard,
     Feed,
     FeedSnapshot,
     NewArticle,
@@ -39,7 +40,13 @@ from bot.features.feeds.discovery import (
     probe_common_paths,
 )
 from bot.features.on_demand import FEED_ADD_LIMITS, OnDemandBudget, OnDemandLimits
-from bot.pipeline.deliver.templates import TemplateValues, render_template, validate_template
+from bot.pipeline.deliver.cards import EMBED_STYLES, article_card, parse_colour, post_template
+from bot.pipeline.deliver.templates import (
+    TemplateValues,
+    post_content,
+    shows_summary,
+    validate_template,
+)
 from bot.pipeline.fetch.fetcher import Fetcher
 from bot.pipeline.identify import articles_from_entries
 from bot.pipeline.parse import FeedParser, ParsedEntry
@@ -424,6 +431,29 @@ class SubscriptionService:
         await self._repos.subscriptions.set_look(guild_id, subscription_id, template=checked)
         return summary
 
+    async def set_embed(
+        self, guild_id: int, subscription_id: int, style: str | None, colour: str | None
+    ) -> tuple[SubscriptionSummary, str, int | None]:
+        """Change a subscription's embed style and/or colour (None leaves one as it is);
+        return the subscription, its style and its colour.
+
+        Raises:
+            NotFound: the server has no subscription with that id.
+            InvalidInput: an unknown style or a colour that is not six hex digits.
+        """
+        summary = await self.get(guild_id, subscription_id)
+        current_style, current_colour = await self._repos.subscriptions.embed_of(
+            guild_id, subscription_id
+        )
+        if style is not None and style not in EMBED_STYLES:
+            raise InvalidInput("Choose an embed style: " + ", ".join(EMBED_STYLES) + ".")
+        new_style = style if style is not None else current_style
+        new_colour = parse_colour(colour) if colour is not None else current_colour
+        await self._repos.subscriptions.set_embed(
+            guild_id, subscription_id, new_style, new_colour
+        )
+        return summary, new_style, new_colour
+
     async def template_of(self, guild_id: int, subscription_id: int) -> str | None:
         """Return a subscription's template.
 
@@ -434,27 +464,33 @@ class SubscriptionService:
         return await self._repos.subscriptions.template_of(guild_id, subscription_id)
 
     async def preview_template(
-        self, guild_id: int, subscription_id: int, template: str
+        self, guild_id: int, subscription_id: int, template: str | None
     ) -> TemplatePreview:
-        """Render a template on the subscription's latest article, without saving it.
+        """Render a post of the subscription's latest article with ``template`` (None: its
+        current one) and its embed, as the deliverer would, without saving anything.
 
         Raises:
             NotFound: the server has no subscription with that id, or its feed no article.
             InvalidInput: the template cannot be rendered.
         """
         summary = await self.get(guild_id, subscription_id)
-        checked = validate_template(template)
+        checked = validate_template(template) if template is not None else (
+            await self._repos.subscriptions.template_of(guild_id, subscription_id)
+        )
         latest = await self._repos.articles.latest_for_feed(summary.subscription.feed_id, 1)
         if not latest:
             raise NotFound("That feed has no article yet to preview the template on.")
         article, source = latest[0]
-        text = render_template(checked, TemplateValues.of(article, source, None))
-        heading = f"**Preview** (press Save to use it for #{subscription_id}):\n"
+        style, colour = await self._repos.subscriptions.embed_of(guild_id, subscription_id)
+        card = article_card(
+            article, source_name=source, source_url=None,
+            summary=not shows_summary(checked), style=style, colour=colour,
+        )
+        text = post_content(
+            post_template(checked, style), None, TemplateValues.of(article, source, None)
+        )
         return TemplatePreview(
-            template=checked,
-            content=heading + trim_text(text, MESSAGE_LIMIT - len(heading)),
-            article=article,
-            source=source,
+            template=checked, text=text, card=card, article=article, source=source,
         )
 
     async def webhook_of_channel(self, guild_id: int, channel_id: int) -> tuple[int, str] | None:
@@ -532,12 +568,18 @@ class SubscriptionService:
 
 @dataclass(frozen=True)
 class TemplatePreview:
-    """A template rendered on the latest article, waiting to be saved."""
+    """A post of the latest article as a template and the subscription's embed make it."""
 
-    template: str
-    content: str
+    template: str | None
+    text: str | None
+    """The post's text, exactly as it would be posted (None: the embed alone)."""
+    card: ArticleCard
     article: Article
     source: str
+
+    def content(self, heading: str) -> str:
+        """Return the post's text under ``heading``, within one message."""
+        return heading + "\n" + trim_text(self.text or "", MESSAGE_LIMIT - len(heading) - 1)
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,7 @@ from typing import Protocol
 
 from bot.core.models import Article, ArticleCard, Delivery
 from bot.discord_io import markup
-from bot.pipeline.deliver.cards import article_card, card_digest
+from bot.pipeline.deliver.cards import article_card, card_digest, post_template
 from bot.pipeline.deliver.templates import TemplateValues, post_content, shows_summary
 from bot.pipeline.story.credits import story_credits
 from bot.pipeline.story.lead import story_lead
@@ -258,14 +258,16 @@ class Deliverer:
     async def _card_for(
         self, post: tuple[int, int, int], article: Article, feed_title: str,
         feed_site_url: str | None, story_id: int | None, *, template: str | None,
+        style: str, colour: int | None,
     ) -> tuple[ArticleCard, str | None, bool]:
         """Render a post (``post``: guild, channel and outbox ids): its story's lead source
         (``bot.pipeline.story.lead``: the original, else the earliest published, else the
         least altered), crediting the original and the other sources this server follows.
         A post without a story, or a copy a subscription posts on purpose after the story's
         post, shows its own ``article``. A ``template`` that shows the summary takes it out of
-        the embed. Also returns the credited original's name and
-        whether the article shown has quotes (for the Quotes button)."""
+        the embed; ``style`` and ``colour`` are the subscription's embed. Also returns the
+        credited original's name and whether the article shown has quotes (for the Quotes
+        button)."""
         guild_id, channel_id, outbox_id = post
         story = (
             await self._repos.stories.story(guild_id, story_id) if story_id is not None else None
@@ -288,6 +290,7 @@ class Deliverer:
         card = article_card(
             article, source_name=feed_title, source_url=feed_site_url,
             original=original, also_reported_by=also, summary=not shows_summary(template),
+            style=style, colour=colour,
         )
         has_quotes = bool(article.details.quotes)
         return card, original[0] if original is not None else None, has_quotes
@@ -301,7 +304,8 @@ class Deliverer:
                 continue
             card, _, lead_quotes = await self._card_for(
                 (refresh.guild_id, refresh.channel_id, refresh.outbox_id), *found,
-                refresh.story_id, template=refresh.template,
+                refresh.story_id, template=refresh.template, style=refresh.embed_style,
+                colour=refresh.embed_colour,
             )
             digest = card_digest(card)
             if digest == refresh.card_digest:
@@ -328,10 +332,11 @@ class Deliverer:
         card, original, lead_quotes = await self._card_for(
             (delivery.guild_id, delivery.channel_id, delivery.outbox_id), delivery.article,
             delivery.feed_title, delivery.feed_site_url, delivery.story_id,
-            template=delivery.template,
+            template=delivery.template, style=delivery.embed_style,
+            colour=delivery.embed_colour,
         )
         content = post_content(
-            delivery.template, delivery.ping_role_id,
+            post_template(delivery.template, delivery.embed_style), delivery.ping_role_id,
             TemplateValues.of(delivery.article, delivery.feed_title, original),
         )
         nonce = delivery_nonce(await self._nonce_prefix(), delivery.outbox_id)
