@@ -27,6 +27,7 @@ from bot.features.feeds.replies import (
 from bot.pipeline.deliver.cards import EMBED_STYLES, shown_colour
 from bot.pipeline.deliver.templates import PLACEHOLDERS
 from cogs.feeds.subscription_choices import subscription_choices
+from cogs.feeds.template_tools import TemplateToolsView
 from cogs.follows import check_pingable
 from cogs.shared.replies import (
     defer_update,
@@ -227,12 +228,26 @@ class FeedOptionCommands(commands.Cog):
             current = await service.template_of(interaction.guild_id, subscription)
             names = ", ".join(f"{{{name}}}" for name in PLACEHOLDERS)
             shown = f"`{current}`" if current else "none (posts show the embed only)"
-            await reply_privately(
+            tools = TemplateToolsView(
+                self.bot, interaction.user.id, interaction.guild_id, subscription,
+                self._show_preview,
+            )
+            await reply(
                 interaction, f"Template of subscription #{subscription}: {shown}. "
                 f"Placeholders: {names}; [[by {{author}}]] shows only when all inside have a "
-                "value; {summary} takes the summary out of the embed.",
+                "value; {summary} takes the summary out of the embed. Pick a ready template "
+                "below, or send a test post of the latest article.",
+                view=tools,
             )
             return
+        await self._show_preview(interaction, subscription, template)
+
+    async def _show_preview(
+        self, interaction: discord.Interaction[Any], subscription: int, template: str
+    ) -> None:
+        """Answer with the post ``template`` makes of the latest article, to Save or Cancel."""
+        assert interaction.guild_id is not None
+        service = self.bot.services.subscriptions
         preview = await service.preview_template(interaction.guild_id, subscription, template)
         assert preview.template is not None
         view = SaveTemplateView(

@@ -147,7 +147,7 @@ async def test_feed_commands_and_plain_templated_pinged_and_webhook_posts(
     assert hooked.webhook_id is not None
 
 
-async def test_embed_styles_a_sectioned_template_and_their_previews(
+async def test_embed_styles_ready_templates_test_posts_and_previews(
     contract: Contract,
 ) -> None:
     url = serve_wire(contract, "styled", range(1, 2))
@@ -164,15 +164,26 @@ async def test_embed_styles_a_sectioned_template_and_their_previews(
     await contract.click(shown.messages[-1], button(shown.messages[-1], "Save"))
     serve_wire(contract, "styled", range(1, 4))
     await deliver_everything(contract)
+    tools = (await contract.run(f"/feed template subscription:{number}")).messages[-1]
+    menu = next(
+        component for row in tools.components for component in row["components"]
+        if component["type"] == 3
+    )
+    for position in range(len(menu["options"])):
+        await contract.click(tools, menu["custom_id"], values=[str(position)])
+    await contract.click(tools, button(tools, "Send a test post"))
+    await contract.run(f"/feed embed subscription:{number} style:full")
+    await contract.click(tools, button(tools, "Send a test post"))
     await contract.run(f"/feed template subscription:{number} clear:true")
     serve_wire(contract, "styled", range(1, 5))
     await deliver_everything(contract)
     posts = [
         post for post in contract.sandbox.posts("news")
-        if "/styled/" in post.content or "/styled/" in str(post.embeds)
+        if ("/styled/" in post.content or "/styled/" in str(post.embeds))
+        and not post.content.startswith("Test post:")
     ]
     assert len(posts) == 3, [post.content for post in posts]
-    assert posts[0].embeds and not posts[1].embeds and not posts[2].embeds
+    assert [len(post.embeds) for post in posts] == [1, 0, 1]  # compact, off, full
     await contract.run(f"/feed remove subscription:{number}")
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from bot.sandbox.fake_discord import Sandbox
+from bot.sandbox.fake_discord import RecordedMessage, Sandbox
 from tests.e2e.conftest import FEED_PATH, BotStarter, poll_and_deliver, rss
+from tests.fixtures.bot_storage import bot_rows
 from tests.fixtures.http_servers import RouteServer
 
 
@@ -111,3 +112,57 @@ async def test_embed_styles_and_colour_per_subscription(
     # Without a template, a post with no embed still names and links its article.
     assert text_only.embeds == []
     assert text_only.content == "**Story 4: Mayor & council agree**\nhttps://news.example/story-4"
+
+
+def _component(message: RecordedMessage, *, label: str | None = None, kind: int = 2) -> str:
+    """The custom id of the button labelled ``label`` (or of the menu) on ``message``."""
+    for row in message.components:
+        for component in row["components"]:
+            if component["type"] == kind and (label is None or component.get("label") == label):
+                return str(component["custom_id"])
+    raise AssertionError(f"no component {label!r} on {message.components}")
+
+
+async def test_a_ready_template_from_the_menu_and_a_test_post(
+    sandbox: Sandbox, start_bot: BotStarter, feed_server: RouteServer
+) -> None:
+    async with start_bot() as bot:
+        await sandbox.run_command(f"/feed add url:{feed_server.url(FEED_PATH)} channel:#news")
+        tools = (await sandbox.run_command("/feed template subscription:1")).messages[-1]
+        menu = next(
+            component for row in tools.components for component in row["components"]
+            if component["type"] == 3
+        )
+        assert [option["label"] for option in menu["options"]] == [
+            "Headline", "Byline and date", "Summary as text", "Link for the preview",
+        ]
+        stranger = await sandbox.click(tools.id, menu["custom_id"], values=["0"], user="member")
+        assert "Only the person who ran /feed template" in stranger.messages[-1].content
+        chosen = await sandbox.click(tools.id, menu["custom_id"], values=["0"])
+        preview = chosen.messages[-1]
+        assert preview.content == (
+            "**Preview** (press Save to use it for #1):\n"
+            "📰 **Story 2: Mayor & council agree** — Example News"
+        )
+        saved = await sandbox.click(preview.id, _component(preview, label="Save"))
+        assert saved.messages[-1].content == "Saved the template of subscription #1."
+
+        tested = await sandbox.click(tools.id, _component(tools, label="Send a test post"))
+        assert tested.messages[-1].content.startswith(
+            "Posted a test post of **Story 2: Mayor & council agree** in <#"
+        )
+        (test_post,) = sandbox.posts("news")
+        # Exactly the post the preview showed, marked as a test, pinging no one.
+        assert test_post.content == (
+            "Test post:\n📰 **Story 2: Mayor & council agree** — Example News"
+        )
+        assert test_post.embeds[0]["title"] == "Story 2: Mayor & council agree"
+        assert test_post.embeds[0]["color"] == preview.embeds[0]["color"]
+        assert test_post.allowed_mentions == {"parse": []}
+        assert await bot_rows(bot, "SELECT id FROM outbox") == []
+
+        feed_server.set_body(FEED_PATH, rss(1, 2, 3))
+        await poll_and_deliver(bot)
+        assert len(await bot_rows(bot, "SELECT id FROM outbox")) == 1
+    _, real = sandbox.posts("news")
+    assert real.content == "📰 **Story 3: Mayor & council agree** — Example News"

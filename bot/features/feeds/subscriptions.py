@@ -42,6 +42,7 @@ from bot.features.feeds.discovery import (
 from bot.features.on_demand import FEED_ADD_LIMITS, OnDemandBudget, OnDemandLimits
 from bot.pipeline.deliver.cards import EMBED_STYLES, article_card, parse_colour, post_template
 from bot.pipeline.deliver.templates import (
+    TEST_POST_HEADING,
     TemplateValues,
     post_content,
     shows_summary,
@@ -431,6 +432,22 @@ class SubscriptionService:
         await self._repos.subscriptions.set_look(guild_id, subscription_id, template=checked)
         return summary
 
+    async def test_post(self, guild_id: int, subscription_id: int) -> MarkedTestPost:
+        """Render the subscription's latest article as its next post would look, marked as a
+        test; nothing is recorded (the article's delivery, if any, is untouched).
+
+        Raises:
+            NotFound: the server has no subscription with that id, or its feed no article.
+        """
+        summary = await self.get(guild_id, subscription_id)
+        preview = await self.preview_template(guild_id, subscription_id, None)
+        return MarkedTestPost(
+            channel_id=summary.subscription.channel_id,
+            content=preview.content(TEST_POST_HEADING),
+            card=preview.card,
+            title=preview.article.title,
+        )
+
     async def set_embed(
         self, guild_id: int, subscription_id: int, style: str | None, colour: str | None
     ) -> tuple[SubscriptionSummary, str, int | None]:
@@ -567,6 +584,16 @@ class SubscriptionService:
 
 
 @dataclass(frozen=True)
+class MarkedTestPost:
+    """A post of a subscription's latest article, marked as a test, ready to send."""
+
+    channel_id: int
+    content: str
+    card: ArticleCard
+    title: str
+
+
+@dataclass(frozen=True)
 class TemplatePreview:
     """A post of the latest article as a template and the subscription's embed make it."""
 
@@ -579,7 +606,9 @@ class TemplatePreview:
 
     def content(self, heading: str) -> str:
         """Return the post's text under ``heading``, within one message."""
-        return heading + "\n" + trim_text(self.text or "", MESSAGE_LIMIT - len(heading) - 1)
+        if not self.text:
+            return heading
+        return heading + "\n" + trim_text(self.text, MESSAGE_LIMIT - len(heading) - 1)
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,14 @@ from bot.discord_io import markup
 
 PLACEHOLDERS = ("title", "url", "summary", "source", "author", "published", "original")
 MAX_TEMPLATE_LENGTH = 1000
+READY_TEMPLATES: tuple[tuple[str, str], ...] = (
+    ("Headline", "📰 **{title}**[[ — {source}]]"),
+    ("Byline and date", "**{title}**[[ by {author}]][[ · {published}]]"),
+    ("Summary as text", "**{title}**[[\n{summary}]]"),
+    ("Link for the preview", "{title}[[\n{url}]]"),
+)
+"""Templates an admin picks from the /feed template menu: (name, template)."""
+TEST_POST_HEADING = "Test post:"
 
 
 @dataclass(frozen=True)
