@@ -16,7 +16,8 @@ from bot.core.models import FilterField, FilterRule, Follow, MatchKind
 from storage.database import Database, Row, to_epoch
 
 _FOLLOW_COLUMNS = (
-    "id, guild_id, channel_id, kind, topic, role_id, subscription_ids, filter_mode"
+    "id, guild_id, channel_id, kind, topic, role_id, subscription_ids, filter_mode,"
+    " notify_button"
 )
 _RULE_COLUMNS = "id, action, field, match_kind, pattern"
 
@@ -32,6 +33,7 @@ def _follow(row: Row) -> Follow:
         role_id=row["role_id"],
         subscription_ids=tuple(json.loads(ids)) if ids else None,
         filter_mode=row["filter_mode"],
+        notify_button=bool(row["notify_button"]),
     )
 
 
@@ -56,11 +58,12 @@ class FollowRepository:
     async def add(
         self, guild_id: int, channel_id: int, kind: str, topic: str, *,
         role_id: int | None, subscription_ids: Sequence[int] | None, created_by: int,
-        now: datetime, keep_role: bool = False,
+        now: datetime, keep_role: bool = False, notify_button: bool | None = None,
     ) -> tuple[Follow, bool]:
         """Add a follow (or update the role and feeds of the same one); return it and
         whether it is new. With ``keep_role``, an update without a role keeps the one the
-        follow had."""
+        follow had; ``notify_button`` None keeps the follow's "Notify me" switch (off for a
+        new one)."""
         async with self._db.transaction() as tx:
             async with tx.execute(
                 "SELECT id FROM follows WHERE guild_id = ? AND channel_id = ? AND kind = ?"
@@ -71,16 +74,29 @@ class FollowRepository:
             ids = json.dumps(sorted(subscription_ids)) if subscription_ids else None
             async with tx.execute(
                 "INSERT INTO follows (guild_id, channel_id, kind, topic, role_id,"
-                " subscription_ids, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                " subscription_ids, created_by, created_at, notify_button)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT (guild_id, channel_id, kind, topic) DO UPDATE SET"
                 f" role_id = {_KEPT_ROLE if keep_role else 'excluded.role_id'},"
-                " subscription_ids = excluded.subscription_ids"
+                " subscription_ids = excluded.subscription_ids, notify_button ="
+                f" {'follows' if notify_button is None else 'excluded'}.notify_button"
                 f" RETURNING {_FOLLOW_COLUMNS}",
-                (guild_id, channel_id, kind, topic, role_id, ids, created_by, to_epoch(now)),
+                (guild_id, channel_id, kind, topic, role_id, ids, created_by, to_epoch(now),
+                 int(bool(notify_button))),
             ) as cursor:
                 row = await cursor.fetchone()
         assert row is not None
         return _follow(row), existing is None
+
+    async def pinged_roles(self, guild_id: int) -> list[tuple[int, bool]]:
+        """Return each role the server's follows ping, with whether any of them offers it
+        through a "Notify me" button."""
+        rows = await self._db.fetch_all(
+            "SELECT role_id, MAX(notify_button) AS offered FROM follows"
+            " WHERE guild_id = ? AND role_id IS NOT NULL GROUP BY role_id",
+            (guild_id,),
+        )
+        return [(int(row["role_id"]), bool(row["offered"])) for row in rows]
 
     async def list_for_guild(self, guild_id: int) -> list[Follow]:
         """Return the server's follows, by channel then topic."""

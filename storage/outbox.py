@@ -70,6 +70,9 @@ class OutboxRepository:
                 "SELECT o.id AS outbox_id, o.guild_id, o.channel_id, o.subscription_id, o.story_id,"
                 " COALESCE(o.ping_role_id, s.ping_role_id) AS ping_role_id, s.template,"
                 " s.forum_tag_id, s.embed_style, s.embed_colour,"
+                " CASE WHEN o.ping_role_id IS NOT NULL"
+                " THEN COALESCE(fo.notify_button, 0) ELSE COALESCE(s.notify_button, 0) END"
+                " AS notify_button,"
                 " f.icon_url AS feed_icon_url, w.webhook_id, w.token AS webhook_token,"
                 " o.attempts, o.send_began_at, f.title AS feed_title,"
                 " f.site_url AS feed_site_url,"
@@ -77,6 +80,7 @@ class OutboxRepository:
                 " FROM outbox o JOIN articles a ON a.id = o.article_id"
                 " JOIN feeds f ON f.id = a.feed_id"
                 " LEFT JOIN subscriptions s ON s.id = o.subscription_id"
+                " LEFT JOIN follows fo ON fo.id = o.follow_id"
                 " LEFT JOIN channel_webhooks w ON w.channel_id = o.channel_id"
                 " AND s.via_webhook = 1"
                 f" WHERE {claimed_rows} ORDER BY o.id",
@@ -101,11 +105,29 @@ class OutboxRepository:
                 forum_tag_id=row["forum_tag_id"],
                 embed_style=row["embed_style"] or "full",
                 embed_colour=row["embed_colour"],
+                notify_button=bool(row["notify_button"]),
                 webhook=(row["webhook_id"], row["webhook_token"])
                 if row["webhook_id"] is not None else None,
             )
             for row in rows
         ]
+
+    async def notify_role_of(self, outbox_id: int) -> int | None:
+        """Return the role a sent post offers through its "Notify me" button, if it has one."""
+        row = await self._db.fetch_one(
+            "SELECT o.ping_role_id AS follow_role, s.ping_role_id AS subscription_role,"
+            " COALESCE(fo.notify_button, 0) AS follow_offers,"
+            " COALESCE(s.notify_button, 0) AS subscription_offers"
+            " FROM outbox o LEFT JOIN subscriptions s ON s.id = o.subscription_id"
+            " LEFT JOIN follows fo ON fo.id = o.follow_id WHERE o.id = ?",
+            (outbox_id,),
+        )
+        if row is None:
+            return None
+        if row["follow_role"] is not None:
+            return int(row["follow_role"]) if row["follow_offers"] else None
+        role = row["subscription_role"]
+        return int(role) if role is not None and row["subscription_offers"] else None
 
     async def claim_refreshes(self, limit: int) -> list[PostRefresh]:
         """Take up to ``limit`` sent posts whose story changed, clearing their flag."""

@@ -339,10 +339,17 @@ class SubscriptionRepository:
 
     async def set_look(
         self, guild_id: int, subscription_id: int, *, template: str | object | None = ...,
-        ping_role_id: int | object | None = ...,
+        ping_role_id: int | object | None = ..., notify_button: bool | None = None,
     ) -> None:
-        """Set a subscription's template and/or role to ping (``...`` leaves one as it is)."""
+        """Set a subscription's template and/or role to ping (``...`` leaves one as it is),
+        and whether its posts offer that role through a "Notify me" button (None: as it
+        is)."""
         async with self._db.transaction() as tx:
+            if notify_button is not None:
+                await tx.execute(
+                    "UPDATE subscriptions SET notify_button = ? WHERE guild_id = ? AND id = ?",
+                    (int(notify_button), guild_id, subscription_id),
+                )
             if template is not ...:
                 await tx.execute(
                     "UPDATE subscriptions SET template = ? WHERE guild_id = ? AND id = ?",
@@ -353,6 +360,27 @@ class SubscriptionRepository:
                     "UPDATE subscriptions SET ping_role_id = ? WHERE guild_id = ? AND id = ?",
                     (ping_role_id, guild_id, subscription_id),
                 )
+
+    async def ping_of(self, guild_id: int, subscription_id: int) -> tuple[int | None, bool]:
+        """Return the role a subscription pings (if any) and whether its posts carry the
+        "Notify me" button."""
+        row = await self._db.fetch_one(
+            "SELECT ping_role_id, notify_button FROM subscriptions WHERE guild_id = ? AND id = ?",
+            (guild_id, subscription_id),
+        )
+        if row is None:
+            return None, False
+        return row["ping_role_id"], bool(row["notify_button"])
+
+    async def pinged_roles(self, guild_id: int) -> list[tuple[int, bool]]:
+        """Return each role the server's subscriptions ping, with whether any of them offers
+        it through a "Notify me" button."""
+        rows = await self._db.fetch_all(
+            "SELECT ping_role_id, MAX(notify_button) AS offered FROM subscriptions"
+            " WHERE guild_id = ? AND ping_role_id IS NOT NULL GROUP BY ping_role_id",
+            (guild_id,),
+        )
+        return [(int(row["ping_role_id"]), bool(row["offered"])) for row in rows]
 
     async def use_webhook(
         self, guild_id: int, subscription_id: int, webhook: tuple[int, str] | None,

@@ -167,6 +167,8 @@ class Follow:
     role_id: int | None
     subscription_ids: tuple[int, ...] | None
     filter_mode: str
+    notify_button: bool = False
+    """Whether posts pinging ``role_id`` carry a "Notify me" button giving or taking it."""
 
 
 @dataclass(frozen=True)
@@ -444,6 +446,8 @@ class Delivery:
     """How the post shows its article: ``full``, ``compact`` (title and link) or ``off``."""
     embed_colour: int | None = None
     """The colour of the embed's bar (None: Newsdesk's own)."""
+    notify_button: bool = False
+    """Whether the post carries a "Notify me" button giving or taking ``ping_role_id``."""
 
 
 @dataclass(frozen=True)

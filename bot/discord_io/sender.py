@@ -37,6 +37,7 @@ POST_PERMISSIONS = {
 
 
 QUOTES_BUTTON_PREFIX = "newsdesk:quotes:"
+NOTIFY_BUTTON_PREFIX = "newsdesk:notify:"
 THREAD_NAME_LIMIT = 100
 
 
@@ -107,13 +108,31 @@ def quotes_button(article_id: int) -> discord.ui.Button[discord.ui.View]:
     )
 
 
-def quotes_view(article_id: int) -> discord.ui.View:
-    """Return a stopped view with the post's "Quotes" button.
+def notify_button(role_id: int) -> discord.ui.Button[discord.ui.View]:
+    """Return the "Notify me" button of a post that pings ``role_id``: a click gives the
+    role to the member, or takes it back (``cogs.notify.NotifyButton`` answers, even after a
+    restart)."""
+    return discord.ui.Button(
+        label="Notify me", emoji="🔔", style=discord.ButtonStyle.secondary,
+        custom_id=f"{NOTIFY_BUTTON_PREFIX}{role_id}",
+    )
+
+
+def post_view(
+    quotes_of: int | None = None, notify_role: int | None = None
+) -> discord.ui.View | None:
+    """Return a stopped view with a post's buttons: "Quotes" of article ``quotes_of`` and
+    "Notify me" for role ``notify_role`` (None: no such button; neither: no view).
 
     The view is stopped so discord.py does not keep one object per post in memory.
     """
+    if quotes_of is None and notify_role is None:
+        return None
     view = discord.ui.View(timeout=None)
-    view.add_item(quotes_button(article_id))
+    if quotes_of is not None:
+        view.add_item(quotes_button(quotes_of))
+    if notify_role is not None:
+        view.add_item(notify_button(notify_role))
     view.stop()
     return view
 
@@ -151,7 +170,10 @@ class DiscordPostSender:
         """Post ``card`` (and ``content`` above it) to the delivery's channel; only the
         delivery's configured role may be pinged."""
         embed = post_embed(card)
-        view = quotes_view(delivery.article.id) if quotes_button else None
+        view = post_view(
+            delivery.article.id if quotes_button else None,
+            delivery.ping_role_id if delivery.notify_button else None,
+        )
         role = delivery.ping_role_id
         if delivery.webhook is not None:
             return await self._post_through_webhook(delivery, embed, content, view)
@@ -231,15 +253,16 @@ class DiscordPostSender:
 
     async def edit_post(
         self, guild_id: int, channel_id: int, message_id: int, card: ArticleCard, *,
-        quotes_of: int | None = None,
+        quotes_of: int | None = None, notify_role: int | None = None,
     ) -> None:
         """Replace a sent post's card (mentions stay off), with the Quotes button of article
-        ``quotes_of`` when set (otherwise its buttons are left as they are)."""
+        ``quotes_of`` when set, beside the "Notify me" button of ``notify_role`` if the post
+        has one (otherwise its buttons are left as they are)."""
         if isinstance(self._client.get_channel(channel_id), discord.ForumChannel):
             channel_id = message_id  # a forum post's message lives in its own thread
         channel = self._client.get_partial_messageable(channel_id, guild_id=guild_id)
         with_view: dict[str, Any] = (
-            {"view": quotes_view(quotes_of)} if quotes_of is not None else {}
+            {"view": post_view(quotes_of, notify_role)} if quotes_of is not None else {}
         )
         with refusals_as_rejections(lambda: "Discord refused the edit (Missing Permissions)."):
             await channel.get_partial_message(message_id).edit(

@@ -17,7 +17,7 @@ from xml.sax.saxutils import escape
 
 import pytest
 
-from bot.discord_io.sender import QUOTES_BUTTON_PREFIX, quotes_view
+from bot.discord_io.sender import QUOTES_BUTTON_PREFIX, post_view
 from bot.sandbox.fake_discord import CommandOutcome, RecordedMessage, Sandbox
 from bot.sandbox.fake_discord.world import GuildSpec
 from tests.e2e.test_stories import OUTLETS, RECENT, page_url, serve_outlets
@@ -192,7 +192,9 @@ async def test_server_b_cannot_see_or_change_server_a(
         b_general = bot.get_partial_messageable(
             sandbox.world.channel_id("general", guild_id=b_guild.id), guild_id=b_guild.id
         )
-        forged = await b_general.send("forged", view=quotes_view(a_article_id))
+        forged_view = post_view(quotes_of=a_article_id)
+        assert forged_view is not None
+        forged = await b_general.send("forged", view=forged_view)
         for user in ("admin", "member"):
             clicked = await sandbox.click(forged.id, custom_id, user=user)
             text = answered(clicked)

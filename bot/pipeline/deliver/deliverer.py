@@ -117,10 +117,11 @@ class PostSender(Protocol):
 
     async def edit_post(
         self, guild_id: int, channel_id: int, message_id: int, card: ArticleCard, *,
-        quotes_of: int | None = None,
+        quotes_of: int | None = None, notify_role: int | None = None,
     ) -> None:
         """Replace a sent post's card (and give it the Quotes button of article
-        ``quotes_of`` when set), or raise ``SendRejected``."""
+        ``quotes_of`` when set, keeping its "Notify me" button of ``notify_role``), or raise
+        ``SendRejected``."""
         ...
 
     async def replace_webhook(self, guild_id: int, channel_id: int) -> tuple[int, str]:
@@ -315,9 +316,15 @@ class Deliverer:
             try:
                 # A post whose own article had no quotes gets the button once its new lead
                 # brings some (a click shows the story's quotes, whichever article it names).
+                # Buttons are replaced together: the "Notify me" one must come along.
+                notify_role = (
+                    await self._repos.outbox.notify_role_of(refresh.outbox_id)
+                    if lead_quotes else None
+                )
                 await self._sender.edit_post(
                     refresh.guild_id, refresh.channel_id, refresh.message_id, card,
                     quotes_of=refresh.article_id if lead_quotes else None,
+                    notify_role=notify_role,
                 )
             except SendRejected as rejected:
                 log.warning(

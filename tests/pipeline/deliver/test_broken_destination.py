@@ -71,7 +71,7 @@ class ClosedChannel:
 
     async def edit_post(
         self, guild_id: int, channel_id: int, message_id: int, card: ArticleCard, *,
-        quotes_of: int | None = None,
+        quotes_of: int | None = None, notify_role: int | None = None,
     ) -> None:
         raise AssertionError("nothing is edited here")
 
