@@ -17,6 +17,8 @@ from bot.features.follows.replies import (
     describe_preview,
     describe_rules,
 )
+from bot.features.notify import describe_button_setting
+from cogs.notify import role_access
 from cogs.shared.channel_checks import ensure_bot_can_post
 from cogs.shared.paging import reply_with_pages
 from cogs.shared.replies import reply_privately, think_privately
@@ -62,6 +64,10 @@ class FollowCommands(commands.GroupCog, group_name="follow", group_description="
         role="A role to ping for matching articles",
         feeds="Only these subscriptions, by number (e.g. 3, 7); default: all the server's feeds",
         clear_role="Stop pinging the role this follow pinged (default: keep it)",
+        notify_button=(
+            "Put a Notify me button under posts: members click it to take or drop the role "
+            "(needs Manage Roles; default: off, or as it was)"
+        ),
     )
     async def add(
         self,
@@ -72,9 +78,10 @@ class FollowCommands(commands.GroupCog, group_name="follow", group_description="
         role: discord.Role | None = None,
         feeds: app_commands.Range[str, 1, 200] | None = None,
         clear_role: bool = False,
+        notify_button: bool | None = None,
     ) -> None:
         """Post articles about a topic, from any of the server's feeds, in a channel."""
-        assert interaction.guild_id is not None
+        assert interaction.guild_id is not None and interaction.guild is not None
         target = channel or interaction.channel
         if not isinstance(target, discord.TextChannel):
             raise InvalidInput("Choose a text channel for the matching articles.")
@@ -85,13 +92,17 @@ class FollowCommands(commands.GroupCog, group_name="follow", group_description="
         follow, created = await self.bot.services.follows.add(
             interaction.guild_id, target.id, kind, topic,
             role_id=role.id if role else None, feeds=feeds, added_by=interaction.user.id,
-            clear_role=clear_role,
+            clear_role=clear_role, notify_button=notify_button,
         )
-        await reply_privately(
-            interaction, describe_added_follow(
-                follow, created, role_given=role is not None, cleared_role=clear_role
-            ),
+        reply_text = describe_added_follow(
+            follow, created, role_given=role is not None, cleared_role=clear_role
         )
+        pinged = interaction.guild.get_role(follow.role_id) if follow.role_id else None
+        note = describe_button_setting(
+            follow.role_id, follow.notify_button,
+            role_access(pinged) if pinged is not None else None,
+        )
+        await reply_privately(interaction, f"{reply_text}\n{note}" if note else reply_text)
 
     @app_commands.command(name="list")
     @app_commands.checks.has_permissions(manage_guild=True)

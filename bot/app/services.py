@@ -17,6 +17,7 @@ from bot.features.digests import DigestService
 from bot.features.feeds.delivery_preview import DeliveryPreviewService
 from bot.features.feeds.subscriptions import SubscriptionService
 from bot.features.follows.service import FollowService
+from bot.features.notify import NotifyService
 from bot.features.search.search import SearchService
 from bot.features.search.trends import TrendService
 from bot.features.server_preferences import ServerPreferencesService
@@ -59,6 +60,7 @@ class Services:
     search: SearchService
     digests: DigestService
     delivery_preview: DeliveryPreviewService
+    notify: NotifyService
     clock: Callable[[], datetime]
 
     @classmethod
@@ -86,5 +88,6 @@ class Services:
             search=SearchService(repositories, clock),
             digests=DigestService(repositories, clock),
             delivery_preview=DeliveryPreviewService(repositories),
+            notify=NotifyService(repositories),
             clock=clock,
         )

@@ -59,6 +59,7 @@ COG_EXTENSIONS = (
     "cogs.backend.errors",
     "cogs.feeds.commands",
     "cogs.follows",
+    "cogs.notify",
     "cogs.admin.help",
     "cogs.admin.owner",
     "cogs.articles",

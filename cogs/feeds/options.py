@@ -24,11 +24,13 @@ from bot.features.feeds.replies import (
     describe_resumed,
     shown_title,
 )
+from bot.features.notify import describe_button_setting
 from bot.pipeline.deliver.cards import EMBED_STYLES, shown_colour
 from bot.pipeline.deliver.templates import PLACEHOLDERS
 from cogs.feeds.subscription_choices import subscription_choices
 from cogs.feeds.template_tools import TemplateToolsView
 from cogs.follows import check_pingable
+from cogs.notify import role_access
 from cogs.shared.replies import (
     defer_update,
     reply,
@@ -299,6 +301,10 @@ class FeedOptionCommands(commands.Cog):
         subscription="The subscription's number, as shown by /feed list",
         role="The role to ping for every post of this subscription",
         clear="Stop pinging",
+        notify_button=(
+            "Put a Notify me button under posts: members click it to take or drop the role "
+            "(needs Manage Roles)"
+        ),
     )
     async def ping(
         self,
@@ -306,23 +312,41 @@ class FeedOptionCommands(commands.Cog):
         subscription: app_commands.Range[int, 1],
         role: discord.Role | None = None,
         clear: bool = False,
+        notify_button: bool | None = None,
     ) -> None:
-        """Ping a role for every post of a subscription (or stop)."""
-        assert interaction.guild_id is not None
-        if role is None and not clear:
-            await reply_privately(interaction, "Choose a role to ping, or clear:true to stop.")
+        """Ping a role for every post of a subscription (or stop); offer it to members."""
+        assert interaction.guild_id is not None and interaction.guild is not None
+        if role is None and not clear and notify_button is None:
+            await reply_privately(
+                interaction, "Choose a role to ping, clear:true to stop, or notify_button: "
+                "to offer the role under posts.",
+            )
             return
         if role is not None:
             check_pingable(role, "subscription")
         await think_privately(interaction)
-        summary = await self.bot.services.subscriptions.set_ping_role(
-            interaction.guild_id, subscription, None if clear else role.id if role else None
+        service = self.bot.services.subscriptions
+        new_role: int | object | None = None if clear else role.id if role else ...
+        summary = await service.set_ping_role(
+            interaction.guild_id, subscription, new_role, notify_button=notify_button
         )
-        what = "no longer pings" if clear or role is None else f"pings {role.mention} for"
-        await reply_privately(
-            interaction, f"Subscription #{summary.subscription.id} {what} each post of "
-            f"**{shown_title(summary.feed_title)}**.",
+        pinged, offered = await self.bot.services.notify.subscription_ping(
+            interaction.guild_id, subscription
         )
+        title = shown_title(summary.feed_title)
+        if pinged is None:
+            what = f"Subscription #{summary.subscription.id} pings no role for **{title}**."
+        else:
+            what = (
+                f"Subscription #{summary.subscription.id} pings {markup.role(pinged)} for "
+                f"each post of **{title}**."
+            )
+        pinged_role = interaction.guild.get_role(pinged) if pinged is not None else None
+        access = role_access(pinged_role) if pinged_role is not None else None
+        note = describe_button_setting(pinged, offered, access)
+        if notify_button is False:
+            note = "Posts carry no **Notify me** button."
+        await reply_privately(interaction, f"{what} {note}".strip())
 
     @app_commands.command(name="webhook")
     @app_commands.checks.has_permissions(manage_guild=True)

@@ -16,6 +16,8 @@ from xml.sax.saxutils import escape
 import pytest
 
 from bot.sandbox.fake_discord import RecordedMessage
+from bot.sandbox.fake_discord import permissions as p
+from bot.sandbox.fake_discord.world import BOT_NAME, BOT_ROLE_PERMISSIONS
 from tests.contract.conftest import Contract
 from tests.e2e.test_stories import OUTLETS, page_url, publish, serve_outlets
 from tests.fixtures.bot_storage import bot_rows, bot_storage
@@ -34,7 +36,8 @@ EVERY_COMMAND = {
     "feed why",
     "filter add", "filter list", "filter mode", "filter remove", "filter test",
     "follow add", "follow list", "follow remove",
-    "help", "newsdesk settings", "quotes", "search", "story", "summarize", "sync", "trend",
+    "help", "newsdesk settings", "notify list", "quotes", "search", "story", "summarize", "sync",
+    "trend",
 }
 
 
@@ -185,6 +188,35 @@ async def test_embed_styles_ready_templates_test_posts_and_previews(
     assert len(posts) == 3, [post.content for post in posts]
     assert [len(post.embeds) for post in posts] == [1, 0, 1]  # compact, off, full
     await contract.run(f"/feed remove subscription:{number}")
+
+
+async def test_notify_me_button_and_notify_list(contract: Contract) -> None:
+    sandbox = contract.sandbox
+    sandbox.set_role_permissions(BOT_NAME, BOT_ROLE_PERMISSIONS | p.MANAGE_ROLES)
+    try:
+        url = serve_wire(contract, "notify", range(1, 2))
+        await contract.run(f"/feed add url:{url} channel:#tech")
+        number = await contract.subscription_id(url, "tech")
+        await contract.run(f"/feed ping subscription:{number} role:@tech-desk notify_button:true")
+        await contract.run(
+            "/follow add topic:lighthouse channel:#tech role:@tech-desk notify_button:true"
+        )
+        serve_wire(contract, "notify", range(1, 3))
+        await deliver_everything(contract)
+        [post] = posts_of(contract, "tech", "notify")
+        for held in (["tech-desk"], []):  # gives the role, then takes it back
+            clicked = await contract.click(post, button(post, "Notify me"), user="member")
+            assert clicked.messages[-1].ephemeral, clicked.contents
+            assert sandbox.member_roles("member") == held
+        await contract.run("/notify list", user="member")
+        await contract.run(f"/feed ping subscription:{number} clear:true")
+        await contract.run(f"/feed remove subscription:{number}")
+        [(follow_id,)] = await bot_rows(
+            contract.bot, "SELECT id FROM follows WHERE topic = 'lighthouse'"
+        )
+        await contract.run(f"/follow remove follow:{int(follow_id)}")
+    finally:
+        sandbox.set_role_permissions(BOT_NAME, BOT_ROLE_PERMISSIONS)
 
 
 async def test_a_forum_that_requires_tags_gets_tagged_posts(contract: Contract) -> None:

@@ -558,15 +558,19 @@ class SubscriptionService:
         return summary
 
     async def set_ping_role(
-        self, guild_id: int, subscription_id: int, role_id: int | None
+        self, guild_id: int, subscription_id: int, role_id: int | object | None = ..., *,
+        notify_button: bool | None = None,
     ) -> SubscriptionSummary:
-        """Ping ``role_id`` for every post of a subscription (None: stop pinging).
+        """Ping ``role_id`` for every post of a subscription (None: stop pinging; ``...``:
+        keep the role), and turn its "Notify me" button on or off (None: as it is).
 
         Raises:
             NotFound: the server has no subscription with that id.
         """
         summary = await self.get(guild_id, subscription_id)
-        await self._repos.subscriptions.set_look(guild_id, subscription_id, ping_role_id=role_id)
+        await self._repos.subscriptions.set_look(
+            guild_id, subscription_id, ping_role_id=role_id, notify_button=notify_button
+        )
         return summary
 
     async def remove(self, guild_id: int, subscription_id: int) -> SubscriptionSummary:

@@ -79,12 +79,14 @@ class FollowService:
     async def add(
         self, guild_id: int, channel_id: int, kind: str, topic: str, *, role_id: int | None,
         feeds: str | None, added_by: int, clear_role: bool = False,
+        notify_button: bool | None = None,
     ) -> tuple[Follow, bool]:
         """Follow a topic in a channel; return the follow and whether it is new.
 
         Adding a follow the channel already has updates it: its feeds become ``feeds``, and
         its role ping becomes ``role_id`` when one is given, none with ``clear_role``, and
-        stays as it was otherwise (leaving the role out never silently stops a ping).
+        stays as it was otherwise (leaving the role out never silently stops a ping); so does
+        its "Notify me" button unless ``notify_button`` says (a new follow has none).
 
         Raises:
             InvalidInput: the kind, topic or feed list cannot be used.
@@ -106,7 +108,7 @@ class FollowService:
         return await self._repos.follows.add(
             guild_id, channel_id, kind, cleaned, role_id=None if clear_role else role_id,
             subscription_ids=numbers, created_by=added_by, now=self._clock(),
-            keep_role=not clear_role,
+            keep_role=not clear_role, notify_button=notify_button,
         )
 
     async def list_follows(self, guild_id: int) -> list[Follow]:
