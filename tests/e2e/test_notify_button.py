@@ -7,8 +7,21 @@ from bot.sandbox.fake_discord import permissions as p
 from bot.sandbox.fake_discord.records import CommandOutcome, RecordedMessage
 from bot.sandbox.fake_discord.world import BOT_NAME, BOT_ROLE_PERMISSIONS
 from tests.e2e.conftest import FEED_PATH, BotStarter, poll_and_deliver, rss
+from tests.e2e.test_story_lead import (
+    DATES,
+    HTML,
+    NOW,
+    ORIGINAL,
+    PAGES,
+    RSS,
+    edits_of,
+    feed,
+    publish,
+    recent,
+    serve,
+)
 from tests.fixtures.engines import on_both_engines
-from tests.fixtures.http_servers import RouteServer
+from tests.fixtures.http_servers import Route, RouteServer
 from tests.waiting import eventually
 
 NOTIFY_PREFIX = "newsdesk:notify:"
@@ -162,3 +175,76 @@ async def test_a_role_above_newsdesks_own_is_explained_and_the_button_is_off_by_
         "You hold no role Newsdesk pings here.\nNo post here offers a **Notify me** button; "
         "ask an admin for the roles you want."
     )
+
+
+@on_both_engines
+async def test_a_follows_posts_offer_its_role_until_the_admin_turns_the_button_off(
+    sandbox: Sandbox, start_bot: BotStarter, feed_server: RouteServer
+) -> None:
+    feed_server.set_body(FEED_PATH, rss(1))
+    async with start_bot() as bot:
+        await sandbox.run_command(f"/feed add url:{feed_server.url(FEED_PATH)} channel:#news")
+        sandbox.set_role_permissions(BOT_NAME, BOT_ROLE_PERMISSIONS | p.MANAGE_ROLES)
+        guild = bot.get_guild(sandbox.world.primary.id)
+        assert guild is not None
+        await eventually(lambda: guild.me.guild_permissions.manage_roles)
+        added = await sandbox.run_command(
+            "/follow add topic:council channel:#world role:@tech-desk notify_button:true"
+        )
+        kept = await sandbox.run_command("/follow add topic:council channel:#world")
+        feed_server.set_body(FEED_PATH, rss(1, 2))
+        await poll_and_deliver(bot)
+        [post] = sandbox.posts("world")
+        given = await sandbox.click(post.id, buttons(post)["Notify me"], user="member")
+        held = sandbox.member_roles("member")
+        await sandbox.run_command("/follow add topic:council channel:#world notify_button:false")
+        refused = await sandbox.click(post.id, buttons(post)["Notify me"], user="member")
+
+    def said(outcome: CommandOutcome) -> str:
+        return sandbox.render_mentions(outcome.messages[-1].content)
+
+    assert said(added).endswith(
+        "Posts carry a **Notify me** button: members click it to get @tech-desk, and click "
+        "again to drop it."
+    )
+    assert "Notify me" in said(kept)  # updating the follow keeps its button
+    assert post.content == f"<@&{sandbox.world.role_id('tech-desk')}>"
+    assert said(given).startswith("You now have @tech-desk")
+    assert held == ["tech-desk"]
+    # An old post's button gives nothing once the server stopped offering the role.
+    assert said(refused) == (
+        "This button no longer gives a role: the server stopped offering it. /notify list "
+        "shows the roles you can take."
+    )
+    assert sandbox.member_roles("member") == ["tech-desk"]
+
+
+async def test_an_edit_that_adds_the_quotes_button_keeps_notify_me(
+    sandbox: Sandbox, start_bot: BotStarter, feed_server: RouteServer
+) -> None:
+    serve(feed_server)
+    # A teaser without quotations posts first; the original's arrival edits the post and
+    # gives it the Quotes button, which replaces the post's buttons as a whole.
+    original = recent((PAGES / ORIGINAL[3]).read_text().replace("{base}", feed_server.base_url))
+    head, _, rest = original.partition("<p>")
+    teaser_page = head + "".join(["<p>" + part for part in rest.split("<p>")][:3])
+    teaser_page += "</article></body></html>"
+    teaser_page = teaser_page.replace(
+        DATES["2022-01-13T06:00:00+00:00"].isoformat(), NOW.isoformat()
+    )
+    teaser = ("/brief.xml", "Brief Wire", "/brief/kazakhstan.html", "")
+    feed_server.routes[teaser[2]] = Route(200, HTML, teaser_page.encode())
+    feed_server.routes[teaser[0]] = Route(200, RSS, feed(feed_server, teaser, published=False))
+    async with start_bot() as bot:
+        for outlet in (teaser, ORIGINAL):
+            await sandbox.run_command(f"/feed add url:{feed_server.url(outlet[0])} channel:#news")
+        await sandbox.run_command("/feed ping subscription:1 role:@tech-desk notify_button:true")
+        for outlet in (teaser, ORIGINAL):
+            publish(feed_server, outlet)
+            await poll_and_deliver(bot)
+            await bot.settle([], 5.0)
+        (post,) = sandbox.posts("news")
+
+    assert list(buttons(post)) == ["Notify me"]
+    [*_, last_edit] = [edit for edit in edits_of(sandbox, post) if edit.components]
+    assert list(buttons(last_edit)) == ["Quotes", "Notify me"]
