@@ -35,7 +35,7 @@ from storage.search_postgres import PostgresSearch
 
 ARTICLE_COLUMNS = (
     "a.id, a.feed_id, a.entry_key, a.url, a.title, a.summary, a.author, a.image_url,"
-    " a.published_at, a.first_seen_at, a.url_key, a.details, a.text"
+    " a.published_at, a.first_seen_at, a.url_key, a.details, a.text, a.categories"
 )
 # A title match counts four times a text match, the summary twice; the feed token (which only
 # narrows a search to a server's feeds) counts for nothing.
@@ -97,6 +97,7 @@ def article_from_row(row: Row) -> Article:
         url_key=row["url_key"],
         details=details_from_json(row["details"]),
         text=row["text"],
+        categories=tuple(row["categories"].split("\n")) if row["categories"] else (),
     )
 
 
@@ -113,7 +114,8 @@ async def insert_articles_and_queue(
     for article in articles:
         async with tx.execute(
             "INSERT INTO articles (feed_id, entry_key, url, title, summary, author, image_url,"
-            " published_at, first_seen_at, url_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " published_at, first_seen_at, url_key, categories)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (feed_id, entry_key) DO NOTHING RETURNING id",
             (
                 feed_id,
@@ -126,6 +128,7 @@ async def insert_articles_and_queue(
                 to_epoch(article.published_at),
                 to_epoch(now),
                 article.url_key,
+                "\n".join(article.categories) or None,
             ),
         ) as cursor:
             inserted = await cursor.fetchone()

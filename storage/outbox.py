@@ -75,7 +75,7 @@ class OutboxRepository:
                 " AS notify_button,"
                 " f.icon_url AS feed_icon_url, w.webhook_id, w.token AS webhook_token,"
                 " o.attempts, o.send_began_at, f.title AS feed_title,"
-                " f.site_url AS feed_site_url,"
+                " f.site_url AS feed_site_url, f.url AS feed_url,"
                 f" {ARTICLE_COLUMNS}"
                 " FROM outbox o JOIN articles a ON a.id = o.article_id"
                 " JOIN feeds f ON f.id = a.feed_id"
@@ -106,6 +106,7 @@ class OutboxRepository:
                 embed_style=row["embed_style"] or "full",
                 embed_colour=row["embed_colour"],
                 notify_button=bool(row["notify_button"]),
+                feed_url=row["feed_url"],
                 webhook=(row["webhook_id"], row["webhook_token"])
                 if row["webhook_id"] is not None else None,
             )

@@ -221,6 +221,7 @@ class NewArticle:
     image_url: str | None
     published_at: datetime | None
     url_key: str | None = None
+    categories: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -323,6 +324,8 @@ class Article:
     url_key: str | None = None
     details: ArticleDetails = field(default_factory=ArticleDetails)
     text: str | None = None
+    categories: tuple[str, ...] = ()
+    """The feed's categories of the item, as it gives them."""
 
 
 @dataclass(frozen=True)
@@ -448,6 +451,8 @@ class Delivery:
     """The colour of the embed's bar (None: Newsdesk's own)."""
     notify_button: bool = False
     """Whether the post carries a "Notify me" button giving or taking ``ping_role_id``."""
+    feed_url: str | None = None
+    """The address of the article's feed (for templates' ``{feed.url}``)."""
 
 
 @dataclass(frozen=True)

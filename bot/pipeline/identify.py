@@ -54,6 +54,7 @@ def articles_from_entries(entries: Sequence[ParsedEntry]) -> list[NewArticle]:
                     image_url=entry.image_url,
                     published_at=entry.published,
                     url_key=normalise_url(entry.link) if entry.link else None,
+                    categories=entry.categories,
                 ),
             )
         )

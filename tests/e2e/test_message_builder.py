@@ -166,3 +166,47 @@ async def test_a_ready_template_from_the_menu_and_a_test_post(
         assert len(await bot_rows(bot, "SELECT id FROM outbox")) == 1
     _, real = sandbox.posts("news")
     assert real.content == "📰 **Story 3: Mayor & council agree** — Example News"
+
+
+def _rich_rss(feed_url: str) -> bytes:
+    """A feed whose newest item has categories and an image, and an older one with neither."""
+    return (
+        "<?xml version='1.0'?><rss version='2.0'><channel><title>Harbour Wire</title>"
+        f"<link>https://harbour.example/</link><description>{feed_url}</description>"
+        "<item><title>Budget passes</title><link>https://harbour.example/budget</link>"
+        "<guid>budget</guid><category>Politics</category><category>Harbour &amp; Port"
+        "</category><category>politics</category>"
+        "<enclosure url='https://harbour.example/budget.jpg' type='image/jpeg' length='1'/>"
+        "</item>"
+        "<item><title>Ferry late</title><link>https://harbour.example/ferry</link>"
+        "<guid>ferry</guid></item></channel></rss>"
+    ).encode()
+
+
+async def test_image_categories_and_raw_feed_fields(
+    sandbox: Sandbox, start_bot: BotStarter, feed_server: RouteServer
+) -> None:
+    feed_url = feed_server.url(FEED_PATH)
+    feed_server.set_body(FEED_PATH, rss(1))
+    async with start_bot() as bot:
+        await sandbox.run_command(f"/feed add url:{feed_url} channel:#news")
+        for attack in ("{feed.__class__}", "{feed.title.__class__}", "{title[0]}", "{0}"):
+            refused = await sandbox.run_command(
+                f'/feed template subscription:1 template:"{attack}"'
+            )
+            assert refused.messages[-1].content.startswith(f"{attack} is not a placeholder.")
+        await sandbox.run_command("/feed embed subscription:1 style:off")
+        await _save(
+            sandbox, '/feed template subscription:1 template:"{title}[[ · {categories}]] — '
+            '{feed.title} <{feed.url}> <{feed.link}>[[ {image}]]"',
+        )
+        feed_server.set_body(FEED_PATH, _rich_rss(feed_url))
+        await poll_and_deliver(bot)
+    ferry, budget = sandbox.posts("news")
+    assert budget.content == (
+        f"Budget passes · Politics, Harbour & Port — Harbour Wire <{feed_url}> "
+        "<https://harbour.example/> https://harbour.example/budget.jpg"
+    )
+    assert ferry.content == (
+        f"Ferry late — Harbour Wire <{feed_url}> <https://harbour.example/>"
+    )

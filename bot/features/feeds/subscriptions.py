@@ -503,9 +503,12 @@ class SubscriptionService:
             article, source_name=source, source_url=None,
             summary=not shows_summary(checked), style=style, colour=colour,
         )
-        text = post_content(
-            post_template(checked, style), None, TemplateValues.of(article, source, None)
+        feed = await self._repos.feeds.get(summary.subscription.feed_id)
+        values = TemplateValues.of(
+            article, source, None,
+            (source, summary.feed_url, feed.site_url if feed is not None else None),
         )
+        text = post_content(post_template(checked, style), None, values)
         return TemplatePreview(
             template=checked, text=text, card=card, article=article, source=source,
         )

@@ -344,7 +344,10 @@ class Deliverer:
         )
         content = post_content(
             post_template(delivery.template, delivery.embed_style), delivery.ping_role_id,
-            TemplateValues.of(delivery.article, delivery.feed_title, original),
+            TemplateValues.of(
+                delivery.article, delivery.feed_title, original,
+                (delivery.feed_title, delivery.feed_url, delivery.feed_site_url),
+            ),
         )
         nonce = delivery_nonce(await self._nonce_prefix(), delivery.outbox_id)
         # The button shows the story's quotes, merged across its sources.

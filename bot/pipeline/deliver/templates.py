@@ -2,8 +2,11 @@
 
 Rules:
 - Placeholders are ``{title}``, ``{url}``, ``{summary}``, ``{source}``, ``{author}``,
-  ``{published}`` (a Discord timestamp) and ``{original}`` (the original publisher, when the
-  article is a republication); ``{{`` and ``}}`` are literal braces. Anything else in braces
+  ``{published}`` (a Discord timestamp), ``{original}`` (the original publisher, when the
+  article is a republication), ``{image}`` (the article's image address, which Discord shows
+  as a picture when the embed is off), ``{categories}`` (the feed's categories of the item,
+  comma-separated) and the raw feed fields ``{feed.title}``, ``{feed.url}``, ``{feed.link}``;
+  ``{{`` and ``}}`` are literal braces. Anything else in braces
   (attribute or index access, format specs, conversions) is refused when the template is
   saved, with a sentence naming the problem. Rendering looks each name up in a table of
   strings, never ``str.format``, so no template reaches a Python attribute.
@@ -23,9 +26,16 @@ from string import Formatter
 from bot.core.errors import InvalidInput
 from bot.core.models import Article
 from bot.core.text import MESSAGE_LIMIT, trim_text
+from bot.core.urls import is_web_url
 from bot.discord_io import markup
 
-PLACEHOLDERS = ("title", "url", "summary", "source", "author", "published", "original")
+FEED_FIELDS = ("title", "url", "link")
+"""The raw feed fields a template may show as ``{feed.<field>}``: the feed's own title, its
+address and its site's address (a fixed list: nothing else of the feed is reachable)."""
+PLACEHOLDERS = (
+    "title", "url", "summary", "source", "author", "published", "original", "image",
+    "categories", *(f"feed.{name}" for name in FEED_FIELDS),
+)
 MAX_TEMPLATE_LENGTH = 1000
 READY_TEMPLATES: tuple[tuple[str, str], ...] = (
     ("Headline", "📰 **{title}**[[ — {source}]]"),
@@ -48,10 +58,19 @@ class TemplateValues:
     author: str
     published: str
     original: str
+    image: str = ""
+    categories: str = ""
+    feed: tuple[str, str, str] = ("", "", "")
+    """The feed's own title, address and site address (``FEED_FIELDS``)."""
 
     @classmethod
-    def of(cls, article: Article, source: str, original: str | None) -> TemplateValues:
-        """Collect the placeholder values of an article."""
+    def of(
+        cls, article: Article, source: str, original: str | None,
+        feed: tuple[str, str | None, str | None] | None = None,
+    ) -> TemplateValues:
+        """Collect the placeholder values of an article (``feed``: the feed's title, address
+        and site address)."""
+        feed_title, feed_url, feed_link = feed if feed is not None else (source, None, None)
         return cls(
             title=article.title,
             url=article.url or "",
@@ -60,11 +79,24 @@ class TemplateValues:
             author=article.author or "",
             published=markup.moment(article.published_at) if article.published_at else "",
             original=original or "",
+            image=article.image_url if is_web_url(article.image_url) and article.image_url
+            else "",
+            categories=", ".join(article.categories),
+            feed=(
+                feed_title, feed_url if is_web_url(feed_url) and feed_url else "",
+                feed_link if is_web_url(feed_link) and feed_link else "",
+            ),
         )
 
     def table(self) -> dict[str, str]:
-        """Return each placeholder's text, by name."""
-        return {name: getattr(self, name) for name in PLACEHOLDERS}
+        """Return each placeholder's text, by name: names are looked up here, never as
+        attributes of anything."""
+        return {
+            "title": self.title, "url": self.url, "summary": self.summary,
+            "source": self.source, "author": self.author, "published": self.published,
+            "original": self.original, "image": self.image, "categories": self.categories,
+            **{f"feed.{name}": value for name, value in zip(FEED_FIELDS, self.feed, strict=True)},
+        }
 
 
 SECTION_OPEN = "[["

@@ -71,6 +71,25 @@ _INVISIBLE = INVISIBLE_CHARACTERS
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 
 
+MAX_CATEGORIES = 10
+CATEGORY_LIMIT = 100
+
+
+def entry_categories(values: Iterable[object]) -> tuple[str, ...]:
+    """Return an item's categories as plain text: each once, in the feed's order, at most
+    ``MAX_CATEGORIES`` of ``CATEGORY_LIMIT`` characters (a feed may list hundreds)."""
+    seen: dict[str, None] = {}
+    for value in values:
+        if not isinstance(value, str):
+            continue
+        text = " ".join(plain_text(value, "text/plain").split())[:CATEGORY_LIMIT]
+        if text and text.casefold() not in {known.casefold() for known in seen}:
+            seen[text] = None
+        if len(seen) == MAX_CATEGORIES:
+            break
+    return tuple(seen)
+
+
 class _TextExtractor(HTMLParser):
     """Collect the visible text of an HTML fragment, paragraph by paragraph."""
 

@@ -10,6 +10,7 @@ from typing import Any
 from bot.core.errors import FeedParseError
 from bot.pipeline.parse.field_cleaning import (
     absolute_http_url,
+    entry_categories,
     first_date,
     first_image_source,
     first_present,
@@ -134,6 +135,7 @@ def _json_entry(item: dict[str, Any], base: str, now: datetime) -> ParsedEntry:
         published=sane_date(published, now),
         author=_json_author(item),
         image_url=first_present(absolute_http_url(image, base) for image in images),
+        categories=entry_categories(tags if isinstance(tags := item.get("tags"), list) else []),
     )
 
 

@@ -18,6 +18,7 @@ class ParsedEntry:
     published: datetime | None
     author: str | None
     image_url: str | None
+    categories: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ import feedparser
 from bot.core.errors import FeedParseError
 from bot.pipeline.parse.field_cleaning import (
     absolute_http_url,
+    entry_categories,
     first_date,
     first_image_source,
     first_present,
@@ -82,6 +83,10 @@ def _feedparser_entry(entry: Any, base: str, now: datetime) -> ParsedEntry:
         published=sane_date(published, now),
         author=plain_text(author, "text/plain") or None,
         image_url=_feedparser_image(entry, entry_base, content_html),
+        categories=entry_categories(
+            tag.get("label") or tag.get("term") for tag in entry.get("tags") or []
+            if isinstance(tag, dict)
+        ),
     )
 
 
