@@ -12,7 +12,8 @@ Script lines, run in order as the current user in the current channel:
 - ``:help`` · ``:help /command [sub]`` (its options, as the schema the bot synced has them)
 - what a server admin does in Discord's own settings: ``:delete-webhook #CHANNEL|NAME`` (every
   webhook of a channel, or those with that name) · ``:delete-channel NAME`` · ``:delete-role NAME``
-  · ``:require-tags FORUM on|off`` · ``:automod CHANNEL WORD...`` (no words: no rule)
+  · ``:require-tags FORUM on|off`` · ``:automod CHANNEL WORD...`` (no words: no rule) ·
+  ``:manage-roles on|off`` (Newsdesk's role gets or loses Manage Roles, for "Notify me")
 - ``#`` comments and blank lines are skipped; ``{serve}`` expands to the ``--serve`` base URL,
   and the demo newswire's documented address (``http://127.0.0.1:47801``) to its real one.
 An unknown ``:directive`` or a line that cannot run ends a script with exit status 2; at the
@@ -53,6 +54,7 @@ from bot.sandbox.fake_discord import (
     parse_command_line,
 )
 from bot.sandbox.fake_discord.openapi_check import OpenApiUnavailable
+from bot.sandbox.fake_discord.permissions import MANAGE_ROLES
 from bot.sandbox.html_page import session_page, write_page
 from bot.sandbox.message_display import render_session_message
 from bot.sandbox.newswire import DemoNewswire
@@ -80,7 +82,8 @@ PROMPT_HELP = (
     "  :click LABEL [on N], :select VALUE... [on N], :modal field=value..., :attach PATH,\n"
     "  :help /command, :quit\n"
     "As a server admin: :delete-webhook #CHANNEL|NAME, :delete-channel NAME, "
-    ":delete-role NAME, :require-tags FORUM on|off, :automod CHANNEL WORD..."
+    ":delete-role NAME, :require-tags FORUM on|off, :automod CHANNEL WORD...,\n"
+    "  :manage-roles on|off"
 )
 
 
@@ -597,12 +600,24 @@ def _automod(sandbox: Sandbox, argument: str) -> None:
     sandbox.set_automod_keywords(channel.lstrip("#"), words)
 
 
+def _manage_roles(sandbox: Sandbox, argument: str) -> None:
+    if argument not in {"on", "off"}:
+        raise ScriptError(f":manage-roles needs on or off, not {argument!r}.")
+    guild = sandbox.world.primary
+    role = next(role for role in guild.roles if role.bot_id == sandbox.world.bot_user_id)
+    granted = role.permissions | MANAGE_ROLES if argument == "on" else role.permissions
+    if argument == "off":
+        granted &= ~MANAGE_ROLES
+    sandbox.set_role_permissions(role.name, granted)
+
+
 ADMIN_DIRECTIVES: dict[str, Callable[[Sandbox, str], None]] = {
     "delete-webhook": _delete_webhooks,
     "delete-channel": _delete_channel,
     "delete-role": _delete_role,
     "require-tags": _require_tags,
     "automod": _automod,
+    "manage-roles": _manage_roles,
 }
 
 

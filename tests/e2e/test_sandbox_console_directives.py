@@ -58,6 +58,15 @@ async def test_admin_directives_delete_and_configure(
         await console.run_line(":automod #news")
         await news.send("a spoiler")
 
+        me = news.guild.me
+        await console.run_line(":manage-roles on")
+        await eventually(lambda: me.guild_permissions.manage_roles)
+        await console.run_line(":manage-roles off")
+        await eventually(lambda: not me.guild_permissions.manage_roles)
+        assert me.guild_permissions.manage_webhooks  # the role's other permissions stay
+        with pytest.raises(ScriptError, match="on or off"):
+            await console.run_line(":manage-roles maybe")
+
 
 async def test_a_script_line_waits_for_its_command_past_the_first_progress_message(
     sandbox: Sandbox, start_bot: BotStarter, feed_server: RouteServer, tmp_path: Path
