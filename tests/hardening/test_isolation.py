@@ -17,7 +17,7 @@ from xml.sax.saxutils import escape
 
 import pytest
 
-from bot.discord_io.sender import QUOTES_BUTTON_PREFIX, post_view
+from bot.discord_io.sender import NOTIFY_BUTTON_PREFIX, QUOTES_BUTTON_PREFIX, post_view
 from bot.sandbox.fake_discord import CommandOutcome, RecordedMessage, Sandbox
 from bot.sandbox.fake_discord.world import GuildSpec
 from tests.e2e.test_stories import OUTLETS, RECENT, page_url, serve_outlets
@@ -200,6 +200,20 @@ async def test_server_b_cannot_see_or_change_server_a(
             text = answered(clicked)
             assert "not from a feed this server follows" in text
             assert_nothing_of_a(text, secrets, f"Quotes click by {user}")
+        # A "Notify me" button for a role (A's, or B's own) that B does not offer gives nothing.
+        for role_id in (
+            sandbox.world.role_id("asia-desk"),
+            sandbox.world.role_id("asia-desk", guild_id=b_guild.id),
+        ):
+            forged_notify = post_view(notify_role=role_id)
+            assert forged_notify is not None
+            offered = await b_general.send("forged", view=forged_notify)
+            clicked = await sandbox.click(
+                offered.id, f"{NOTIFY_BUTTON_PREFIX}{role_id}", user="member"
+            )
+            assert "no longer gives a role" in answered(clicked)
+        b_spec = sandbox.world.guild(b_guild.id)
+        assert b_spec is not None and b_spec.members[sandbox.world.user_id("member")] == ()
 
         # Nothing of A changed, and A's feed was not fetched on B's behalf.
         assert await subscription_rows(bot, a_id) == a_before
