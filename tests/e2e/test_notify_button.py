@@ -192,6 +192,7 @@ async def test_a_follows_posts_offer_its_role_until_the_admin_turns_the_button_o
             "/follow add topic:council channel:#world role:@tech-desk notify_button:true"
         )
         kept = await sandbox.run_command("/follow add topic:council channel:#world")
+        listed = await sandbox.run_command("/follow list")
         feed_server.set_body(FEED_PATH, rss(1, 2))
         await poll_and_deliver(bot)
         [post] = sandbox.posts("world")
@@ -208,6 +209,7 @@ async def test_a_follows_posts_offer_its_role_until_the_admin_turns_the_button_o
         "again to drop it."
     )
     assert "Notify me" in said(kept)  # updating the follow keeps its button
+    assert "· pings @tech-desk (Notify me button) · all feeds" in said(listed)
     assert post.content == f"<@&{sandbox.world.role_id('tech-desk')}>"
     assert said(given).startswith("You now have @tech-desk")
     assert held == ["tech-desk"]

@@ -25,6 +25,8 @@ def describe_follow(follow: Follow) -> str:
     )
     if follow.role_id is not None:
         line += f" · pings {markup.role(follow.role_id)}"
+        if follow.notify_button:
+            line += " (Notify me button)"
     if follow.subscription_ids is not None:
         line += " · feeds " + ", ".join(f"#{number}" for number in follow.subscription_ids)
     else:
