@@ -18,6 +18,7 @@ from bot.discord_io import markup
 from bot.discord_io.client import NewsdeskBot
 from bot.discord_io.earlier_posts import destination
 from bot.discord_io.embeds import post_embed
+from bot.discord_io.sender import post_tag
 from bot.pipeline.deliver.templates import READY_TEMPLATES, TEST_POST_HEADING
 from cogs.shared.replies import reply_privately, think_privately
 from cogs.shared.views import InvokerView
@@ -76,8 +77,10 @@ class TemplateToolsView(InvokerView):
         try:
             channel = await destination(self.bot, post.channel_id)
             if isinstance(channel, discord.ForumChannel):
+                tag = post_tag(channel, post.forum_tag_id, post.source)
                 await channel.create_thread(
                     name=trim_text(f"{TEST_POST_HEADING} {post.title}", THREAD_NAME_LIMIT),
+                    applied_tags=[tag] if tag is not None else discord.utils.MISSING,
                     content=post.content,
                     embed=embed if embed is not None else discord.utils.MISSING,
                     allowed_mentions=discord.AllowedMentions.none(),

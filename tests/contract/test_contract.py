@@ -230,6 +230,10 @@ async def test_a_forum_that_requires_tags_gets_tagged_posts(contract: Contract) 
     serve_wire(contract, "forum", range(1, 3))
     await deliver_everything(contract)
     assert len(posts_of(contract, "forum-news", "forum")) == 1
+    tools = (await contract.run(f"/feed template subscription:{number[1]}")).messages[-1]
+    tested = await contract.click(tools, button(tools, "Send a test post"))
+    assert tested.messages[-1].content.startswith("Posted a test post of"), tested.contents
+    assert len(posts_of(contract, "forum-news", "forum")) == 2
 
 
 async def test_stories_quotes_trend_search_and_summaries(contract: Contract) -> None:

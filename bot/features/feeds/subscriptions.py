@@ -446,6 +446,8 @@ class SubscriptionService:
             content=preview.content(TEST_POST_HEADING),
             card=preview.card,
             title=preview.article.title,
+            source=preview.source,
+            forum_tag_id=await self._repos.subscriptions.forum_tag_of(guild_id, subscription_id),
         )
 
     async def set_embed(
@@ -598,6 +600,9 @@ class MarkedTestPost:
     content: str
     card: ArticleCard
     title: str
+    source: str
+    forum_tag_id: int | None
+    """The forum tag an admin chose (a forum that requires tags refuses an untagged post)."""
 
 
 @dataclass(frozen=True)
