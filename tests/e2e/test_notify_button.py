@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.discord_io.client import NewsdeskBot
 from bot.sandbox.fake_discord import Sandbox
 from bot.sandbox.fake_discord import permissions as p
 from bot.sandbox.fake_discord.records import CommandOutcome, RecordedMessage
@@ -27,6 +28,14 @@ from tests.waiting import eventually
 NOTIFY_PREFIX = "newsdesk:notify:"
 
 
+async def grant_manage_roles(sandbox: Sandbox, bot: NewsdeskBot) -> None:
+    """Give Newsdesk's role Manage Roles and wait until the bot has seen it."""
+    sandbox.set_role_permissions(BOT_NAME, BOT_ROLE_PERMISSIONS | p.MANAGE_ROLES)
+    guild = bot.get_guild(sandbox.world.primary.id)
+    assert guild is not None
+    await eventually(lambda: guild.me.guild_permissions.manage_roles)
+
+
 def buttons(post: RecordedMessage) -> dict[str, str]:
     """The post's buttons, label -> custom id."""
     return {
@@ -43,10 +52,7 @@ async def test_notify_me_gives_the_role_and_a_second_click_takes_it(
     feed_server.set_body(FEED_PATH, rss(1))
     async with start_bot() as bot:
         await sandbox.run_command(f"/feed add url:{feed_server.url(FEED_PATH)} channel:#news")
-        sandbox.set_role_permissions(BOT_NAME, BOT_ROLE_PERMISSIONS | p.MANAGE_ROLES)
-        guild = bot.get_guild(sandbox.world.primary.id)
-        assert guild is not None
-        await eventually(lambda: guild.me.guild_permissions.manage_roles)
+        await grant_manage_roles(sandbox, bot)
         pinged = await sandbox.run_command(
             "/feed ping subscription:1 role:@asia-desk notify_button:true"
         )
@@ -144,10 +150,7 @@ async def test_a_role_above_newsdesks_own_is_explained_and_the_button_is_off_by_
     feed_server.set_body(FEED_PATH, rss(1))
     async with start_bot() as bot:
         await sandbox.run_command(f"/feed add url:{feed_server.url(FEED_PATH)} channel:#news")
-        sandbox.set_role_permissions(BOT_NAME, BOT_ROLE_PERMISSIONS | p.MANAGE_ROLES)
-        guild = bot.get_guild(sandbox.world.primary.id)
-        assert guild is not None
-        await eventually(lambda: guild.me.guild_permissions.manage_roles)
+        await grant_manage_roles(sandbox, bot)
         plain = await sandbox.run_command("/feed ping subscription:1 role:@asia-desk")
         feed_server.set_body(FEED_PATH, rss(1, 2))
         await poll_and_deliver(bot)
@@ -184,10 +187,7 @@ async def test_a_follows_posts_offer_its_role_until_the_admin_turns_the_button_o
     feed_server.set_body(FEED_PATH, rss(1))
     async with start_bot() as bot:
         await sandbox.run_command(f"/feed add url:{feed_server.url(FEED_PATH)} channel:#news")
-        sandbox.set_role_permissions(BOT_NAME, BOT_ROLE_PERMISSIONS | p.MANAGE_ROLES)
-        guild = bot.get_guild(sandbox.world.primary.id)
-        assert guild is not None
-        await eventually(lambda: guild.me.guild_permissions.manage_roles)
+        await grant_manage_roles(sandbox, bot)
         added = await sandbox.run_command(
             "/follow add topic:council channel:#world role:@tech-desk notify_button:true"
         )

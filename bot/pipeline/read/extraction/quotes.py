@@ -77,6 +77,10 @@ _ROLE_BEFORE_NAME = (
 )
 _APPOSITION = r"(?:\s*,\s*(?P<aff>[^,;“”\"]{3,200}?)(?:\s*,\s*[^,;“”\"]{3,200}?)?\s*,)?"
 _TRAILING_APPOSITION = r"(?:\s*,\s*(?P<aff>[^,.;“”\"]{3,200}))?"
+# "X said", "X's report said", "X has also said": a name (and apposition) speaking.
+_NAME_SAYS = (
+    r"(?:\s+(?:report|statement))?\s+(?:has\s+|had\s+|also\s+|then\s+)?" + SAYING
+)
 _VERB_NAME = (
     rf"(?:{SAYING}|according to)\s+{_ROLE_BEFORE_NAME}"
     rf"(?P<speaker>{TITLED_NAME}){_TRAILING_APPOSITION}"
@@ -84,8 +88,7 @@ _VERB_NAME = (
 _AFTER_VERB_NAME = re.compile(rf"{_LEAD}{_VERB_NAME}")
 _AFTER_CLAUSE_VERB_NAME = re.compile(rf"{_LEAD}[^“”\".]{{0,40}}?,\s*{_VERB_NAME}")
 _AFTER_NAME_VERB = re.compile(
-    rf"{_LEAD}{_ROLE_BEFORE_NAME}(?P<speaker>{TITLED_NAME}){_APPOSITION}"
-    rf"(?:\s+(?:report|statement))?\s+(?:has\s+|had\s+|also\s+|then\s+)?{SAYING}\b"
+    rf"{_LEAD}{_ROLE_BEFORE_NAME}(?P<speaker>{TITLED_NAME}){_APPOSITION}{_NAME_SAYS}\b"
 )
 _AFTER_NAME_ONLY = re.compile(
     rf"{_LEAD}(?P<speaker>{TITLED_NAME}),\s+(?P<aff>[^.,;“”\"]{{3,160}})\.?\s*$"
@@ -95,8 +98,7 @@ _AFTER_PRONOUN = re.compile(
 )
 _FILLER = r"(?:\s+[^\s.!?]+){0,8}?"
 _BEFORE_NAME_VERB = re.compile(
-    rf"(?P<speaker>{TITLED_NAME}){_APPOSITION}(?:\s+(?:report|statement))?"
-    rf"\s+(?:has\s+|had\s+|also\s+|then\s+)?{SAYING}{_FILLER}\s*[:,]?\s*$"
+    rf"(?P<speaker>{TITLED_NAME}){_APPOSITION}{_NAME_SAYS}{_FILLER}\s*[:,]?\s*$"
 )
 _BEFORE_ACCORDING = re.compile(
     rf"(?i:according to)\s+(?P<speaker>{TITLED_NAME}){_APPOSITION}\s*[:,]?\s*$"
