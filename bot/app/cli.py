@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.app.logging_setup import configure_logging
+from bot.app.roles import ROLES, ShardPlan, check_role
 from bot.app.settings import Settings
 from bot.core.errors import DatabaseTooNew, UserError
 
@@ -18,13 +19,29 @@ NO_TOKEN = (
 )
 
 
+# The roles that talk to Discord, and so need the token.
+ROLES_ON_DISCORD = frozenset({"all", "gateway", "deliverer"})
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser for every subcommand."""
     parser = argparse.ArgumentParser(
         prog="newsdesk", description="Newsdesk: a news desk for your Discord server."
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    sub.add_parser("run", help="connect to Discord with DISCORD_TOKEN and run the bot")
+    run = sub.add_parser("run", help="connect to Discord with DISCORD_TOKEN and run the bot")
+    run.add_argument(
+        "--role", choices=ROLES, default="all",
+        help="the part of Newsdesk this process runs (default all: everything; the others "
+        "need PostgreSQL, see README 'Run it at scale')",
+    )
+    run.add_argument(
+        "--shards", metavar="RANGE",
+        help="gateway shards this process runs, like 0-15 or 0,2,4 (with --shard-count)",
+    )
+    run.add_argument(
+        "--shard-count", type=int, metavar="N", help="the number of shards of every process"
+    )
     sandbox = sub.add_parser(
         "sandbox", help="run the bot offline against a local Discord, with a prompt"
     )
@@ -90,7 +107,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         if args.command == "run":
-            return run_on_discord(settings)
+            return run_on_discord(settings, args)
         if args.command == "migrate":
             from bot.app.migrate_command import run_migrate  # noqa: PLC0415
 
@@ -107,12 +124,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def run_on_discord(settings: Settings) -> int:
-    """Connect to Discord and run until interrupted."""
-    if not settings.discord_token:
+def run_on_discord(settings: Settings, args: argparse.Namespace) -> int:
+    """Connect to Discord and run until interrupted (one role of it, with ``--role``)."""
+    shards = ShardPlan.parse(args.shards, args.shard_count)
+    check_role(args.role, settings)
+    token = settings.discord_token
+    if not token and args.role in ROLES_ON_DISCORD:
         print(NO_TOKEN, file=sys.stderr)
         return 2
     configure_logging(settings.log_level)
+    if args.role != "all" or token is None:
+        from bot.app.roles import serve_role  # noqa: PLC0415
+
+        asyncio.run(serve_role(args.role, settings, shards))
+        return 0
     # Loaded here, not at the top: `newsdesk extract` and `copies` never need discord.py.
     from bot.app.runtime import open_newsdesk  # noqa: PLC0415
     from bot.discord_io.client import run_until_closed  # noqa: PLC0415
@@ -122,7 +147,7 @@ def run_on_discord(settings: Settings) -> int:
             await run_until_closed(bot, token)
 
     try:
-        asyncio.run(serve(settings.discord_token))
+        asyncio.run(serve(token))
     except UserError as error:
         print(error.message, file=sys.stderr)
         return 2

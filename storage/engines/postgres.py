@@ -184,10 +184,21 @@ class PostgresDatabase(Database):
     dialect = POSTGRES
 
     def __init__(
-        self, pool: asyncpg.Pool, postgres_migrations_dir: Path = POSTGRES_MIGRATIONS_DIR
+        self, pool: asyncpg.Pool, postgres_migrations_dir: Path = POSTGRES_MIGRATIONS_DIR,
+        address: str | None = None,
     ) -> None:
         self._pool = pool
         self._postgres_dir = postgres_migrations_dir
+        self._address = address
+
+    async def connect_alone(self) -> asyncpg.Connection[asyncpg.Record]:
+        """Open a connection outside the pool, for ``LISTEN`` (a pooled one is lent and taken
+        back; a listener must keep its connection)."""
+        if self._address is None:
+            raise RuntimeError("this database was opened from a pool, without its address")
+        return await asyncpg.connect(
+            self._address, server_settings={"application_name": "newsdesk"}
+        )
 
     @classmethod
     async def connect(
@@ -209,7 +220,7 @@ class PostgresDatabase(Database):
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
             reason = str(error) or type(error).__name__
             raise DatabaseUnreachable(printable(address), reason) from error
-        database = cls(pool, postgres_migrations_dir)
+        database = cls(pool, postgres_migrations_dir, address)
         try:
             await database.migrate(migrations_dir)
         except BaseException:
