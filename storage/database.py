@@ -194,3 +194,12 @@ class Database(ABC):
     @abstractmethod
     async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
         """Run a read query and return its first row, if any."""
+
+    async def connect_alone(self) -> Any:
+        """Open a connection of its own, outside the pool (PostgreSQL's ``LISTEN`` and leader
+        locks need one that is never lent to anyone else); the caller closes it.
+
+        Raises:
+            NotImplementedError: the engine shares no state across processes (SQLite).
+        """
+        raise NotImplementedError(f"{self.dialect.name} has no connections of its own")

@@ -103,12 +103,10 @@ class Wakeups:
         self._call(topic)
 
     async def _keep_listening(self) -> None:
-        connect_alone = getattr(self._database, "connect_alone", None)
-        assert connect_alone is not None, "only the PostgreSQL engine shares hints"
         while True:
             connection = None
             try:
-                connection = await connect_alone()
+                connection = await self._database.connect_alone()
                 closed = asyncio.Event()
                 connection.add_termination_listener(lambda _connection, ended=closed: ended.set())
                 for topic in self._listeners:

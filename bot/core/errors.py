@@ -145,3 +145,11 @@ class DatabaseUnusable(UserError):
                 "folder writable by this user, or set NEWSDESK_DB (or --db) to a file that is."
             )
         super().__init__(message)
+
+
+class LeadershipLost(Exception):
+    """Another process leads this role now: the stale leader's write was refused."""
+
+    def __init__(self, role: str) -> None:
+        super().__init__(f"leadership of {role} moved to another process")
+        self.role = role
