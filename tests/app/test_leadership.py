@@ -23,14 +23,16 @@ from tests.waiting import eventually
 pytestmark = on_postgres
 
 ROOT = Path(__file__).resolve().parents[2]
-SHORT = {"lease_seconds": 1.5, "renew_seconds": 0.25, "safety_seconds": 0.5}
+LEASE_SECONDS = 1.5
 
 
 class Contender:
     """A ``Leadership`` running in a task, recording the epochs of its terms."""
 
     def __init__(self, database: Database, role: str = "desk") -> None:
-        self.leadership = Leadership(database, role, **SHORT)
+        self.leadership = Leadership(
+            database, role, lease_seconds=LEASE_SECONDS, renew_seconds=0.25, safety_seconds=0.5
+        )
         self.epochs: list[int] = []
         self.cancelled = 0
         self.stop = asyncio.Event()
@@ -84,7 +86,7 @@ async def test_a_killed_leader_is_replaced_once_its_lease_runs_out(
 ) -> None:
     child = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "tests.app.leader_child", database_target, "deliverer",
-        str(SHORT["lease_seconds"]), cwd=ROOT, stdout=asyncio.subprocess.PIPE,
+        str(LEASE_SECONDS), cwd=ROOT, stdout=asyncio.subprocess.PIPE,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     assert child.stdout is not None
