@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.core.errors import LeadershipLost
-from storage.database import Transaction
+from storage.database import Database, Transaction
 
 _NOW = "extract(epoch from clock_timestamp())"
 
@@ -54,6 +54,25 @@ async def check_fence(tx: Transaction, fence: Fence | None) -> None:
     ) as cursor:
         if await cursor.fetchone() is None:
             raise LeadershipLost(fence.name)
+
+
+@dataclass(frozen=True)
+class Lease:
+    """A lease row as an onlooker sees it (the distributed benches, an operator)."""
+
+    name: str
+    holder: str
+    epoch: int
+    seconds_left: float
+
+
+async def current_leases(database: Database) -> list[Lease]:
+    """Every lease row, by name: who leads each role, under which epoch, and for how long
+    more (negative: the lease ran out and nobody took it over yet)."""
+    rows = await database.fetch_all(
+        f"SELECT name, holder, epoch, expires_at - {_NOW} FROM leader_leases ORDER BY name"
+    )
+    return [Lease(str(r[0]), str(r[1]), int(r[2]), float(r[3])) for r in rows]
 
 
 class LeaseKeeper:

@@ -16,7 +16,7 @@ import pytest
 from bot.app.roles.leadership import Leadership
 from bot.core.errors import LeadershipLost
 from storage import Database
-from storage.leases import Fence, check_fence
+from storage.leases import Fence, check_fence, current_leases
 from tests.fixtures.engines import on_postgres
 from tests.waiting import eventually
 
@@ -141,3 +141,20 @@ async def test_a_leader_that_loses_its_connection_stops_its_work_and_stands_agai
     # Its own lease: it takes it back at once, under a new epoch.
     await eventually(lambda: len(leader.epochs) == 2)
     assert leader.epochs == [1, 2]
+
+
+async def test_an_onlooker_reads_who_leads_each_role_and_under_which_epoch(
+    database: Database, contenders: list[Contender]
+) -> None:
+    assert await current_leases(database) == []
+    desk = Contender(database, "desk").start()
+    deliverer = Contender(database, "deliverer").start()
+    contenders += [desk, deliverer]
+    await eventually(desk.leadership.leading.is_set)
+    await eventually(deliverer.leadership.leading.is_set)
+    leases = await current_leases(database)
+    assert [(lease.name, lease.holder, lease.epoch) for lease in leases] == [
+        ("deliverer", deliverer.leadership.holder, 1),
+        ("desk", desk.leadership.holder, 1),
+    ]
+    assert all(0 < lease.seconds_left <= LEASE_SECONDS for lease in leases)
