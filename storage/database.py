@@ -21,6 +21,7 @@ Rules:
 from __future__ import annotations
 
 import re
+import sqlite3
 from abc import ABC, abstractmethod
 from collections.abc import Generator, Iterable, Iterator, Sequence
 from contextlib import AbstractAsyncContextManager
@@ -119,6 +120,14 @@ def refuse_newer(current: int, known: int) -> None:
             f"The database is at schema version {current} but this Newsdesk only knows "
             f"{known}: upgrade Newsdesk or point NEWSDESK_DB at another database."
         )
+
+
+def is_unique_violation(error: BaseException) -> bool:
+    """Return whether ``error`` is a unique index refusing a write, on either engine (SQLite's
+    ``IntegrityError``, PostgreSQL's SQLSTATE 23505)."""
+    if isinstance(error, sqlite3.IntegrityError):
+        return "UNIQUE" in str(error)
+    return getattr(error, "sqlstate", None) == "23505"
 
 
 def is_postgres_address(target: Path | str) -> bool:

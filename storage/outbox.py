@@ -1,20 +1,35 @@
 """The outbox: one row per (article, channel), claimed, sent and recorded by the deliverer.
 
-States: ``pending`` → ``sending`` (claimed) → ``sent`` (message id recorded) or ``failed``
-(reason recorded). A crash leaves rows in ``sending``; ``release_interrupted`` returns them to
-``pending`` at start-up. ``send_began_at`` keeps when the first attempt that may have reached
-Discord began (a crash, or a retried failure, sets it from the claim's time; a release of rows
-never attempted does not), so the deliverer can look for that post before sending again.
+States: ``waiting`` (the article is being read) → ``pending`` → ``sending`` (claimed) →
+``sent`` (message id recorded) or ``failed`` (reason recorded). At most one row of a channel
+is ``sending`` at a time (a partial unique index, migration 0023): a channel's rows are
+claimed one at a time, oldest first, so a violation of the order fails loudly. A crash
+leaves rows in ``sending``; ``release_interrupted`` returns them to ``pending`` at start-up.
+``send_began_at`` keeps when the first attempt that may have reached Discord began (a crash,
+or a retried failure, sets it from the claim's time; a release of rows never attempted does
+not), so the deliverer can look for that post before sending again.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from datetime import datetime
 
 from bot.core.models import Delivery, OutboxState, OutboxStatus, PostRefresh
 from storage.articles import ARTICLE_COLUMNS, article_from_row
-from storage.database import Database, from_epoch, to_epoch
+from storage.database import Database, Transaction, from_epoch, is_unique_violation, to_epoch
+
+log = logging.getLogger(__name__)
+
+
+class ChannelOrderViolation(Exception):
+    """A claim would have put a second row of a channel in flight; nothing was claimed."""
+
+    def __init__(self, channel_id: int | None) -> None:
+        where = "a channel" if channel_id is None else f"channel {channel_id}"
+        super().__init__(f"{where} already has an outbox row being sent")
+        self.channel_id = channel_id
 
 
 class OutboxRepository:
@@ -46,47 +61,85 @@ class OutboxRepository:
             return cursor.rowcount
 
     async def claim(self, now: datetime, limit: int) -> list[Delivery]:
-        """Claim up to ``limit`` ready rows, oldest first within each channel.
+        """Claim the next row of up to ``limit`` channels, oldest channel first.
 
-        A row waits while an earlier row of its channel is still being read or retried, so a
-        channel's posts keep their publication order.
+        A channel's next row is its oldest open one (``waiting``, ``pending``, ``sending``),
+        claimable when it is pending and due and no row of its channel is being sent: one row
+        per channel in flight (the unique index ``outbox_one_sending_per_channel`` enforces
+        it), so a channel's posts keep their publication order whoever claims them. On
+        PostgreSQL rows another claimer holds are skipped, never waited for.
+
+        Raises:
+            ChannelOrderViolation: a channel would have had two rows in flight (a bug, or
+                rows committed out of their id order by concurrent writers); nothing was
+                claimed, and it was logged.
         """
-        async with self._db.transaction() as tx:
-            async with tx.execute(
-                "UPDATE outbox SET state = 'sending', claimed_at = :now, refresh_requested = 0,"
-                " attempts = attempts + 1 WHERE id IN (SELECT o.id FROM outbox o"
-                " WHERE o.state = 'pending' AND o.next_attempt_at <= :now AND NOT EXISTS"
-                " (SELECT 1 FROM outbox e WHERE e.channel_id = o.channel_id AND e.id < o.id"
-                " AND (e.state IN ('waiting', 'sending')"
-                " OR (e.state = 'pending' AND e.next_attempt_at > :now)))"
-                " ORDER BY o.id LIMIT :limit) RETURNING id",
-                {"now": to_epoch(now), "limit": limit},
-            ) as cursor:
-                claimed = [int(row[0]) for row in await cursor.fetchall()]
-            if not claimed:
-                return []
-            claimed_rows, claimed_ids = self._db.dialect.in_list("o.id", claimed)
-            async with tx.execute(
-                "SELECT o.id AS outbox_id, o.guild_id, o.channel_id, o.subscription_id, o.story_id,"
-                " COALESCE(o.ping_role_id, s.ping_role_id) AS ping_role_id, s.template,"
-                " s.forum_tag_id, s.embed_style, s.embed_colour,"
-                " CASE WHEN o.ping_role_id IS NOT NULL"
-                " THEN COALESCE(fo.notify_button, 0) ELSE COALESCE(s.notify_button, 0) END"
-                " AS notify_button,"
-                " f.icon_url AS feed_icon_url, w.webhook_id, w.token AS webhook_token,"
-                " o.attempts, o.send_began_at, f.title AS feed_title,"
-                " f.site_url AS feed_site_url, f.url AS feed_url,"
-                f" {ARTICLE_COLUMNS}"
-                " FROM outbox o JOIN articles a ON a.id = o.article_id"
-                " JOIN feeds f ON f.id = a.feed_id"
-                " LEFT JOIN subscriptions s ON s.id = o.subscription_id"
-                " LEFT JOIN follows fo ON fo.id = o.follow_id"
-                " LEFT JOIN channel_webhooks w ON w.channel_id = o.channel_id"
-                " AND s.via_webhook = 1"
-                f" WHERE {claimed_rows} ORDER BY o.id",
-                claimed_ids,
-            ) as cursor:
-                rows = await cursor.fetchall()
+        return await self._claim(now, limit, None)
+
+    async def claim_channel(self, channel_id: int, now: datetime) -> Delivery | None:
+        """Claim the next row of one channel, if it is claimable (see ``claim``): a channel's
+        worker takes its next post right after recording the previous one.
+
+        Raises:
+            ChannelOrderViolation: as ``claim``.
+        """
+        claimed = await self._claim(now, 1, channel_id)
+        return claimed[0] if claimed else None
+
+    async def _claim(self, now: datetime, limit: int, channel_id: int | None) -> list[Delivery]:
+        one_channel = " AND o.channel_id = :channel" if channel_id is not None else ""
+        try:
+            async with self._db.transaction() as tx:
+                async with tx.execute(
+                    "UPDATE outbox SET state = 'sending', claimed_at = :now,"
+                    " refresh_requested = 0, attempts = attempts + 1 WHERE id IN"
+                    f" (SELECT o.id FROM outbox o WHERE o.state = 'pending'{one_channel}"
+                    " AND o.next_attempt_at <= :now AND NOT EXISTS"
+                    " (SELECT 1 FROM outbox e WHERE e.channel_id = o.channel_id"
+                    " AND e.state IN ('waiting', 'pending', 'sending')"
+                    " AND (e.id < o.id OR e.state = 'sending'))"
+                    f" ORDER BY o.id LIMIT :limit{self._db.dialect.skip_locked('o')})"
+                    " RETURNING id",
+                    {"now": to_epoch(now), "limit": limit, "channel": channel_id},
+                ) as cursor:
+                    claimed = [int(row[0]) for row in await cursor.fetchall()]
+                if not claimed:
+                    return []
+                rows = await self._deliveries(tx, claimed)
+        except Exception as error:
+            if not is_unique_violation(error):
+                raise
+            log.error(
+                "outbox order rule refused a claim: a channel already has a row in flight;"
+                " nothing claimed channel_id=%s", channel_id, exc_info=True,
+            )
+            raise ChannelOrderViolation(channel_id) from error
+        return rows
+
+    async def _deliveries(self, tx: Transaction, outbox_ids: Sequence[int]) -> list[Delivery]:
+        """Read what posting each of these claimed rows needs, in id order."""
+        claimed_rows, claimed_ids = self._db.dialect.in_list("o.id", outbox_ids)
+        async with tx.execute(
+            "SELECT o.id AS outbox_id, o.guild_id, o.channel_id, o.subscription_id, o.story_id,"
+            " COALESCE(o.ping_role_id, s.ping_role_id) AS ping_role_id, s.template,"
+            " s.forum_tag_id, s.embed_style, s.embed_colour,"
+            " CASE WHEN o.ping_role_id IS NOT NULL"
+            " THEN COALESCE(fo.notify_button, 0) ELSE COALESCE(s.notify_button, 0) END"
+            " AS notify_button,"
+            " f.icon_url AS feed_icon_url, w.webhook_id, w.token AS webhook_token,"
+            " o.attempts, o.send_began_at, f.title AS feed_title,"
+            " f.site_url AS feed_site_url, f.url AS feed_url,"
+            f" {ARTICLE_COLUMNS}"
+            " FROM outbox o JOIN articles a ON a.id = o.article_id"
+            " JOIN feeds f ON f.id = a.feed_id"
+            " LEFT JOIN subscriptions s ON s.id = o.subscription_id"
+            " LEFT JOIN follows fo ON fo.id = o.follow_id"
+            " LEFT JOIN channel_webhooks w ON w.channel_id = o.channel_id"
+            " AND s.via_webhook = 1"
+            f" WHERE {claimed_rows} ORDER BY o.id",
+            claimed_ids,
+        ) as cursor:
+            rows = await cursor.fetchall()
         return [
             Delivery(
                 outbox_id=row["outbox_id"],

@@ -56,6 +56,12 @@ class Dialect:
         """Return an equality that is true when both sides are NULL too."""
         return f"{left} IS {right}"
 
+    def skip_locked(self, alias: str) -> str:
+        """Return the clause that ends a ``SELECT`` whose rows ``alias`` are about to be
+        claimed: on PostgreSQL it locks them and skips rows another claimer holds, so two
+        claimers never wait on each other; SQLite has one writer, so nothing."""
+        return ""
+
 
 class PostgresDialect(Dialect):
     """PostgreSQL's spelling."""
@@ -94,6 +100,10 @@ class PostgresDialect(Dialect):
     def same_as(self, left: str, right: str) -> str:
         """Return ``IS NOT DISTINCT FROM``."""
         return f"{left} IS NOT DISTINCT FROM {right}"
+
+    def skip_locked(self, alias: str) -> str:
+        """Return `` FOR UPDATE OF alias SKIP LOCKED``."""
+        return f" FOR UPDATE OF {alias} SKIP LOCKED"
 
 
 SQLITE = Dialect()

@@ -402,7 +402,10 @@ async def _postgres_schema(connection: asyncpg.Connection) -> dict[str, set[tupl
         list(_POSTGRES_ONLY_TABLES),
     )
     schema["indexes"] = {(row[0], row[1]) for row in indexes if not row[5]}
-    schema["unique"] = {(row[0], tuple(row[4])) for row in indexes if row[2] and not row[3]}
+    # Constraints, as SQLite lists them (a CREATE UNIQUE INDEX is compared among "indexes").
+    schema["unique"] = {
+        (row[0], tuple(row[4])) for row in indexes if row[2] and not row[3] and row[5]
+    }
     keys = await connection.fetch(
         "SELECT c.conrelid::regclass::text, a.attname, c.confrelid::regclass::text, r.attname,"
         " c.confdeltype FROM pg_constraint c"

@@ -49,12 +49,19 @@ async def test_a_retried_failure_keeps_it_and_rows_given_back_unsent_do_not(
     repositories: Repositories,
 ) -> None:
     failed, untouched, cut_short = await queue_rows(repositories, 3)
-    claimed = await repositories.outbox.claim(NOW, 10)
-    assert [d.outbox_id for d in claimed] == [failed, untouched, cut_short]
-    await repositories.outbox.mark_retry(failed, "could not reach Discord.", NOW)
-    await repositories.outbox.release([untouched])  # never attempted
-    await repositories.outbox.release([cut_short], maybe_sent=True)  # a fault mid-send
-    reclaimed = await repositories.outbox.claim(LATER, 10)
-    assert [(d.outbox_id, d.send_began_at) for d in reclaimed] == [
-        (failed, NOW), (untouched, None), (cut_short, NOW)
+    outbox = repositories.outbox
+    # A channel's rows are claimed one at a time: each is recorded before the next is taken.
+    assert [d.outbox_id for d in await outbox.claim(NOW, 10)] == [failed]
+    await outbox.mark_retry(failed, "could not reach Discord.", NOW)
+    (retried,) = await outbox.claim(LATER, 10)
+    await outbox.mark_sent(failed, 1, LATER)
+    assert [d.outbox_id for d in await outbox.claim(LATER, 10)] == [untouched]
+    await outbox.release([untouched])  # never attempted
+    (given_back,) = await outbox.claim(LATER, 10)
+    await outbox.mark_sent(untouched, 2, LATER)
+    assert [d.outbox_id for d in await outbox.claim(LATER, 10)] == [cut_short]
+    await outbox.release([cut_short], maybe_sent=True)  # a fault mid-send
+    (cut,) = await outbox.claim(LATER, 10)
+    assert [(d.outbox_id, d.send_began_at) for d in (retried, given_back, cut)] == [
+        (failed, NOW), (untouched, None), (cut_short, LATER)
     ]

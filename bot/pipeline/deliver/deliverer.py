@@ -19,16 +19,17 @@ Rules (exactly once per channel):
 - A send that crashes (a bug on this row's article, a database fault) is a failed attempt
   too, retried with back-off; a row that crashed ``MAX_CRASHED_SENDS`` times (a poison item)
   fails with the reason, and its channel moves on.
-- Rows of one channel go out oldest first, one at a time; channels are served concurrently so
-  one slow channel never holds up the others. ``allowed_mentions`` is explicit: nothing in a
-  feed pings anyone.
+- Rows of one channel go out oldest first, one at a time: a channel's next row is claimed
+  only once the previous one is recorded, and the database refuses a second row of a
+  channel in flight (``storage.outbox``), whichever process claims it. Channels are served
+  concurrently so one slow channel never holds up the others.
+- ``allowed_mentions`` is explicit: nothing in a feed pings anyone.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -42,6 +43,7 @@ from bot.pipeline.story.credits import story_credits
 from bot.pipeline.story.lead import story_lead
 from bot.pipeline.timings import PipelineTimings, WakeLoop
 from storage import Repositories
+from storage.outbox import ChannelOrderViolation
 
 log = logging.getLogger(__name__)
 
@@ -171,19 +173,21 @@ class Deliverer:
             pass
 
     async def deliver_ready(self) -> int:
-        """Claim ready notices and rows, and hand each channel's rows to a worker of its own.
+        """Claim ready notices, and the next row of each channel that has one, and hand each
+        channel to a worker of its own.
 
         Returns how many were claimed; the workers send in the background, so one slow
-        channel never holds up another, and each wakes the deliverer when it is done (its
-        channel's later rows become claimable then).
+        channel never holds up another. A worker goes on with its channel's next row as soon
+        as it has recorded the previous one, and wakes the deliverer when its channel has no
+        more ready.
         """
         notices = await self._deliver_notices()
-        claimed = await self._repos.outbox.claim(self._clock(), CLAIM_BATCH)
-        by_channel: dict[int, list[Delivery]] = defaultdict(list)
+        try:
+            claimed = await self._repos.outbox.claim(self._clock(), CLAIM_BATCH)
+        except ChannelOrderViolation:
+            claimed = []  # logged where it was refused; the next round claims afresh
         for delivery in claimed:
-            by_channel[delivery.channel_id].append(delivery)
-        for rows in by_channel.values():
-            worker = asyncio.create_task(self._deliver_channel(rows))
+            worker = asyncio.create_task(self._deliver_channel(delivery))
             self._workers.add(worker)
             worker.add_done_callback(self._worker_done)
         refreshed = await self._refresh_posts()
@@ -218,28 +222,32 @@ class Deliverer:
             await self._repos.notices.mark_sent(notice.id, message_id)
         return len(notices)
 
-    async def _deliver_channel(self, deliveries: Sequence[Delivery]) -> None:
-        for position, delivery in enumerate(deliveries):
+    async def _deliver_channel(self, delivery: Delivery) -> None:
+        """Send a channel's rows one at a time, oldest first: each is recorded (sent, failed
+        or put back for a retry) before the channel's next row is claimed."""
+        current: Delivery | None = delivery
+        while current is not None:
             try:
-                delivered = await self._deliver_one(delivery)
+                await self._deliver_one(current)
             except Exception:
                 log.exception(
                     "delivery crashed guild_id=%s channel_id=%s article_id=%s attempt=%d",
-                    delivery.guild_id, delivery.channel_id, delivery.article.id,
-                    delivery.attempts,
+                    current.guild_id, current.channel_id, current.article.id,
+                    current.attempts,
                 )
-                await self._record_crash(delivery, deliveries[position + 1 :])
+                await self._record_crash(current)
                 return
-            if not delivered:
-                # Keep the channel in publish order: later rows wait for the failed one.
-                rest = [later.outbox_id for later in deliveries[position + 1 :]]
-                await self._repos.outbox.release(rest)
-                return
+            try:
+                current = await self._repos.outbox.claim_channel(
+                    current.channel_id, self._clock()
+                )
+            except ChannelOrderViolation:
+                return  # logged where it was refused; the next round claims afresh
 
-    async def _record_crash(self, delivery: Delivery, later: Sequence[Delivery]) -> None:
+    async def _record_crash(self, delivery: Delivery) -> None:
         """Count a crashed send as a failed attempt (retried after back-off, looked for before
-        it is resent, failed for good after ``MAX_CRASHED_SENDS``); the later rows wait."""
-        later_ids = [row.outbox_id for row in later]
+        it is resent, failed for good after ``MAX_CRASHED_SENDS``); the channel's later rows
+        wait for it."""
         try:
             if delivery.attempts >= MAX_CRASHED_SENDS:
                 await self._repos.outbox.mark_failed(delivery.outbox_id, CRASHED_SEND)
@@ -248,12 +256,10 @@ class Deliverer:
                     delivery.outbox_id, "an internal error (logged)",
                     self._retry_at(delivery.attempts),
                 )
-            await self._repos.outbox.release(later_ids)
         except Exception:
-            # The database itself is failing: give every row back as it was, this one to be
-            # looked for before it is resent.
+            # The database itself is failing: give the row back as it was, to be looked for
+            # before it is resent.
             await self._repos.outbox.release([delivery.outbox_id], maybe_sent=True)
-            await self._repos.outbox.release(later_ids)
             raise
 
     async def _card_for(
@@ -335,7 +341,9 @@ class Deliverer:
             await self._repos.outbox.record_card(refresh.outbox_id, digest)
         return len(refreshes)
 
-    async def _deliver_one(self, delivery: Delivery) -> bool:
+    async def _deliver_one(self, delivery: Delivery) -> None:
+        """Post one claimed row (or find the post an earlier attempt made) and record it:
+        sent, failed, or put back to be retried."""
         card, original, lead_quotes = await self._card_for(
             (delivery.guild_id, delivery.channel_id, delivery.outbox_id), delivery.article,
             delivery.feed_title, delivery.feed_site_url, delivery.story_id,
@@ -368,11 +376,10 @@ class Deliverer:
                     )
         except SendRejected as rejected:
             await self._record_rejection(delivery, rejected)
-            return False
+            return
         await self._repos.outbox.mark_sent(
             delivery.outbox_id, message_id, self._clock(), card_digest(card)
         )
-        return True
 
     async def _earlier_post(self, delivery: Delivery, link: str | None) -> int | None:
         """Return the post an earlier attempt made of this row, when its nonce cannot be

@@ -118,7 +118,7 @@ async def test_no_later_row_of_a_refused_channel_can_be_claimed_meanwhile(
         timings=PipelineTimings(),
     )
 
-    await deliverer._deliver_channel([claimed])
+    await deliverer._deliver_channel(claimed)
 
     assert claimed.outbox_id == first
     assert claimed_meanwhile == []
