@@ -2,7 +2,7 @@
 
 States: ``waiting`` (the article is being read) → ``pending`` → ``sending`` (claimed) →
 ``sent`` (message id recorded) or ``failed`` (reason recorded). At most one row of a channel
-is ``sending`` at a time (a partial unique index, migration 0023): a channel's rows are
+is ``sending`` at a time (a partial unique index, migration 0024): a channel's rows are
 claimed one at a time, oldest first, so a violation of the order fails loudly. A crash
 leaves rows in ``sending``; ``release_interrupted`` returns them to ``pending`` at start-up.
 ``send_began_at`` keeps when the first attempt that may have reached Discord began (a crash,
