@@ -62,7 +62,7 @@ from bot.core.models import (
 from bot.discord_io.client import NewsdeskBot
 from bot.sandbox.fake_discord import Sandbox, SandboxWorld
 from bot.sandbox.fake_discord.rate_limits import GLOBAL_LIMIT, ROUTE_LIMITS
-from bot.sandbox.fake_discord.rest import build_app
+from bot.sandbox.fake_discord.rest import API_PREFIXES, build_app
 from bot.sandbox.fake_discord.state import SandboxState
 from bot.sandbox.fake_discord.world import ADMIN_USER_ID, ChannelSpec
 from storage import Database, Repositories
@@ -161,10 +161,14 @@ def burst_channel_ids(world: SandboxWorld) -> list[int]:
 
 
 def counting_build_app(
-    statuses: Counter[int], answered: Counter[str]
+    statuses: Counter[int], answered: Counter[str], limits: Counter[str] | None = None
 ) -> Callable[[SandboxState], web.Application]:
     """Wrap the sandbox's app factory with a middleware counting 401/403/429 answers and
-    message creates answered per message id (a repeat is a resend the nonce absorbed)."""
+    message creates answered per message id (a repeat is a resend the nonce absorbed).
+
+    ``limits`` (when given) counts the 429s by the limit that refused them: ``global``, or
+    the route (``POST /channels/{channel_id}/messages``) for a per-route bucket.
+    """
 
     @web.middleware
     async def count_invalid(
@@ -178,6 +182,8 @@ def counting_build_app(
             raise
         if response.status in INVALID_STATUSES:
             statuses[response.status] += 1
+        if response.status == 429 and limits is not None:
+            limits[limit_of_refusal(request, response)] += 1
         is_create = request.method == "POST" and request.path.endswith("/messages")
         if is_create and response.status == 200 and isinstance(response, web.Response):
             with contextlib.suppress(ValueError, TypeError, AttributeError):
@@ -190,6 +196,19 @@ def counting_build_app(
         return app
 
     return build
+
+
+def limit_of_refusal(request: web.Request, response: web.StreamResponse) -> str:
+    """``global`` for a 429 of the global limit, else the refused request's route."""
+    if response.headers.get("X-RateLimit-Global") == "true":
+        return "global"
+    info = request.match_info.route.resource
+    template = info.canonical if info is not None else request.path
+    for prefix in API_PREFIXES:
+        if template.startswith(prefix + "/"):
+            template = template.removeprefix(prefix)
+            break
+    return f"{request.method} {template}"
 
 
 def _control_app(
