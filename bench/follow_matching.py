@@ -24,7 +24,7 @@ people, organisations by full name or acronym, places and keywords, with the ``d
 JSON the reader stores: ``people``, ``organizations`` with ``aliases``, ``places``), from a
 feed drawn uniformly among the feeds:
 
-- **routing**: exactly what ``ArticleReader._route`` does for follows,
+- **routing**: exactly what ``StoryDesk._route`` does for follows,
   ``FollowIndex.posts_for``: the routing generation read through the aiosqlite reader, then
   ``ArticleTopics.from_reading`` and the in-memory index (``TopicIndex.posts``: the follows
   whose name or key word the article contains, then ``posts_for_follows`` on them);
@@ -403,7 +403,7 @@ def summary(values: Sequence[float]) -> dict[str, float]:
 BUCKETS = ((0, 0), (1, 250), (251, 500), (501, 1000), (1001, 2000), (2001, 4000),
            (4001, 10**9))
 
-# What ``ArticleReader._route`` ran per article before the in-memory index (the grouped
+# What ``StoryDesk._route`` ran per article before the in-memory index (the grouped
 # query of the previous fixes, then the rules of every candidate in chunks); kept here only
 # to measure "before" in the same session and to check the index posts the same. The rows
 # become models here, as storage did then (storage no longer has these queries).
@@ -459,7 +459,7 @@ def fields_of(article: SyntheticArticle) -> ArticleFields:
 
 
 async def route(follows: FollowIndex, article: SyntheticArticle) -> Routed:
-    """Route one article exactly as ``ArticleReader._route`` does for follows
+    """Route one article exactly as ``StoryDesk._route`` does for follows
     (``FollowIndex.posts_for``), then time the matching alone on the same index."""
     fields = fields_of(article)
     started = time.perf_counter()
@@ -715,7 +715,7 @@ def print_report(result: dict[str, Any], command: str) -> None:
         f"index: median {examined['median']:.0f}, p95 {examined['p95']:.0f}, max "
         f"{examined['max']}; {result['posts']:,} posts"
     )
-    print("with the in-memory index (FollowIndex.posts_for, as ArticleReader._route):")
+    print("with the in-memory index (FollowIndex.posts_for, as StoryDesk._route):")
     print_table(result)
     busy = result["busiest_feed"]
     print(f"busiest feed #{busy['feed_id']} is in {busy['servers']} servers")

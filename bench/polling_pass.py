@@ -56,8 +56,7 @@ from typing import Any
 from bench.support.arguments import bench_parser, write_figures
 from bench.support.databases import add_engine_options, bench_database_sync, database_fields
 from bench.support.feed_farm import CHANGED, FAILING_KINDS, FarmConfig, FarmProcess, kind_counts
-from bot.app.runtime import fetch_settings_for
-from bot.app.services import Services, reading_pool_for
+from bot.app.services import Services, fetch_settings_for, reading_pool_for
 from bot.app.settings import Settings
 from bot.core.models import FeedSnapshot, NewArticle
 from bot.pipeline.fetch.fetcher import Fetcher

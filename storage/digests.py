@@ -7,6 +7,7 @@ from datetime import datetime
 
 from bot.core.models import DigestSchedule
 from storage.database import Database, Row, from_epoch, require_epoch, to_epoch
+from storage.leases import Fence, check_fence
 
 _COLUMNS = (
     "id, guild_id, channel_id, frequency, weekday, at_minute, timezone, next_run_at, last_run_at"
@@ -94,11 +95,17 @@ class DigestRepository:
         return [(int(row[0]), int(row[1]), int(row[2])) for row in rows]
 
     async def record_run(
-        self, digest: DigestSchedule, text: str | None, *, next_run_at: datetime, now: datetime
+        self, digest: DigestSchedule, text: str | None, *, next_run_at: datetime, now: datetime,
+        fence: Fence | None = None,
     ) -> None:
         """Queue the digest's message (if any) and move its schedule on, in one transaction:
-        a crash sends it either once or not yet, never twice."""
+        a crash sends it either once or not yet, never twice.
+
+        Raises:
+            LeadershipLost: ``fence`` is no longer the story desk's lease; nothing was written.
+        """
         async with self._db.transaction() as tx:
+            await check_fence(tx, fence)
             if text is not None:
                 await tx.execute(
                     "INSERT INTO notices (guild_id, channel_id, text, created_at)"

@@ -11,25 +11,15 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
-from bot.app.services import Services, reading_pool_for, utc_now
+from bot.app.services import Services, fetch_settings_for, reading_pool_for, utc_now
 from bot.app.settings import Settings
 from bot.discord_io.client import NewsdeskBot
-from bot.pipeline.fetch.fetcher import Fetcher, FetchSettings
+from bot.pipeline.fetch.fetcher import Fetcher
 from bot.pipeline.timings import PipelineTimings
 from storage import Database, Repositories
 from storage.database import printable
 
 log = logging.getLogger(__name__)
-
-
-def fetch_settings_for(settings: Settings) -> FetchSettings:
-    """Derive the fetcher's settings from the application's."""
-    return FetchSettings(
-        user_agent=settings.user_agent,
-        per_host_limit=settings.per_host_limit,
-        allow_private_addresses=settings.allow_private_addresses,
-        allowed_private_origins=settings.allowed_private_origins,
-    )
 
 
 @asynccontextmanager

@@ -22,7 +22,7 @@ from bot.features.search.search import SearchService
 from bot.features.search.trends import TrendService
 from bot.features.server_preferences import ServerPreferencesService
 from bot.features.stories import StoryService
-from bot.pipeline.fetch.fetcher import Fetcher
+from bot.pipeline.fetch.fetcher import Fetcher, FetchSettings
 from bot.pipeline.parse import FeedParser
 from bot.pipeline.poll.poller import Poller
 from bot.pipeline.read.page_reading import READING_MODULES
@@ -33,6 +33,16 @@ from storage import Repositories
 def utc_now() -> datetime:
     """Return the current moment as an aware UTC datetime (the production clock)."""
     return datetime.now(tz=UTC)
+
+
+def fetch_settings_for(settings: Settings) -> FetchSettings:
+    """Derive the fetcher's settings from the application's."""
+    return FetchSettings(
+        user_agent=settings.user_agent,
+        per_host_limit=settings.per_host_limit,
+        allow_private_addresses=settings.allow_private_addresses,
+        allowed_private_origins=settings.allowed_private_origins,
+    )
 
 
 def reading_pool_for(settings: Settings) -> WorkerPool:

@@ -50,6 +50,10 @@ class Settings:
     read_deadline_seconds: float = 20.0
     # The newest items of a feed document considered at each fetch; the rest are ignored.
     max_feed_items: int = 500
+    # Reader processes (role reader): how long a reader's claim on an article lasts. A reader
+    # killed while reading leaves the article to another once it has passed; keep it longer
+    # than one fetch and one reading deadline.
+    reading_lease_seconds: float = 120.0
 
     @classmethod
     def from_environment(
@@ -124,6 +128,9 @@ class Settings:
                 number("NEWSDESK_READ_DEADLINE", int(cls.read_deadline_seconds), minimum=1)
             ),
             max_feed_items=number("NEWSDESK_MAX_FEED_ITEMS", cls.max_feed_items, minimum=1),
+            reading_lease_seconds=float(
+                number("NEWSDESK_READING_LEASE", int(cls.reading_lease_seconds), minimum=2)
+            ),
         )
 
     @property

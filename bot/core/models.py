@@ -381,6 +381,17 @@ class ArticleReading:
 
 
 @dataclass(frozen=True)
+class AwaitingDesk:
+    """An article a reader read, waiting for the story desk to decide it: the article as
+    read (its title, text, details… are the reading's) and what else the reading found."""
+
+    unread: UnreadArticle
+    original_url: str | None
+    original_publisher: str | None
+    fingerprint: bytes | None
+
+
+@dataclass(frozen=True)
 class StorySource:
     """One article of a story, as its post and ``/story`` show it."""
 

@@ -22,6 +22,7 @@ from bot.discord_io.sender import DiscordPostSender
 from bot.pipeline.deliver.deliverer import Deliverer
 from bot.pipeline.read.extraction.places import gazetteer
 from bot.pipeline.read.reader import ArticleReader
+from bot.pipeline.story.desk import StoryDesk
 from bot.pipeline.timings import PipelineTimings
 from storage import Repositories
 
@@ -101,9 +102,11 @@ class NewsdeskBot(commands.Bot):
         self.deliverer = Deliverer(
             repositories, DiscordPostSender(self), services.clock, timings=timings
         )
+        # One process: each reading goes straight to the desk, decided as soon as it is read.
+        desk = StoryDesk(repositories, services.clock, timings=timings)
         self.reader = ArticleReader(
             repositories, services.fetcher, services.clock, pool=services.reading_pool,
-            timings=timings, on_ready_to_post=self.deliverer.wake,
+            timings=timings, desk=desk, on_ready_to_post=self.deliverer.wake,
         )
 
     def new_posts_queued(self) -> None:

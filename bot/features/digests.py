@@ -28,6 +28,7 @@ from bot.core.text import (
 )
 from bot.pipeline.story.credits import story_credits
 from storage import Repositories
+from storage.leases import Fence
 
 log = logging.getLogger(__name__)
 
@@ -160,8 +161,14 @@ class DigestService:
         period = "day" if days == 1 else f"{days} days"
         return f"📰 **Top stories of the past {period}**", blocks
 
-    async def run_due(self) -> int:
-        """Send every digest whose time has come; return how many were queued."""
+    async def run_due(self, fence: Fence | None = None) -> int:
+        """Send every digest whose time has come; return how many were queued.
+
+        ``fence`` is the story desk's lease when the desk runs in processes of its own.
+
+        Raises:
+            LeadershipLost: another desk leads now.
+        """
         now = self._clock()
         queued = 0
         for digest in await self._repos.digests.due(now):
@@ -176,6 +183,8 @@ class DigestService:
                 digest.frequency, digest.weekday, digest.at_minute, ZoneInfo(digest.timezone),
                 now,
             )
-            await self._repos.digests.record_run(digest, text, next_run_at=following, now=now)
+            await self._repos.digests.record_run(
+                digest, text, next_run_at=following, now=now, fence=fence
+            )
             queued += text is not None
         return queued

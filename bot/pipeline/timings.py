@@ -9,6 +9,7 @@ Rules:
   for with ``wake_later`` (a retry falling due). A wake that arrives during a round is kept:
   the next round starts at once.
 - A round that raises is logged and retried on the next wake: the loop never dies of a bug.
+  Only the exceptions it is told end it (``ends_on``: a leader's lost lease) stop it.
 """
 
 from __future__ import annotations
@@ -44,9 +45,11 @@ class WakeLoop:
     """Runs ``work`` once per wake until cancelled, counting the finished rounds."""
 
     def __init__(
-        self, name: str, work: Callable[[], Awaitable[object]], idle_wake_seconds: float
+        self, name: str, work: Callable[[], Awaitable[object]], idle_wake_seconds: float,
+        *, ends_on: tuple[type[Exception], ...] = (),
     ) -> None:
         self._name = name
+        self._ends_on = ends_on
         self._work = work
         self._idle_wake_seconds = idle_wake_seconds
         self._wake = asyncio.Event()
@@ -73,12 +76,15 @@ class WakeLoop:
         self._wake.set()
 
     async def run_forever(self) -> None:
-        """Run rounds until cancelled; a crashed round is logged and the loop goes on."""
+        """Run rounds until cancelled; a crashed round is logged and the loop goes on, unless
+        it raised one of ``ends_on``, which ends the loop."""
         try:
             while True:
                 try:
                     await self._work()
                 except asyncio.CancelledError:
+                    raise
+                except self._ends_on:
                     raise
                 except Exception:
                     log.exception("%s round crashed; retrying shortly", self._name)

@@ -62,6 +62,11 @@ class Dialect:
         claimers never wait on each other; SQLite has one writer, so nothing."""
         return ""
 
+    def epoch_now(self) -> str:
+        """Return the database's clock as epoch seconds (leases shared by several processes
+        are timed by the one clock they share, never a process's own)."""
+        return "((julianday('now') - 2440587.5) * 86400.0)"
+
 
 class PostgresDialect(Dialect):
     """PostgreSQL's spelling."""
@@ -104,6 +109,11 @@ class PostgresDialect(Dialect):
     def skip_locked(self, alias: str) -> str:
         """Return `` FOR UPDATE OF alias SKIP LOCKED``."""
         return f" FOR UPDATE OF {alias} SKIP LOCKED"
+
+    def epoch_now(self) -> str:
+        """Return ``clock_timestamp()`` (the time now, not the transaction's start) as epoch
+        seconds."""
+        return "CAST(EXTRACT(EPOCH FROM clock_timestamp()) AS DOUBLE PRECISION)"
 
 
 SQLITE = Dialect()

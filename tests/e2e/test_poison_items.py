@@ -22,7 +22,8 @@ from bot.pipeline.deliver import deliverer as deliverer_module
 from bot.pipeline.deliver.cards import article_card
 from bot.pipeline.deliver.deliverer import CRASHED_SEND, MAX_CRASHED_SENDS
 from bot.pipeline.read import reader as reader_module
-from bot.pipeline.read.reader import MAX_READ_ATTEMPTS, STOPPED_WHILE_READING, ArticleReader
+from bot.pipeline.read.attempts import MAX_READ_ATTEMPTS, STOPPED_WHILE_READING
+from bot.pipeline.read.reader import ArticleReader
 from bot.sandbox.fake_discord import Sandbox
 from tests.e2e.conftest import FEED_PATH, BotStarter, poll_and_deliver
 from tests.fixtures.bot_storage import bot_rows

@@ -1,10 +1,10 @@
-"""The reader's routing rules: what filters look at, and which waiting posts they hold back."""
+"""The story desk's routing rules: what filters look at, and which waiting posts they hold back."""
 
 from __future__ import annotations
 
 from bot.core.models import ArticleDetails, ArticleReading, FilterField, FilterRule, MatchKind
-from bot.pipeline.read.reader import held_back_by_filters, routing_fields
 from bot.pipeline.route.filters import ArticleFields
+from bot.pipeline.story.desk import held_back_by_filters, routing_fields
 
 
 def reading(*, text: str = "", summary: str = "", author: str | None = None) -> ArticleReading:
