@@ -69,13 +69,13 @@ async def test_one_of_two_contenders_leads_and_the_other_takes_over_on_a_clean_s
 ) -> None:
     first = Contender(database).start()
     contenders.append(first)
-    await eventually(first.leadership.leading.is_set)
+    await eventually(lambda: first.epochs)
     second = Contender(database).start()
     contenders.append(second)
     await asyncio.sleep(0.5)  # several standby polls: it must not lead beside the first
     assert not second.leadership.leading.is_set()
     await first.finish()
-    await eventually(second.leadership.leading.is_set)
+    await eventually(lambda: second.epochs)
     assert first.epochs == [1]
     assert first.cancelled == 1
     assert second.epochs == [2]
@@ -98,7 +98,7 @@ async def test_a_killed_leader_is_replaced_once_its_lease_runs_out(
     assert not standby.leadership.leading.is_set()
     child.send_signal(signal.SIGKILL)
     await child.wait()
-    await eventually(standby.leadership.leading.is_set)
+    await eventually(lambda: standby.epochs)
     assert standby.epochs == [2]
 
 
@@ -107,14 +107,14 @@ async def test_a_stale_leaders_write_is_refused_after_a_takeover(
 ) -> None:
     first = Contender(database).start()
     contenders.append(first)
-    await eventually(first.leadership.leading.is_set)
+    await eventually(lambda: first.epochs)
     stale = Fence("desk", first.epochs[0])
     async with database.transaction() as tx:
         await check_fence(tx, stale)  # still current: passes
     await first.finish()
     second = Contender(database).start()
     contenders.append(second)
-    await eventually(second.leadership.leading.is_set)
+    await eventually(lambda: second.epochs)
     with pytest.raises(LeadershipLost):
         async with database.transaction() as tx:
             await check_fence(tx, stale)
@@ -125,7 +125,7 @@ async def test_a_leader_that_loses_its_connection_stops_its_work_and_stands_agai
 ) -> None:
     leader = Contender(database).start()
     contenders.append(leader)
-    await eventually(leader.leadership.leading.is_set)
+    await eventually(lambda: leader.epochs)
     admin = await asyncpg.connect(database_target)
     try:
         # The lease's connection is the one holding the advisory lock.
