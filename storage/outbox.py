@@ -19,6 +19,7 @@ from datetime import datetime
 from bot.core.models import Delivery, OutboxState, OutboxStatus, PostRefresh
 from storage.articles import ARTICLE_COLUMNS, article_from_row
 from storage.database import Database, Transaction, from_epoch, is_unique_violation, to_epoch
+from storage.leases import Fence, check_fence
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +45,7 @@ class OutboxRepository:
         assert row is not None, "migration 0007 seeds the nonce prefix"
         return str(row[0])
 
-    async def release_interrupted(self) -> int:
+    async def release_interrupted(self, fence: Fence | None = None) -> int:
         """Return rows a crashed run left claimed to ``pending``; return how many.
 
         The claim's attempt is given back: a crash is not a failed attempt, and rows caught in
@@ -52,6 +53,7 @@ class OutboxRepository:
         so the claim's time is kept as ``send_began_at``.
         """
         async with self._db.transaction() as tx:
+            await check_fence(tx, fence)
             cursor = await tx.execute(
                 "UPDATE outbox SET state = 'pending', claimed_at = NULL,"
                 " send_began_at = COALESCE(send_began_at, claimed_at),"
@@ -60,7 +62,9 @@ class OutboxRepository:
             )
             return cursor.rowcount
 
-    async def claim(self, now: datetime, limit: int) -> list[Delivery]:
+    async def claim(
+        self, now: datetime, limit: int, fence: Fence | None = None
+    ) -> list[Delivery]:
         """Claim the next row of up to ``limit`` channels, oldest channel first.
 
         A channel's next row is its oldest open one (``waiting``, ``pending``, ``sending``),
@@ -69,27 +73,36 @@ class OutboxRepository:
         it), so a channel's posts keep their publication order whoever claims them. On
         PostgreSQL rows another claimer holds are skipped, never waited for.
 
+        ``fence``: the lease of the deliverer leading (PostgreSQL roles), checked first in
+        every write of this repository that takes one; None for one process (role ``all``).
+
         Raises:
             ChannelOrderViolation: a channel would have had two rows in flight (a bug, or
                 rows committed out of their id order by concurrent writers); nothing was
                 claimed, and it was logged.
+            LeadershipLost: ``fence`` is no longer the current lease; nothing was written.
         """
-        return await self._claim(now, limit, None)
+        return await self._claim(now, limit, None, fence)
 
-    async def claim_channel(self, channel_id: int, now: datetime) -> Delivery | None:
+    async def claim_channel(
+        self, channel_id: int, now: datetime, fence: Fence | None = None
+    ) -> Delivery | None:
         """Claim the next row of one channel, if it is claimable (see ``claim``): a channel's
         worker takes its next post right after recording the previous one.
 
         Raises:
             ChannelOrderViolation: as ``claim``.
         """
-        claimed = await self._claim(now, 1, channel_id)
+        claimed = await self._claim(now, 1, channel_id, fence)
         return claimed[0] if claimed else None
 
-    async def _claim(self, now: datetime, limit: int, channel_id: int | None) -> list[Delivery]:
+    async def _claim(
+        self, now: datetime, limit: int, channel_id: int | None, fence: Fence | None
+    ) -> list[Delivery]:
         one_channel = " AND o.channel_id = :channel" if channel_id is not None else ""
         try:
             async with self._db.transaction() as tx:
+                await check_fence(tx, fence)
                 async with tx.execute(
                     "UPDATE outbox SET state = 'sending', claimed_at = :now,"
                     " refresh_requested = 0, attempts = attempts + 1 WHERE id IN"
@@ -183,16 +196,22 @@ class OutboxRepository:
         role = row["subscription_role"]
         return int(role) if role is not None and row["subscription_offers"] else None
 
-    async def claim_refreshes(self, limit: int) -> list[PostRefresh]:
+    async def claim_refreshes(
+        self, limit: int, fence: Fence | None = None
+    ) -> list[PostRefresh]:
         """Take up to ``limit`` sent posts whose story changed, clearing their flag."""
-        async with self._db.transaction() as tx, tx.execute(
-            "UPDATE outbox SET refresh_requested = 0 WHERE id IN (SELECT id FROM outbox"
-            " WHERE refresh_requested = 1 AND state = 'sent' AND story_id IS NOT NULL"
-            " AND message_id IS NOT NULL ORDER BY id LIMIT ?)"
-            " RETURNING id, guild_id, channel_id, message_id, story_id, article_id, card_digest",
-            (limit,),
-        ) as cursor:
-            rows = await cursor.fetchall()
+        async with self._db.transaction() as tx:
+            await check_fence(tx, fence)
+            await check_fence(tx, fence)
+            async with tx.execute(
+                "UPDATE outbox SET refresh_requested = 0 WHERE id IN (SELECT id FROM outbox"
+                " WHERE refresh_requested = 1 AND state = 'sent' AND story_id IS NOT NULL"
+                " AND message_id IS NOT NULL ORDER BY id LIMIT ?)"
+                " RETURNING id, guild_id, channel_id, message_id, story_id, article_id,"
+                " card_digest",
+                (limit,),
+            ) as cursor:
+                rows = await cursor.fetchall()
         if not rows:
             return []
         claimed_rows, claimed_ids = self._db.dialect.in_list("o.id", [int(row[0]) for row in rows])
@@ -212,27 +231,35 @@ class OutboxRepository:
         ]
 
     async def mark_sent(
-        self, outbox_id: int, message_id: int, now: datetime, card_digest: str | None = None
+        self, outbox_id: int, message_id: int, now: datetime, card_digest: str | None = None,
+        fence: Fence | None = None,
     ) -> None:
         """Record the Discord message that carries this row (and the card it shows)."""
         async with self._db.transaction() as tx:
+            await check_fence(tx, fence)
             await tx.execute(
                 "UPDATE outbox SET state = 'sent', message_id = ?, sent_at = ?, failure = NULL,"
                 " card_digest = ? WHERE id = ?",
                 (message_id, to_epoch(now), card_digest, outbox_id),
             )
 
-    async def record_card(self, outbox_id: int, card_digest: str) -> None:
+    async def record_card(
+        self, outbox_id: int, card_digest: str, fence: Fence | None = None
+    ) -> None:
         """Record the card a sent post shows after an edit."""
         async with self._db.transaction() as tx:
+            await check_fence(tx, fence)
             await tx.execute(
                 "UPDATE outbox SET card_digest = ? WHERE id = ?", (card_digest, outbox_id)
             )
 
-    async def mark_retry(self, outbox_id: int, reason: str, retry_at: datetime) -> None:
+    async def mark_retry(
+        self, outbox_id: int, reason: str, retry_at: datetime, fence: Fence | None = None
+    ) -> None:
         """Put a row back in the queue after a passing failure (which may have posted it: a
         timeout, a lost answer, so its claim's time is kept as ``send_began_at``)."""
         async with self._db.transaction() as tx:
+            await check_fence(tx, fence)
             await tx.execute(
                 "UPDATE outbox SET state = 'pending', claimed_at = NULL, failure = ?,"
                 " send_began_at = COALESCE(send_began_at, claimed_at),"
@@ -240,7 +267,9 @@ class OutboxRepository:
                 (reason, to_epoch(retry_at), outbox_id),
             )
 
-    async def release(self, outbox_ids: Sequence[int], *, maybe_sent: bool = False) -> None:
+    async def release(
+        self, outbox_ids: Sequence[int], *, maybe_sent: bool = False, fence: Fence | None = None
+    ) -> None:
         """Return claimed rows to the queue, giving their attempt back.
 
         ``maybe_sent``: their send was under way (a fault cut it short), so the claim's time
@@ -252,15 +281,19 @@ class OutboxRepository:
         attempts = self._db.dialect.greatest("attempts - 1", "0")
         began = " send_began_at = COALESCE(send_began_at, claimed_at)," if maybe_sent else ""
         async with self._db.transaction() as tx:
+            await check_fence(tx, fence)
             await tx.execute(
                 f"UPDATE outbox SET state = 'pending',{began} claimed_at = NULL,"
                 f" attempts = {attempts} WHERE {rows} AND state = 'sending'",
                 ids,
             )
 
-    async def mark_failed(self, outbox_id: int, reason: str) -> None:
+    async def mark_failed(
+        self, outbox_id: int, reason: str, fence: Fence | None = None
+    ) -> None:
         """Record that a row will never be delivered, and why."""
         async with self._db.transaction() as tx:
+            await check_fence(tx, fence)
             await tx.execute(
                 "UPDATE outbox SET state = 'failed', failure = ? WHERE id = ?",
                 (reason, outbox_id),

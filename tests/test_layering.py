@@ -19,9 +19,11 @@ SQL = re.compile(
 )
 # The Discord edge: the one package that imports discord.py (the sandbox and cogs aside).
 DISCORD_EDGE = "bot/discord_io/"
-# The entry point and composition root may load the edge (they build and start the client),
-# but never import discord themselves.
-COMPOSITION_ROOT = {"bot/app/runtime.py", "bot/app/cli.py", "bot/__main__.py"}
+# The entry point and composition roots may load the edge (they build and start the client;
+# so do the roles that talk to Discord), but never import discord themselves.
+COMPOSITION_ROOT = {
+    "bot/app/runtime.py", "bot/app/cli.py", "bot/__main__.py", "bot/app/roles/deliverer_role.py",
+}
 STORAGE_MAY_IMPORT = {"aiosqlite", "asyncpg", "bot.core.models", "bot.core.errors", "storage"}
 
 

@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 import discord
 
 from bot.core.models import Delivery
+from bot.discord_io.directory import Directory
 
 log = logging.getLogger(__name__)
 
@@ -44,15 +45,16 @@ def carries_link(message: discord.Message, link: str) -> bool:
 class EarlierPosts:
     """Looks through a destination for a post Newsdesk already made."""
 
-    def __init__(self, client: discord.Client) -> None:
+    def __init__(self, client: discord.Client, directory: Directory) -> None:
         self._client = client
+        self._directory = directory
 
     async def find(self, delivery: Delivery, link: str, since: datetime) -> int | None:
         """Return the id of ``delivery``'s post of ``link`` made since ``since``, if any."""
         lower_bound = since - CLOCK_SKEW_ALLOWANCE
         after = discord.Object(id=discord.utils.time_snowflake(lower_bound))
         try:
-            channel = await destination(self._client, delivery.channel_id)
+            channel = await self._directory.channel(delivery.guild_id, delivery.channel_id)
             if isinstance(channel, discord.ForumChannel):
                 return await self._in_forum(channel, link, after, lower_bound)
             return await self._in_channel(delivery, link, after)

@@ -16,6 +16,15 @@ Rules:
   pause for ``INVALID_PAUSE_SECONDS`` so one misconfigured server cannot get every server's
   posts banned.
 - The pacer plugs into discord.py's HTTP session as an aiohttp ``TraceConfig``.
+- One process (role ``all``) takes its turns here, in memory (``SendPacer``). Processes that
+  share a bot token (the PostgreSQL roles: the deliverer, the gateways) take them from one
+  database row instead (``SharedPace``, ``storage.pace``), so all of them together stay
+  under the one global limit. Exemptions and the invalid-request brake stay in each
+  process: Discord counts invalid requests per IP, so per machine, and one role process
+  per machine counts them all; several on one machine each brake on their own count
+  (each then pauses late by at most the others' share).
+- When the database cannot be reached, a shared pace falls back to this process's own turns
+  (logged): requests slow to one process's pace, never stop.
 """
 
 from __future__ import annotations
@@ -29,6 +38,9 @@ from collections.abc import Callable
 from types import SimpleNamespace
 
 import aiohttp
+
+from storage import Database
+from storage.pace import PaceRow
 
 log = logging.getLogger(__name__)
 
@@ -134,3 +146,53 @@ class SendPacer:
         trace.on_request_start.append(on_start)
         trace.on_request_end.append(on_end)
         return trace
+
+
+class SharedPace(SendPacer):
+    """The global limit's turns taken from the database's pace row (``storage.pace``),
+    shared by every process of the bot; exemptions and the brake as ``SendPacer``'s."""
+
+    def __init__(
+        self,
+        database: Database,
+        per_second: int = GLOBAL_REQUESTS_PER_SECOND,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__(per_second, clock)
+        self._row = PaceRow(database)
+        self._falling_back = False
+        self.turn_seconds: deque[float] = deque(maxlen=100_000)
+        """How long each reservation took (the statement's round trip), newest last."""
+        self.turns = 0
+
+    async def wait_turn(self) -> None:
+        """Wait for the invalid-request brake, then for a turn reserved from the pace row.
+
+        A request that wakes later than one turn after its own (the event loop was busy)
+        reserves a fresh turn rather than going with the next ones, as ``SendPacer`` does.
+        """
+        await self.wait_exempt()
+        while True:
+            started = self._clock()
+            try:
+                wait = await self._row.reserve(self._spacing)
+            except Exception:
+                if not self._falling_back:
+                    log.warning(
+                        "the shared pace row cannot be reached: pacing this process alone",
+                        exc_info=True,
+                    )
+                    self._falling_back = True
+                await super().wait_turn()
+                return
+            reserved = self._clock()
+            if self._falling_back:
+                log.warning("the shared pace row answers again")
+                self._falling_back = False
+            self.turn_seconds.append(reserved - started)
+            self.turns += 1
+            if wait <= 0:
+                return
+            await asyncio.sleep(wait)
+            if self._clock() - (reserved + wait) <= self._spacing:
+                return

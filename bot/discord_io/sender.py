@@ -11,6 +11,7 @@ and say whether they stop the subscription (the destination refused) or only thi
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
@@ -23,11 +24,14 @@ from bot.core.models import ArticleCard, Delivery
 from bot.core.text import trim_text
 from bot.core.urls import is_web_url
 from bot.discord_io.channel_webhooks import UNKNOWN_WEBHOOK, make_webhook
-from bot.discord_io.earlier_posts import EarlierPosts, destination
+from bot.discord_io.directory import Directory
+from bot.discord_io.earlier_posts import EarlierPosts
 from bot.discord_io.embeds import post_embed
 from bot.discord_io.webhook_names import webhook_name
 from bot.pipeline.deliver.deliverer import SendRejected
 from bot.pipeline.deliver.forum_tags import ForumTag, choose_forum_tag
+
+log = logging.getLogger(__name__)
 
 POST_PERMISSIONS = {
     "view_channel": "View Channel",
@@ -159,9 +163,10 @@ def post_tag(
 class DiscordPostSender:
     """Sends posts and notices through the bot's own HTTP client."""
 
-    def __init__(self, client: discord.Client) -> None:
+    def __init__(self, client: discord.Client, directory: Directory | None = None) -> None:
         self._client = client
-        self._earlier_posts = EarlierPosts(client)
+        self._directory = directory or Directory(client)
+        self._earlier_posts = EarlierPosts(client, self._directory)
 
     async def send_post(
         self, delivery: Delivery, card: ArticleCard, nonce: str, *,
@@ -177,8 +182,8 @@ class DiscordPostSender:
         role = delivery.ping_role_id
         if delivery.webhook is not None:
             return await self._post_through_webhook(delivery, embed, content, view)
-        with refusals_as_rejections(lambda: self._forbidden_reason(delivery.channel_id)):
-            forum = await destination(self._client, delivery.channel_id)
+        with self._refusals(delivery.guild_id, delivery.channel_id):
+            forum = await self._directory.channel(delivery.guild_id, delivery.channel_id)
         if isinstance(forum, discord.ForumChannel):
             return await self._post_in_forum(forum, delivery, embed, content, view)
         return await self._send(
@@ -196,7 +201,7 @@ class DiscordPostSender:
         """
         title = trim_text(delivery.article.title, THREAD_NAME_LIMIT) or "News"
         tag = post_tag(forum, delivery.forum_tag_id, delivery.feed_title)
-        with refusals_as_rejections(lambda: self._forbidden_reason(forum.id)):
+        with self._refusals(delivery.guild_id, forum.id):
             with_view: dict[str, Any] = {"view": view} if view is not None else {}
             created = await forum.create_thread(
                 name=title, content=content,
@@ -220,7 +225,7 @@ class DiscordPostSender:
         assert delivery.webhook is not None
         webhook_id, token = delivery.webhook
         webhook = discord.Webhook.partial(webhook_id, token, client=self._client)
-        with refusals_as_rejections(lambda: self._forbidden_reason(delivery.channel_id)):
+        with self._refusals(delivery.guild_id, delivery.channel_id):
             message = await webhook.send(
                 content or discord.utils.MISSING,
                 embed=embed if embed is not None else discord.utils.MISSING, wait=True,
@@ -237,14 +242,14 @@ class DiscordPostSender:
         a webhook execution and a forum post take none."""
         if delivery.webhook is not None:
             return False
-        with refusals_as_rejections(lambda: self._forbidden_reason(delivery.channel_id)):
-            channel = await destination(self._client, delivery.channel_id)
+        with self._refusals(delivery.guild_id, delivery.channel_id):
+            channel = await self._directory.channel(delivery.guild_id, delivery.channel_id)
         return not isinstance(channel, discord.ForumChannel)
 
     async def find_post(self, delivery: Delivery, link: str, since: datetime) -> int | None:
         """Return the id of the post of ``link`` Newsdesk made for ``delivery`` since
         ``since`` (see ``bot.discord_io.earlier_posts``), if there is one."""
-        with refusals_as_rejections(lambda: self._forbidden_reason(delivery.channel_id)):
+        with self._refusals(delivery.guild_id, delivery.channel_id):
             return await self._earlier_posts.find(delivery, link, since)
 
     async def send_text(self, guild_id: int, channel_id: int, text: str, nonce: str) -> int:
@@ -258,8 +263,11 @@ class DiscordPostSender:
         """Replace a sent post's card (mentions stay off), with the Quotes button of article
         ``quotes_of`` when set, beside the "Notify me" button of ``notify_role`` if the post
         has one (otherwise its buttons are left as they are)."""
-        if isinstance(self._client.get_channel(channel_id), discord.ForumChannel):
-            channel_id = message_id  # a forum post's message lives in its own thread
+        with refusals_as_rejections(lambda: "Discord refused the edit (Missing Permissions)."):
+            if isinstance(
+                await self._directory.channel(guild_id, channel_id), discord.ForumChannel
+            ):
+                channel_id = message_id  # a forum post's message lives in its own thread
         channel = self._client.get_partial_messageable(channel_id, guild_id=guild_id)
         with_view: dict[str, Any] = (
             {"view": post_view(quotes_of, notify_role)} if quotes_of is not None else {}
@@ -272,9 +280,9 @@ class DiscordPostSender:
 
     async def replace_webhook(self, guild_id: int, channel_id: int) -> tuple[int, str]:
         """Make a new webhook in a channel whose webhook an admin deleted."""
-        channel = self._client.get_channel(channel_id)
         try:
-            with refusals_as_rejections(lambda: self._forbidden_reason(channel_id)):
+            with self._refusals(guild_id, channel_id):
+                channel = await self._directory.channel(guild_id, channel_id)
                 return await make_webhook(
                     channel if isinstance(channel, discord.abc.GuildChannel) else None
                 )
@@ -285,10 +293,12 @@ class DiscordPostSender:
                 permanent=True,
             ) from refused
 
-    def fallback_notice_channel(self, guild_id: int, avoid_channel_id: int) -> int | None:
+    async def fallback_notice_channel(self, guild_id: int, avoid_channel_id: int) -> int | None:
         """Return the server's system channel, else its first channel Newsdesk can post in."""
-        guild = self._client.get_guild(guild_id)
-        if guild is None:
+        try:
+            guild = await self._directory.guild(guild_id)
+        except (discord.HTTPException, OSError, TimeoutError, aiohttp.ClientError):
+            log.warning("no server to look for a notice channel in guild_id=%s", guild_id)
             return None
         candidates: list[discord.TextChannel] = []
         if guild.system_channel is not None:
@@ -299,9 +309,24 @@ class DiscordPostSender:
                 return channel.id
         return None
 
-    def _forbidden_reason(self, channel_id: int) -> str:
-        channel = self._client.get_channel(channel_id)
-        if isinstance(channel, discord.abc.GuildChannel):
+    @contextlib.contextmanager
+    def _refusals(self, guild_id: int, channel_id: int) -> Iterator[None]:
+        """``refusals_as_rejections`` for a post in ``channel_id``, naming the permissions it
+        lacks there; a refused destination is looked up afresh next time."""
+        try:
+            with refusals_as_rejections(lambda: self._forbidden_reason(guild_id, channel_id)):
+                yield
+        except SendRejected as rejected:
+            if rejected.permanent:
+                self._directory.forget(guild_id)
+            raise
+
+    def _forbidden_reason(self, guild_id: int, channel_id: int) -> str:
+        guild = self._directory.cached_guild(guild_id)
+        channel = self._client.get_channel(channel_id) or (
+            guild.get_channel(channel_id) if guild is not None else None
+        )
+        if isinstance(channel, discord.abc.GuildChannel) and channel.guild.me is not None:
             missing = missing_post_permissions(channel)
             if missing:
                 return f"it lacks {', '.join(missing)} there; grant them to Newsdesk's role."
@@ -314,7 +339,7 @@ class DiscordPostSender:
         mentions: discord.AllowedMentions | None = None,
     ) -> int:
         channel = self._client.get_partial_messageable(channel_id, guild_id=guild_id)
-        with refusals_as_rejections(lambda: self._forbidden_reason(channel_id)):
+        with self._refusals(guild_id, channel_id):
             with_view: dict[str, Any] = {"view": view} if view is not None else {}
             message = await channel.send(
                 content, embeds=[embed] if embed is not None else [], nonce=nonce,

@@ -334,7 +334,9 @@ def _migration_dirs(tmp_path: Path) -> tuple[Path, Path]:
 
 # What each engine keeps for itself (see the baseline's header).
 _SQLITE_ONLY_TABLES = ("article_search",)
-_POSTGRES_ONLY_TABLES = ("schema_version", "article_search", "leader_leases")
+_POSTGRES_ONLY_TABLES = (
+    "schema_version", "article_search", "leader_leases", "global_pace",
+)
 _SQLITE_TYPES = {"INTEGER": "int64", "REAL": "float64", "TEXT": "str", "BLOB": "bytes"}
 _POSTGRES_TYPES = {
     "bigint": "int64", "double precision": "float64", "text": "str", "bytea": "bytes",

@@ -23,6 +23,9 @@ Rules (exactly once per channel):
   only once the previous one is recorded, and the database refuses a second row of a
   channel in flight (``storage.outbox``), whichever process claims it. Channels are served
   concurrently so one slow channel never holds up the others.
+- Past one process, only the leading deliverer writes: every write carries its ``fence``
+  (``storage.leases``), and once another process leads, this one's writes are refused and
+  it leaves its claimed rows to the new leader.
 - ``allowed_mentions`` is explicit: nothing in a feed pings anyone.
 """
 
@@ -35,6 +38,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from bot.core.errors import LeadershipLost
 from bot.core.models import Article, ArticleCard, Delivery
 from bot.discord_io import markup
 from bot.pipeline.deliver.cards import article_card, card_digest, post_template
@@ -43,6 +47,7 @@ from bot.pipeline.story.credits import story_credits
 from bot.pipeline.story.lead import story_lead
 from bot.pipeline.timings import PipelineTimings, WakeLoop
 from storage import Repositories
+from storage.leases import Fence
 from storage.outbox import ChannelOrderViolation
 
 log = logging.getLogger(__name__)
@@ -102,7 +107,7 @@ class PostSender(Protocol):
         """Send a plain message with no mentions, or raise ``SendRejected``."""
         ...
 
-    def fallback_notice_channel(self, guild_id: int, avoid_channel_id: int) -> int | None:
+    async def fallback_notice_channel(self, guild_id: int, avoid_channel_id: int) -> int | None:
         """Return a channel where admins will see a notice, other than a broken one."""
         ...
 
@@ -137,9 +142,10 @@ class Deliverer:
 
     def __init__(
         self, repositories: Repositories, sender: PostSender, clock: Callable[[], datetime],
-        *, timings: PipelineTimings,
+        *, timings: PipelineTimings, fence: Fence | None = None,
     ) -> None:
         self._repos = repositories
+        self._fence = fence
         self._sender = sender
         self._clock = clock
         self._timings = timings
@@ -158,8 +164,8 @@ class Deliverer:
 
     async def run_forever(self) -> None:
         """Deliver whenever woken (or every few seconds) until cancelled; never dies of a bug."""
-        released = await self._repos.outbox.release_interrupted()
-        released += await self._repos.notices.release_interrupted()
+        released = await self._repos.outbox.release_interrupted(fence=self._fence)
+        released += await self._repos.notices.release_interrupted(fence=self._fence)
         if released:
             log.info("released interrupted deliveries count=%d", released)
         try:
@@ -169,8 +175,11 @@ class Deliverer:
                 worker.cancel()
 
     async def _deliver_round(self) -> None:
-        while await self.deliver_ready():
-            pass
+        try:
+            while await self.deliver_ready():
+                pass
+        except LeadershipLost:
+            log.warning("another deliverer leads now: this one's writes are refused")
 
     async def deliver_ready(self) -> int:
         """Claim ready notices, and the next row of each channel that has one, and hand each
@@ -183,7 +192,9 @@ class Deliverer:
         """
         notices = await self._deliver_notices()
         try:
-            claimed = await self._repos.outbox.claim(self._clock(), CLAIM_BATCH)
+            claimed = await self._repos.outbox.claim(
+                self._clock(), CLAIM_BATCH, fence=self._fence
+            )
         except ChannelOrderViolation:
             claimed = []  # logged where it was refused; the next round claims afresh
         for delivery in claimed:
@@ -200,7 +211,9 @@ class Deliverer:
         self.wake()
 
     async def _deliver_notices(self) -> int:
-        notices = await self._repos.notices.claim(self._clock(), CLAIM_BATCH)
+        notices = await self._repos.notices.claim(
+            self._clock(), CLAIM_BATCH, fence=self._fence
+        )
         for notice in notices:
             try:
                 message_id = await self._sender.send_text(
@@ -213,36 +226,48 @@ class Deliverer:
                     notice.guild_id, notice.channel_id, rejected.reason,
                 )
                 if rejected.permanent or notice.attempts >= MAX_ATTEMPTS:
-                    await self._repos.notices.mark_failed(notice.id, rejected.reason)
+                    await self._repos.notices.mark_failed(
+                        notice.id, rejected.reason, fence=self._fence
+                    )
                 else:
                     await self._repos.notices.mark_retry(
-                        notice.id, rejected.reason, self._retry_at(notice.attempts)
+                        notice.id, rejected.reason, self._retry_at(notice.attempts),
+                        fence=self._fence,
                     )
                 continue
-            await self._repos.notices.mark_sent(notice.id, message_id)
+            await self._repos.notices.mark_sent(notice.id, message_id, fence=self._fence)
         return len(notices)
 
     async def _deliver_channel(self, delivery: Delivery) -> None:
         """Send a channel's rows one at a time, oldest first: each is recorded (sent, failed
         or put back for a retry) before the channel's next row is claimed."""
         current: Delivery | None = delivery
-        while current is not None:
-            try:
-                await self._deliver_one(current)
-            except Exception:
-                log.exception(
-                    "delivery crashed guild_id=%s channel_id=%s article_id=%s attempt=%d",
-                    current.guild_id, current.channel_id, current.article.id,
-                    current.attempts,
-                )
-                await self._record_crash(current)
-                return
-            try:
+        try:
+            while current is not None:
+                try:
+                    await self._deliver_one(current)
+                except LeadershipLost:
+                    raise
+                except Exception:
+                    log.exception(
+                        "delivery crashed guild_id=%s channel_id=%s article_id=%s attempt=%d",
+                        current.guild_id, current.channel_id, current.article.id,
+                        current.attempts,
+                    )
+                    await self._record_crash(current)
+                    return
                 current = await self._repos.outbox.claim_channel(
-                    current.channel_id, self._clock()
+                    current.channel_id, self._clock(), fence=self._fence
                 )
-            except ChannelOrderViolation:
-                return  # logged where it was refused; the next round claims afresh
+        except ChannelOrderViolation:
+            return  # logged where it was refused; the next round claims afresh
+        except LeadershipLost:
+            # The row stays claimed: the new leader gives it back and, as its send may have
+            # been made, finds the post or sends it again under the same nonce.
+            log.warning(
+                "another deliverer leads now; row left to it outbox_id=%s",
+                current.outbox_id if current is not None else None,
+            )
 
     async def _record_crash(self, delivery: Delivery) -> None:
         """Count a crashed send as a failed attempt (retried after back-off, looked for before
@@ -250,16 +275,22 @@ class Deliverer:
         wait for it."""
         try:
             if delivery.attempts >= MAX_CRASHED_SENDS:
-                await self._repos.outbox.mark_failed(delivery.outbox_id, CRASHED_SEND)
+                await self._repos.outbox.mark_failed(
+                    delivery.outbox_id, CRASHED_SEND, fence=self._fence
+                )
             else:
                 await self._repos.outbox.mark_retry(
                     delivery.outbox_id, "an internal error (logged)",
-                    self._retry_at(delivery.attempts),
+                    self._retry_at(delivery.attempts), fence=self._fence,
                 )
+        except LeadershipLost:
+            raise
         except Exception:
             # The database itself is failing: give the row back as it was, to be looked for
             # before it is resent.
-            await self._repos.outbox.release([delivery.outbox_id], maybe_sent=True)
+            await self._repos.outbox.release(
+                [delivery.outbox_id], maybe_sent=True, fence=self._fence
+            )
             raise
 
     async def _card_for(
@@ -304,7 +335,7 @@ class Deliverer:
 
     async def _refresh_posts(self) -> int:
         """Re-render and edit sent posts whose story gained a source or its original."""
-        refreshes = await self._repos.outbox.claim_refreshes(CLAIM_BATCH)
+        refreshes = await self._repos.outbox.claim_refreshes(CLAIM_BATCH, fence=self._fence)
         for refresh in refreshes:
             found = await self._repos.articles.get_with_feed(refresh.article_id)
             if found is None:
@@ -338,7 +369,9 @@ class Deliverer:
                     refresh.guild_id, refresh.channel_id, refresh.message_id, rejected.reason,
                 )
                 continue
-            await self._repos.outbox.record_card(refresh.outbox_id, digest)
+            await self._repos.outbox.record_card(
+                refresh.outbox_id, digest, fence=self._fence
+            )
         return len(refreshes)
 
     async def _deliver_one(self, delivery: Delivery) -> None:
@@ -378,7 +411,8 @@ class Deliverer:
             await self._record_rejection(delivery, rejected)
             return
         await self._repos.outbox.mark_sent(
-            delivery.outbox_id, message_id, self._clock(), card_digest(card)
+            delivery.outbox_id, message_id, self._clock(), card_digest(card),
+            fence=self._fence,
         )
 
     async def _earlier_post(self, delivery: Delivery, link: str | None) -> int | None:
@@ -425,7 +459,9 @@ class Deliverer:
                 "post refused guild_id=%s channel_id=%s article_id=%s reason=%s",
                 *context, rejected.reason,
             )
-            await self._repos.outbox.mark_failed(delivery.outbox_id, rejected.reason)
+            await self._repos.outbox.mark_failed(
+                delivery.outbox_id, rejected.reason, fence=self._fence
+            )
             return
         if rejected.permanent or delivery.attempts >= MAX_ATTEMPTS:
             log.warning(
@@ -438,7 +474,9 @@ class Deliverer:
                 # one, so a delivery round beside this worker never sees this row failed and
                 # the next one free to claim.
                 await self._repos.subscriptions.disable(delivery.guild_id, broken, rejected.reason)
-            await self._repos.outbox.mark_failed(delivery.outbox_id, rejected.reason)
+            await self._repos.outbox.mark_failed(
+                delivery.outbox_id, rejected.reason, fence=self._fence
+            )
             if broken is not None:
                 await self._notify_broken_destination(delivery, rejected.reason)
             return
@@ -447,7 +485,8 @@ class Deliverer:
             *context, rejected.reason,
         )
         await self._repos.outbox.mark_retry(
-            delivery.outbox_id, rejected.reason, self._retry_at(delivery.attempts)
+            delivery.outbox_id, rejected.reason, self._retry_at(delivery.attempts),
+            fence=self._fence,
         )
 
     def _retry_at(self, attempts: int) -> datetime:
@@ -461,7 +500,7 @@ class Deliverer:
         guild_id, broken = delivery.guild_id, delivery.channel_id
         target = (await self._repos.server_preferences.get(guild_id)).log_channel_id
         if target is None or target == broken:
-            target = self._sender.fallback_notice_channel(guild_id, broken)
+            target = await self._sender.fallback_notice_channel(guild_id, broken)
         if target is None:
             log.warning("no channel to tell admins guild_id=%s channel_id=%s", guild_id, broken)
             return
@@ -470,7 +509,9 @@ class Deliverer:
             f"{markup.channel(broken)}: {reason} "
             f"Fix it, then run /feed enable subscription:{delivery.subscription_id}."
         )
-        await self._repos.notices.queue(guild_id, target, text, self._clock())
+        await self._repos.notices.queue(
+            guild_id, target, text, self._clock(), fence=self._fence
+        )
 
     async def wait_until_delivered(
         self, outbox_ids: Sequence[int], wait_seconds: float,

@@ -21,6 +21,7 @@ from bot.core.models import (
 from bot.pipeline.deliver.deliverer import Deliverer, SendRejected
 from bot.pipeline.timings import PipelineTimings
 from storage import Repositories
+from storage.leases import Fence
 from tests.fixtures.engines import on_both_engines
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
@@ -60,7 +61,7 @@ class ClosedChannel:
     async def send_text(self, guild_id: int, channel_id: int, text: str, nonce: str) -> int:
         raise AssertionError("notices are not sent here")
 
-    def fallback_notice_channel(self, guild_id: int, avoid_channel_id: int) -> int | None:
+    async def fallback_notice_channel(self, guild_id: int, avoid_channel_id: int) -> int | None:
         return 2002
 
     async def nonce_deduplicates(self, delivery: Delivery) -> bool:
@@ -103,9 +104,11 @@ async def test_no_later_row_of_a_refused_channel_can_be_claimed_meanwhile(
     outbox, subscriptions = repositories.outbox, repositories.subscriptions
     mark_failed, disable = outbox.mark_failed, subscriptions.disable
 
-    async def claim_then_mark_failed(outbox_id: int, reason: str) -> None:
+    async def claim_then_mark_failed(
+        outbox_id: int, reason: str, fence: Fence | None = None
+    ) -> None:
         claimed_meanwhile.extend(row.outbox_id for row in await outbox.claim(NOW, 10))
-        await mark_failed(outbox_id, reason)
+        await mark_failed(outbox_id, reason, fence)
 
     async def claim_then_disable(guild_id: int, subscription_id: int, reason: str) -> None:
         claimed_meanwhile.extend(row.outbox_id for row in await outbox.claim(NOW, 10))

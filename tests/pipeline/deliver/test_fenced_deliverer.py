@@ -1,0 +1,138 @@
+"""A deliverer that lost its leadership writes nothing more: every write carries its fence.
+
+On PostgreSQL (the only engine with leaders), a lease row says which epoch leads; a write
+under an older epoch is refused (``LeadershipLost``) and the rows it claimed stay claimed
+for the new leader to give back and send (under the same nonce) or find.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.core.errors import LeadershipLost
+from bot.core.models import ArticleCard, Delivery, FeedCheck, FeedSnapshot
+from bot.pipeline.deliver.deliverer import Deliverer
+from bot.pipeline.timings import PipelineTimings
+from storage import Database, Repositories
+from storage.leases import Fence
+from tests.pipeline.deliver.test_broken_destination import entry, record_reading
+
+NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
+GUILD, CHANNEL = 111, 1001
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.parametrize("storage_engine", ["postgres"], indirect=True),
+]
+
+
+async def lead(database: Database, epoch: int) -> Fence:
+    """Make ``epoch`` the deliverer's current lease (as a takeover would)."""
+    async with database.transaction() as tx:
+        await tx.execute(
+            "INSERT INTO leader_leases (name, holder, epoch, expires_at)"
+            " VALUES ('deliverer', 'test', ?, 0) ON CONFLICT (name)"
+            " DO UPDATE SET epoch = excluded.epoch",
+            (epoch,),
+        )
+    return Fence("deliverer", epoch)
+
+
+async def queue_two_posts(repositories: Repositories) -> list[int]:
+    snapshot = FeedSnapshot(
+        url="https://news.example/feed", title="News", site_url=None, etag=None,
+        last_modified=None, body_sha256="a", interval_seconds=600, next_check_at=NOW, entries=[],
+    )
+    subscribed = await repositories.subscriptions.subscribe(
+        GUILD, CHANNEL, snapshot, created_by=1, now=NOW, max_feeds=10
+    )
+    check = FeedCheck(title="News", site_url=None, etag=None, last_modified=None,
+                      body_sha256="b", next_check_at=NOW)
+    created = await repositories.articles.ingest(
+        subscribed.subscription.feed_id, [entry("one"), entry("two")], check, NOW
+    )
+    for unread in await repositories.stories.unread(10):
+        await record_reading(repositories, unread.article.id)
+    return created
+
+
+async def test_a_stale_fence_claims_and_records_nothing(
+    repositories: Repositories, database: Database
+) -> None:
+    first, _second = await queue_two_posts(repositories)
+    stale = await lead(database, 1)
+    current = await lead(database, 2)
+    with pytest.raises(LeadershipLost):
+        await repositories.outbox.claim(NOW, 10, stale)
+    (claimed,) = await repositories.outbox.claim(NOW, 10, current)
+    assert claimed.outbox_id == first
+    with pytest.raises(LeadershipLost):
+        await repositories.outbox.mark_sent(first, 42, NOW, fence=stale)
+    with pytest.raises(LeadershipLost):
+        await repositories.notices.claim(NOW, 10, stale)
+    await repositories.outbox.mark_sent(first, 42, NOW, fence=current)
+    status = await repositories.outbox.status(first)
+    assert status is not None and status.message_id == 42
+
+
+class TakenOverMidSend:
+    """Posts fine, but another deliverer takes the lease over while the post is in flight."""
+
+    def __init__(self, database: Database) -> None:
+        self._database = database
+        self.sent: list[int] = []
+
+    async def send_post(
+        self, delivery: Delivery, card: ArticleCard, nonce: str, *,
+        content: str | None, quotes_button: bool,
+    ) -> int:
+        await lead(self._database, 2)
+        self.sent.append(delivery.outbox_id)
+        return 7000 + delivery.outbox_id
+
+    async def send_text(self, guild_id: int, channel_id: int, text: str, nonce: str) -> int:
+        raise AssertionError("no notices here")
+
+    async def fallback_notice_channel(self, guild_id: int, avoid_channel_id: int) -> int | None:
+        return None
+
+    async def nonce_deduplicates(self, delivery: Delivery) -> bool:
+        return True
+
+    async def find_post(self, delivery: Delivery, link: str, since: datetime) -> int | None:
+        return None
+
+    async def edit_post(
+        self, guild_id: int, channel_id: int, message_id: int, card: ArticleCard, *,
+        quotes_of: int | None = None, notify_role: int | None = None,
+    ) -> None:
+        raise AssertionError("nothing is edited here")
+
+    async def replace_webhook(self, guild_id: int, channel_id: int) -> tuple[int, str]:
+        raise AssertionError("no webhook here")
+
+
+async def test_a_deliverer_that_lost_the_lease_leaves_its_row_claimed_for_the_next(
+    repositories: Repositories, database: Database
+) -> None:
+    first, second = await queue_two_posts(repositories)
+    sender = TakenOverMidSend(database)
+    deliverer = Deliverer(
+        repositories, sender, lambda: NOW, timings=PipelineTimings(),
+        fence=await lead(database, 1),
+    )
+    assert await deliverer.deliver_ready() == 1
+    while deliverer._workers:
+        await next(iter(deliverer._workers))
+
+    assert sender.sent == [first]
+    states = [await repositories.outbox.status(row) for row in (first, second)]
+    # Not recorded as sent, not counted as a crash; the next row was not claimed.
+    assert [(s.state.value, s.message_id, s.failure) for s in states if s] == [
+        ("sending", None, None), ("pending", None, None)
+    ]
+    # The new leader gives the row back as one whose send may have reached Discord.
+    assert await repositories.outbox.release_interrupted(Fence("deliverer", 2)) == 1
+    (again,) = await repositories.outbox.claim(NOW, 10, Fence("deliverer", 2))
+    assert (again.outbox_id, again.send_began_at) == (first, NOW)
