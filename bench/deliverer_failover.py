@@ -263,7 +263,8 @@ def report(result: FailoverResult) -> str:
             f"kill -9 of the leader {result.kill_after_seconds:.2f} s into the burst, after"
             f" {result.posts_before_kill} posts",
             f"takeover: new lease {seconds(result.takeover_seconds)} after the kill; the new"
-            f" leader's first post {seconds(result.first_post_after_kill_seconds)} after it",
+            f" leader's first post {seconds(result.first_post_after_kill_seconds)} after the"
+            " kill",
             f"drained: {result.drained}; burst total {result.seconds:.1f} s",
             f"delivered: {t.delivered}/{t.expected}; LOST {t.lost}; DUPLICATED {t.duplicated}"
             f" (extra posts {t.extra_posts}); repeated nonces {t.repeated_nonces};"

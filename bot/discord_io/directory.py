@@ -5,8 +5,9 @@ Rules:
   own member in discord.py's cache: that is used first, as it is always current.
 - The deliverer role has no gateway (REST only, ``Client.login``): a server it posts to is
   fetched once with its channels and Newsdesk's member in it (three requests: the server,
-  its channels, the member), so permissions, forum tags and the fallback channel for a
-  notice are worked out as with the cache. Fetched servers live in a small LRU
+  its channels, the member; one fetch however many of its channels' workers ask at once),
+  so permissions, forum tags and the fallback channel for a notice are worked out as with
+  the cache. Fetched servers live in a small LRU
   (``CAPACITY`` servers) for ``FRESH_SECONDS``, so a changed permission or a new channel is
   seen within that; ``forget`` drops one at once (after Discord refused a post there).
 - Fetched objects never enter discord.py's own cache, so memory stays bounded by the LRU
@@ -15,6 +16,7 @@ Rules:
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -39,6 +41,7 @@ class Directory:
         self._fresh_seconds = fresh_seconds
         self._clock = clock
         self._fetched: OrderedDict[int, tuple[float, discord.Guild]] = OrderedDict()
+        self._fetching: dict[int, asyncio.Future[discord.Guild]] = {}
         self.fetches = 0
 
     def cached_guild(self, guild_id: int) -> discord.Guild | None:
@@ -91,6 +94,15 @@ class Directory:
         self._fetched.pop(guild_id, None)
 
     async def _fetch(self, guild_id: int) -> discord.Guild:
+        """Fetch a server once however many channels' workers ask for it at the same time."""
+        running = self._fetching.get(guild_id)
+        if running is None:
+            running = asyncio.ensure_future(self._fetch_now(guild_id))
+            self._fetching[guild_id] = running
+            running.add_done_callback(lambda _done: self._fetching.pop(guild_id, None))
+        return await asyncio.shield(running)
+
+    async def _fetch_now(self, guild_id: int) -> discord.Guild:
         self.fetches += 1
         guild = await self._client.fetch_guild(guild_id)
         assert self._client.user is not None, "the client logs in before it delivers"

@@ -106,6 +106,8 @@ async def test_counted_requests_take_shared_turns_and_replies_do_not(
             await asyncio.gather(*(
                 post(sessions[n % 2], f"/channels/{n}/messages") for n in range(10)
             ))
+            # (A request that woke late takes a second turn: at least one each.)
+            posted = [pace.turns for pace in paces]
             await post(sessions[0], "/interactions/7/token/callback")
             await post(sessions[1], "/webhooks/42/token/messages/@original")
         finally:
@@ -113,8 +115,9 @@ async def test_counted_requests_take_shared_turns_and_replies_do_not(
                 await session.close()
     finally:
         await runner.cleanup()
-    assert [pace.turns for pace in paces] == [5, 5]  # the replies took no turn
-    assert all(len(pace.turn_seconds) == 5 for pace in paces)
+    assert all(turns >= 5 for turns in posted)
+    assert [pace.turns for pace in paces] == posted  # the replies took no turn
+    assert [len(pace.turn_seconds) for pace in paces] == posted
 
 
 @on_postgres
