@@ -6,6 +6,8 @@ every send carries a nonce with ``enforce_nonce``;
 a follow, which is pinged for that follow's posts. Discord's refusals become ``SendRejected``
 sentences that name what to fix (the missing permissions, from the bot's view of the channel),
 and say whether they stop the subscription (the destination refused) or only this post.
+Servers and channels are looked up through ``bot.discord_io.directory``: the gateway's cache
+when the process has one, else REST (the deliverer role runs without a gateway).
 """
 
 from __future__ import annotations
