@@ -1,9 +1,11 @@
 """Clean raw field values from feeds into plain, safe values (text, URLs, dates).
 
 Rules: text loses invisible characters (controls, zero-width, bidi overrides) and runs of
-whitespace; HTML becomes text with scripts and styles dropped and block elements turned into
-paragraph breaks; URLs are absolute http(s) or None; dates are aware UTC, and a date more
-than two days in the future is treated as absent rather than trusted.
+whitespace; HTML becomes text with scripts, styles, frames, objects and comments dropped and
+block elements turned into paragraph breaks; URLs are absolute http(s) or None; dates are
+aware UTC, and a date more than two days in the future is treated as absent rather than
+trusted. Every feed's every entry goes through here, so each step is a few C-level passes
+(regular expressions, ``str`` methods), never a Python loop over characters or tags.
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ import re
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from html import unescape
-from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
 from bot.core.text import INVISIBLE_CHARACTERS
@@ -21,9 +22,8 @@ FUTURE_DATE_TOLERANCE = timedelta(days=2)
 # A summary is a teaser (Discord shows at most 4,096 characters of it): reading stops once
 # about this much text is collected, so a huge full-text item costs no more than a short one.
 SUMMARY_TEXT_LIMIT = 6_000
-_HTML_PIECE = 4_096
 _IMG_SRC = re.compile(
-    r"""<img\b[^>]*?\ssrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>"']+))""", re.IGNORECASE
+    r"""<(?i:img)\b[^>]*?\s(?i:src)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>"']+))"""
 )
 
 _BLOCK_TAGS = frozenset(
@@ -76,51 +76,64 @@ CATEGORY_LIMIT = 100
 
 
 def entry_categories(values: Iterable[object]) -> tuple[str, ...]:
-    """Return an item's categories as plain text: each once, in the feed's order, at most
-    ``MAX_CATEGORIES`` of ``CATEGORY_LIMIT`` characters (a feed may list hundreds)."""
+    """Return an item's categories as plain text: each once (whatever its case), in the
+    feed's order, at most ``MAX_CATEGORIES`` of ``CATEGORY_LIMIT`` characters (a feed may
+    list hundreds)."""
     seen: dict[str, None] = {}
+    folded: set[str] = set()
     for value in values:
         if not isinstance(value, str):
             continue
-        text = " ".join(plain_text(value, "text/plain").split())[:CATEGORY_LIMIT]
-        if text and text.casefold() not in {known.casefold() for known in seen}:
+        text = tidy_text(value)[:CATEGORY_LIMIT]
+        if text and (key := text.casefold()) not in folded:
             seen[text] = None
-        if len(seen) == MAX_CATEGORIES:
-            break
+            folded.add(key)
+            if len(seen) == MAX_CATEGORIES:
+                break
     return tuple(seen)
 
 
-class _TextExtractor(HTMLParser):
-    """Collect the visible text of an HTML fragment, paragraph by paragraph."""
+# HTML becomes text by a few C-level regular-expression passes, not a Python tokenizer (the
+# parsing of a feed would otherwise spend most of its time here): hidden elements and
+# comments go, <br> becomes a line break, block tags paragraph breaks, other tags nothing,
+# then references are decoded. A start tag's attributes may quote ">". Every pattern starts
+# with a literal "<" and matches tag names case-insensitively only after it, so the regex
+# engine skips straight from one "<" to the next.
+_ATTRIBUTES = r"""[^>"']*(?:(?:"[^"]*"|'[^']*')[^>"']*)*"""
+_HIDDEN_START = re.compile(r"<(?:!--|(?i:script|style|noscript|template|iframe|object)\b)")
+_HIDDEN = re.compile(
+    r"<(?:!--.*?(?:-->|\Z)|((?i:script|style|noscript|template|iframe|object))\b"
+    + _ATTRIBUTES + r"(?<!/)>.*?(?:</(?i:\1)\s*>|\Z))",
+    re.S,
+)
+_LINE_BREAK_TAG = re.compile(r"<(?i:br)\b" + _ATTRIBUTES + ">")
+_BLOCK_TAG = re.compile(
+    r"</?(?i:a(?:ddress|rticle|side)|blockquote|d(?:[dlt]|iv)|f(?:ig(?:caption|ure)|o(?:oter|rm))"
+    r"|h(?:[1-6r]|eader)|li|main|nav|ol|p(?:re)?|section|t(?:able|body|[dr]|foot|h(?:ead)?)|ul)"
+    r"\b" + _ATTRIBUTES + ">"
+)
+_ANY_TAG = re.compile(r"<(?:/?[a-zA-Z]" + _ATTRIBUTES + r"|![^>]*|\?[^>]*)>")
+# Marks a paragraph break while tags are replaced: U+FFFF is no character XML can hold.
+_BREAK = "\uffff"
+_SPACE_RUN = re.compile("  +")
+_OTHER_SPACES = re.compile(r"[\t\r\f\v\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+_RARE_LINE_SPACE = re.compile(r"[\u1680\u2028\u2029]")
+_AROUND_LINE_BREAK = re.compile(r"[ \u1680\u2028\u2029]*\n\s*")
+_LINE_BREAKS = re.compile(r"\n\n+")
+_REPEATED_BREAKS = re.compile(r"\uffff\uffff+")
+_AROUND_BREAK = re.compile(r"\s*\uffff[\s\uffff]*")
 
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.paragraphs: list[list[str]] = [[]]
-        self._dropping = 0
-        self.collected = 0
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _DROPPED_TAGS:
-            self._dropping += 1
-        elif tag == "br":
-            self.paragraphs[-1].append("\n")
-        elif tag in _BLOCK_TAGS:
-            self.paragraphs.append([])
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag not in _DROPPED_TAGS:
-            self.handle_starttag(tag, attrs)
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in _DROPPED_TAGS:
-            self._dropping = max(0, self._dropping - 1)
-        elif tag in _BLOCK_TAGS:
-            self.paragraphs.append([])
-
-    def handle_data(self, data: str) -> None:
-        if not self._dropping:
-            self.paragraphs[-1].append(data)
-            self.collected += len(data)
+def _markup_to_text(html: str) -> str:
+    """Replace an HTML fragment's markup: paragraph marks for block tags, line breaks for
+    ``<br>``, nothing for other tags, hidden elements and comments; decode references."""
+    if "<" in html:
+        if _HIDDEN_START.search(html):
+            html = _HIDDEN.sub("", html)
+        html = _LINE_BREAK_TAG.sub("\n", html)
+        html = _BLOCK_TAG.sub(_BREAK, html)
+        html = _ANY_TAG.sub("", html)
+    return unescape(html) if "&" in html else html
 
 
 def tidy_text(text: str) -> str:
@@ -130,26 +143,66 @@ def tidy_text(text: str) -> str:
 
 def tidy_paragraph(text: str) -> str:
     """Collapse spaces inside each line of a paragraph and drop empty lines."""
-    lines = (_SPACES.sub(" ", line).strip() for line in _INVISIBLE.sub("", text).split("\n"))
-    return "\n".join(line for line in lines if line)
+    return _tidy_paragraphs(text.replace(_BREAK, ""))
+
+
+def _tidy_paragraphs(text: str) -> str:
+    """Tidy a text whose paragraphs are marked: in each line spaces collapse, line ends lose
+    theirs, empty lines go; paragraphs end up separated by blank lines, empty ones dropped."""
+    text = _OTHER_SPACES.sub(" ", _INVISIBLE.sub("", text))
+    if "  " in text:
+        text = _SPACE_RUN.sub(" ", text)
+    # Whitespace that str.strip() removes at line ends but that is no space to collapse.
+    rare = not text.isascii() and _RARE_LINE_SPACE.search(text) is not None
+    if "\n" in text:
+        if rare:
+            text = _AROUND_LINE_BREAK.sub("\n", text)
+        else:
+            text = _LINE_BREAKS.sub("\n", text.replace(" \n", "\n").replace("\n ", "\n"))
+    if _BREAK in text:
+        if rare:
+            text = _AROUND_BREAK.sub(_BREAK, text)
+        else:
+            text = text.replace(" " + _BREAK, _BREAK).replace(_BREAK + " ", _BREAK)
+            text = text.replace("\n" + _BREAK, _BREAK).replace(_BREAK + "\n", _BREAK)
+            text = _REPEATED_BREAKS.sub(_BREAK, text)
+        text = text.strip().strip(_BREAK).replace(_BREAK, "\n\n")
+    return text.strip()
 
 
 def html_to_text(html: str, *, enough: int | None = None) -> str:
     """Return the plain text of an HTML fragment, paragraphs separated by blank lines.
 
-    With ``enough``, reading stops once about that many characters of text were collected.
+    With ``enough``, only an opening part is read: piece by piece (each cut after a ">",
+    and past any hidden element it opens) until about that many characters of text were
+    collected.
     """
-    extractor = _TextExtractor()
-    try:
-        for start in range(0, len(html), _HTML_PIECE):
-            extractor.feed(html[start : start + _HTML_PIECE])
-            if enough is not None and extractor.collected > enough:
-                break
-        extractor.close()
-    except (AssertionError, ValueError):  # HTMLParser can choke on hostile markup.
-        return tidy_text(unescape(re.sub(r"<[^>]*>", " ", html)))
-    paragraphs = (tidy_paragraph("".join(parts)) for parts in extractor.paragraphs)
-    return "\n\n".join(p for p in paragraphs if p)
+    if enough is None or len(html) <= enough:
+        return _tidy_paragraphs(_markup_to_text(html))
+    pieces: list[str] = []
+    collected = start = 0
+    while True:
+        if start >= len(html):
+            break
+        if collected > enough:
+            text = _tidy_paragraphs("".join(pieces))
+            if len(text) > enough:
+                return text
+            collected = len(text)  # spaces went: read on
+        end = html.rfind(">", start, start + enough) + 1
+        if end <= start or start + enough >= len(html):
+            end = min(len(html), start + enough)
+        hidden = _HIDDEN_START.search(html, start, end)
+        while hidden is not None:  # a hidden element or comment may run past the cut
+            whole = _HIDDEN.match(html, hidden.start())
+            found_end = whole.end() if whole is not None else hidden.end()
+            end = max(end, found_end)
+            hidden = _HIDDEN_START.search(html, found_end, end)
+        piece = _markup_to_text(html[start:end])
+        pieces.append(piece)
+        collected += len(piece)
+        start = end
+    return _tidy_paragraphs("".join(pieces))
 
 
 def summary_text(value: str | None, content_type: str | None) -> str:
@@ -176,9 +229,23 @@ def plain_text(value: str | None, content_type: str | None = "text/html") -> str
     return tidy_text(value)
 
 
+# An absolute http(s) URL that ``urljoin`` and ``tidy_text`` would leave as it is: ASCII, no
+# whitespace or control characters, a host, no brackets, and no empty query, fragment or
+# parameters (which ``urljoin`` drops).
+_PLAIN_HTTP_URL = re.compile(r"https?://[^/?#\s\[\]\x00-\x1f\x7f]+(?:[/?#][^\s\[\]\x00-\x1f\x7f]*)?")
+_EMPTY_URL_PARTS = ("?#", ";?", ";#")
+
+
 def absolute_http_url(value: object, base: str) -> str | None:
     """Resolve ``value`` against ``base``; return it when it is an http(s) URL, else None."""
-    if not isinstance(value, str) or not value.strip():
+    if not isinstance(value, str):
+        return None
+    if (
+        value.isascii() and _PLAIN_HTTP_URL.fullmatch(value)
+        and not value.endswith(("?", "#", ";")) and not any(p in value for p in _EMPTY_URL_PARTS)
+    ):
+        return value
+    if not value.strip():
         return None
     try:
         resolved = urljoin(base, tidy_text(value))

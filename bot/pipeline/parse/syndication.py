@@ -1,4 +1,5 @@
-"""RSS 0.9x/1.0/2.0, RDF and Atom 0.3/1.0, read by feedparser and mapped to plain data."""
+"""RSS 0.9x/1.0/2.0, RDF and Atom 0.3/1.0, read by feedparser and mapped to plain data: the
+documents ``fast_syndication`` hands back, and the reference it is compared with."""
 
 from __future__ import annotations
 
