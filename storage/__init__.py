@@ -11,6 +11,7 @@ from storage.feeds import FeedRepository
 from storage.follows import FollowRepository
 from storage.notices import NoticeRepository
 from storage.outbox import OutboxRepository
+from storage.poll_buckets import PollBucketRepository
 from storage.server_preferences import ServerPreferencesRepository
 from storage.stories import StoryRepository
 from storage.subscriptions import SubscriptionRepository
@@ -30,6 +31,8 @@ class Repositories:
     stories: StoryRepository
     follows: FollowRepository
     digests: DigestRepository
+    poll_buckets: PollBucketRepository
+    """Host bucket leases: PostgreSQL only (pollers ×N)."""
 
     @classmethod
     def over(cls, database: Database) -> Repositories:
@@ -45,6 +48,7 @@ class Repositories:
             stories=StoryRepository(database),
             follows=FollowRepository(database),
             digests=DigestRepository(database),
+            poll_buckets=PollBucketRepository(database),
         )
 
 

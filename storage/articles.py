@@ -170,7 +170,8 @@ class ArticleRepository:
             await record_success_in(tx, feed_id, now, check.recovery_notice)
             await tx.execute(
                 "UPDATE feeds SET title = ?, site_url = ?, etag = ?, last_modified = ?,"
-                " icon_url = ?, body_sha256 = ?, next_check_at = ? WHERE id = ?",
+                " icon_url = ?, body_sha256 = ?, next_check_at = ?, claimed_until = NULL"
+                " WHERE id = ?",
                 (
                     check.title,
                     check.site_url,

@@ -1,10 +1,24 @@
-"""Feed rows: the global, per-URL polling state (validators, schedule, errors)."""
+"""Feed rows: the global, per-URL polling state (validators, schedule, errors).
+
+Rules (claims, DESIGN.md §8):
+- A poller checks a due feed only after claiming it (``claim_due``): the claim sets
+  ``claimed_until`` (the database's clock plus a lease) and no other round or process claims
+  the feed before that time. On PostgreSQL the claim takes the rows ``FOR UPDATE SKIP
+  LOCKED``, so pollers claiming at once never wait on each other nor take the same feed; on
+  SQLite the one writer makes the claim atomic.
+- Recording the check's outcome (``record_unchanged``, ``record_failure``, the articles'
+  ``ingest``) clears the claim and moves ``next_check_at``: the feed is due again at its next
+  check time, never sooner. A poller that dies mid-batch leaves its claims to run out.
+- On PostgreSQL each feed carries ``host_bucket`` (generated from its URL's host) and a
+  poller claims only the buckets it holds (``storage.poll_buckets``).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
-from bot.core.models import Feed, FeedFailure
+from bot.core.models import ClaimedFeed, Feed, FeedFailure
 from storage.database import Database, Row, Transaction, from_epoch, require_epoch, to_epoch
 
 _FEED_COLUMNS = (
@@ -90,6 +104,81 @@ class FeedRepository:
         )
         return [feed_from_row(row) for row in rows]
 
+    async def claim_due(
+        self, now: datetime, limit: int, lease_seconds: float,
+        buckets: Sequence[int] | None = None,
+    ) -> list[ClaimedFeed]:
+        """Claim up to ``limit`` followed feeds whose next check is at or before ``now`` and
+        that nobody holds, most overdue first, for ``lease_seconds``.
+
+        ``buckets`` (PostgreSQL) limits the claim to feeds whose host is in those buckets;
+        None claims from every host (one process: role ``all``).
+        """
+        if buckets is not None and not buckets:
+            return []
+        dialect = self._db.dialect
+        clock = dialect.epoch_now()
+        in_buckets, bucket_params = (
+            ("", []) if buckets is None else dialect.in_list("f.host_bucket", buckets)
+        )
+        returned = f"{_FEED_COLUMNS}, claimed_until"
+        if dialect.is_postgres:
+            returned += ", host_bucket"
+        async with self._db.transaction() as tx, tx.execute(
+            f"UPDATE feeds SET claimed_until = {clock} + ? WHERE id IN ("
+            " SELECT f.id FROM feeds f WHERE f.next_check_at <= ?"
+            f" AND f.disabled_at IS NULL AND (f.claimed_until IS NULL"
+            f" OR f.claimed_until <= {clock})"
+            f"{' AND ' + in_buckets if in_buckets else ''}"
+            " AND EXISTS (SELECT 1 FROM subscriptions s"
+            " WHERE s.feed_id = f.id AND s.enabled = 1)"
+            f" ORDER BY f.next_check_at LIMIT ?{dialect.skip_locked('f')})"
+            f" RETURNING {returned}",
+            (lease_seconds, to_epoch(now), *bucket_params, limit),
+        ) as cursor:
+            rows = await cursor.fetchall()
+        claimed = [
+            ClaimedFeed(
+                feed_from_row(row), float(row["claimed_until"]),
+                int(row["host_bucket"]) if dialect.is_postgres else None,
+            )
+            for row in rows
+        ]
+        claimed.sort(key=lambda one: (one.feed.next_check_at, one.feed.id))
+        return claimed
+
+    async def release_claims(self, claims: Sequence[ClaimedFeed]) -> None:
+        """Give back claims whose feeds were not checked (a stop, a round cancelled): each is
+        due again at once. A claim that ran out and was taken by another is left alone."""
+        if not claims:
+            return
+        async with self._db.transaction() as tx:
+            await tx.executemany(
+                "UPDATE feeds SET claimed_until = NULL WHERE id = ? AND claimed_until = ?",
+                [(claim.feed.id, claim.claimed_until) for claim in claims],
+            )
+
+    async def next_due_after(
+        self, now: datetime, buckets: Sequence[int] | None = None
+    ) -> datetime | None:
+        """Return when the next followed feed (of ``buckets``, if given) falls due after
+        ``now``, if any."""
+        if buckets is not None and not buckets:
+            return None
+        in_buckets, bucket_params = (
+            ("", []) if buckets is None
+            else self._db.dialect.in_list("f.host_bucket", buckets)
+        )
+        row = await self._db.fetch_one(
+            "SELECT f.next_check_at FROM feeds f WHERE f.next_check_at > ?"
+            f" AND f.disabled_at IS NULL{' AND ' + in_buckets if in_buckets else ''}"
+            " AND EXISTS (SELECT 1 FROM subscriptions s"
+            " WHERE s.feed_id = f.id AND s.enabled = 1)"
+            " ORDER BY f.next_check_at LIMIT 1",
+            (to_epoch(now), *bucket_params),
+        )
+        return None if row is None else require_epoch(row[0])
+
     async def followed(self) -> list[Feed]:
         """Return every feed that at least one enabled subscription follows."""
         rows = await self._db.fetch_all(
@@ -107,8 +196,9 @@ class FeedRepository:
         async with self._db.transaction() as tx:
             await record_success_in(tx, feed_id, now, recovery_notice)
             await tx.execute(
-                "UPDATE feeds SET next_check_at = ?, etag = COALESCE(?, etag),"
-                " last_modified = COALESCE(?, last_modified) WHERE id = ?",
+                "UPDATE feeds SET next_check_at = ?, claimed_until = NULL,"
+                " etag = COALESCE(?, etag), last_modified = COALESCE(?, last_modified)"
+                " WHERE id = ?",
                 (to_epoch(next_check_at), etag, last_modified, feed_id),
             )
 
@@ -122,7 +212,7 @@ class FeedRepository:
                 await tx.execute(QUEUE_FEED_NOTICE, (failure.notice, to_epoch(now), feed_id))
             notified = self._db.dialect.greatest("failure_notified", "?")
             async with tx.execute(
-                "UPDATE feeds SET last_checked_at = ?, next_check_at = ?,"
+                "UPDATE feeds SET last_checked_at = ?, next_check_at = ?, claimed_until = NULL,"
                 " error_count = error_count + 1, last_error = ?,"
                 " failing_since = COALESCE(failing_since, ?),"
                 f" failure_notified = {notified},"

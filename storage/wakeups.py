@@ -39,6 +39,8 @@ class Topic(StrEnum):
     """Outbox rows or notices became sendable: the deliverer has work."""
     FEEDS_CHANGED = "newsdesk_feeds_changed"
     """A command added or re-enabled feeds: pollers should look for due feeds."""
+    POLLERS_CHANGED = "newsdesk_pollers_changed"
+    """A poller joined, left or freed host buckets: pollers should rebalance their buckets."""
 
 
 class Wakeups:

@@ -24,7 +24,7 @@ from bot.features.server_preferences import ServerPreferencesService
 from bot.features.stories import StoryService
 from bot.pipeline.fetch.fetcher import Fetcher, FetchSettings
 from bot.pipeline.parse import FeedParser
-from bot.pipeline.poll.poller import Poller
+from bot.pipeline.poll.poller import ClaimPolicy, Poller
 from bot.pipeline.read.page_reading import READING_MODULES
 from bot.pipeline.worker_pool import WorkerPool
 from storage import Repositories
@@ -40,6 +40,7 @@ def fetch_settings_for(settings: Settings) -> FetchSettings:
     return FetchSettings(
         user_agent=settings.user_agent,
         per_host_limit=settings.per_host_limit,
+        timeout_seconds=settings.fetch_timeout_seconds,
         allow_private_addresses=settings.allow_private_addresses,
         allowed_private_origins=settings.allowed_private_origins,
     )
@@ -51,6 +52,18 @@ def reading_pool_for(settings: Settings) -> WorkerPool:
     return WorkerPool(
         settings.read_workers, settings.read_deadline_seconds, preload=READING_MODULES
     )
+
+
+def poller_for(
+    settings: Settings,
+    repositories: Repositories,
+    fetcher: Fetcher,
+    clock: Callable[[], datetime],
+    feeds: FeedParser,
+) -> Poller:
+    """Return the poller, claiming due feeds as the settings say."""
+    claims = ClaimPolicy(settings.poll_batch, settings.poll_lease_seconds)
+    return Poller(repositories, fetcher, clock, feeds, claims)
 
 
 @dataclass(frozen=True)
@@ -93,7 +106,7 @@ class Services:
             reading=ReadingService(repositories, fetcher, clock, reading_pool),
             trends=TrendService(repositories, clock),
             server_preferences=ServerPreferencesService(repositories),
-            poller=Poller(repositories, fetcher, clock, feeds),
+            poller=poller_for(settings, repositories, fetcher, clock, feeds),
             follows=FollowService(repositories, clock),
             search=SearchService(repositories, clock),
             digests=DigestService(repositories, clock),

@@ -54,6 +54,14 @@ class Settings:
     # killed while reading leaves the article to another once it has passed; keep it longer
     # than one fetch and one reading deadline.
     reading_lease_seconds: float = 120.0
+    # One fetch's whole time budget, redirects included.
+    fetch_timeout_seconds: float = 15.0
+    # Polling claims (pollers ×N, and the one process of role all): how many due feeds one
+    # claim takes, how long a claim holds its feeds (a check starts only in the first half),
+    # and how long a poller's host buckets stay its own without renewal.
+    poll_batch: int = 100
+    poll_lease_seconds: float = 120.0
+    poll_bucket_lease_seconds: float = 30.0
 
     @classmethod
     def from_environment(
@@ -130,6 +138,18 @@ class Settings:
             max_feed_items=number("NEWSDESK_MAX_FEED_ITEMS", cls.max_feed_items, minimum=1),
             reading_lease_seconds=float(
                 number("NEWSDESK_READING_LEASE", int(cls.reading_lease_seconds), minimum=2)
+            ),
+            fetch_timeout_seconds=float(
+                number("NEWSDESK_FETCH_TIMEOUT", int(cls.fetch_timeout_seconds), minimum=1)
+            ),
+            poll_batch=number("NEWSDESK_POLL_BATCH", cls.poll_batch, minimum=1),
+            poll_lease_seconds=float(
+                number("NEWSDESK_POLL_LEASE", int(cls.poll_lease_seconds), minimum=10)
+            ),
+            poll_bucket_lease_seconds=float(
+                number(
+                    "NEWSDESK_POLL_BUCKET_LEASE", int(cls.poll_bucket_lease_seconds), minimum=3
+                )
             ),
         )
 

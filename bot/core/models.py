@@ -60,6 +60,18 @@ class FeedFailure:
 
 
 @dataclass(frozen=True)
+class ClaimedFeed:
+    """A due feed a poller holds until ``claimed_until``, so no other round or process
+    checks it meanwhile."""
+
+    feed: Feed
+    claimed_until: float
+    """Epoch seconds on the database's clock, exactly as stored (a release names it)."""
+    host_bucket: int | None = None
+    """The bucket of the feed's host (PostgreSQL); None on SQLite, where one process polls."""
+
+
+@dataclass(frozen=True)
 class FeedCheck:
     """The feed state to record with a successful check."""
 

@@ -332,10 +332,12 @@ def _migration_dirs(tmp_path: Path) -> tuple[Path, Path]:
     return shared, own
 
 
-# What each engine keeps for itself (see the baseline's header).
+# What each engine keeps for itself (see the baseline's header); generated columns (FTS5's
+# feed token, PostgreSQL's feeds.host_bucket) are derived data, left out on both sides.
 _SQLITE_ONLY_TABLES = ("article_search",)
 _POSTGRES_ONLY_TABLES = (
-    "schema_version", "article_search", "leader_leases", "global_pace",
+    "schema_version", "article_search", "leader_leases", "global_pace", "pollers",
+    "poll_buckets",
 )
 _SQLITE_TYPES = {"INTEGER": "int64", "REAL": "float64", "TEXT": "str", "BLOB": "bytes"}
 _POSTGRES_TYPES = {
@@ -386,7 +388,7 @@ async def _postgres_schema(connection: asyncpg.Connection) -> dict[str, set[tupl
     columns = await connection.fetch(
         "SELECT table_name, column_name, data_type, is_nullable, column_default"
         " FROM information_schema.columns WHERE table_schema = 'public'"
-        " AND table_name <> ALL($1)",
+        " AND table_name <> ALL($1) AND is_generated = 'NEVER'",
         list(_POSTGRES_ONLY_TABLES),
     )
     schema["columns"] = {

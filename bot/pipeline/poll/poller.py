@@ -8,24 +8,32 @@ Rules:
   sends can overflow).
 - A failure is recorded on the feed with the back-off, notice and disabling that
   ``bot.pipeline.poll.health`` decides; it never stops the poller or other feeds.
+- A due feed is checked only once claimed (``storage.feeds``), a batch at a time as workers
+  free up: overlapping rounds and other processes never check it at the same time, and a
+  poller that dies leaves its claims to run out. With host buckets (pollers ×N) only feeds
+  of the buckets this poller holds are claimed (``host_buckets``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import math
-from collections.abc import Callable, Sequence
+from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.core.errors import FetchError, UserError
-from bot.core.models import Feed, FeedCheck
+from bot.core.models import ClaimedFeed, Feed, FeedCheck
 from bot.pipeline.fetch.fetcher import Fetcher
 from bot.pipeline.identify import articles_from_entries
 from bot.pipeline.parse import FeedParser
 from bot.pipeline.poll.health import plan_failure, recovery_notice
+from bot.pipeline.poll.host_buckets import HostBuckets
 from storage import Repositories
+from storage.feeds import FeedRepository
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +41,6 @@ MAX_DELAY = timedelta(days=1)
 # As many feeds in flight as the fetcher allows at once (FetchSettings.global_limit); a
 # feed that hangs for its whole timeout holds one slot, never a whole batch.
 CONCURRENT_FEEDS = 20
-DUE_BATCH = 20_000
 
 
 @dataclass
@@ -43,6 +50,15 @@ class PollReport:
     feeds_checked: int = 0
     feeds_failed: int = 0
     outbox_ids: list[int] = field(default_factory=list)
+    notices_queued: int = 0
+
+    def count(self, created: list[int] | None) -> None:
+        """Add one feed's check: the outbox rows it created, or None when it failed."""
+        self.feeds_checked += 1
+        if created is None:
+            self.feeds_failed += 1
+        else:
+            self.outbox_ids.extend(created)
 
 
 def next_check_after_success(
@@ -70,6 +86,17 @@ class RefreshOutcome:
     error: str | None
 
 
+@dataclass(frozen=True)
+class ClaimPolicy:
+    """How a poller claims due feeds (``storage.feeds``)."""
+
+    batch: int = 100
+    """Feeds claimed at once, when the poller's queue of claimed feeds runs dry."""
+    lease_seconds: float = 120.0
+    """How long a claim holds its feed. A claimed feed is started only while at least half
+    of its lease is left, so a check (fetch timeout plus parsing) ends before its claim."""
+
+
 class Poller:
     """Checks feeds and records what they bring."""
 
@@ -79,33 +106,66 @@ class Poller:
         fetcher: Fetcher,
         clock: Callable[[], datetime],
         feeds: FeedParser,
+        claims: ClaimPolicy | None = None,
     ) -> None:
         self._repos = repositories
         self._fetcher = fetcher
         self._clock = clock
         self._feeds = feeds
-        # Feeds being checked now: a round that overlaps a slower one leaves them to it.
+        self._claims = claims or ClaimPolicy()
+        # Feeds being checked now in this process: ``poll_all`` (which claims nothing) and
+        # the claiming rounds leave each other's feeds alone.
         self._in_flight: set[int] = set()
 
-    async def poll_due(self, on_queued: Callable[[list[int]], None] | None = None) -> PollReport:
-        """Check every followed feed whose next check time has come (and that no other round
-        is checking); ``on_queued`` hears of each feed's new posts as soon as it is checked,
-        not when the round ends, so one slow feed holds back nobody's posts."""
-        due = await self._repos.feeds.due(self._clock(), DUE_BATCH)
-        return await self._poll(due, on_queued)
+    async def poll_due(
+        self,
+        on_queued: Callable[[list[int]], None] | None = None,
+        *,
+        buckets: HostBuckets | None = None,
+        on_notice: Callable[[], None] | None = None,
+    ) -> PollReport:
+        """Check every due feed this poller can claim, claiming them a batch at a time as
+        its workers free up, and return once none is left to claim.
+
+        ``on_queued`` hears of each feed's new posts as soon as it is checked, not when the
+        round ends, so one slow feed holds back nobody's posts; ``on_notice`` hears of each
+        notice a check queued. ``buckets`` limits the claims to the host buckets this poller
+        holds (PostgreSQL, pollers ×N); without it every host's feeds are claimed.
+        """
+        work = _ClaimedWork(
+            self._repos.feeds, self._clock, self._claims, self._in_flight, buckets,
+            stop=None, look_again=None, idle_seconds=0.0,
+        )
+        return await self._run(work, on_queued, on_notice)
+
+    async def poll_until(
+        self,
+        stop: asyncio.Event,
+        look_again: asyncio.Event,
+        *,
+        buckets: HostBuckets | None = None,
+        idle_seconds: float = 30.0,
+        on_queued: Callable[[list[int]], None] | None = None,
+        on_notice: Callable[[], None] | None = None,
+    ) -> PollReport:
+        """Check due feeds as they fall due until ``stop`` is set (the poller role).
+
+        With nothing to claim, the workers wait for ``look_again`` (feeds changed, buckets
+        taken), for the next feed of this poller's buckets to fall due, or ``idle_seconds``,
+        whichever comes first. Once ``stop`` is set no feed is started; the checks running
+        finish, and the claims not started are given back.
+        """
+        work = _ClaimedWork(
+            self._repos.feeds, self._clock, self._claims, self._in_flight, buckets,
+            stop=stop, look_again=look_again, idle_seconds=idle_seconds,
+        )
+        return await self._run(work, on_queued, on_notice)
 
     async def poll_all(self) -> PollReport:
-        """Check every followed feed now, whatever its schedule."""
-        return await self._poll(await self._repos.feeds.followed())
-
-    async def _poll(
-        self, feeds: Sequence[Feed], on_queued: Callable[[list[int]], None] | None = None
-    ) -> PollReport:
-        """Check ``feeds`` through a fixed pool of workers, each taking the next feed as soon
-        as it is free: a slow feed delays only itself."""
+        """Check every followed feed now, whatever its schedule (claiming nothing)."""
         report = PollReport()
         queue: asyncio.Queue[Feed] = asyncio.Queue()
-        for feed in feeds:
+        for feed in await self._repos.feeds.followed():
             if feed.id not in self._in_flight:
                 self._in_flight.add(feed.id)
                 queue.put_nowait(feed)
@@ -114,21 +174,10 @@ class Poller:
             while not queue.empty():
                 feed = queue.get_nowait()
                 try:
-                    created = await self.poll_feed(feed)
-                except Exception:
-                    # Even recording a failure can fail (a full disk…): this feed stays due,
-                    # the worker goes on with the others.
-                    log.exception("feed check could not be recorded feed_id=%s", feed.id)
-                    created = None
+                    created, _notice = await self._poll_one(feed)
                 finally:
                     self._in_flight.discard(feed.id)
-                report.feeds_checked += 1
-                if created is None:
-                    report.feeds_failed += 1
-                else:
-                    report.outbox_ids.extend(created)
-                    if created and on_queued is not None:
-                        on_queued(created)
+                report.count(created)
 
         try:
             await asyncio.gather(
@@ -137,6 +186,35 @@ class Poller:
         finally:  # cancelled: what was never started is free for the next round
             while not queue.empty():
                 self._in_flight.discard(queue.get_nowait().id)
+        return report
+
+    async def _run(
+        self,
+        work: _ClaimedWork,
+        on_queued: Callable[[list[int]], None] | None,
+        on_notice: Callable[[], None] | None,
+    ) -> PollReport:
+        """Check claimed feeds with a fixed pool of workers, each taking the next claimed
+        feed as soon as it is free: a slow feed delays only itself."""
+        report = PollReport()
+
+        async def worker() -> None:
+            while (claim := await work.next()) is not None:
+                # Cancelled mid-check: the claim stays unfinished and is given back below.
+                created, notice = await self._poll_one(claim.feed)
+                work.finished(claim)
+                report.count(created)
+                if notice:
+                    report.notices_queued += 1
+                    if on_notice is not None:
+                        on_notice()
+                if created and on_queued is not None:
+                    on_queued(created)
+
+        try:
+            await asyncio.gather(*(worker() for _ in range(CONCURRENT_FEEDS)))
+        finally:  # stopped or cancelled: claims not checked are due again at once
+            await work.give_back()
         return report
 
     async def refresh(self, feed: Feed) -> RefreshOutcome:
@@ -152,15 +230,28 @@ class Poller:
 
         Never raises for a bad feed: the failure is recorded on the feed and logged.
         """
+        created, _notice = await self._check_and_record(feed)
+        return created
+
+    async def _poll_one(self, feed: Feed) -> tuple[list[int] | None, bool]:
+        """``_check_and_record`` for a round: even a failure that cannot be recorded (a full
+        disk…) is logged, the feed stays due, and the round goes on with the others."""
         try:
-            return await self._check(feed)
+            return await self._check_and_record(feed)
+        except Exception:
+            log.exception("feed check could not be recorded feed_id=%s", feed.id)
+            return None, False
+
+    async def _check_and_record(self, feed: Feed) -> tuple[list[int] | None, bool]:
+        """Check one feed; return the outbox rows created (None when the check failed) and
+        whether a notice was queued."""
+        try:
+            return await self._check(feed), recovery_notice(feed) is not None
         except UserError as error:
-            await self._record_failure(feed, error)
-            return None
+            return None, await self._record_failure(feed, error)
         except Exception as error:
             log.exception("feed check crashed feed_id=%s url=%s", feed.id, feed.url)
-            await self._record_failure(feed, error)
-            return None
+            return None, await self._record_failure(feed, error)
 
     async def _check(self, feed: Feed) -> list[int]:
         result = await self._fetcher.fetch(
@@ -201,7 +292,8 @@ class Poller:
             log.info("feed brought new posts feed_id=%s queued=%d", feed.id, len(created))
         return created
 
-    async def _record_failure(self, feed: Feed, error: Exception) -> None:
+    async def _record_failure(self, feed: Feed, error: Exception) -> bool:
+        """Record a failed check; return whether it queued a notice."""
         now = self._clock()
         message = (
             error.message if isinstance(error, UserError)
@@ -214,3 +306,142 @@ class Poller:
             "feed check failed feed_id=%s url=%s failures=%d disabled=%s error=%s",
             feed.id, feed.url, count, failure.disable, message,
         )
+        return failure.notice is not None
+
+
+class _ClaimedWork:
+    """The claimed feeds of one polling run, handed to its workers one at a time; it claims
+    the next batch when the last one runs dry."""
+
+    def __init__(
+        self,
+        feeds: FeedRepository,
+        clock: Callable[[], datetime],
+        policy: ClaimPolicy,
+        in_flight: set[int],
+        buckets: HostBuckets | None,
+        *,
+        stop: asyncio.Event | None,
+        look_again: asyncio.Event | None,
+        idle_seconds: float,
+    ) -> None:
+        self._feeds = feeds
+        self._clock = clock
+        self._policy = policy
+        self._in_flight = in_flight
+        self._buckets = buckets
+        self._stop = stop
+        self._look_again = look_again
+        self._idle_seconds = idle_seconds
+        # Claimed feeds not started yet, each with the loop time it must start by.
+        self._waiting: deque[tuple[ClaimedFeed, float]] = deque()
+        self._unfinished: dict[int, ClaimedFeed] = {}
+        self._claiming = asyncio.Lock()
+        self._exhausted = False
+
+    def _stopped(self) -> bool:
+        return self._stop is not None and self._stop.is_set()
+
+    async def next(self) -> ClaimedFeed | None:
+        """Return the next claimed feed to check; None once there is none left to claim
+        (``poll_due``) or the run is stopping (``poll_until``)."""
+        loop = asyncio.get_running_loop()
+        while not self._stopped():
+            if self._waiting:
+                claim, start_by = self._waiting.popleft()
+                if loop.time() <= start_by:
+                    return claim
+                # Half its lease is gone: it might outlive its claim, so give it back.
+                await self._give_back([claim])
+                continue
+            if self._exhausted:
+                return None
+            async with self._claiming:
+                if self._waiting or self._exhausted or self._stopped():
+                    continue
+                if await self._claim():
+                    continue
+                if self._stop is None:
+                    self._exhausted = True
+                else:
+                    await self._wait_for_work()
+        return None
+
+    def finished(self, claim: ClaimedFeed) -> None:
+        """Note that ``claim``'s check was recorded (which cleared the claim)."""
+        self._forget(claim)
+
+    async def give_back(self) -> None:
+        """Release every claim not checked (never started, or cancelled mid-check)."""
+        self._waiting.clear()
+        await self._give_back(list(self._unfinished.values()))
+
+    async def _give_back(self, claims: list[ClaimedFeed]) -> None:
+        for claim in claims:
+            self._forget(claim)
+        try:
+            await self._feeds.release_claims(claims)
+        except Exception:
+            log.exception("claims not given back (they run out by themselves) feeds=%d",
+                          len(claims))
+
+    def _forget(self, claim: ClaimedFeed) -> None:
+        if self._unfinished.pop(claim.feed.id, None) is None:
+            return
+        self._in_flight.discard(claim.feed.id)
+        if self._buckets is not None:
+            self._buckets.finished(claim.host_bucket)
+
+    async def _claim(self) -> bool:
+        """Claim the next batch; return whether any feed was queued for the workers."""
+        buckets = None if self._buckets is None else self._buckets.claimable()
+        try:
+            claims = await self._feeds.claim_due(
+                self._clock(), self._policy.batch, self._policy.lease_seconds, buckets
+            )
+        except Exception:
+            if self._stop is None:
+                raise  # a round (role all): the scheduler logs it and tries again
+            log.exception("claiming due feeds failed; trying again")
+            return False
+        start_by = asyncio.get_running_loop().time() + self._policy.lease_seconds / 2
+        busy: list[ClaimedFeed] = []
+        for claim in claims:
+            if claim.feed.id in self._in_flight:  # ``poll_all`` is checking it here
+                busy.append(claim)
+                continue
+            self._in_flight.add(claim.feed.id)
+            self._unfinished[claim.feed.id] = claim
+            if self._buckets is not None:
+                self._buckets.checking(claim.host_bucket)
+            self._waiting.append((claim, start_by))
+        if busy:
+            await self._feeds.release_claims(busy)
+        return bool(self._waiting)
+
+    async def _wait_for_work(self) -> None:
+        """Wait until told to look again, the next feed of these buckets falls due, the
+        idle time passes, or the run stops."""
+        assert self._stop is not None and self._look_again is not None
+        timeout = self._idle_seconds
+        now = self._clock()
+        buckets = None if self._buckets is None else self._buckets.claimable()
+        try:
+            next_due = await self._feeds.next_due_after(now, buckets)
+        except Exception:
+            log.exception("could not read when the next feed is due")
+            next_due = None
+        if next_due is not None:
+            timeout = min(timeout, max((next_due - now).total_seconds(), 0.0) + 0.05)
+        waits = [
+            asyncio.ensure_future(self._stop.wait()),
+            asyncio.ensure_future(self._look_again.wait()),
+        ]
+        try:
+            await asyncio.wait(waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiting in waits:
+                waiting.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await waiting
+        self._look_again.clear()

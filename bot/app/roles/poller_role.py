@@ -1,0 +1,141 @@
+"""The poller role (×N over PostgreSQL): claim due feeds of this poller's host buckets, fetch
+and parse them, store new articles and their outbox rows.
+
+Rules:
+- No Discord client: the fetcher, the worker pool that parses feeds, and the ``Poller``.
+- Host buckets (``bot.pipeline.poll.host_buckets``) keep one host's feeds in one process;
+  every poller takes its fair share, and a stopped or dead poller's buckets go to the others.
+- Wake-up hints: ``ARTICLES_QUEUED`` (readers have work) after checks that stored articles,
+  and ``POSTS_READY`` (the deliverer has work) after checks that queued notices, each sent
+  at most once per ``HINT_WINDOW`` whatever the number of feeds in it: one ``NOTIFY`` per
+  batch of work, never one per feed. The outbox rows a poller writes wait for their reading
+  and the story desk, so they alone wake no deliverer. ``FEEDS_CHANGED`` makes the poller
+  look for due feeds at once; ``POLLERS_CHANGED`` makes it rebalance its buckets.
+- On stop (``context.stop``): no feed is started any more, the checks running finish within
+  ``STOP_GRACE_SECONDS`` (then they are cancelled and their claims given back), claims not
+  started are given back, and the buckets are freed for the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import uuid
+
+from bot.app.roles import RoleContext
+from bot.app.services import fetch_settings_for, poller_for, reading_pool_for, utc_now
+from bot.pipeline.fetch.fetcher import Fetcher
+from bot.pipeline.parse import FeedParser
+from bot.pipeline.poll.host_buckets import HostBuckets
+from storage.wakeups import Topic, Wakeups
+
+log = logging.getLogger(__name__)
+
+HINT_WINDOW = 0.25
+"""Seconds over which the checks that stored articles (or queued notices) share one hint."""
+STOP_GRACE_SECONDS = 30.0
+"""How long the checks running at a stop may take to finish before they are cancelled."""
+
+
+class BatchedHints:
+    """Sends a topic's hint once for everything that happened within ``HINT_WINDOW``."""
+
+    def __init__(self, wakeups: Wakeups) -> None:
+        self._wakeups = wakeups
+        self._pending: dict[Topic, asyncio.Task[None]] = {}
+        self.sent: dict[Topic, int] = {}
+
+    def hint(self, topic: Topic) -> None:
+        """Hint ``topic`` at the end of the current window (opening one if none is open)."""
+        if topic not in self._pending:
+            self._pending[topic] = asyncio.create_task(self._send(topic))
+
+    async def _send(self, topic: Topic) -> None:
+        try:
+            await asyncio.sleep(HINT_WINDOW)
+        finally:
+            del self._pending[topic]
+        await self._wakeups.hint(topic)
+        self.sent[topic] = self.sent.get(topic, 0) + 1
+
+    async def flush(self) -> None:
+        """Send the hints still waiting for their window to end."""
+        pending = list(self._pending.values())
+        if pending:
+            await asyncio.gather(*pending, return_exceptions=True)
+
+
+def poller_name() -> str:
+    """Return this process's name in the bucket leases: host, pid and a random part (a
+    restarted process with the same pid is someone new)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+async def serve(context: RoleContext) -> None:
+    """Poll this poller's share of the due feeds until ``context.stop`` is set."""
+    settings = context.settings
+    wakeups = context.wakeups
+    fetch_settings = fetch_settings_for(settings)
+    session = Fetcher.create_session(fetch_settings)
+    reading_pool = reading_pool_for(settings)
+    look_again = asyncio.Event()
+    hints = BatchedHints(wakeups)
+
+    async def pollers_changed() -> None:
+        await wakeups.hint(Topic.POLLERS_CHANGED)
+
+    buckets = HostBuckets(
+        context.repositories.poll_buckets, poller_name(), settings.poll_bucket_lease_seconds,
+        changed=pollers_changed, took=look_again.set,
+    )
+    poller = poller_for(
+        settings, context.repositories, Fetcher(session, fetch_settings), utc_now,
+        FeedParser(reading_pool, settings.max_feed_items),
+    )
+    wakeups.listen(Topic.FEEDS_CHANGED, look_again.set)
+    wakeups.listen(Topic.POLLERS_CHANGED, buckets.wake)
+    keeper: asyncio.Task[None] | None = None
+    polling: asyncio.Task[object] | None = None
+    try:
+        await wakeups.start()
+        await buckets.rebalance()  # this poller's first share before its first claim
+        keeper = asyncio.create_task(buckets.run(context.stop), name="newsdesk-host-buckets")
+        polling = asyncio.create_task(
+            poller.poll_until(
+                context.stop, look_again, buckets=buckets,
+                idle_seconds=settings.scheduler_tick_seconds,
+                on_queued=lambda _outbox_ids: hints.hint(Topic.ARTICLES_QUEUED),
+                on_notice=lambda: hints.hint(Topic.POSTS_READY),
+            ),
+            name="newsdesk-poller",
+        )
+        log.info("poller started holder=%s buckets=%d", buckets.holder, len(buckets.held))
+        await context.stop.wait()
+        log.info("poller stopping holder=%s", buckets.holder)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(polling), STOP_GRACE_SECONDS)
+    finally:
+        for task in (polling, keeper):
+            if task is not None:
+                await _finish(task)
+        await hints.flush()
+        try:
+            await buckets.leave()
+        except Exception:
+            log.exception("host buckets not freed (their leases run out by themselves)")
+        await reading_pool.close()
+        await session.close()
+
+
+async def _finish(task: asyncio.Task[object] | asyncio.Task[None]) -> None:
+    """Cancel ``task`` if it still runs and wait for it; a crash it ended with is logged."""
+    task.cancel()
+    try:
+        await task
+    except asyncio.CancelledError:
+        pass
+    except Exception:
+        log.exception("%s ended with an error", task.get_name())
