@@ -43,27 +43,46 @@ import logging
 import math
 import multiprocessing
 import resource
+import signal
 import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field, replace
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from bench.support.arguments import bench_parser, write_figures
-from bench.support.databases import add_engine_options, bench_database_sync, database_fields
-from bench.support.feed_farm import CHANGED, FAILING_KINDS, FarmConfig, FarmProcess, kind_counts
-from bot.app.services import Services, fetch_settings_for, reading_pool_for
+from bench.support.databases import (
+    add_engine_options,
+    bench_database_sync,
+    create_database,
+    database_fields,
+    drop_database,
+    fresh_name,
+)
+from bench.support.feed_farm import (
+    CHANGED,
+    FAILING_KINDS,
+    REFUSED,
+    FarmConfig,
+    FarmProcess,
+    kind_counts,
+)
+from bench.support.poller_process import poller_main
+from bot.app.polling import fetch_settings_for
+from bot.app.services import Services, reading_pool_for
 from bot.app.settings import Settings
 from bot.core.models import FeedSnapshot, NewArticle
 from bot.pipeline.fetch.fetcher import Fetcher
 from bot.pipeline.identify import articles_from_entries
 from bot.pipeline.parse import parse_feed
-from bot.pipeline.poll.poller import CONCURRENT_FEEDS, DUE_BATCH
+from bot.pipeline.poll.poller import CONCURRENT_FEEDS
 from storage import Database, Repositories
+from storage.poll_buckets import HOST_BUCKETS
+from storage.wakeups import Topic, Wakeups
 
 GUILD_BASE = 900_000_000_000_000_000
 CHANNEL_BASE = 800_000_000_000_000_000
@@ -89,6 +108,7 @@ class PassResult:
     timeout_seconds: float
     ports: int
     kinds: dict[str, int]
+    hosts: int = 1
     due_before: int = 0
     seed_seconds: float = 0.0
     wall_seconds: float = 0.0
@@ -254,9 +274,9 @@ async def measure_pass(
     """Run one polling pass over the seeded database and fill in ``result``."""
     settings = Settings(
         **database_fields(db_path), allow_private_addresses=True,
-        per_host_limit=result.per_host_limit,
+        per_host_limit=result.per_host_limit, fetch_timeout_seconds=result.timeout_seconds,
     )
-    fetch_settings = replace(fetch_settings_for(settings), timeout_seconds=result.timeout_seconds)
+    fetch_settings = fetch_settings_for(settings)
     result.global_limit = fetch_settings.global_limit
     database = await Database.open(db_path)
     session = Fetcher.create_session(fetch_settings)
@@ -275,7 +295,7 @@ async def measure_pass(
         result.rss_before_mb = rss_mb()
         cpu_before = cpu_seconds()
         started = time.perf_counter()
-        max_batches = math.ceil(result.feeds / DUE_BATCH) + MAX_BATCHES_SLACK
+        max_batches = math.ceil(result.feeds / settings.poll_batch) + MAX_BATCHES_SLACK
         try:
             async with asyncio.timeout(max_seconds):
                 if result.mode == "all":
@@ -345,7 +365,8 @@ def print_report(result: PassResult) -> None:
     shown = f"pool workers={result.workers}" if result.mode == "pool" else result.mode
     print(f"settings: mode={shown} per_host_limit={result.per_host_limit} "
           f"global_limit={result.global_limit} CONCURRENT_FEEDS={CONCURRENT_FEEDS} "
-          f"DUE_BATCH={DUE_BATCH} timeout={result.timeout_seconds:g}s ports={result.ports} "
+          f"claim batch={Settings().poll_batch} timeout={result.timeout_seconds:g}s "
+          f"ports={result.ports} hosts={result.hosts} "
           f"-> at most {concurrency} fetches at once against 127.0.0.1")
     print(f"set-up (not measured): seeding {result.seed_seconds:.1f} s")
     print(f"pass: {'finished' if result.finished else 'NOT FINISHED'} in "
@@ -385,6 +406,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=None,
                         help="fetch timeout in seconds (default 15, the FetchSettings default)")
     parser.add_argument("--ports", type=int, default=1, help="farm ports (one 'site' each)")
+    parser.add_argument(
+        "--hosts", type=int, default=1,
+        help="farm hosts: loopback addresses 127.0.0.1 to 127.0.0.N (the fetcher's per-host "
+        "limit and the pollers' host buckets go by host, not port)",
+    )
+    parser.add_argument(
+        "--pollers", type=int, nargs="+", metavar="N",
+        help="PostgreSQL: instead of the in-process pass, run the poller role in N child "
+        "processes (one pass per N given, each on a copy of the same seeded database, e.g. "
+        "--pollers 1 3), and print the figures side by side",
+    )
     parser.add_argument("--changed", type=float, default=0.05)
     parser.add_argument("--slow", type=float, default=0.01)
     parser.add_argument("--failing", type=float, default=0.01)
@@ -407,13 +439,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     counts = subscriber_counts(feeds)
     kinds = kind_counts(config)
     logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s %(message)s")
+    if args.pollers:
+        if args.engines != ["postgres"]:
+            parser.error("--pollers runs pollers in processes of their own over PostgreSQL: "
+                         "add --db postgres")
+        plan = PollersPlan(
+            feeds=feeds, subscriptions=sum(counts), per_host_limit=per_host,
+            timeout_seconds=timeout, ports=args.ports, hosts=args.hosts, kinds=kinds,
+            expected_outbox_rows=config.expected_outbox_rows(counts),
+            expected_failures=sum(kinds.get(kind, 0) for kind in FAILING_KINDS),
+        )
+        passes = run_poller_passes(config, plan, args.pollers, postgres=args.postgres,
+                                   quick=args.quick, max_seconds=args.max_seconds)
+        ok = print_poller_passes(plan, passes)
+        write_figures(args.json, {"plan": asdict(plan),
+                                  "passes": [asdict(one) for one in passes]})
+        return 0 if ok else 1
     results: dict[str, PassResult] = {}
     for engine in args.engines:
         result = PassResult(
             feeds=feeds, subscriptions=sum(counts), mode=args.mode, workers=args.workers,
             per_host_limit=per_host,
             global_limit=0, timeout_seconds=timeout, ports=args.ports, kinds=kinds,
-            expected_outbox_rows=config.expected_outbox_rows(counts),
+            hosts=args.hosts, expected_outbox_rows=config.expected_outbox_rows(counts),
             expected_failures=sum(kinds.get(kind, 0) for kind in FAILING_KINDS),
         )
         run_pass(config, result, engine=engine, postgres=args.postgres, quick=args.quick,
@@ -443,7 +491,7 @@ def run_pass(
     """Seed a fresh database on ``engine`` from a fresh farm, then measure one pass."""
     lifetime = max_seconds + 1800.0
     with tempfile.TemporaryDirectory(prefix="newsdesk-bench-") as tmp, FarmProcess(
-        config, ports=result.ports, lifetime=lifetime
+        config, ports=result.ports, hosts=result.hosts, lifetime=lifetime
     ) as farm, bench_database_sync(engine, Path(tmp), postgres, "polling") as db_path:
         seed_started = time.perf_counter()
         urls = [farm.url(n) for n in range(result.feeds)]
@@ -457,6 +505,305 @@ def run_pass(
             measure_pass(db_path, result, max_seconds=max_seconds,
                          farm_stats_url=farm.stats_url())
         )
+
+
+# -- Pollers ×N: the poller role in processes of its own over PostgreSQL ---------------------
+
+BALANCE_LIMIT_SECONDS = 180.0
+STOP_LIMIT_SECONDS = 60.0
+WATCH_SECONDS = 0.1
+
+
+@dataclass
+class PollersPlan:
+    """What every pass of ``--pollers`` runs over, and what the farm says it should do."""
+
+    feeds: int
+    subscriptions: int
+    per_host_limit: int
+    timeout_seconds: float
+    ports: int
+    hosts: int
+    kinds: dict[str, int]
+    expected_outbox_rows: int
+    expected_failures: int
+    seed_seconds: float = 0.0
+
+
+@dataclass
+class PollersPass:
+    """One pass by ``pollers`` poller processes."""
+
+    pollers: int
+    startup_seconds: float = 0.0
+    wall_seconds: float = 0.0
+    finished: bool = False
+    feeds_checked_in_db: int = 0
+    checked_more_than_once: int = 0
+    farm_fetched_once: int = 0
+    farm_fetched_twice_or_more: int = 0
+    farm_never_fetched: int = 0
+    outbox_rows: int = 0
+    failures_recorded: int = 0
+    claims_left: int = 0
+    buckets_held_after_stop: int = 0
+    feeds_per_poller: list[int] = field(default_factory=list)
+    hosts_per_poller: list[int] = field(default_factory=list)
+    children_cpu_seconds: float = 0.0
+    stopped_cleanly: int = 0
+    server_counts: dict[str, int] = field(default_factory=dict)
+
+    def exactly_once(self, plan: PollersPlan) -> bool:
+        """Whether every feed was checked, none twice (farm counts and failure counts)."""
+        reachable = plan.feeds - plan.kinds.get(REFUSED, 0)
+        return (
+            self.finished and self.feeds_checked_in_db == plan.feeds
+            and self.checked_more_than_once == 0 and self.farm_fetched_once == reachable
+            and self.farm_fetched_twice_or_more == 0 and self.farm_never_fetched == 0
+        )
+
+
+def run_poller_passes(
+    config: FarmConfig, plan: PollersPlan, pollers: Sequence[int], *, postgres: str,
+    quick: bool, max_seconds: float,
+) -> list[PollersPass]:
+    """Seed one PostgreSQL database from one farm, then run a pass for each count of
+    ``pollers``, each on a fresh copy of the seeded database."""
+    lifetime = max_seconds * len(pollers) + 1800.0
+    seeded = fresh_name("polling_seed")
+    with FarmProcess(config, ports=plan.ports, hosts=plan.hosts, lifetime=lifetime) as farm:
+        address = asyncio.run(create_database(postgres, seeded))
+        try:
+            started = time.perf_counter()
+            urls = [farm.url(n) for n in range(plan.feeds)]
+            made = (asyncio.run(seed(address, config, urls)) if quick
+                    else run_seed_process(address, config, urls, 1800.0))
+            plan.seed_seconds = time.perf_counter() - started
+            assert made == plan.subscriptions, (made, plan.subscriptions)
+            passes: list[PollersPass] = []
+            for count in pollers:
+                copy = asyncio.run(
+                    create_database(postgres, fresh_name("polling_pass"), template=seeded)
+                )
+                try:
+                    passes.append(poller_pass(copy, farm, plan, count, max_seconds))
+                finally:
+                    asyncio.run(drop_database(postgres, copy))
+            return passes
+        finally:
+            asyncio.run(drop_database(postgres, address))
+
+
+def poller_pass(
+    address: str, farm: FarmProcess, plan: PollersPlan, pollers: int, max_seconds: float
+) -> PollersPass:
+    """Start ``pollers`` poller processes over ``address``; once they share the host buckets
+    make every feed due and hint them; measure until every feed is checked; stop them."""
+    result = PollersPass(pollers)
+    fields = {
+        "database_url": address, "allow_private_addresses": True,
+        "per_host_limit": plan.per_host_limit, "fetch_timeout_seconds": plan.timeout_seconds,
+    }
+    asyncio.run(_hold_every_feed(address, farm))
+    context = multiprocessing.get_context("spawn")
+    children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    processes = [
+        context.Process(target=poller_main, args=(fields,), name=f"poller-{n}")
+        for n in range(pollers)
+    ]
+    for process in processes:
+        process.start()
+    try:
+        asyncio.run(_measure(
+            address, plan, result, pollers=pollers, started=started, max_seconds=max_seconds
+        ))
+    finally:
+        for process in processes:
+            if process.pid is not None and process.is_alive():
+                process.terminate()  # SIGTERM: the role's graceful stop
+        for process in processes:
+            process.join(STOP_LIMIT_SECONDS)
+            if process.is_alive():
+                process.kill()
+                process.join(5)
+            elif process.exitcode in (0, -signal.SIGTERM):
+                result.stopped_cleanly += 1
+    children_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    result.children_cpu_seconds = (
+        children_after.ru_utime + children_after.ru_stime
+        - children_before.ru_utime - children_before.ru_stime
+    )
+    asyncio.run(_after_stop(address, farm, plan, result))
+    return result
+
+
+async def _hold_every_feed(address: str, farm: FarmProcess) -> None:
+    """Push every feed's next check a day away (the pollers start with nothing due) and zero
+    the farm's counts."""
+    database = await Database.open(address)
+    try:
+        async with database.transaction() as tx:
+            await tx.execute("UPDATE feeds SET next_check_at = ?",
+                             (time.time() + 86_400.0,))
+    finally:
+        await database.close()
+    session = Fetcher.create_session(fetch_settings_for(Settings(allow_private_addresses=True)))
+    try:
+        async with session.post(farm.reset_url()) as response:
+            response.raise_for_status()
+    finally:
+        await session.close()
+
+
+async def _measure(
+    address: str, plan: PollersPlan, result: PollersPass, *, pollers: int, started: float,
+    max_seconds: float,
+) -> None:
+    """Wait until the pollers share the buckets, make every feed due, and time the pass."""
+    database = await Database.open(address)
+    try:
+        repositories = Repositories.over(database)
+        share = math.ceil(HOST_BUCKETS / pollers)
+
+        async def balanced() -> bool:
+            held = await repositories.poll_buckets.holders()
+            sizes = [len(buckets) for buckets in held.values()]
+            return (len(held) == pollers and sum(sizes) == HOST_BUCKETS
+                    and max(sizes) <= share)
+
+        if not await _watch(balanced, BALANCE_LIMIT_SECONDS):
+            raise RuntimeError(f"the pollers did not share the buckets within "
+                               f"{BALANCE_LIMIT_SECONDS:g} s")
+        result.startup_seconds = time.perf_counter() - started
+        held = await repositories.poll_buckets.holders()
+        rows = await database.fetch_all(
+            "SELECT host_bucket, url FROM feeds"
+        )
+        by_bucket: dict[int, list[str]] = {}
+        for row in rows:
+            by_bucket.setdefault(int(row["host_bucket"]), []).append(str(row["url"]))
+        for buckets in held.values():
+            urls = [url for bucket in buckets for url in by_bucket.get(bucket, [])]
+            result.feeds_per_poller.append(len(urls))
+            result.hosts_per_poller.append(len({url.split("/")[2].split(":")[0] for url in urls}))
+        result.feeds_per_poller.sort(reverse=True)
+        result.hosts_per_poller.sort(reverse=True)
+
+        go = time.perf_counter()
+        async with database.transaction() as tx:
+            await tx.execute("UPDATE feeds SET next_check_at = ?", (time.time() - 60.0,))
+        await Wakeups(database).hint(Topic.FEEDS_CHANGED)  # as /feed add would
+
+        async def all_checked() -> bool:
+            return await count(
+                database, "SELECT COUNT(*) FROM feeds WHERE last_checked_at IS NOT NULL"
+            ) >= plan.feeds
+
+        result.finished = await _watch(all_checked, max_seconds)
+        if not result.finished:
+            print(f"!! pass stopped by the --max-seconds limit ({max_seconds:g} s)",
+                  file=sys.stderr)
+        result.wall_seconds = time.perf_counter() - go
+    finally:
+        await database.close()
+
+
+async def _watch(condition: Callable[[], Awaitable[bool]], limit: float) -> bool:
+    """Check ``condition`` every ``WATCH_SECONDS`` until it holds (True) or ``limit`` seconds
+    pass (False)."""
+    deadline = time.perf_counter() + limit
+    while True:
+        if await condition():
+            return True
+        if time.perf_counter() >= deadline:
+            return False
+        await asyncio.sleep(WATCH_SECONDS)
+
+
+async def _after_stop(
+    address: str, farm: FarmProcess, plan: PollersPlan, result: PollersPass
+) -> None:
+    database = await Database.open(address)
+    try:
+        result.feeds_checked_in_db = await count(
+            database, "SELECT COUNT(*) FROM feeds WHERE last_checked_at IS NOT NULL"
+        )
+        result.checked_more_than_once = await count(
+            database, "SELECT COUNT(*) FROM feeds WHERE error_count > 1"
+        )
+        result.outbox_rows = await count(database, "SELECT COUNT(*) FROM outbox")
+        result.failures_recorded = await count(
+            database, "SELECT COUNT(*) FROM feeds WHERE error_count > 0"
+        )
+        result.claims_left = await count(
+            database, "SELECT COUNT(*) FROM feeds WHERE claimed_until IS NOT NULL"
+        )
+        result.buckets_held_after_stop = sum(
+            len(buckets) for buckets in (await Repositories.over(database).poll_buckets
+                                         .holders()).values()
+        )
+    finally:
+        await database.close()
+    session = Fetcher.create_session(fetch_settings_for(Settings(allow_private_addresses=True)))
+    try:
+        async with session.get(farm.stats_url(per_feed=True)) as response:
+            stats = await response.json()
+    finally:
+        await session.close()
+    result.server_counts = {k: int(v) for k, v in stats["counts"].items()}
+    fetched = {int(n): int(times) for n, times in stats["per_feed"].items()}
+    reachable = [n for n in range(plan.feeds) if farm.config.kinds[n] != REFUSED]
+    result.farm_fetched_once = sum(1 for n in reachable if fetched.get(n, 0) == 1)
+    result.farm_fetched_twice_or_more = sum(1 for n in reachable if fetched.get(n, 0) >= 2)
+    result.farm_never_fetched = sum(1 for n in reachable if fetched.get(n, 0) == 0)
+
+
+def print_poller_passes(plan: PollersPlan, passes: list[PollersPass]) -> bool:
+    """Print each pass and the comparison; return whether the targets were met."""
+    reachable = plan.feeds - plan.kinds.get(REFUSED, 0)
+    print(f"feeds {plan.feeds}, subscriptions {plan.subscriptions}, mix {json.dumps(plan.kinds)}")
+    print(f"settings: per_host_limit={plan.per_host_limit} timeout={plan.timeout_seconds:g}s "
+          f"farm hosts={plan.hosts} ports={plan.ports}; each poller: "
+          f"{CONCURRENT_FEEDS} workers, claim batch {Settings().poll_batch}, "
+          f"{HOST_BUCKETS} host buckets shared")
+    print(f"set-up (not measured): seeding {plan.seed_seconds:.1f} s")
+    for one in passes:
+        wall = max(one.wall_seconds, 1e-9)
+        print(f"== --pollers {one.pollers}: {'finished' if one.finished else 'NOT FINISHED'} "
+              f"in {one.wall_seconds:.1f} s wall ({plan.feeds / wall:.0f} feeds/s) after "
+              f"{one.startup_seconds:.1f} s start-up (processes up, buckets shared)")
+        print(f"  feeds per poller {one.feeds_per_poller} (farm hosts {one.hosts_per_poller});"
+              f" CPU of the poller processes {one.children_cpu_seconds:.1f} s")
+        print(f"  checked {one.feeds_checked_in_db}/{plan.feeds}; farm fetched once "
+              f"{one.farm_fetched_once}/{reachable}, twice or more "
+              f"{one.farm_fetched_twice_or_more}, never {one.farm_never_fetched}; "
+              f"failures recorded {one.failures_recorded} (expected {plan.expected_failures},"
+              f" {one.checked_more_than_once} twice)")
+        print(f"  outbox rows {one.outbox_rows}/{plan.expected_outbox_rows}; after stop: "
+              f"claims left {one.claims_left}, buckets held {one.buckets_held_after_stop}, "
+              f"stopped cleanly {one.stopped_cleanly}/{one.pollers}")
+    ok = all(
+        one.exactly_once(plan) and one.outbox_rows == plan.expected_outbox_rows
+        and one.failures_recorded == plan.expected_failures
+        for one in passes
+    )
+    single = [one for one in passes if one.pollers == 1]
+    if single:
+        baseline = single[0].wall_seconds
+        print("side by side: " + "; ".join(
+            f"{one.pollers} poller(s) {one.wall_seconds:.1f} s"
+            f" ({baseline / max(one.wall_seconds, 1e-9):.2f}x the single process)"
+            for one in passes
+        ))
+        faster = all(one.wall_seconds < baseline for one in passes if one.pollers > 1)
+        print(f"target (every feed checked exactly once, {plan.expected_outbox_rows}/"
+              f"{plan.expected_outbox_rows} outbox rows, several pollers faster than one): "
+              f"{'met' if ok and faster else 'MISSED'}")
+    else:
+        print(f"target (every feed checked exactly once, outbox rows as expected): "
+              f"{'met' if ok else 'MISSED'}")
+    return ok
 
 
 if __name__ == "__main__":

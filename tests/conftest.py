@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from bot.app.services import Services, fetch_settings_for, reading_pool_for
+from bot.app.polling import fetch_settings_for
+from bot.app.services import Services, reading_pool_for
 from bot.app.settings import Settings
 from bot.pipeline.fetch.fetcher import Fetcher
 from storage import Database, Repositories

@@ -51,13 +51,16 @@ def with_database(address: str, name: str) -> str:
     return urlunsplit(urlsplit(address)._replace(path=f"/{name}"))
 
 
-async def create_database(server: str, name: str, *, comment: str | None = None) -> str:
-    """Create the database ``name`` on ``server`` (dropping one of that name first); return
-    its address."""
+async def create_database(
+    server: str, name: str, *, comment: str | None = None, template: str | None = None
+) -> str:
+    """Create the database ``name`` on ``server`` (dropping one of that name first), a copy
+    of the database ``template`` when one is named; return its address."""
     connection = await asyncpg.connect(server)
     try:
         await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await connection.execute(f'CREATE DATABASE "{name}"')
+        copied = f' TEMPLATE "{template}"' if template is not None else ""
+        await connection.execute(f'CREATE DATABASE "{name}"{copied}')
         if comment is not None:
             await connection.execute(f'COMMENT ON DATABASE "{name}" IS $${comment}$$')
     finally:

@@ -10,9 +10,12 @@ Every feed ``n`` has a fixed behaviour drawn (deterministically, from the seed) 
 - ``hang``: answers only after ``hang_seconds`` (longer than the client's timeout).
 
 The server runs in its own process (``FarmProcess``) so it shares neither the event loop nor
-the CPU accounting of the client under test. ``GET /_farm/stats`` returns request counts and
-the server's CPU time; ``POST /_farm/stop`` stops it (it also stops by itself after
-``lifetime_seconds``).
+the CPU accounting of the client under test. It listens on ``ports`` ports of each of
+``hosts`` loopback addresses (127.0.0.1, 127.0.0.2, …: distinct hosts to the fetcher's
+per-host limit and to the pollers' host buckets), feed ``n`` on the ``n``-th of them in turn.
+``GET /_farm/stats`` returns request counts and the server's CPU time (``?per_feed=1`` adds
+each feed's request count); ``POST /_farm/reset`` zeroes the counts; ``POST /_farm/stop``
+stops it (it also stops by itself after ``lifetime_seconds``).
 """
 
 from __future__ import annotations
@@ -142,6 +145,7 @@ class FarmConfig:
 def _build_app(config: FarmConfig, stop: asyncio.Event) -> web.Application:
     """Build the aiohttp application serving the farm."""
     counts: Counter[str] = Counter()
+    per_feed: Counter[int] = Counter()
     gz_cache: dict[tuple[int, int], bytes] = {}
     kinds = config.kinds
 
@@ -152,6 +156,7 @@ def _build_app(config: FarmConfig, stop: asyncio.Event) -> web.Application:
             return web.Response(status=404)
         kind = kinds[n]
         counts[f"kind:{kind}"] += 1
+        per_feed[n] += 1
         if kind == ERROR:
             counts["500"] += 1
             return web.Response(status=500, text="internal error\n")
@@ -176,11 +181,19 @@ def _build_app(config: FarmConfig, stop: asyncio.Event) -> web.Application:
                     "Content-Encoding": "gzip"}
         return web.Response(status=200, body=body, headers=headers)
 
-    async def stats(_request: web.Request) -> web.Response:
+    async def stats(request: web.Request) -> web.Response:
         usage = resource.getrusage(resource.RUSAGE_SELF)
-        return web.json_response(
-            {"counts": dict(counts), "cpu_seconds": usage.ru_utime + usage.ru_stime}
-        )
+        answer: dict[str, object] = {
+            "counts": dict(counts), "cpu_seconds": usage.ru_utime + usage.ru_stime
+        }
+        if request.query.get("per_feed"):
+            answer["per_feed"] = {str(n): count for n, count in per_feed.items()}
+        return web.json_response(answer)
+
+    async def reset(_request: web.Request) -> web.Response:
+        counts.clear()
+        per_feed.clear()
+        return web.Response(text="reset\n")
 
     async def stop_farm(_request: web.Request) -> web.Response:
         stop.set()
@@ -189,29 +202,43 @@ def _build_app(config: FarmConfig, stop: asyncio.Event) -> web.Application:
     app = web.Application()
     app.router.add_get("/feeds/{n:\\d+}.xml", feed)
     app.router.add_get("/_farm/stats", stats)
+    app.router.add_post("/_farm/reset", reset)
     app.router.add_post("/_farm/stop", stop_farm)
     return app
 
 
-async def _serve(config: FarmConfig, ports: int, lifetime: float, pipe: Connection) -> None:
-    """Serve the farm on ``ports`` loopback ports until stopped or ``lifetime`` passes."""
+def loopback_hosts(count: int) -> list[str]:
+    """Return ``count`` loopback addresses: 127.0.0.1, 127.0.0.2, … (all of 127/8 is this
+    machine)."""
+    if not 1 <= count <= 250:
+        raise ValueError("a farm has 1 to 250 hosts")
+    return [f"127.0.0.{1 + index}" for index in range(count)]
+
+
+async def _serve(
+    config: FarmConfig, hosts: list[str], ports: int, lifetime: float, pipe: Connection
+) -> None:
+    """Serve the farm on ``ports`` ports of each host until stopped or ``lifetime`` passes."""
     stop = asyncio.Event()
     runner = web.AppRunner(_build_app(config, stop), access_log=None, shutdown_timeout=0.5)
     await runner.setup()
     try:
         for _ in range(ports):
-            site = web.TCPSite(runner, "127.0.0.1", 0, backlog=1024)
-            await site.start()
-        pipe.send([int(address[1]) for address in runner.addresses])
+            for host in hosts:
+                site = web.TCPSite(runner, host, 0, backlog=1024)
+                await site.start()
+        pipe.send([(str(address[0]), int(address[1])) for address in runner.addresses])
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=lifetime)
     finally:
         await runner.cleanup()
 
 
-def _farm_main(config: FarmConfig, ports: int, lifetime: float, pipe: Connection) -> None:
+def _farm_main(
+    config: FarmConfig, hosts: list[str], ports: int, lifetime: float, pipe: Connection
+) -> None:
     """Entry point of the farm process."""
-    asyncio.run(_serve(config, ports, lifetime, pipe))
+    asyncio.run(_serve(config, hosts, ports, lifetime, pipe))
 
 
 def closed_port() -> int:
@@ -224,26 +251,30 @@ def closed_port() -> int:
 class FarmProcess:
     """The farm running in a child process; use as a context manager."""
 
-    def __init__(self, config: FarmConfig, *, ports: int = 1, lifetime: float = 1800.0) -> None:
+    def __init__(
+        self, config: FarmConfig, *, ports: int = 1, hosts: int = 1, lifetime: float = 1800.0
+    ) -> None:
         self.config = config
         self._ports = ports
+        self._hosts = loopback_hosts(hosts)
         self._lifetime = lifetime
         self._process: multiprocessing.process.BaseProcess | None = None
-        self.ports: list[int] = []
+        self.addresses: list[tuple[str, int]] = []
         self.refused_port = closed_port()
 
     def __enter__(self) -> FarmProcess:
         context = multiprocessing.get_context("spawn")
         parent, child = context.Pipe()
         self._process = context.Process(
-            target=_farm_main, args=(self.config, self._ports, self._lifetime, child),
+            target=_farm_main,
+            args=(self.config, self._hosts, self._ports, self._lifetime, child),
             name="feed-farm", daemon=True,
         )
         self._process.start()
         if not parent.poll(60):
             self._process.kill()
             raise RuntimeError("the feed farm did not start within 60 s")
-        self.ports = list(parent.recv())
+        self.addresses = [(str(host), int(port)) for host, port in parent.recv()]
         return self
 
     def __exit__(self, *_exc: object) -> None:
@@ -259,11 +290,18 @@ class FarmProcess:
         """Return the address of feed ``n`` (a refused feed points at a closed port)."""
         if self.config.kinds[n] == REFUSED:
             return f"http://127.0.0.1:{self.refused_port}/feeds/{n}.xml"
-        return f"http://127.0.0.1:{self.ports[n % len(self.ports)]}/feeds/{n}.xml"
+        host, port = self.addresses[n % len(self.addresses)]
+        return f"http://{host}:{port}/feeds/{n}.xml"
 
-    def stats_url(self) -> str:
-        """Return the address of the stats endpoint."""
-        return f"http://127.0.0.1:{self.ports[0]}/_farm/stats"
+    def stats_url(self, *, per_feed: bool = False) -> str:
+        """Return the address of the stats endpoint (with each feed's count if asked)."""
+        host, port = self.addresses[0]
+        return f"http://{host}:{port}/_farm/stats{'?per_feed=1' if per_feed else ''}"
+
+    def reset_url(self) -> str:
+        """Return the address that zeroes the counts."""
+        host, port = self.addresses[0]
+        return f"http://{host}:{port}/_farm/reset"
 
 
 def kind_counts(config: FarmConfig) -> dict[str, int]:
@@ -291,4 +329,6 @@ if __name__ == "__main__":
     main()
 
 
-__all__ = ["FarmConfig", "FarmProcess", "closed_port", "describe", "kind_counts", "main"]
+__all__ = [
+    "FarmConfig", "FarmProcess", "closed_port", "describe", "kind_counts", "loopback_hosts", "main",
+]

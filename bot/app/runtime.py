@@ -11,7 +11,8 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
-from bot.app.services import Services, fetch_settings_for, reading_pool_for, utc_now
+from bot.app.polling import fetch_settings_for
+from bot.app.services import Services, reading_pool_for, utc_now
 from bot.app.settings import Settings
 from bot.discord_io.client import NewsdeskBot
 from bot.pipeline.fetch.fetcher import Fetcher

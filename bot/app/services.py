@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from bot.app.polling import poller_for
 from bot.app.settings import Settings
 from bot.features.articles import ReadingService
 from bot.features.digests import DigestService
@@ -22,9 +23,9 @@ from bot.features.search.search import SearchService
 from bot.features.search.trends import TrendService
 from bot.features.server_preferences import ServerPreferencesService
 from bot.features.stories import StoryService
-from bot.pipeline.fetch.fetcher import Fetcher, FetchSettings
+from bot.pipeline.fetch.fetcher import Fetcher
 from bot.pipeline.parse import FeedParser
-from bot.pipeline.poll.poller import ClaimPolicy, Poller
+from bot.pipeline.poll.poller import Poller
 from bot.pipeline.read.page_reading import READING_MODULES
 from bot.pipeline.worker_pool import WorkerPool
 from storage import Repositories
@@ -35,35 +36,12 @@ def utc_now() -> datetime:
     return datetime.now(tz=UTC)
 
 
-def fetch_settings_for(settings: Settings) -> FetchSettings:
-    """Derive the fetcher's settings from the application's."""
-    return FetchSettings(
-        user_agent=settings.user_agent,
-        per_host_limit=settings.per_host_limit,
-        timeout_seconds=settings.fetch_timeout_seconds,
-        allow_private_addresses=settings.allow_private_addresses,
-        allowed_private_origins=settings.allowed_private_origins,
-    )
-
-
 def reading_pool_for(settings: Settings) -> WorkerPool:
     """Return the worker pool that reads pages and parses feeds (no process starts until the
     first job; whoever makes it closes it)."""
     return WorkerPool(
         settings.read_workers, settings.read_deadline_seconds, preload=READING_MODULES
     )
-
-
-def poller_for(
-    settings: Settings,
-    repositories: Repositories,
-    fetcher: Fetcher,
-    clock: Callable[[], datetime],
-    feeds: FeedParser,
-) -> Poller:
-    """Return the poller, claiming due feeds as the settings say."""
-    claims = ClaimPolicy(settings.poll_batch, settings.poll_lease_seconds)
-    return Poller(repositories, fetcher, clock, feeds, claims)
 
 
 @dataclass(frozen=True)

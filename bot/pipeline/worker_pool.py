@@ -197,6 +197,11 @@ class WorkerPool:
         """The process ids of the workers alive now (for tests and the bench)."""
         return [worker.process.pid for worker in self._all if worker.process.pid is not None]
 
+    async def warm_up(self) -> None:
+        """Start every worker now rather than on the first jobs (a process about to take
+        work in bulk, like a poller, so its first batch waits for no imports)."""
+        await asyncio.gather(*(self.run(os.getpid) for _ in range(self.size)))
+
     async def run(
         self,
         function: Callable[..., T],

@@ -20,9 +20,9 @@ from typing import Any
 import pytest
 from aiohttp import web
 
+from bot.app.polling import fetch_settings_for
 from bot.app.roles import RoleContext, desk_role, reader_role
 from bot.app.roles.leadership import Leadership
-from bot.app.services import fetch_settings_for
 from bot.app.settings import Settings
 from bot.core.errors import LeadershipLost
 from bot.core.models import (

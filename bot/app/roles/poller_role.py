@@ -2,7 +2,8 @@
 and parse them, store new articles and their outbox rows.
 
 Rules:
-- No Discord client: the fetcher, the worker pool that parses feeds, and the ``Poller``.
+- No Discord client: the fetcher, the worker pool that parses feeds (started before the
+  first claim, importing only the feed parser), and the ``Poller``.
 - Host buckets (``bot.pipeline.poll.host_buckets``) keep one host's feeds in one process;
   every poller takes its fair share, and a stopped or dead poller's buckets go to the others.
 - Wake-up hints: ``ARTICLES_QUEUED`` (readers have work) after checks that stored articles,
@@ -24,9 +25,10 @@ import logging
 import os
 import socket
 import uuid
+from datetime import UTC, datetime
 
+from bot.app.polling import feed_pool_for, fetch_settings_for, poller_for
 from bot.app.roles import RoleContext
-from bot.app.services import fetch_settings_for, poller_for, reading_pool_for, utc_now
 from bot.pipeline.fetch.fetcher import Fetcher
 from bot.pipeline.parse import FeedParser
 from bot.pipeline.poll.host_buckets import HostBuckets
@@ -68,6 +70,12 @@ class BatchedHints:
             await asyncio.gather(*pending, return_exceptions=True)
 
 
+def utc_now() -> datetime:
+    """Return the current moment (the poller's clock for due times; leases use the
+    database's)."""
+    return datetime.now(UTC)
+
+
 def poller_name() -> str:
     """Return this process's name in the bucket leases: host, pid and a random part (a
     restarted process with the same pid is someone new)."""
@@ -80,7 +88,7 @@ async def serve(context: RoleContext) -> None:
     wakeups = context.wakeups
     fetch_settings = fetch_settings_for(settings)
     session = Fetcher.create_session(fetch_settings)
-    reading_pool = reading_pool_for(settings)
+    parsing_pool = feed_pool_for(settings)
     look_again = asyncio.Event()
     hints = BatchedHints(wakeups)
 
@@ -93,7 +101,7 @@ async def serve(context: RoleContext) -> None:
     )
     poller = poller_for(
         settings, context.repositories, Fetcher(session, fetch_settings), utc_now,
-        FeedParser(reading_pool, settings.max_feed_items),
+        FeedParser(parsing_pool, settings.max_feed_items),
     )
     wakeups.listen(Topic.FEEDS_CHANGED, look_again.set)
     wakeups.listen(Topic.POLLERS_CHANGED, buckets.wake)
@@ -101,6 +109,7 @@ async def serve(context: RoleContext) -> None:
     polling: asyncio.Task[object] | None = None
     try:
         await wakeups.start()
+        await parsing_pool.warm_up()  # the first changed feeds wait for no imports
         await buckets.rebalance()  # this poller's first share before its first claim
         keeper = asyncio.create_task(buckets.run(context.stop), name="newsdesk-host-buckets")
         polling = asyncio.create_task(
@@ -126,7 +135,7 @@ async def serve(context: RoleContext) -> None:
             await buckets.leave()
         except Exception:
             log.exception("host buckets not freed (their leases run out by themselves)")
-        await reading_pool.close()
+        await parsing_pool.close()
         await session.close()
 
 

@@ -19,10 +19,11 @@ import asyncio
 import contextlib
 import logging
 
+from bot.app.polling import fetch_settings_for
 from bot.app.roles import RoleContext
 from bot.app.roles.hints import HintSender
 from bot.app.roles.leadership import contender_name
-from bot.app.services import fetch_settings_for, reading_pool_for, utc_now
+from bot.app.services import reading_pool_for, utc_now
 from bot.pipeline.fetch.fetcher import Fetcher
 from bot.pipeline.read.reader import ArticleReader, ReadingLease
 from bot.pipeline.timings import PipelineTimings
