@@ -3,9 +3,9 @@
 Usage (from the repository root)::
 
     python -m bench.polling_pass [--feeds 10000] [--per-host-limit 2] [--mode due|all|pool]
-                                 [--workers 8] [--timeout 15] [--ports 1] [--quick]
+                                 [--workers 8] [--timeout 15] [--ports 1] [--hosts 1] [--quick]
                                  [--json PATH] [--db sqlite|postgres [...]]
-                                 [--postgres ADDRESS]
+                                 [--postgres ADDRESS] [--pollers N [N ...]]
 
 Set-up (not measured): a feed farm (``bench.support.feed_farm``) starts in its own process; a
 second process seeds a fresh SQLite file through ``SubscriptionRepository.subscribe`` with a
@@ -33,6 +33,22 @@ seconds. Exit status 1 when the pass did not finish.
 ``--db``: a SQLite file (default) or a fresh PostgreSQL database
 (``bench.support.databases``); with both, the pass runs once on each (a farm of its own
 each) and the figures are printed side by side (``--json`` then holds one set per engine).
+
+``--hosts N``: the farm listens on 127.0.0.1 to 127.0.0.N and spreads the feeds over them;
+the fetcher's per-host limit and the pollers' host buckets go by host (not port), so with
+one host every feed is in one bucket and one poller checks them all.
+
+``--pollers N [N ...]`` (with ``--db postgres``): pollers in processes of their own. One farm
+and one seeded database; for each N in turn, a copy of that database and N child processes
+each running the poller role (``serve_role("poller")``, what ``newsdesk run --role poller``
+runs; settings: loopback allowed, ``--per-host-limit``, ``--timeout``, every other setting
+its default). The feeds are held a day away until the pollers have started and share the
+host buckets evenly (start-up, printed apart); then every feed is made due at once and
+``FEEDS_CHANGED`` is hinted, and the pass is timed until every feed's check is recorded.
+The pollers are then stopped with SIGTERM. Checked: every feed checked exactly once (each
+reachable feed fetched once at the farm, none twice, no failure counted twice), outbox rows
+and failures as the mix implies, no claim or bucket left after the stop; and the passes'
+wall times side by side against the 1-poller pass (``--pollers 1 3``).
 """
 
 from __future__ import annotations
@@ -45,6 +61,7 @@ import multiprocessing
 import resource
 import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -71,7 +88,7 @@ from bench.support.feed_farm import (
     FarmProcess,
     kind_counts,
 )
-from bench.support.poller_process import poller_main
+from bench.support.poller_process import start_poller
 from bot.app.polling import fetch_settings_for
 from bot.app.services import Services, reading_pool_for
 from bot.app.settings import Settings
@@ -605,30 +622,26 @@ def poller_pass(
         "per_host_limit": plan.per_host_limit, "fetch_timeout_seconds": plan.timeout_seconds,
     }
     asyncio.run(_hold_every_feed(address, farm))
-    context = multiprocessing.get_context("spawn")
     children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    processes = [
-        context.Process(target=poller_main, args=(fields,), name=f"poller-{n}")
-        for n in range(pollers)
-    ]
-    for process in processes:
-        process.start()
+    processes = [start_poller(fields) for _ in range(pollers)]
     try:
         asyncio.run(_measure(
             address, plan, result, pollers=pollers, started=started, max_seconds=max_seconds
         ))
     finally:
         for process in processes:
-            if process.pid is not None and process.is_alive():
+            if process.poll() is None:
                 process.terminate()  # SIGTERM: the role's graceful stop
         for process in processes:
-            process.join(STOP_LIMIT_SECONDS)
-            if process.is_alive():
+            try:
+                code = process.wait(STOP_LIMIT_SECONDS)
+            except subprocess.TimeoutExpired:
                 process.kill()
-                process.join(5)
-            elif process.exitcode in (0, -signal.SIGTERM):
-                result.stopped_cleanly += 1
+                process.wait(5)
+            else:
+                if code in (0, -signal.SIGTERM):
+                    result.stopped_cleanly += 1
     children_after = resource.getrusage(resource.RUSAGE_CHILDREN)
     result.children_cpu_seconds = (
         children_after.ru_utime + children_after.ru_stime

@@ -34,6 +34,26 @@ def test_variables_override_the_defaults(tmp_path: Path) -> None:
     assert read.min_interval_seconds == Settings().min_interval_seconds
 
 
+def test_the_polling_variables_set_claims_leases_and_the_fetch_timeout(tmp_path: Path) -> None:
+    read = Settings.from_environment(
+        {
+            "NEWSDESK_POLL_BATCH": "250",
+            "NEWSDESK_POLL_LEASE": "300",
+            "NEWSDESK_POLL_BUCKET_LEASE": "45",
+            "NEWSDESK_FETCH_TIMEOUT": "20",
+        },
+        dotenv_path=tmp_path / "absent.env",
+    )
+    assert (read.poll_batch, read.poll_lease_seconds, read.poll_bucket_lease_seconds) == (
+        250, 300.0, 45.0
+    )
+    assert read.fetch_timeout_seconds == 20.0
+    with pytest.raises(InvalidInput, match="NEWSDESK_POLL_LEASE must be at least 10"):
+        Settings.from_environment(
+            {"NEWSDESK_POLL_LEASE": "5"}, dotenv_path=tmp_path / "absent.env"
+        )
+
+
 def test_a_value_below_its_minimum_is_refused(tmp_path: Path) -> None:
     """The refusal names the variable and its minimum."""
     with pytest.raises(InvalidInput, match="NEWSDESK_POLL_INTERVAL must be at least 60"):

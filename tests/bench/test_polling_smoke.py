@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.bench.bench_runs import run_bench
+from tests.fixtures.postgres import PostgresServer
 
 
 def test_quick_polling_pass_counts_add_up(tmp_path: Path) -> None:
@@ -31,3 +34,25 @@ def test_quick_polling_pass_counts_add_up(tmp_path: Path) -> None:
     assert failing > 0
     assert result["failures_recorded"] == result["expected_failures"] == failing
     assert result["feeds_failed"] == failing
+
+
+@pytest.mark.postgres
+def test_quick_polling_pass_with_two_poller_processes_checks_each_feed_once(
+    tmp_path: Path, postgres_server: PostgresServer
+) -> None:
+    """Two poller processes (the real role) share 4 farm hosts: every feed checked once."""
+    result = run_bench(
+        "polling_pass", tmp_path, "--feeds", "120", "--hosts", "4", "--db", "postgres",
+        "--postgres", postgres_server.admin_address, "--pollers", "2",
+    )
+    plan, [one] = result["plan"], result["passes"]
+    assert one["pollers"] == 2 and one["finished"]
+    assert one["feeds_checked_in_db"] == plan["feeds"] == 120
+    reachable = plan["feeds"] - plan["kinds"].get("refused", 0)
+    assert one["farm_fetched_once"] == reachable
+    assert one["farm_fetched_twice_or_more"] == one["farm_never_fetched"] == 0
+    assert one["outbox_rows"] == plan["expected_outbox_rows"] > 0
+    assert one["failures_recorded"] == plan["expected_failures"] > 0
+    assert one["claims_left"] == one["buckets_held_after_stop"] == 0
+    assert one["stopped_cleanly"] == 2
+    assert sum(one["feeds_per_poller"]) == 120 and len(one["feeds_per_poller"]) == 2
