@@ -121,20 +121,25 @@ class FeedRepository:
         in_buckets, bucket_params = (
             ("", []) if buckets is None else dialect.in_list("f.host_bucket", buckets)
         )
+        claimable = (
+            " FROM feeds f WHERE f.next_check_at <= ? AND f.disabled_at IS NULL"
+            f" AND (f.claimed_until IS NULL OR f.claimed_until <= {clock})"
+            f"{' AND ' + in_buckets if in_buckets else ''}"
+            " AND EXISTS (SELECT 1 FROM subscriptions s"
+            " WHERE s.feed_id = f.id AND s.enabled = 1)"
+        )
+        due = (to_epoch(now), *bucket_params)
+        # Nothing to claim (an idle round) takes no write lock: SQLite has one writer.
+        if await self._db.fetch_one(f"SELECT f.id{claimable} LIMIT 1", due) is None:
+            return []
         returned = f"{_FEED_COLUMNS}, claimed_until"
         if dialect.is_postgres:
             returned += ", host_bucket"
         async with self._db.transaction() as tx, tx.execute(
-            f"UPDATE feeds SET claimed_until = {clock} + ? WHERE id IN ("
-            " SELECT f.id FROM feeds f WHERE f.next_check_at <= ?"
-            f" AND f.disabled_at IS NULL AND (f.claimed_until IS NULL"
-            f" OR f.claimed_until <= {clock})"
-            f"{' AND ' + in_buckets if in_buckets else ''}"
-            " AND EXISTS (SELECT 1 FROM subscriptions s"
-            " WHERE s.feed_id = f.id AND s.enabled = 1)"
+            f"UPDATE feeds SET claimed_until = {clock} + ? WHERE id IN (SELECT f.id{claimable}"
             f" ORDER BY f.next_check_at LIMIT ?{dialect.skip_locked('f')})"
             f" RETURNING {returned}",
-            (lease_seconds, to_epoch(now), *bucket_params, limit),
+            (lease_seconds, *due, limit),
         ) as cursor:
             rows = await cursor.fetchall()
         claimed = [
