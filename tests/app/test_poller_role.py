@@ -17,7 +17,8 @@ from pathlib import Path
 from aiohttp import web
 
 from bot.app.roles import RoleContext
-from bot.app.roles.poller_role import BatchedHints, serve
+from bot.app.roles.hints import HintSender
+from bot.app.roles.poller_role import HINT_WINDOW, serve
 from storage import Database, Repositories
 from storage.poll_buckets import HOST_BUCKETS, PollBucketRepository
 from storage.wakeups import Topic, Wakeups
@@ -186,7 +187,7 @@ async def test_a_killed_pollers_feeds_are_checked_by_another_once_its_leases_run
 async def test_many_checks_in_one_window_send_one_hint(database: Database) -> None:
     async with listening(database, Topic.ARTICLES_QUEUED) as heard:
         before = heard[0]
-        hints = BatchedHints(Wakeups(database))
+        hints = HintSender(Wakeups(database), window_seconds=HINT_WINDOW)
         for _ in range(50):
             hints.hint(Topic.ARTICLES_QUEUED)
         await hints.flush()

@@ -29,10 +29,11 @@ from datetime import UTC, datetime
 
 from bot.app.polling import feed_pool_for, fetch_settings_for, poller_for
 from bot.app.roles import RoleContext
+from bot.app.roles.hints import HintSender
 from bot.pipeline.fetch.fetcher import Fetcher
 from bot.pipeline.parse import FeedParser
 from bot.pipeline.poll.host_buckets import HostBuckets
-from storage.wakeups import Topic, Wakeups
+from storage.wakeups import Topic
 
 log = logging.getLogger(__name__)
 
@@ -40,34 +41,6 @@ HINT_WINDOW = 0.25
 """Seconds over which the checks that stored articles (or queued notices) share one hint."""
 STOP_GRACE_SECONDS = 30.0
 """How long the checks running at a stop may take to finish before they are cancelled."""
-
-
-class BatchedHints:
-    """Sends a topic's hint once for everything that happened within ``HINT_WINDOW``."""
-
-    def __init__(self, wakeups: Wakeups) -> None:
-        self._wakeups = wakeups
-        self._pending: dict[Topic, asyncio.Task[None]] = {}
-        self.sent: dict[Topic, int] = {}
-
-    def hint(self, topic: Topic) -> None:
-        """Hint ``topic`` at the end of the current window (opening one if none is open)."""
-        if topic not in self._pending:
-            self._pending[topic] = asyncio.create_task(self._send(topic))
-
-    async def _send(self, topic: Topic) -> None:
-        try:
-            await asyncio.sleep(HINT_WINDOW)
-        finally:
-            del self._pending[topic]
-        await self._wakeups.hint(topic)
-        self.sent[topic] = self.sent.get(topic, 0) + 1
-
-    async def flush(self) -> None:
-        """Send the hints still waiting for their window to end."""
-        pending = list(self._pending.values())
-        if pending:
-            await asyncio.gather(*pending, return_exceptions=True)
 
 
 def utc_now() -> datetime:
@@ -90,7 +63,7 @@ async def serve(context: RoleContext) -> None:
     session = Fetcher.create_session(fetch_settings)
     parsing_pool = feed_pool_for(settings)
     look_again = asyncio.Event()
-    hints = BatchedHints(wakeups)
+    hints = HintSender(wakeups, window_seconds=HINT_WINDOW)
 
     async def pollers_changed() -> None:
         await wakeups.hint(Topic.POLLERS_CHANGED)
