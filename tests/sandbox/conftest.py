@@ -286,7 +286,8 @@ def build_test_bot() -> SandboxTestBot:
         bot.add_view(ConfirmView())
 
     async def before_identify_hook(shard_id: int | None, *, initial: bool = False) -> None:
-        # discord.py sleeps 5 s before every non-initial IDENTIFY; not useful against a sandbox.
+        # discord.py sleeps 5 s before every non-initial IDENTIFY (Discord takes one per 5 s);
+        # the tests move the sandbox clock past that window instead (`advance_clock`).
         return None
 
     bot.setup_hook = setup_hook  # type: ignore[method-assign]

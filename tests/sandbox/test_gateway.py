@@ -8,6 +8,7 @@ import aiohttp
 import discord
 
 from bot.sandbox.fake_discord import Sandbox, SandboxWorld
+from bot.sandbox.fake_discord.gateway import IDENTIFY_WINDOW_SECONDS
 from tests.sandbox.conftest import RunningBot, bot_logged_in
 
 
@@ -49,9 +50,12 @@ async def test_resume_replays_missed_events(running: RunningBot) -> None:
 
 async def test_non_resumable_drop_identifies_again(running: RunningBot) -> None:
     sandbox = running.sandbox
+    # Discord takes one IDENTIFY per 5 s for a shard's bucket: let that time pass.
+    sandbox.advance_clock(IDENTIFY_WINDOW_SECONDS)
     await sandbox.drop_gateway(resumable=False)
     await sandbox.wait_for_bot(timeout=10)
     assert sandbox.state.gateway.identify_count == 2
+    assert sandbox.state.gateway.refused_identifies == 0
     outcome = await sandbox.run_command("/ping", timeout=5)
     assert outcome.contents == ["pong"]
 
@@ -92,6 +96,7 @@ async def test_wrong_token_closes_gateway(sandbox: Sandbox) -> None:
 async def test_bot_survives_a_second_login(sandbox: Sandbox) -> None:
     async with bot_logged_in(sandbox) as bot:
         assert bot.is_ready()
+    sandbox.advance_clock(IDENTIFY_WINDOW_SECONDS)
     async with bot_logged_in(sandbox, sync=False) as bot:
         assert bot.is_ready()
         assert sandbox.state.gateway.identify_count == 2

@@ -11,6 +11,7 @@ import pytest
 
 from bot.sandbox.fake_discord import RecordedThread, Sandbox
 from bot.sandbox.fake_discord import permissions as p
+from bot.sandbox.fake_discord.gateway import IDENTIFY_WINDOW_SECONDS
 from tests.sandbox.conftest import RunningBot
 from tests.waiting import eventually
 
@@ -142,6 +143,7 @@ async def test_threads_survive_a_fresh_identify(running: RunningBot) -> None:
     sandbox, bot = running.sandbox, running.bot
     thread, _ = await forum(running).create_thread(name="kept", content="c")
     before = bot.get_guild(sandbox.world.guild_id)
+    sandbox.advance_clock(IDENTIFY_WINDOW_SECONDS)  # Discord's one IDENTIFY per 5 s
     await sandbox.drop_gateway(resumable=False)
     await sandbox.wait_for_bot(timeout=10)
 

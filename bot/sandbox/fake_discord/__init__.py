@@ -1,7 +1,7 @@
 """A local Discord-compatible server (REST + gateway) the unmodified discord.py bot logs into.
 
 Public API: `Sandbox`, `RecordedMessage`, `RecordedThread`, `CommandOutcome`, `SandboxWorld`,
-`parse_command_line` / `ParsedCommandLine` / `CommandLineError`, the
+`ShardingOptions`, `parse_command_line` / `ParsedCommandLine` / `CommandLineError`, the
 exceptions `CommandRefused` and `InteractionFailed` (raised by
 `Sandbox.autocomplete`), and the pure permission maths in
 `bot.sandbox.fake_discord.permissions`.
@@ -24,6 +24,7 @@ from bot.sandbox.fake_discord.records import (
     RefusedRequest,
 )
 from bot.sandbox.fake_discord.server import Sandbox
+from bot.sandbox.fake_discord.state import ShardingOptions
 from bot.sandbox.fake_discord.validation import CommandRefused
 from bot.sandbox.fake_discord.world import SandboxWorld
 
@@ -38,5 +39,6 @@ __all__ = [
     "RefusedRequest",
     "Sandbox",
     "SandboxWorld",
+    "ShardingOptions",
     "parse_command_line",
 ]

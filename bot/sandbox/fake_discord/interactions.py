@@ -71,6 +71,7 @@ class InteractionRecord:
     response_data: JSON | None = None
     rejection: str | None = None
     dispatched_at: float = 0.0
+    received_by: list[tuple[int, int]] = field(default_factory=list)
     expired: bool = False
     acknowledged: asyncio.Event = field(default_factory=asyncio.Event)
     answered: asyncio.Event = field(default_factory=asyncio.Event)

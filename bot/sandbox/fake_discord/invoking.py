@@ -16,7 +16,8 @@ Rules:
   no answer within the timeout, is `timed_out=True` ("The application did
   not respond"), and after those 3 s the interaction is expired for the bot
   too; the messages are those the interaction produced, plus edits of the
-  clicked message.
+  clicked message; `received_by` names the gateway shards the interaction was sent to
+  (one session per shard: the one holding the interaction's guild).
 """
 
 from __future__ import annotations
@@ -99,7 +100,13 @@ async def _outcome(
         )
     ]
     modal = record.response_data if record.response_type == kinds.MODAL else None
-    return CommandOutcome(refused=None, timed_out=timed_out, messages=messages, modal=modal)
+    return CommandOutcome(
+        refused=None,
+        timed_out=timed_out,
+        messages=messages,
+        modal=modal,
+        received_by=list(record.received_by),
+    )
 
 
 @dataclass(frozen=True)
@@ -207,7 +214,7 @@ async def autocomplete(
         user_id=typed.user_id,
     )
     record.focused_type = _focused_type(list(typed.data.get("options") or []))
-    if state.gateway.session is None:
+    if not state.gateway.covers(typed.guild.id):
         raise TimeoutError("the bot is not connected")
     await _dispatch(state, record, data=typed.data, guild=typed.guild, channel=typed.channel)
     async with asyncio.timeout(wait_seconds):
@@ -241,7 +248,7 @@ async def _dispatch(
         message=message,
     )
     record.dispatched_at = state.clock.now()
-    await state.gateway.dispatch("INTERACTION_CREATE", record.payload)
+    record.received_by = await state.gateway.dispatch("INTERACTION_CREATE", record.payload)
 
 
 async def send_interaction(
@@ -255,7 +262,7 @@ async def send_interaction(
     wait_seconds: float,
 ) -> CommandOutcome:
     """Dispatch a registered interaction and wait for its outcome."""
-    if state.gateway.session is None:
+    if not state.gateway.covers(guild.id):
         return CommandOutcome(timed_out=True)
     start = len(state.records)
     await _dispatch(state, record, data=data, guild=guild, channel=channel, message=message)

@@ -70,6 +70,8 @@ class CommandOutcome:
     timed_out: bool = False
     messages: list[RecordedMessage] = field(default_factory=list)
     modal: dict[str, Any] | None = None
+    # The `(shard_id, shard_count)` of every gateway session the interaction was sent to.
+    received_by: list[tuple[int, int]] = field(default_factory=list)
 
     @property
     def contents(self) -> list[str]:

@@ -175,11 +175,9 @@ async def get_user(request: web.Request) -> web.Response:
 async def get_gateway(request: web.Request) -> web.Response:
     """GET /gateway and /gateway/bot."""
     state = request.app[STATE]
-    body: payloads.JSON = {"url": state.gateway.resume_url}
     if request.path.endswith("/bot"):
-        limit = {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}
-        body |= {"shards": 1, "session_start_limit": limit}
-    return json_response(body)
+        return json_response(state.gateway.gateway_bot_payload())
+    return json_response({"url": state.gateway.resume_url})
 
 
 async def get_application(request: web.Request) -> web.Response:

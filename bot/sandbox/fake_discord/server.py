@@ -16,6 +16,9 @@ Rules:
 - `openapi_spec` (a folder holding Discord's `openapi.json`) turns on the schema
   check of every REST body (the tests turn it on; `newsdesk sandbox` only when
   asked); `schema_refusals` lists what it refused;
+- the gateway shards as Discord does (see `gateway.py`); `sharding` sets what
+  `GET /gateway/bot` recommends and allows (shard count, `max_concurrency`, the day's
+  session starts) and how many guilds one shard may hold;
 - `nonce_window_seconds` is how long `enforce_nonce` remembers a nonce (Discord:
   "the past few minutes"; 5 minutes by default), on the sandbox clock; new snowflakes
   (and so message and thread times) carry the sandbox clock's time too;
@@ -59,6 +62,7 @@ from bot.sandbox.fake_discord.state import (
     DEFAULT_NONCE_WINDOW_SECONDS,
     MessageCallback,
     SandboxState,
+    ShardingOptions,
     WebhookRecord,
 )
 from bot.sandbox.fake_discord.world import ChannelSpec, ForumTag, GuildSpec, SandboxWorld
@@ -78,13 +82,15 @@ class Sandbox:
         world: SandboxWorld | None = None,
         openapi_spec: Path | None = None,
         nonce_window_seconds: float = DEFAULT_NONCE_WINDOW_SECONDS,
+        sharding: ShardingOptions | None = None,
     ) -> None:
         self.world = world if world is not None else SandboxWorld.default()
+        self._sharding = sharding
         self._requested_port = port
         self._port = 0
         self._runner: web.AppRunner | None = None
         self._state: SandboxState | None = None
-        self._background: set[asyncio.Task[None]] = set()
+        self._background: set[asyncio.Task[object]] = set()
         self._archiver: asyncio.Task[None] | None = None
         self._openapi = OpenApiCheck.load(openapi_spec) if openapi_spec is not None else None
         self._nonce_window_seconds = nonce_window_seconds
@@ -104,7 +110,10 @@ class Sandbox:
     async def start(self) -> None:
         """Start serving on 127.0.0.1."""
         state = SandboxState(
-            self.world, nonce_window_seconds=self._nonce_window_seconds, openapi=self._openapi
+            self.world,
+            nonce_window_seconds=self._nonce_window_seconds,
+            openapi=self._openapi,
+            sharding=self._sharding,
         )
         runner = web.AppRunner(build_app(state), access_log=None, shutdown_timeout=1.0)
         await runner.setup()
@@ -195,7 +204,8 @@ class Sandbox:
             discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = old_gateway
 
     async def wait_for_bot(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109 (public API)
-        """Wait until the bot identified and got READY and its GUILD_CREATEs."""
+        """Wait until the bot identified and got READY and its GUILD_CREATEs (every shard of
+        its shard count, whichever processes run them)."""
         async with asyncio.timeout(timeout):
             await self.state.gateway.ready.wait()
 
@@ -498,9 +508,12 @@ class Sandbox:
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
-    async def drop_gateway(self, *, resumable: bool = True) -> None:
-        """Close the bot's websocket; it reconnects and RESUMEs (or re-IDENTIFYs)."""
-        await self.state.gateway.drop(resumable=resumable)
+    async def drop_gateway(
+        self, *, resumable: bool = True, shards: list[tuple[int, int]] | None = None
+    ) -> None:
+        """Close the bot's websockets (or those of these `(shard_id, shard_count)`s); it
+        reconnects and RESUMEs (or re-IDENTIFYs)."""
+        await self.state.gateway.drop(resumable=resumable, shards=shards)
 
     async def add_guild(self, name: str) -> GuildSpec:
         """Add a standard guild to the world and send GUILD_CREATE to the bot."""

@@ -32,7 +32,11 @@ from aiohttp import web
 
 from bot.sandbox.fake_discord import payloads
 from bot.sandbox.fake_discord.clock import SandboxClock
-from bot.sandbox.fake_discord.gateway import GatewayHub
+from bot.sandbox.fake_discord.gateway import (
+    GUILDS_PER_SHARD,
+    SESSION_START_TOTAL,
+    GatewayHub,
+)
 from bot.sandbox.fake_discord.interactions import InteractionRecord, InteractionRegistry
 from bot.sandbox.fake_discord.message_store import MessageStore, StoredMessage
 from bot.sandbox.fake_discord.openapi_check import OpenApiCheck, SchemaRefusal
@@ -47,6 +51,19 @@ log = logging.getLogger(__name__)
 BOT_TOKEN = "sandbox.bot-token.newsdesk"
 DEFAULT_NONCE_WINDOW_SECONDS = 300.0
 MessageCallback = Callable[[RecordedMessage], None]
+
+
+@dataclass(frozen=True)
+class ShardingOptions:
+    """How the sandbox's gateway shards: what `GET /gateway/bot` recommends and allows.
+
+    `recommended_shards` None: one shard per thousand guilds, as Discord recommends.
+    """
+
+    recommended_shards: int | None = None
+    max_concurrency: int = 1
+    session_start_total: int = SESSION_START_TOTAL
+    guilds_per_shard: int = GUILDS_PER_SHARD
 
 
 @dataclass
@@ -70,10 +87,10 @@ class SandboxState:
         *,
         nonce_window_seconds: float = DEFAULT_NONCE_WINDOW_SECONDS,
         openapi: OpenApiCheck | None = None,
+        sharding: ShardingOptions | None = None,
     ) -> None:
         self.world = world
         self.base_url = ""
-        self.token = BOT_TOKEN
         self.clock = SandboxClock()
         self.snowflakes = SnowflakeFactory(self.clock.wall_time)
         self.limiter = RateLimiter()
@@ -81,7 +98,16 @@ class SandboxState:
             world, self.snowflakes, now=self.clock.now, nonce_window_seconds=nonce_window_seconds
         )
         self.uploads = UploadStore(self.snowflakes)
-        self.gateway = GatewayHub(world, BOT_TOKEN)
+        sharding = sharding or ShardingOptions()
+        self.gateway = GatewayHub(
+            world,
+            BOT_TOKEN,
+            clock=self.clock,
+            recommended_shards=sharding.recommended_shards,
+            max_concurrency=sharding.max_concurrency,
+            session_start_total=sharding.session_start_total,
+            guilds_per_shard=sharding.guilds_per_shard,
+        )
         self.openapi = openapi
         self.schema_refusals: list[SchemaRefusal] = []
         self.thread_activity: dict[int, float] = {}
@@ -96,6 +122,12 @@ class SandboxState:
         self.route_latency: dict[str, float] = {}
         self._callbacks: list[MessageCallback] = []
         self._changed = asyncio.Event()
+
+    @property
+    def token(self) -> str:
+        """The bot token the sandbox accepts now (the gateway resets it when the day's
+        session starts run out, as Discord does)."""
+        return self.gateway.token
 
     def set_urls(self, *, root: str, api_base: str, gateway_url: str) -> None:
         """Tell the state where it is served (known only once the port is bound)."""

@@ -2,7 +2,9 @@
 
 Rules:
 - every id is a hard-coded (or, for extra guilds, name-derived) snowflake, so
-  ids are identical across runs and a bot database outlives a sandbox run;
+  ids are identical across runs and a bot database outlives a sandbox run; extra
+  guilds' ids differ in their timestamp bits (`id >> 22`), so guilds spread over
+  gateway shards as real ones do;
 - the world is plain data (frozen specs plus a few mutable maps for channel
   overwrites and deleted channels); payload shapes live in `payloads.py`;
 - the first guild is the primary one: `guild_id`, `guild_name` and name

@@ -73,19 +73,27 @@ def guild_create_payload(world: SandboxWorld, guild: GuildSpec) -> JSON:
     return payload
 
 
-def ready_payload(world: SandboxWorld, session_id: str, resume_gateway_url: str) -> JSON:
-    """The READY dispatch body: guilds start unavailable, GUILD_CREATEs follow."""
+def ready_payload(
+    world: SandboxWorld,
+    session_id: str,
+    resume_gateway_url: str,
+    *,
+    guilds: list[GuildSpec],
+    shard: tuple[int, int] = (0, 1),
+) -> JSON:
+    """The READY dispatch body of one shard's session: its guilds start unavailable,
+    GUILD_CREATEs follow."""
     bot = world.user(world.bot_user_id)
     assert bot is not None
     user = user_payload(bot) | {"verified": True, "mfa_enabled": False, "email": None}
     return {
         "v": 10,
         "user": user,
-        "guilds": [{"id": str(g.id), "unavailable": True} for g in world.guilds],
+        "guilds": [{"id": str(g.id), "unavailable": True} for g in guilds],
         "session_id": session_id,
         "session_type": "normal",
         "resume_gateway_url": resume_gateway_url,
-        "shard": [0, 1],
+        "shard": list(shard),
         "application": {"id": str(world.application_id), "flags": 0},
         "private_channels": [],
         "relationships": [],
