@@ -11,7 +11,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord_io.client import NewsdeskBot
+from bot.discord_io.client import NewsdeskGateway
 from bot.discord_io.sender import QUOTES_BUTTON_PREFIX, quotes_button
 from bot.features.search.trends import describe_no_mentions, render_trend_chart, split_terms
 from cogs.backend.errors import answer_error
@@ -39,7 +39,7 @@ class QuotesButton(
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         """Answer the clicker privately with the article's quotes."""
         client = interaction.client
-        assert isinstance(client, NewsdeskBot)
+        assert isinstance(client, NewsdeskGateway)
         try:
             if interaction.guild_id is None:
                 await reply_privately(interaction, "Quotes are shown inside a server.")
@@ -56,7 +56,7 @@ class QuotesButton(
 class ReadingCommands(commands.Cog):
     """Commands for reading the news, open to every member."""
 
-    def __init__(self, bot: NewsdeskBot) -> None:
+    def __init__(self, bot: NewsdeskGateway) -> None:
         self.bot = bot
 
     async def cog_load(self) -> None:
@@ -118,6 +118,6 @@ class ReadingCommands(commands.Cog):
         await reply_privately(interaction, text)
 
 
-async def setup(bot: NewsdeskBot) -> None:
+async def setup(bot: NewsdeskGateway) -> None:
     """Load the reading commands."""
     await bot.add_cog(ReadingCommands(bot))

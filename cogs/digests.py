@@ -10,7 +10,7 @@ from discord.ext import commands
 
 from bot.core.models import DigestSchedule
 from bot.discord_io import markup
-from bot.discord_io.client import NewsdeskBot
+from bot.discord_io.client import NewsdeskGateway
 from bot.features.digests import WEEKDAYS
 from cogs.shared.channel_checks import ensure_bot_can_post
 from cogs.shared.paging import reply_with_pages
@@ -33,7 +33,7 @@ def describe_schedule(digest: DigestSchedule) -> str:
 class DigestCommands(commands.GroupCog, group_name="digest", group_description="Digests"):
     """Scheduled and on-demand digests."""
 
-    def __init__(self, bot: NewsdeskBot) -> None:
+    def __init__(self, bot: NewsdeskGateway) -> None:
         self.bot = bot
         super().__init__()
 
@@ -104,6 +104,6 @@ class DigestCommands(commands.GroupCog, group_name="digest", group_description="
         )
 
 
-async def setup(bot: NewsdeskBot) -> None:
+async def setup(bot: NewsdeskGateway) -> None:
     """Load /digest."""
     await bot.add_cog(DigestCommands(bot))

@@ -9,7 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.core.errors import InvalidInput
-from bot.discord_io.client import NewsdeskBot
+from bot.discord_io.client import NewsdeskGateway
 from bot.features.follows.replies import (
     describe_added_follow,
     describe_follow,
@@ -51,7 +51,7 @@ def check_pingable(role: discord.Role, pinged_for: str = "topic") -> None:
 class FollowCommands(commands.GroupCog, group_name="follow", group_description="Follow topics"):
     """Topics this server's channels follow."""
 
-    def __init__(self, bot: NewsdeskBot) -> None:
+    def __init__(self, bot: NewsdeskGateway) -> None:
         self.bot = bot
         super().__init__()
 
@@ -131,7 +131,7 @@ class FollowCommands(commands.GroupCog, group_name="follow", group_description="
 class FilterCommands(commands.GroupCog, group_name="filter", group_description="Filter posts"):
     """Include and exclude rules on subscriptions and follows."""
 
-    def __init__(self, bot: NewsdeskBot) -> None:
+    def __init__(self, bot: NewsdeskGateway) -> None:
         self.bot = bot
         super().__init__()
 
@@ -229,7 +229,7 @@ class FilterCommands(commands.GroupCog, group_name="filter", group_description="
         await reply_with_pages(interaction, describe_preview(resolved, lines))
 
 
-async def setup(bot: NewsdeskBot) -> None:
+async def setup(bot: NewsdeskGateway) -> None:
     """Load /follow and /filter."""
     await bot.add_cog(FollowCommands(bot))
     await bot.add_cog(FilterCommands(bot))

@@ -9,7 +9,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord_io.client import NewsdeskBot
+from bot.discord_io.client import NewsdeskGateway
 from bot.discord_io.sender import NOTIFY_BUTTON_PREFIX, notify_button
 from bot.features.notify import (
     NOT_OFFERED,
@@ -54,7 +54,7 @@ class NotifyButton(
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         """Toggle the role for the member who clicked and tell them privately."""
         client = interaction.client
-        assert isinstance(client, NewsdeskBot)
+        assert isinstance(client, NewsdeskGateway)
         try:
             member = interaction.user
             if interaction.guild is None or not isinstance(member, discord.Member):
@@ -67,7 +67,7 @@ class NotifyButton(
             await answer_error(interaction, error, f"button=notify role_id={self.role_id}")
 
     async def _toggle(
-        self, client: NewsdeskBot, guild: discord.Guild, member: discord.Member
+        self, client: NewsdeskGateway, guild: discord.Guild, member: discord.Member
     ) -> str:
         # Only a role this server both pings and offers: the custom id alone proves nothing.
         if not await client.services.notify.offers(guild.id, self.role_id):
@@ -99,7 +99,7 @@ class NotifyCommands(
 ):
     """A member's own notification roles."""
 
-    def __init__(self, bot: NewsdeskBot) -> None:
+    def __init__(self, bot: NewsdeskGateway) -> None:
         self.bot = bot
         super().__init__()
 
@@ -122,6 +122,6 @@ class NotifyCommands(
         await reply_privately(interaction, describe_notification_roles(pinged, held))
 
 
-async def setup(bot: NewsdeskBot) -> None:
+async def setup(bot: NewsdeskGateway) -> None:
     """Load the notify commands and the "Notify me" button."""
     await bot.add_cog(NotifyCommands(bot))

@@ -8,7 +8,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord_io.client import NewsdeskBot
+from bot.discord_io.client import NewsdeskGateway
 from bot.features.search.search import SearchPage, describe_search_page
 from cogs.shared.paging import PageButtons, send_paged
 from cogs.shared.replies import think_privately
@@ -21,7 +21,7 @@ class SearchPages(PageButtons):
     context = "view=search-pages"
 
     def __init__(
-        self, bot: NewsdeskBot, invoker_id: int, guild_id: int, result: SearchPage,
+        self, bot: NewsdeskGateway, invoker_id: int, guild_id: int, result: SearchPage,
         subscription: int | None, days: int | None,
     ) -> None:
         super().__init__(invoker_id, page=result.page)
@@ -46,7 +46,7 @@ class SearchPages(PageButtons):
 class SearchCommand(commands.Cog):
     """``/search``, open to every member."""
 
-    def __init__(self, bot: NewsdeskBot) -> None:
+    def __init__(self, bot: NewsdeskGateway) -> None:
         self.bot = bot
 
     @app_commands.command(name="search")
@@ -75,6 +75,6 @@ class SearchCommand(commands.Cog):
         await send_paged(interaction, describe_search_page(result), view)
 
 
-async def setup(bot: NewsdeskBot) -> None:
+async def setup(bot: NewsdeskGateway) -> None:
     """Load /search."""
     await bot.add_cog(SearchCommand(bot))

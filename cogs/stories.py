@@ -8,14 +8,14 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord_io.client import NewsdeskBot
+from bot.discord_io.client import NewsdeskGateway
 from cogs.shared.replies import reply_privately, think_privately
 
 
 class StoryCommands(commands.Cog):
     """Story commands, open to every member."""
 
-    def __init__(self, bot: NewsdeskBot) -> None:
+    def __init__(self, bot: NewsdeskGateway) -> None:
         self.bot = bot
 
     @app_commands.command(name="story")
@@ -31,6 +31,6 @@ class StoryCommands(commands.Cog):
         await reply_privately(interaction, text)
 
 
-async def setup(bot: NewsdeskBot) -> None:
+async def setup(bot: NewsdeskGateway) -> None:
     """Load /story."""
     await bot.add_cog(StoryCommands(bot))

@@ -15,12 +15,22 @@ from bot.app.polling import fetch_settings_for
 from bot.app.services import Services, reading_pool_for, utc_now
 from bot.app.settings import Settings
 from bot.discord_io.client import NewsdeskBot
+from bot.discord_io.session_starts import IdentifyTurns, LocalIdentifyTurns
 from bot.pipeline.fetch.fetcher import Fetcher
 from bot.pipeline.timings import PipelineTimings
 from storage import Database, Repositories
 from storage.database import printable
+from storage.identify_turns import IdentifyTurnRepository
 
 log = logging.getLogger(__name__)
+
+
+def identify_turns_for(database: Database) -> IdentifyTurns:
+    """Where identify turns are kept: the shared table on PostgreSQL (every gateway process,
+    and a restarted one, sees the turns taken), in memory for one process on SQLite."""
+    if database.dialect.is_postgres:
+        return IdentifyTurnRepository(database)
+    return LocalIdentifyTurns()
 
 
 @asynccontextmanager
@@ -46,7 +56,8 @@ async def open_newsdesk(
             settings, repositories, Fetcher(session, fetch_settings), reading_pool, clock
         )
         bot = NewsdeskBot(
-            services, repositories, timings=timings or PipelineTimings(), **client_options
+            services, repositories, timings=timings or PipelineTimings(),
+            identify_turns=identify_turns_for(database), **client_options
         )
         yield bot
     finally:

@@ -36,6 +36,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from types import SimpleNamespace
+from typing import Protocol
 
 import aiohttp
 
@@ -50,6 +51,17 @@ INVALID_PAUSE_THRESHOLD = 1000
 INVALID_PAUSE_SECONDS = 300.0
 INVALID_STATUSES = frozenset({401, 403, 429})
 INTERACTION_CALLBACK = re.compile(r"/interactions/\d+/[^/]+/callback$")
+
+
+class RequestPacer(Protocol):
+    """What the bot needs of a pacer: this process's ``SendPacer``, or one shared by every
+    process of the bot (the global limit is per bot token, not per process)."""
+
+    def exempt_application(self, application_id: int) -> None:
+        """Let the application's interaction follow-ups skip the global turns."""
+
+    def trace_config(self) -> aiohttp.TraceConfig:
+        """Return the aiohttp hooks that pace every request."""
 
 
 class SendPacer:

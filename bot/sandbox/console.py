@@ -173,7 +173,7 @@ class Console:
     def __init__(
         self,
         sandbox: Sandbox,
-        bot: commands.Bot,
+        bot: commands.Bot | commands.AutoShardedBot,
         log: SessionLog,
         serve_url: str | None = None,
         *,

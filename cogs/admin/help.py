@@ -16,7 +16,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.core.errors import InvalidInput
-from bot.discord_io.client import NewsdeskBot
+from bot.discord_io.client import NewsdeskGateway
 from bot.discord_io.embeds import EMBED_COLOUR
 from cogs.shared.replies import reply, think_privately
 
@@ -94,7 +94,7 @@ def chunks(lines: list[str], budget: int) -> list[list[str]]:
 class HelpCommand(commands.Cog):
     """Lists the commands."""
 
-    def __init__(self, bot: NewsdeskBot) -> None:
+    def __init__(self, bot: NewsdeskGateway) -> None:
         self.bot = bot
 
     async def _usable(self, interaction: discord.Interaction[Any]) -> list[Leaf]:
@@ -147,6 +147,6 @@ class HelpCommand(commands.Cog):
         await reply(interaction, embeds=embeds[:10])
 
 
-async def setup(bot: NewsdeskBot) -> None:
+async def setup(bot: NewsdeskGateway) -> None:
     """Load /help."""
     await bot.add_cog(HelpCommand(bot))

@@ -9,14 +9,14 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.core.errors import NotAllowed
-from bot.discord_io.client import NewsdeskBot
+from bot.discord_io.client import NewsdeskGateway
 from cogs.shared.replies import reply_privately, think_privately
 
 
 class OwnerCommands(commands.Cog):
     """Commands only the application's owner may run."""
 
-    def __init__(self, bot: NewsdeskBot) -> None:
+    def __init__(self, bot: NewsdeskGateway) -> None:
         self.bot = bot
 
     @app_commands.command(name="sync")
@@ -42,6 +42,6 @@ class OwnerCommands(commands.Cog):
         await reply_privately(interaction, f"Published {len(synced)} commands to {where}.")
 
 
-async def setup(bot: NewsdeskBot) -> None:
+async def setup(bot: NewsdeskGateway) -> None:
     """Load the owner commands."""
     await bot.add_cog(OwnerCommands(bot))

@@ -8,7 +8,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord_io.client import NewsdeskBot
+from bot.discord_io.client import NewsdeskGateway
 from bot.features.server_preferences import describe_preferences
 from cogs.shared.channel_checks import ensure_bot_can_post
 from cogs.shared.replies import reply_privately, think_privately
@@ -21,7 +21,7 @@ class ServerPreferencesCommands(
 ):
     """A server's preferences for Newsdesk."""
 
-    def __init__(self, bot: NewsdeskBot) -> None:
+    def __init__(self, bot: NewsdeskGateway) -> None:
         self.bot = bot
         super().__init__()
 
@@ -51,6 +51,6 @@ class ServerPreferencesCommands(
         await reply_privately(interaction, describe_preferences(chosen))
 
 
-async def setup(bot: NewsdeskBot) -> None:
+async def setup(bot: NewsdeskGateway) -> None:
     """Load /newsdesk settings."""
     await bot.add_cog(ServerPreferencesCommands(bot))

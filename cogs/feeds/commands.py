@@ -10,7 +10,7 @@ from discord.ext import commands
 
 from bot.core.text import plural
 from bot.discord_io import markup
-from bot.discord_io.client import NewsdeskBot
+from bot.discord_io.client import NewsdeskGateway
 from bot.features.feeds.discovery import SeveralFeedsFound
 from bot.features.feeds.replies import (
     describe_added_feed,
@@ -36,7 +36,7 @@ class FeedCommands(
 ):
     """Feed subscriptions of this server."""
 
-    def __init__(self, bot: NewsdeskBot) -> None:
+    def __init__(self, bot: NewsdeskGateway) -> None:
         self.bot = bot
         super().__init__()
 
@@ -71,7 +71,9 @@ class FeedCommands(
                 forum_tag_id=tag_id,
             )
             if added.backfill or added.queued_outbox_ids:
-                self.bot.new_posts_queued()
+                await self.bot.posts_queued()
+            if not added.already_existed:
+                await self.bot.feeds_changed()
             chosen = await self.bot.services.subscriptions.forum_tag_of(
                 guild_id, added.subscription.id
             )
@@ -145,7 +147,7 @@ class FeedCommands(
                 f"Checked **{shown_title(feed.title)}** now: it failed. {outcome.error}",
             )
             return
-        self.bot.new_posts_queued()
+        await self.bot.posts_queued()
         await reply_privately(
             interaction,
             f"Checked **{shown_title(feed.title)}** now: {plural(outcome.queued, 'new post')}.",
@@ -208,6 +210,6 @@ class FeedCommands(
         return await subscription_choices(self.bot, interaction, current)
 
 
-async def setup(bot: NewsdeskBot) -> None:
+async def setup(bot: NewsdeskGateway) -> None:
     """Load the /feed commands."""
     await bot.add_cog(FeedCommands(bot))

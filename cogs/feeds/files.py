@@ -14,7 +14,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.core.errors import InvalidInput
-from bot.discord_io.client import NewsdeskBot
+from bot.discord_io.client import NewsdeskGateway
 from bot.features.feeds.opml import MAX_OPML_BYTES, OpmlFeed, write_opml
 from bot.features.feeds.opml_import import import_opml
 from cogs.shared.channel_checks import channel_name, ensure_bot_can_post
@@ -32,7 +32,7 @@ from cogs.shared.replies import (
 class FeedFileCommands(commands.Cog):
     """OPML commands of ``/feed``."""
 
-    bot: NewsdeskBot
+    bot: NewsdeskGateway
 
     @app_commands.command(name="import")
     @app_commands.checks.has_permissions(manage_guild=True)
@@ -58,6 +58,8 @@ class FeedFileCommands(commands.Cog):
             self.bot.services.subscriptions, interaction.guild_id, channel.id, data,
             added_by=interaction.user.id, progress=reporter.update,
         )
+        if report.count("added"):
+            await self.bot.feeds_changed()
         summary = (
             f"Imported {file.filename} into {channel.mention}: {report.count('added')} added, "
             f"{report.count('skipped')} skipped, {report.count('failed')} failed. "

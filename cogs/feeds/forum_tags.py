@@ -15,7 +15,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.core.errors import InvalidInput, UserError
-from bot.discord_io.client import NewsdeskBot
+from bot.discord_io.client import NewsdeskGateway
 from bot.discord_io.sender import post_tag
 from bot.features.feeds.replies import describe_forum_tag, shown_title
 from bot.pipeline.deliver.forum_tags import ForumTag, find_tag
@@ -71,7 +71,7 @@ async def forum_tag_choices(
 class FeedTagCommands(commands.Cog):
     """``/feed tag``."""
 
-    bot: NewsdeskBot
+    bot: NewsdeskGateway
 
     @app_commands.command(name="tag")
     @app_commands.checks.has_permissions(manage_guild=True)

@@ -15,7 +15,7 @@ from discord.ext import commands
 from bot.core.text import plural
 from bot.discord_io import markup
 from bot.discord_io.channel_webhooks import make_webhook, webhook_exists
-from bot.discord_io.client import NewsdeskBot
+from bot.discord_io.client import NewsdeskGateway
 from bot.discord_io.embeds import post_embed
 from bot.features.feeds.replies import (
     describe_enabled,
@@ -51,7 +51,7 @@ class SaveTemplateView(InvokerView):
     required_permission = "manage_guild"
 
     def __init__(
-        self, bot: NewsdeskBot, invoker_id: int, guild_id: int, subscription: int, template: str
+        self, bot: NewsdeskGateway, invoker_id: int, guild_id: int, subscription: int, template: str
     ) -> None:
         super().__init__(invoker_id, timeout=PREVIEW_TIMEOUT_SECONDS)
         self.bot, self.guild_id = bot, guild_id
@@ -86,7 +86,7 @@ class SaveTemplateView(InvokerView):
 class FeedOptionCommands(commands.Cog):
     """Per-subscription options of ``/feed`` (interval, enable, copies, template, ping, webhook)."""
 
-    bot: NewsdeskBot
+    bot: NewsdeskGateway
 
     @app_commands.command(name="interval")
     @app_commands.checks.has_permissions(manage_guild=True)
@@ -106,6 +106,7 @@ class FeedOptionCommands(commands.Cog):
         summary, effective, asked_by = await self.bot.services.subscriptions.set_interval(
             interaction.guild_id, subscription, minutes
         )
+        await self.bot.feeds_changed()  # a shorter interval may make the feed due now
         await reply_privately(interaction, describe_interval(summary, minutes, effective, asked_by))
 
     @app_commands.command(name="enable")
@@ -127,6 +128,8 @@ class FeedOptionCommands(commands.Cog):
                 interaction.guild_id, subscription, await make_webhook(channel)
             )
         summary, was_stopped = await service.enable(interaction.guild_id, subscription)
+        if was_stopped:
+            await self.bot.feeds_changed()
         await reply_privately(interaction, describe_enabled(summary, was_stopped))
 
     @app_commands.command(name="pause")
@@ -155,6 +158,8 @@ class FeedOptionCommands(commands.Cog):
         summary, resumed = await self.bot.services.subscriptions.resume(
             interaction.guild_id, subscription
         )
+        if resumed:
+            await self.bot.feeds_changed()
         await reply_privately(interaction, describe_resumed(summary, resumed))
 
     @app_commands.command(name="copies")

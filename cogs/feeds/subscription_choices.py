@@ -7,11 +7,11 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from bot.discord_io.client import NewsdeskBot
+from bot.discord_io.client import NewsdeskGateway
 
 
 async def subscription_choices(
-    bot: NewsdeskBot, interaction: discord.Interaction[Any], current: str
+    bot: NewsdeskGateway, interaction: discord.Interaction[Any], current: str
 ) -> list[app_commands.Choice[int]]:
     """Offer the server's subscriptions whose title or URL contains what was typed."""
     if interaction.guild_id is None or not interaction.permissions.manage_guild:

@@ -15,7 +15,7 @@ import discord
 
 from bot.core.text import trim_text
 from bot.discord_io import markup
-from bot.discord_io.client import NewsdeskBot
+from bot.discord_io.client import NewsdeskGateway
 from bot.discord_io.earlier_posts import destination
 from bot.discord_io.embeds import post_embed
 from bot.discord_io.sender import post_tag
@@ -39,7 +39,7 @@ class TemplateToolsView(InvokerView):
     required_permission = "manage_guild"
 
     def __init__(
-        self, bot: NewsdeskBot, invoker_id: int, guild_id: int, subscription: int,
+        self, bot: NewsdeskGateway, invoker_id: int, guild_id: int, subscription: int,
         show_preview: ShowPreview,
     ) -> None:
         super().__init__(invoker_id, timeout=TOOLS_TIMEOUT_SECONDS)

@@ -337,7 +337,7 @@ def _migration_dirs(tmp_path: Path) -> tuple[Path, Path]:
 _SQLITE_ONLY_TABLES = ("article_search",)
 _POSTGRES_ONLY_TABLES = (
     "schema_version", "article_search", "leader_leases", "global_pace", "pollers",
-    "poll_buckets",
+    "poll_buckets", "identify_buckets", "identify_budget",
 )
 _SQLITE_TYPES = {"INTEGER": "int64", "REAL": "float64", "TEXT": "str", "BLOB": "bytes"}
 _POSTGRES_TYPES = {
