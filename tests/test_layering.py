@@ -23,6 +23,7 @@ DISCORD_EDGE = "bot/discord_io/"
 # so do the roles that talk to Discord), but never import discord themselves.
 COMPOSITION_ROOT = {
     "bot/app/runtime.py", "bot/app/cli.py", "bot/__main__.py", "bot/app/roles/deliverer_role.py",
+    "bot/app/roles/gateway_role.py",
 }
 STORAGE_MAY_IMPORT = {"aiosqlite", "asyncpg", "bot.core.models", "bot.core.errors", "storage"}
 

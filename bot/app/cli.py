@@ -37,10 +37,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--shards", metavar="RANGE",
-        help="gateway shards this process runs, like 0-15 or 0,2,4 (with --shard-count)",
+        help="gateway shards this process runs, like 0-15 or 0,2,4 (with --shard-count; "
+        "default NEWSDESK_SHARDS, else every shard Discord recommends)",
     )
     run.add_argument(
-        "--shard-count", type=int, metavar="N", help="the number of shards of every process"
+        "--shard-count", type=int, metavar="N",
+        help="the number of shards of every process (default NEWSDESK_SHARD_COUNT)",
     )
     sandbox = sub.add_parser(
         "sandbox", help="run the bot offline against a local Discord, with a prompt"
@@ -126,7 +128,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def run_on_discord(settings: Settings, args: argparse.Namespace) -> int:
     """Connect to Discord and run until interrupted (one role of it, with ``--role``)."""
-    shards = ShardPlan.parse(args.shards, args.shard_count)
+    shards = ShardPlan.chosen(settings, args.shards, args.shard_count)
     check_role(args.role, settings)
     token = settings.discord_token
     if not token and args.role in ROLES_ON_DISCORD:
@@ -143,7 +145,9 @@ def run_on_discord(settings: Settings, args: argparse.Namespace) -> int:
     from bot.discord_io.client import run_until_closed  # noqa: PLC0415
 
     async def serve(token: str) -> None:
-        async with open_newsdesk(settings, freeze_heap_when_ready=True) as bot:
+        async with open_newsdesk(
+            settings, freeze_heap_when_ready=True, **shards.client_options()
+        ) as bot:
             await run_until_closed(bot, token)
 
     try:

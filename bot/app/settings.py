@@ -62,6 +62,10 @@ class Settings:
     poll_batch: int = 100
     poll_lease_seconds: float = 120.0
     poll_bucket_lease_seconds: float = 30.0
+    # The gateway shards this process runs (like "0-15" or "0,2,4") out of how many; the
+    # command line's --shards and --shard-count win. Unset: every shard Discord recommends.
+    shards: str | None = None
+    shard_count: int | None = None
 
     @classmethod
     def from_environment(
@@ -151,6 +155,8 @@ class Settings:
                     "NEWSDESK_POLL_BUCKET_LEASE", int(cls.poll_bucket_lease_seconds), minimum=3
                 )
             ),
+            shards=text("NEWSDESK_SHARDS"),
+            shard_count=number("NEWSDESK_SHARD_COUNT", 0, minimum=1) or None,
         )
 
     @property

@@ -27,6 +27,7 @@ import importlib
 import logging
 import signal
 from dataclasses import dataclass, field
+from typing import Any
 
 from bot.app.settings import Settings
 from bot.core.errors import InvalidInput
@@ -58,8 +59,30 @@ class ShardPlan:
     shard_count: int | None = None
 
     @classmethod
+    def chosen(cls, settings: Settings, shards: str | None, shard_count: int | None) -> ShardPlan:
+        """The plan of the command line's flags, else of the settings (flag by flag).
+
+        Raises:
+            InvalidInput: as ``parse``.
+        """
+        return cls.parse(
+            shards if shards is not None else settings.shards,
+            shard_count if shard_count is not None else settings.shard_count,
+        )
+
+    def client_options(self) -> dict[str, Any]:
+        """The discord.py options that pick these shards (none: Discord's recommendation)."""
+        options: dict[str, Any] = {}
+        if self.shard_count is not None:
+            options["shard_count"] = self.shard_count
+        if self.shard_ids is not None:
+            options["shard_ids"] = list(self.shard_ids)
+        return options
+
+    @classmethod
     def parse(cls, shards: str | None, shard_count: int | None) -> ShardPlan:
-        """Read ``--shards 0-15`` (or ``0,2,4``) and ``--shard-count N``.
+        """Read ``--shards 0-15`` (or ``0,2,4``) and ``--shard-count N`` (or the same from
+        ``NEWSDESK_SHARDS`` and ``NEWSDESK_SHARD_COUNT``).
 
         Raises:
             InvalidInput: the range cannot be read, or a shard is outside the count.
@@ -70,7 +93,8 @@ class ShardPlan:
             return cls(None, shard_count)
         if shard_count is None:
             raise InvalidInput(
-                "--shards needs --shard-count: every gateway process must agree on the total."
+                "--shards (NEWSDESK_SHARDS) needs --shard-count (NEWSDESK_SHARD_COUNT): every "
+                "gateway process must agree on the total."
             )
         ids: list[int] = []
         try:
