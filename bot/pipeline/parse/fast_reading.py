@@ -365,22 +365,14 @@ def _read(body: bytes, root: bytes, problem: str | None, utf8: bool) -> Document
     return None
 
 
-def read_document(
-    body: bytes, content_type: str | None, *, cut: bool = False
-) -> DocumentRead | None:
-    """Read RSS, Atom or RDF with fastfeedparser (see the rules); None when feedparser must.
-
-    ``cut``: ``body`` is a document this function already read and prepared, cut to its
-    newest items, to read again.
-    """
+def read_document(body: bytes, content_type: str | None) -> DocumentRead | None:
+    """Read RSS, Atom or RDF with fastfeedparser (see the rules); None when feedparser must."""
     if not isinstance(body, bytes):  # a str could be a URL fastfeedparser would fetch
         raise TypeError("read_document reads bytes only")
     if _native is None:
         return None
-    prepared = (
-        _prepared(body, content_type) if not cut else (body, _root_name_of(body), None, True)
-    )
-    if prepared is None or not prepared[1]:
+    prepared = _prepared(body, content_type)
+    if prepared is None:
         return None
     utf8, root, problem, as_sent = prepared
     read = _read(utf8, root, problem, as_sent)
@@ -389,7 +381,3 @@ def read_document(
         read.root_start = found[2] if found is not None else 0
     return read
 
-
-def _root_name_of(body: bytes) -> bytes:
-    found = root_element(body)
-    return found[1] if found is not None else b""

@@ -11,7 +11,7 @@ trusted. Every feed's every entry goes through here, so each step is a few C-lev
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from html import unescape
 from urllib.parse import urljoin, urlsplit
@@ -170,15 +170,17 @@ def _tidy_paragraphs(text: str) -> str:
     return text.strip()
 
 
-def html_to_text(html: str, *, enough: int | None = None) -> str:
+def html_to_text(
+    html: str, *, enough: int | None = None, repair: Callable[[str], str] = str
+) -> str:
     """Return the plain text of an HTML fragment, paragraphs separated by blank lines.
 
     With ``enough``, only an opening part is read: piece by piece (each cut after a ">",
     and past any hidden element it opens) until about that many characters of text were
-    collected.
+    collected. ``repair`` is applied to the (raw) part read.
     """
     if enough is None or len(html) <= enough:
-        return _tidy_paragraphs(_markup_to_text(html))
+        return _tidy_paragraphs(_markup_to_text(repair(html)))
     pieces: list[str] = []
     collected = start = 0
     while True:
@@ -198,20 +200,23 @@ def html_to_text(html: str, *, enough: int | None = None) -> str:
             found_end = whole.end() if whole is not None else hidden.end()
             end = max(end, found_end)
             hidden = _HIDDEN_START.search(html, found_end, end)
-        piece = _markup_to_text(html[start:end])
+        piece = _markup_to_text(repair(html[start:end]))
         pieces.append(piece)
         collected += len(piece)
         start = end
     return _tidy_paragraphs("".join(pieces))
 
 
-def summary_text(value: str | None, content_type: str | None) -> str:
-    """Return the plain-text summary of a (possibly HTML) body, from its opening part."""
+def summary_text(
+    value: str | None, content_type: str | None, repair: Callable[[str], str] = str
+) -> str:
+    """Return the plain-text summary of a (possibly HTML) body, from its opening part;
+    ``repair`` is applied to the raw part read."""
     if not value:
         return ""
     if content_type is None or "html" in content_type:
-        return html_to_text(value, enough=SUMMARY_TEXT_LIMIT)
-    return tidy_paragraph(value[: SUMMARY_TEXT_LIMIT * 2])
+        return html_to_text(value, enough=SUMMARY_TEXT_LIMIT, repair=repair)
+    return tidy_paragraph(repair(value[: SUMMARY_TEXT_LIMIT * 2]))
 
 
 def first_image_source(html: str | None) -> str | None:

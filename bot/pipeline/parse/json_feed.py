@@ -22,6 +22,9 @@ from bot.pipeline.parse.field_cleaning import (
 from bot.pipeline.parse.newest import newest_json_items
 from bot.pipeline.parse.records import ParsedEntry, ParsedFeed
 
+# A JSON object's opening, after any byte order mark and whitespace (matched in place: a
+# document is not copied to look at its first byte).
+_OPENS_AN_OBJECT = re.compile(rb"[\xef\xbb\xbf \t\r\n]*\{")
 JSON_FEED_VERSION_PREFIXES = ("https://jsonfeed.org/version/", "http://jsonfeed.org/version/")
 
 
@@ -69,7 +72,7 @@ def _without_lone_surrogates(document: dict[str, Any]) -> dict[str, Any]:
 def json_feed_document(body: bytes, content_type: str | None) -> dict[str, Any] | None:
     """Return the decoded JSON Feed object if ``body`` is one; raise if it is other JSON."""
     declared_json = bool(content_type) and "json" in str(content_type).lower()
-    if not declared_json and not body.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
+    if not declared_json and not _OPENS_AN_OBJECT.match(body):
         return None
     try:
         document = json.loads(body.decode("utf-8-sig"))

@@ -13,6 +13,8 @@ Rules:
   (feeds list newest first). A JSON Feed's items are cut the same way after ``json.loads``.
 - Whatever cannot be cut (lxml cannot read the document at all) is left as it came: the
   worker pool's deadline still bounds it.
+- ``keep_newest`` is the one choice of which items are newest; fastfeedparser's path
+  (``fast_syndication``), which reads every item in native code first, chooses with it too.
 """
 
 from __future__ import annotations
@@ -62,7 +64,7 @@ def _item_date(item: Any) -> datetime | None:
     return next((dates[name] for name in _DATE_NAMES if name in dates), None)
 
 
-def _keep_newest(dated: list[tuple[datetime | None, int]], max_items: int) -> set[int]:
+def keep_newest(dated: list[tuple[datetime | None, int]], max_items: int) -> set[int]:
     """Return the positions of the newest ``max_items`` of (date, position) pairs."""
     ranked = sorted(
         dated, key=lambda pair: (pair[0] is not None, pair[0] or _OLDEST, -pair[1]), reverse=True
@@ -88,7 +90,7 @@ def newest_items_xml(body: bytes, max_items: int) -> tuple[bytes, int | None]:
     items = [element for element in root.iter() if _local(element.tag) in _ITEM_NAMES]
     if len(items) <= max_items:
         return body, len(items)
-    keep = _keep_newest([(_item_date(item), n) for n, item in enumerate(items)], max_items)
+    keep = keep_newest([(_item_date(item), n) for n, item in enumerate(items)], max_items)
     for position, item in enumerate(items):
         if position not in keep:
             parent = item.getparent()
@@ -114,5 +116,5 @@ def newest_json_items(items: list[Any], max_items: int) -> list[Any]:
                 return moment
         return None
 
-    keep = _keep_newest([(item_date(item), n) for n, item in enumerate(items)], max_items)
+    keep = keep_newest([(item_date(item), n) for n, item in enumerate(items)], max_items)
     return [item for n, item in enumerate(items) if n in keep]
