@@ -68,7 +68,6 @@ _BLOCK_TAGS = frozenset(
 _DROPPED_TAGS = frozenset({"script", "style", "noscript", "template", "iframe", "object"})
 # Tab and newline are kept here and tidied later.
 _INVISIBLE = INVISIBLE_CHARACTERS
-_SPACES = re.compile(r"[ \t\r\f\v\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 
 
 MAX_CATEGORIES = 10
@@ -100,18 +99,26 @@ def entry_categories(values: Iterable[object]) -> tuple[str, ...]:
 # with a literal "<" and matches tag names case-insensitively only after it, so the regex
 # engine skips straight from one "<" to the next.
 _ATTRIBUTES = r"""[^>"']*(?:(?:"[^"]*"|'[^']*')[^>"']*)*"""
-_HIDDEN_START = re.compile(r"<(?:!--|(?i:script|style|noscript|template|iframe|object)\b)")
+
+
+def _names(names: Iterable[str]) -> str:
+    """An alternation of tag names, grouped by first letter (the regex engine then tries one
+    group, not every name, at each "<"), longest first within a group."""
+    groups: dict[str, list[str]] = {}
+    for name in sorted(names, key=len, reverse=True):
+        groups.setdefault(name[0], []).append(re.escape(name[1:]))
+    return "|".join(f"{first}(?:{'|'.join(rests)})" for first, rests in sorted(groups.items()))
+
+
+_DROPPED_NAMES = _names(_DROPPED_TAGS)
+_HIDDEN_START = re.compile(r"<(?:!--|(?i:" + _DROPPED_NAMES + r")\b)")
 _HIDDEN = re.compile(
-    r"<(?:!--.*?(?:-->|\Z)|((?i:script|style|noscript|template|iframe|object))\b"
+    r"<(?:!--.*?(?:-->|\Z)|((?i:" + _DROPPED_NAMES + r"))\b"
     + _ATTRIBUTES + r"(?<!/)>.*?(?:</(?i:\1)\s*>|\Z))",
     re.S,
 )
 _LINE_BREAK_TAG = re.compile(r"<(?i:br)\b" + _ATTRIBUTES + ">")
-_BLOCK_TAG = re.compile(
-    r"</?(?i:a(?:ddress|rticle|side)|blockquote|d(?:[dlt]|iv)|f(?:ig(?:caption|ure)|o(?:oter|rm))"
-    r"|h(?:[1-6r]|eader)|li|main|nav|ol|p(?:re)?|section|t(?:able|body|[dr]|foot|h(?:ead)?)|ul)"
-    r"\b" + _ATTRIBUTES + ">"
-)
+_BLOCK_TAG = re.compile(r"</?(?i:" + _names(_BLOCK_TAGS) + r")\b" + _ATTRIBUTES + ">")
 _ANY_TAG = re.compile(r"<(?:/?[a-zA-Z]" + _ATTRIBUTES + r"|![^>]*|\?[^>]*)>")
 # Marks a paragraph break while tags are replaced: U+FFFF is no character XML can hold.
 _BREAK = "\uffff"
