@@ -324,6 +324,12 @@ class SlotPool:
         """How many hosts the pool holds a semaphore for now."""
         return len(self._hosts)
 
+    def is_full(self, host: str) -> bool:
+        """Whether a fetch of ``host`` would wait for one of its host's slots now (every one
+        taken or awaited already)."""
+        entry = self._hosts.get(host)
+        return entry is not None and entry.users >= self._per_host
+
     @contextlib.asynccontextmanager
     async def hold(self, host: str) -> AsyncIterator[None]:
         """Hold one of ``host``'s slots and one overall slot."""
@@ -422,6 +428,16 @@ class Fetcher:
             except PrivateAddressRefused:
                 raise FetchError(PRIVATE_ADDRESS_MESSAGE) from None
         return parsed
+
+    def host_is_full(self, url: str) -> bool:
+        """Whether fetching ``url`` now would wait for a slot of its host: a caller with
+        other work (the poller, with feeds of other hosts) can do that first. False for an
+        address that cannot be read (its fetch fails at once)."""
+        try:
+            host = URL(url).host or ""
+        except (TypeError, ValueError):
+            return False
+        return self.pool.is_full(host)
 
     def _may_reach_private(self, url: URL) -> bool:
         settings = self._settings

@@ -134,7 +134,7 @@ class Poller:
         """
         work = _ClaimedWork(
             self._repos.feeds, self._clock, self._claims, self._in_flight, buckets,
-            stop=None, look_again=None, idle_seconds=0.0,
+            host_is_full=self._fetcher.host_is_full, stop=None, look_again=None, idle_seconds=0.0,
         )
         return await self._run(work, on_queued, on_notice)
 
@@ -157,7 +157,8 @@ class Poller:
         """
         work = _ClaimedWork(
             self._repos.feeds, self._clock, self._claims, self._in_flight, buckets,
-            stop=stop, look_again=look_again, idle_seconds=idle_seconds,
+            host_is_full=self._fetcher.host_is_full, stop=stop, look_again=look_again,
+            idle_seconds=idle_seconds,
         )
         return await self._run(work, on_queued, on_notice)
 
@@ -311,7 +312,12 @@ class Poller:
 
 class _ClaimedWork:
     """The claimed feeds of one polling run, handed to its workers one at a time; it claims
-    the next batch when the last one runs dry."""
+    the next batch when the last one runs dry.
+
+    A worker is handed the oldest claimed feed whose host has a free slot in the fetcher,
+    else the oldest: a host whose slots are all held (a feed hanging until its timeout) keeps
+    no worker from the other hosts' feeds.
+    """
 
     def __init__(
         self,
@@ -321,6 +327,7 @@ class _ClaimedWork:
         in_flight: set[int],
         buckets: HostBuckets | None,
         *,
+        host_is_full: Callable[[str], bool],
         stop: asyncio.Event | None,
         look_again: asyncio.Event | None,
         idle_seconds: float,
@@ -330,6 +337,7 @@ class _ClaimedWork:
         self._policy = policy
         self._in_flight = in_flight
         self._buckets = buckets
+        self._host_is_full = host_is_full
         self._stop = stop
         self._look_again = look_again
         self._idle_seconds = idle_seconds
@@ -348,7 +356,7 @@ class _ClaimedWork:
         loop = asyncio.get_running_loop()
         while not self._stopped():
             if self._waiting:
-                claim, start_by = self._waiting.popleft()
+                claim, start_by = self._take_waiting()
                 if loop.time() <= start_by:
                     return claim
                 # Half its lease is gone: it might outlive its claim, so give it back.
@@ -366,6 +374,15 @@ class _ClaimedWork:
                 else:
                     await self._wait_for_work()
         return None
+
+    def _take_waiting(self) -> tuple[ClaimedFeed, float]:
+        """Remove and return the oldest waiting claim whose host has a free slot, else the
+        oldest."""
+        for index, (claim, start_by) in enumerate(self._waiting):
+            if not self._host_is_full(claim.feed.url):
+                del self._waiting[index]
+                return claim, start_by
+        return self._waiting.popleft()
 
     def finished(self, claim: ClaimedFeed) -> None:
         """Note that ``claim``'s check was recorded (which cleared the claim)."""

@@ -13,10 +13,12 @@ import pytest
 from aiohttp import web
 
 from bot.app.services import Services
+from bot.app.settings import Settings
+from bot.pipeline.poll.poller import CONCURRENT_FEEDS
 from storage import Database, Repositories
 from tests.fixtures.due_feeds import follow, one_item_rss
 from tests.fixtures.engines import on_both_engines, on_postgres
-from tests.fixtures.http_servers import Route, serve_routes
+from tests.fixtures.http_servers import Route, RouteSpec, serve_routes
 from tests.waiting import eventually
 
 LONG_LEASE = 600.0
@@ -149,3 +151,43 @@ async def test_a_poller_claims_only_feeds_of_the_host_buckets_it_holds(
     assert await repositories.feeds.claim_due(now, 10, LONG_LEASE, []) == []
     claimed = await repositories.feeds.claim_due(now, 10, LONG_LEASE, [news, blog])
     assert sorted(claim.feed.url for claim in claimed) == sorted(urls["news"])
+
+
+async def test_a_host_whose_slots_are_all_held_keeps_no_worker_from_other_hosts(
+    services: Services, repositories: Repositories
+) -> None:
+    """More of one host's feeds than workers, the first of them hanging: the other host's
+    feeds, claimed after them, are checked meanwhile (handed to workers by free host)."""
+    release = asyncio.Event()
+
+    async def hangs(request: web.Request) -> web.StreamResponse:
+        await release.wait()
+        return web.Response(body=one_item_rss(request.path), content_type="application/rss+xml")
+
+    slow_host = [f"/a/{n}.xml" for n in range(CONCURRENT_FEEDS + 5)]
+    other_host = [f"/b/{n}.xml" for n in range(5)]
+    routes: dict[str, RouteSpec] = {path: hangs for path in slow_host}
+    routes |= {path: Route(200, {}, one_item_rss(path)) for path in other_host}
+    async with serve_routes(routes) as server:
+        now = datetime.now(UTC)
+        port = server.origin[1]
+        await follow(repositories, [server.url(path) for path in slow_host],
+                     now - timedelta(minutes=2))  # claimed first: most overdue
+        other_ids = await follow(
+            repositories, [f"http://localhost:{port}{path}" for path in other_host],
+            now - timedelta(minutes=1),
+        )
+        round_ = asyncio.create_task(services.poller.poll_due())
+        try:
+
+            async def other_host_checked() -> bool:
+                feeds = [await repositories.feeds.get(feed_id) for feed_id in other_ids]
+                return all(feed is not None and feed.last_checked_at for feed in feeds)
+
+            await eventually(other_host_checked, timeout=30)
+            assert not release.is_set() and not round_.done()
+        finally:
+            release.set()
+        report = await round_
+    assert report.feeds_checked == len(slow_host) + len(other_host)
+    assert server.max_in_flight_overall <= Settings().per_host_limit + len(other_host)
