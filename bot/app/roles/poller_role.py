@@ -41,6 +41,8 @@ HINT_WINDOW = 0.25
 """Seconds over which the checks that stored articles (or queued notices) share one hint."""
 STOP_GRACE_SECONDS = 30.0
 """How long the checks running at a stop may take to finish before they are cancelled."""
+RESTART_SECONDS = 5.0
+"""How long polling waits before starting again after it crashed (a bug, logged)."""
 
 
 def utc_now() -> datetime:
@@ -85,15 +87,22 @@ async def serve(context: RoleContext) -> None:
         await parsing_pool.warm_up()  # the first changed feeds wait for no imports
         await buckets.rebalance()  # this poller's first share before its first claim
         keeper = asyncio.create_task(buckets.run(context.stop), name="newsdesk-host-buckets")
-        polling = asyncio.create_task(
-            poller.poll_until(
-                context.stop, look_again, buckets=buckets,
-                idle_seconds=settings.scheduler_tick_seconds,
-                on_queued=lambda _outbox_ids: hints.hint(Topic.ARTICLES_QUEUED),
-                on_notice=lambda: hints.hint(Topic.POSTS_READY),
-            ),
-            name="newsdesk-poller",
-        )
+
+        async def keep_polling() -> None:
+            while not context.stop.is_set():
+                try:
+                    await poller.poll_until(
+                        context.stop, look_again, buckets=buckets,
+                        idle_seconds=settings.scheduler_tick_seconds,
+                        on_queued=lambda _outbox_ids: hints.hint(Topic.ARTICLES_QUEUED),
+                        on_notice=lambda: hints.hint(Topic.POSTS_READY),
+                    )
+                except Exception:  # a bug: its claims were given back; poll again shortly
+                    log.exception("polling crashed; starting again")
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(context.stop.wait(), RESTART_SECONDS)
+
+        polling = asyncio.create_task(keep_polling(), name="newsdesk-poller")
         log.info("poller started holder=%s buckets=%d", buckets.holder, len(buckets.held))
         await context.stop.wait()
         log.info("poller stopping holder=%s", buckets.holder)

@@ -41,6 +41,10 @@ MAX_DELAY = timedelta(days=1)
 # As many feeds in flight as the fetcher allows at once (FetchSettings.global_limit); a
 # feed that hangs for its whole timeout holds one slot, never a whole batch.
 CONCURRENT_FEEDS = 20
+# Claimed feeds that may wait for their hosts' slots, in batches: past it a worker waits for
+# a busy host rather than claim more. An empty claim is not retried for a moment.
+TOP_UP_BATCHES = 3
+TOP_UP_PAUSE_SECONDS = 1.0
 
 
 @dataclass
@@ -314,9 +318,10 @@ class _ClaimedWork:
     """The claimed feeds of one polling run, handed to its workers one at a time; it claims
     the next batch when the last one runs dry.
 
-    A worker is handed the oldest claimed feed whose host has a free slot in the fetcher,
-    else the oldest: a host whose slots are all held (a feed hanging until its timeout) keeps
-    no worker from the other hosts' feeds.
+    A worker is handed the oldest claimed feed whose host has a free slot in the fetcher.
+    When every waiting feed's host is busy (feeds hanging until their timeout hold its slots)
+    another batch is claimed, up to ``TOP_UP_BATCHES`` waiting, and only then the oldest is
+    handed out to wait for its host: a busy host keeps no worker from the other hosts' feeds.
     """
 
     def __init__(
@@ -346,6 +351,7 @@ class _ClaimedWork:
         self._unfinished: dict[int, ClaimedFeed] = {}
         self._claiming = asyncio.Lock()
         self._exhausted = False
+        self._no_top_up_until = 0.0
 
     def _stopped(self) -> bool:
         return self._stop is not None and self._stop.is_set()
@@ -356,7 +362,12 @@ class _ClaimedWork:
         loop = asyncio.get_running_loop()
         while not self._stopped():
             if self._waiting:
-                claim, start_by = self._take_waiting()
+                taken = self._take_free_host()
+                if taken is None:
+                    if await self._top_up() or not self._waiting:
+                        continue  # more feeds (perhaps of free hosts), or others took them
+                    taken = self._waiting.popleft()
+                claim, start_by = taken
                 if loop.time() <= start_by:
                     return claim
                 # Half its lease is gone: it might outlive its claim, so give it back.
@@ -375,14 +386,34 @@ class _ClaimedWork:
                     await self._wait_for_work()
         return None
 
-    def _take_waiting(self) -> tuple[ClaimedFeed, float]:
-        """Remove and return the oldest waiting claim whose host has a free slot, else the
-        oldest."""
+    def _take_free_host(self) -> tuple[ClaimedFeed, float] | None:
+        """Remove and return the oldest waiting claim whose host has a free slot, if any."""
         for index, (claim, start_by) in enumerate(self._waiting):
             if not self._host_is_full(claim.feed.url):
                 del self._waiting[index]
                 return claim, start_by
-        return self._waiting.popleft()
+        return None
+
+    async def _top_up(self) -> bool:
+        """Every waiting feed's host is busy: claim another batch while fewer than
+        ``TOP_UP_BATCHES`` batches wait; return whether any feed was claimed."""
+        loop = asyncio.get_running_loop()
+
+        def enough() -> bool:
+            return (
+                self._exhausted or self._stopped() or loop.time() < self._no_top_up_until
+                or len(self._waiting) >= TOP_UP_BATCHES * self._policy.batch
+            )
+
+        if enough():
+            return False
+        async with self._claiming:
+            if enough():
+                return False
+            claimed = await self._claim()
+            if not claimed:  # nothing more due: do not ask again at every feed
+                self._no_top_up_until = loop.time() + TOP_UP_PAUSE_SECONDS
+            return claimed > 0
 
     def finished(self, claim: ClaimedFeed) -> None:
         """Note that ``claim``'s check was recorded (which cleared the claim)."""
@@ -409,8 +440,8 @@ class _ClaimedWork:
         if self._buckets is not None:
             self._buckets.finished(claim.host_bucket)
 
-    async def _claim(self) -> bool:
-        """Claim the next batch; return whether any feed was queued for the workers."""
+    async def _claim(self) -> int:
+        """Claim the next batch; return how many feeds it queued for the workers."""
         buckets = None if self._buckets is None else self._buckets.claimable()
         try:
             claims = await self._feeds.claim_due(
@@ -420,9 +451,10 @@ class _ClaimedWork:
             if self._stop is None:
                 raise  # a round (role all): the scheduler logs it and tries again
             log.exception("claiming due feeds failed; trying again")
-            return False
+            return 0
         start_by = asyncio.get_running_loop().time() + self._policy.lease_seconds / 2
         busy: list[ClaimedFeed] = []
+        queued = len(self._waiting)
         for claim in claims:
             if claim.feed.id in self._in_flight:  # ``poll_all`` is checking it here
                 busy.append(claim)
@@ -434,7 +466,7 @@ class _ClaimedWork:
             self._waiting.append((claim, start_by))
         if busy:
             await self._feeds.release_claims(busy)
-        return bool(self._waiting)
+        return len(self._waiting) - queued
 
     async def _wait_for_work(self) -> None:
         """Wait until told to look again, the next feed of these buckets falls due, the
