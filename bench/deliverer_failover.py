@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import re
 import sys
 import tempfile
@@ -39,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.support.arguments import bench_parser, write_figures
-from bench.support.databases import DEFAULT_SERVER, SERVER_VARIABLE, bench_database
+from bench.support.databases import add_postgres_option, bench_database
 from bench.support.delivery import SandboxProcess, Tally, bench_settings, seed_burst, tally
 from bench.support.role_process import role_command, write_settings
 from bench.support.supervisor import Slot, Supervisor
@@ -300,11 +299,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--kill-at", type=float, default=0.3,
         help="kill the leader once the sandbox recorded this share of the burst",
     )
-    parser.add_argument(
-        "--postgres", metavar="ADDRESS",
-        default=os.environ.get(SERVER_VARIABLE, "").strip() or DEFAULT_SERVER,
-        help=f"the PostgreSQL server (default ${SERVER_VARIABLE}, else {DEFAULT_SERVER})",
-    )
+    add_postgres_option(parser)
     args = parser.parse_args(argv)
     if args.quick:
         for name, value in QUICK.items():

@@ -28,7 +28,6 @@ import dataclasses
 import itertools
 import json
 import logging
-import os
 import sys
 import tempfile
 import time
@@ -38,7 +37,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from bench.support.arguments import bench_parser, write_figures
-from bench.support.databases import DEFAULT_SERVER, SERVER_VARIABLE, bench_database
+from bench.support.databases import add_postgres_option, bench_database
 from bench.support.delivery import SandboxInfo
 from bench.support.role_process import role_command, write_settings
 from bench.support.supervisor import Slot, Supervisor
@@ -166,11 +165,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--guilds", type=int, default=80)
-    parser.add_argument(
-        "--postgres", metavar="ADDRESS",
-        default=os.environ.get(SERVER_VARIABLE, "").strip() or DEFAULT_SERVER,
-        help=f"the PostgreSQL server (default ${SERVER_VARIABLE}, else {DEFAULT_SERVER})",
-    )
+    add_postgres_option(parser)
     args = parser.parse_args(argv)
     if args.quick:
         for name, value in QUICK.items():

@@ -38,11 +38,17 @@ def add_engine_options(parser: argparse.ArgumentParser) -> None:
         metavar="ENGINE",
         help="sqlite (default), postgres, or both in one run (--db sqlite postgres)",
     )
+    add_postgres_option(parser, "the PostgreSQL server for --db postgres")
+
+
+def add_postgres_option(
+    parser: argparse.ArgumentParser, meaning: str = "the PostgreSQL server"
+) -> None:
+    """Add ``--postgres ADDRESS`` (PostgreSQL-only benches take it alone, without ``--db``)."""
     parser.add_argument(
         "--postgres", metavar="ADDRESS",
         default=os.environ.get(SERVER_VARIABLE, "").strip() or DEFAULT_SERVER,
-        help=f"the PostgreSQL server for --db postgres (default ${SERVER_VARIABLE}, "
-        f"else {DEFAULT_SERVER})",
+        help=f"{meaning} (default ${SERVER_VARIABLE}, else {DEFAULT_SERVER})",
     )
 
 

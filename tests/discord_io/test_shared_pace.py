@@ -12,7 +12,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 import aiohttp
 import pytest
-from aiohttp import web
 
 from bot.discord_io.pacing import SharedPace
 from storage import Database
@@ -75,46 +74,30 @@ async def test_sqlite_has_no_shared_pace(database: Database) -> None:
 
 @on_postgres
 async def test_counted_requests_take_shared_turns_and_replies_do_not(
-    database: Database, other_process: Database
+    database: Database, other_process: Database, answering_api: str
 ) -> None:
     """Through the real trace hook of two processes' sessions."""
     paces = [SharedPace(database), SharedPace(other_process)]
     for pace in paces:
         pace.exempt_application(42)
-
-    async def answer(_: web.Request) -> web.Response:
-        return web.Response(text="{}")
-
-    app = web.Application()
-    app.router.add_route("POST", "/{tail:.*}", answer)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    base = f"http://127.0.0.1:{port}/api/v10"
+    base = answering_api
+    sessions = [aiohttp.ClientSession(trace_configs=[pace.trace_config()]) for pace in paces]
     try:
-        sessions = [
-            aiohttp.ClientSession(trace_configs=[pace.trace_config()]) for pace in paces
-        ]
-        try:
 
-            async def post(session: aiohttp.ClientSession, path: str) -> None:
-                async with session.post(base + path) as response:
-                    await response.read()
+        async def post(session: aiohttp.ClientSession, path: str) -> None:
+            async with session.post(base + path) as response:
+                await response.read()
 
-            await asyncio.gather(*(
-                post(sessions[n % 2], f"/channels/{n}/messages") for n in range(10)
-            ))
-            # (A request that woke late takes a second turn: at least one each.)
-            posted = [pace.turns for pace in paces]
-            await post(sessions[0], "/interactions/7/token/callback")
-            await post(sessions[1], "/webhooks/42/token/messages/@original")
-        finally:
-            for session in sessions:
-                await session.close()
+        await asyncio.gather(*(
+            post(sessions[n % 2], f"/channels/{n}/messages") for n in range(10)
+        ))
+        # (A request that woke late takes a second turn: at least one each.)
+        posted = [pace.turns for pace in paces]
+        await post(sessions[0], "/interactions/7/token/callback")
+        await post(sessions[1], "/webhooks/42/token/messages/@original")
     finally:
-        await runner.cleanup()
+        for session in sessions:
+            await session.close()
     assert all(turns >= 5 for turns in posted)
     assert [pace.turns for pace in paces] == posted  # the replies took no turn
     assert [len(pace.turn_seconds) for pace in paces] == posted
