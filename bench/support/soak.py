@@ -71,12 +71,14 @@ import aiohttp
 from aiohttp import web
 
 import bot.sandbox.fake_discord.server as sandbox_server
+from bench.support.databases import database_fields
 from bench.support.delivery import SandboxInfo, bound_port, counting_build_app, point_discord_at
 from bench.support.loop_watchdog import LoopWatchdog
 from bot.app.runtime import open_newsdesk
 from bot.app.settings import Settings
 from bot.core.models import FeedSnapshot
 from bot.sandbox.fake_discord import Sandbox, SandboxWorld
+from bot.sandbox.fake_discord.state import ShardingOptions
 from bot.sandbox.fake_discord.world import OWNER_USER_ID, UserSpec
 from cogs.backend.errors import APOLOGY
 from storage import Database, Repositories
@@ -95,6 +97,7 @@ VOCABULARY_SIZE = 3000
 WORDS_PER_PARAGRAPH = 40
 PARAGRAPHS = 3
 COMMAND_KINDS = ("help", "feed list", "feed status", "search", "feed why")
+SHARD_DOWN = "shard down"  # the outcome of a command typed while its shard had no process
 
 log = logging.getLogger(__name__)
 
@@ -116,6 +119,13 @@ class Plan:
     command_rate: float = 5.0
     seed: int = 20_261_108
     lifetime_seconds: float = 3 * 3600.0
+    # The sandbox's gateway: the shard count `GET /gateway/bot` recommends (None: one per
+    # thousand guilds, as Discord) and its `max_concurrency`.
+    shard_count: int | None = None
+    max_concurrency: int = 1
+    # The farm's hosts: feed n and its articles live on 127.0.0.{1 + n % hosts} (one port),
+    # so pollers, which share hosts out between them, all have feeds to check.
+    hosts: int = 1
 
     @property
     def per_guild(self) -> int:
@@ -146,6 +156,12 @@ class Plan:
         return cls(**json.loads(path.read_text()))
 
     # -- layout
+
+    def feed_base(self, base: str, n: int) -> str:
+        """The farm's address ``base`` (on 127.0.0.1) moved to the host of feed ``n``."""
+        if self.hosts == 1:
+            return base
+        return base.replace(f"//{HOST}:", f"//127.0.0.{1 + n % self.hosts}:", 1)
 
     def subscription(self, j: int) -> tuple[int, int, int]:
         """Subscription ``j``: (guild index, feed index, channel offset)."""
@@ -232,6 +248,7 @@ def feed_body(
     plan: Plan, words: Sequence[str], base: str, n: int, *, count: int, start: float
 ) -> bytes:
     """RSS 2.0 for feed ``n`` after ``count`` items (the latest ``ITEMS_IN_FEED``)."""
+    base = plan.feed_base(base, n)
     parts = [
         '<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel>',
         f"<title>Soak wire {n}</title><link>{base}/site/{n}/</link>",
@@ -292,7 +309,7 @@ def farm_app(plan: Plan, clock: FarmClock, base: Callable[[], str]) -> web.Appli
             return web.Response(status=404)
         counts["article_200"] += 1
         text = article_text(words, plan.seed, n, k)
-        page = article_page(text, article_url(base(), n, k))
+        page = article_page(text, article_url(plan.feed_base(base(), n), n, k))
         return web.Response(body=page, content_type="text/html", charset="utf-8")
 
     async def start(request: web.Request) -> web.Response:
@@ -323,6 +340,8 @@ async def serve_farm(plan: Plan, info_path: Path) -> None:
     site = web.TCPSite(runner, HOST, 0, backlog=1024)
     await site.start()
     port = bound_port(runner)
+    for host in range(2, plan.hosts + 1):  # the same port on 127.0.0.2 … 127.0.0.N
+        await web.TCPSite(runner, f"127.0.0.{host}", port, backlog=1024).start()
     bound.append(f"http://{HOST}:{port}")
     _write_info(info_path, {"base": bound[0]})
     try:
@@ -426,6 +445,13 @@ class Driver:
 
         registry.create = stamping_create  # type: ignore[method-assign]
 
+    def shard_connected(self, guild_id: int) -> bool:
+        """Whether a bot process holds a socket on the shard of this guild now."""
+        return any(
+            session.socket is not None and session.receives(guild_id)
+            for session in self.sandbox.state.gateway.sessions.values()
+        )
+
     def line_for(self, rng: random.Random, kind: str, guild: int, words: Sequence[str]) -> str:
         """The typed line of one command."""
         if kind == "search":
@@ -437,8 +463,10 @@ class Driver:
             for n in feeds:
                 count = self.plan.published(n, self.start, now)
                 if count:
-                    return f"/feed why url:{article_url(self.farm_base, n, rng.randrange(count))}"
-            return f"/feed why url:{article_url(self.farm_base, feeds[0], 0)}"
+                    base = self.plan.feed_base(self.farm_base, n)
+                    return f"/feed why url:{article_url(base, n, rng.randrange(count))}"
+            base = self.plan.feed_base(self.farm_base, feeds[0])
+            return f"/feed why url:{article_url(base, feeds[0], 0)}"
         return f"/{kind}"
 
     async def run(self, rate: float, seconds: float) -> None:
@@ -463,6 +491,12 @@ class Driver:
             line = self.line_for(rng, kind, guild, words)
             row = CommandRow(kind, guild, time.time())
             self.rows.append(row)
+            if not self.shard_connected(world.guilds[guild].id):
+                # The process running this guild's shard is gone (the distributed soak
+                # kills it): Discord would tell the person "The application did not
+                # respond". Counted apart, never typed.
+                row.outcome = SHARD_DOWN
+                continue
             task = asyncio.create_task(
                 self._one(row, line, user, world.guilds[guild].name), name=f"command-{index}"
             )
@@ -520,7 +554,8 @@ async def serve_sandbox(plan: Plan, info_path: Path) -> None:
 
     statuses: Counter[int] = Counter()
     answered: Counter[str] = Counter()
-    sandbox_server.build_app = counting_build_app(statuses, answered)  # type: ignore[attr-defined,assignment]
+    limits: Counter[str] = Counter()
+    sandbox_server.build_app = counting_build_app(statuses, answered, limits)  # type: ignore[attr-defined,assignment]
     world_started = time.perf_counter()
     world = soak_world(plan)
     world_seconds = time.perf_counter() - world_started
@@ -529,16 +564,29 @@ async def serve_sandbox(plan: Plan, info_path: Path) -> None:
     watchdog.start()
     background: set[asyncio.Task[None]] = set()
     background.add(asyncio.create_task(_freeze_heap_regularly()))
-    async with Sandbox(world=world) as sandbox:
+    sharding = ShardingOptions(
+        recommended_shards=plan.shard_count, max_concurrency=plan.max_concurrency
+    )
+    async with Sandbox(world=world, sharding=sharding) as sandbox:
 
         async def stats(_: web.Request) -> web.Response:
             state = sandbox.state
+            hub = state.gateway
             return web.json_response(
                 {
                     "posts": sum(1 for m in state.records if m.kind == "post"),
                     "records": len(state.records),
                     "rate_limit_hits": sandbox.rate_limit_hits,
+                    "rate_limits": dict(limits),
                     "statuses": {str(code): statuses[code] for code in (401, 403, 429)},
+                    "connected_shards": [list(shard) for shard in hub.connected_shards()],
+                    # (shard id, shard count, epoch seconds): the gateway stamps its own
+                    # monotonic clock; the bench compares with its kills' wall clock.
+                    "identifies": [
+                        [*i.shard, state.clock.wall_time() - (state.clock.now() - i.at)]
+                        for i in hub.identifies
+                    ],
+                    "refused_identifies": hub.refused_identifies,
                     "nonce_replays": sum(count - 1 for count in answered.values()),
                     "unknown_routes": sandbox.unknown_routes,
                     "ready": state.gateway.ready.is_set(),
@@ -562,6 +610,25 @@ async def serve_sandbox(plan: Plan, info_path: Path) -> None:
                     for m in sandbox.state.records
                     if m.kind == "post"
                 ]
+            )
+
+        async def posts_since(request: web.Request) -> web.Response:
+            """The posts among the records from ``index`` on, and where to look next."""
+            records = sandbox.state.records
+            first = int(request.query.get("index", "0"))
+            return web.json_response(
+                {
+                    "next": len(records),
+                    "posts": [
+                        {
+                            "url": m.embeds[0].get("url") if m.embeds else None,
+                            "channel_id": m.channel_id,
+                            "at": m.created_at.timestamp(),
+                        }
+                        for m in records[first:]
+                        if m.kind == "post"
+                    ],
+                }
             )
 
         async def sync(_: web.Request) -> web.Response:
@@ -604,6 +671,7 @@ async def serve_sandbox(plan: Plan, info_path: Path) -> None:
         app = web.Application()
         app.router.add_get("/stats", stats)
         app.router.add_get("/posts", posts)
+        app.router.add_get("/posts/since", posts_since)
         app.router.add_post("/sync", sync)
         app.router.add_post("/commands", start_commands)
         app.router.add_get("/commands", commands)
@@ -633,7 +701,7 @@ async def serve_sandbox(plan: Plan, info_path: Path) -> None:
 # ---------------------------------------------------------------- the bot process
 
 
-def soak_settings(plan: Plan, info: SandboxInfo, database_path: Path) -> Settings:
+def soak_settings(plan: Plan, info: SandboxInfo, database: Path | str) -> Settings:
     """The bot's settings: sandbox token and guild, the plan's poll interval and tick.
 
     ``per_host_limit`` is raised from 2: every feed and page of the farm is on 127.0.0.1,
@@ -643,7 +711,7 @@ def soak_settings(plan: Plan, info: SandboxInfo, database_path: Path) -> Setting
     return Settings(
         discord_token=info.token,
         dev_guild_id=info.guild_id,
-        database_path=database_path,
+        **database_fields(database),
         log_level="WARNING",
         scheduler_tick_seconds=plan.scheduler_tick,
         default_interval_seconds=plan.poll_interval,
@@ -712,7 +780,7 @@ async def _log_allocation_growth(every: float) -> None:
 # ---------------------------------------------------------------- seeding (bench process)
 
 
-async def seed(plan: Plan, database_path: Path, farm_base: str) -> int:
+async def seed(plan: Plan, database: Path | str, farm_base: str) -> int:
     """Subscribe every (guild, channel, feed) of the plan through the repositories.
 
     Every feed starts empty (ETag ``"n-0"``, nothing seen) and is first due at a moment
@@ -721,16 +789,16 @@ async def seed(plan: Plan, database_path: Path, farm_base: str) -> int:
 
     ids = guild_ids(plan)
     words = vocabulary(plan.seed)
-    database = await Database.open(database_path)
+    opened = await Database.open(database)
     try:
-        repositories = Repositories.over(database)
+        repositories = Repositories.over(opened)
         now = datetime.now(UTC)
         for j in range(plan.subscriptions):
             guild, n, offset = plan.subscription(j)
             snapshot = FeedSnapshot(
-                url=f"{farm_base}/feeds/{n}.xml",
+                url=f"{plan.feed_base(farm_base, n)}/feeds/{n}.xml",
                 title=f"Soak wire {n}",
-                site_url=f"{farm_base}/site/{n}/",
+                site_url=f"{plan.feed_base(farm_base, n)}/site/{n}/",
                 etag=f'"{n}-0"',
                 last_modified=None,
                 body_sha256=hashlib.sha256(
@@ -746,7 +814,7 @@ async def seed(plan: Plan, database_path: Path, farm_base: str) -> int:
             )
         return plan.subscriptions
     finally:
-        await database.close()
+        await opened.close()
 
 
 def expected_pairs(
@@ -759,7 +827,7 @@ def expected_pairs(
         guild, n, offset = plan.subscription(j)
         channels.setdefault(n, []).append(ids[guild] + offset)
     return frozenset(
-        (article_url(farm_base, n, k), channel)
+        (article_url(plan.feed_base(farm_base, n), n, k), channel)
         for n in range(plan.feeds)
         for k in range(plan.published(n, start, end))
         for channel in channels[n]
