@@ -110,6 +110,7 @@ QUICK_KILL_EVERY = 8.0
 QUICK_REPLACE_AFTER = 1.0
 WATCH_SECONDS = 0.5
 INTERRUPTED = "interrupted by a kill"  # in flight on a gateway process when it was killed
+KILL_NOTICE_SECONDS = 2.0  # a socket of a killed process may look open this long
 
 
 @dataclass
@@ -471,13 +472,17 @@ def mark_interrupted(
     rows: list[dict[str, Any]], chaos: Chaos, ids: list[int], shard_count: int
 ) -> None:
     """Mark the commands that failed because their gateway process was killed while they
-    were in flight (``INTERRUPTED``): sent less than a command time-out before the kill to a
-    guild of the killed cluster's shards."""
+    were in flight (``INTERRUPTED``): sent to a guild of the killed cluster's shards less
+    than a command time-out before the kill, or in the moment after it before the sandbox
+    saw the socket close (``KILL_NOTICE_SECONDS``)."""
     for kill in chaos.kills:
         if not kill.shards:
             continue
         for row in rows:
-            in_flight = kill.killed_at - COMMAND_TIMEOUT <= float(row["sent_at"]) <= kill.killed_at
+            sent_at = float(row["sent_at"])
+            in_flight = (
+                kill.killed_at - COMMAND_TIMEOUT <= sent_at <= kill.killed_at + KILL_NOTICE_SECONDS
+            )
             on_cluster = shard_of(ids[int(row["guild"])], shard_count) in kill.shards
             if in_flight and on_cluster and row["outcome"] not in ("ok", SHARD_DOWN):
                 row["outcome"] = INTERRUPTED
