@@ -3,6 +3,8 @@
 Usage (from the repository root)::
 
     python -m bench.soak [--minutes 30] [--quick] [--json PATH] [--keep DIR]
+    python -m bench.soak --distributed [--kill-every 180] [--replace-after 5]
+                         [--shard-count 8] [--hosts 16] [--postgres ADDRESS] [--minutes 30] …
 
 Four processes, all on 127.0.0.1 (helpers and the plan in ``bench.support.soak``, each
 child started as ``python -m bench.support.soak farm|sandbox|bot``):
@@ -35,6 +37,21 @@ after warm-up < 10 %. Exit status 0 when every target is met.
 ``--quick``: 50 guilds, 250 subscriptions over 100 feeds, 2 s poll interval, 5 s of items
 (8/s) and commands (21/s), about 15 s in all; its exit status judges the behaviour only
 (every post once, no 429, every command answered), not latency or memory.
+
+``--distributed`` (``bench.support.distributed``): the same world, but the bot is a
+deployment over a fresh PostgreSQL database (``--postgres``, as ``bench.support.databases``):
+2 gateway clusters × 4 of ``--shard-count`` 8 shards, 2 pollers, 2 readers, desk ×2 and
+deliverer ×2 (leader + standby), each its own process (``bench.support.role_process``,
+what ``newsdesk run --role`` runs); the farm's feeds spread over ``--hosts`` loopback
+hosts (127.0.0.1 to 127.0.0.16) so both pollers have hosts of their own. Every
+``--kill-every`` seconds one role process is killed (SIGKILL to its process group) and
+replaced ``--replace-after`` seconds later. Also printed: each kill (target, backlog,
+replaced, ready, caught up), leader takeovers, the time from publication to post, 429s by
+limit, CPU and RSS per process slot. Targets: every post once, zero 429s, p99 first
+response < 1 s over the commands sent, every command sent answered, every killed role
+replaced and caught up, no process dying by itself (memory is reported, not judged).
+Quick: the quick world over 8 shards (``max_concurrency`` 8), 20 s of items and commands,
+a kill every 8 s replaced 1 s later (two kills); the exit status judges the behaviour.
 """
 
 from __future__ import annotations
@@ -49,13 +66,20 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from bench.support.arguments import bench_parser, write_figures
-from bench.support.databases import DEFAULT_SERVER, SERVER_VARIABLE, bench_database
+from bench.support.databases import (
+    DEFAULT_SERVER,
+    SERVER_VARIABLE,
+    bench_database,
+    create_database,
+    fresh_name,
+)
 from bench.support.delivery import SandboxInfo, Tally, tally
 from bench.support.distributed import (
     Chaos,
@@ -111,6 +135,7 @@ QUICK_REPLACE_AFTER = 1.0
 WATCH_SECONDS = 0.5
 INTERRUPTED = "interrupted by a kill"  # in flight on a gateway process when it was killed
 KILL_NOTICE_SECONDS = 2.0  # a socket of a killed process may look open this long
+MISSING_SHOWN = 20
 
 
 @dataclass
@@ -319,6 +344,21 @@ class DistributedOptions:
     kill_every: float = DEFAULT_KILL_EVERY
     replace_after: float = DEFAULT_REPLACE_AFTER
     postgres: str = DEFAULT_SERVER
+    keep_database: bool = False
+
+
+@asynccontextmanager
+async def soak_database(options: DistributedOptions) -> AsyncIterator[str]:
+    """A fresh PostgreSQL database for the soak: dropped at the end, unless kept (``--keep``)
+    for a look at what the roles left, its address then printed."""
+    if not options.keep_database:
+        async with bench_database("postgres", Path(), options.postgres, "soak") as address:
+            assert isinstance(address, str)
+            yield address
+        return
+    address = await create_database(options.postgres, fresh_name("soak"))
+    print(f"the soak's database (kept): {address}")
+    yield address
 
 
 async def run_distributed_soak(
@@ -339,7 +379,7 @@ async def run_distributed_soak(
     children: list[Child] = []
     supervisor: Supervisor | None = None
     database: Database | None = None
-    async with bench_database("postgres", workdir, options.postgres, "soak") as address:
+    async with soak_database(options) as address:
         assert isinstance(address, str)
         try:
             began = time.perf_counter()
@@ -452,6 +492,11 @@ async def run_distributed_soak(
     note_commands_back(chaos, commands["rows"], guild_ids(plan), shard_count)
     article_posts = [p for p in posts if p["url"] is not None]
     result.tally = tally(article_posts, expected)
+    posted = {(str(p["url"]), int(p["channel_id"])) for p in article_posts}
+    figures.missing = [
+        {"url": url, "channel_id": channel, "published": round(at - start, 1)}
+        for at, (url, channel) in watch.schedule if (url, channel) not in posted
+    ][:MISSING_SHOWN]
     figures.kills = [kill.summary() for kill in chaos.kills]
     figures.unexpected_exits = unexpected(supervisor.unexpected_exits)
     figures.per_slot = supervisor.per_slot()
@@ -654,6 +699,9 @@ def distributed_report(result: SoakResult, ms: Callable[[dict[str, float], str],
         )
     if not d.kills:
         lines.append("  none")
+    if d.missing:
+        lines.append(f"missing (first {len(d.missing)}, published at s after the start): "
+                     + json.dumps(d.missing))
     lines.append("leader takeovers (s after the start): " + ", ".join(
         f"{x['role']} epoch {x['epoch']} pid {x['holder_pid']} at {x['at']}" for x in d.takeovers
     ))
@@ -701,7 +749,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--command-rate", type=float, default=Plan.command_rate)
     parser.add_argument("--poll-interval", type=int, default=Plan.poll_interval)
     parser.add_argument("--sample-seconds", type=float, default=30.0)
-    parser.add_argument("--keep", type=Path, help="keep logs and the database in this folder")
+    parser.add_argument("--keep", type=Path, help="keep logs and the database in this folder"
+                        " (distributed: the PostgreSQL database is kept too, its address"
+                        " printed)")
     parser.add_argument(
         "--distributed", action="store_true",
         help="every role in processes of its own over a fresh PostgreSQL database, with kills",
@@ -748,7 +798,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             else QUICK_KILL_EVERY if quick else DEFAULT_KILL_EVERY,
             replace_after=args.replace_after if args.replace_after is not None
             else QUICK_REPLACE_AFTER if quick else DEFAULT_REPLACE_AFTER,
-            postgres=args.postgres,
+            postgres=args.postgres, keep_database=args.keep is not None,
         )
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
 

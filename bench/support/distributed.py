@@ -356,6 +356,7 @@ class Distributed:
     lag: dict[str, float] = field(default_factory=dict)
     shard_down_commands: int = 0
     refused_identifies: int = 0
+    missing: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def kills_ok(self) -> bool:
