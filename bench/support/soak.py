@@ -22,7 +22,7 @@ The plan (``Plan``, JSON) fixes the whole world, so each process derives the sam
   with ``POST /_farm/start``; before that every feed is empty.
 
 The farm serves ``/feeds/{n}.xml`` (RSS 2.0, the latest ``ITEMS_IN_FEED`` items, ETag
-``"n-count"`` so an unchanged feed answers 304) and ``/articles/{n}/{k}.html`` (the article
+``"n-count"`` so an unchanged feed answers 304) and ``/articles/{n:05d}/{k:05d}.html`` (the article
 page the reader fetches: about 120 words of text drawn from a 3,000-word made-up
 vocabulary, so no two articles look like copies of each other).
 
@@ -201,8 +201,13 @@ def vocabulary(seed: int) -> list[str]:
 
 
 def article_url(base: str, n: int, k: int) -> str:
-    """The address of item ``k`` of feed ``n`` on the farm at ``base``."""
-    return f"{base}/articles/{n}/{k}.html"
+    """The address of item ``k`` of feed ``n`` on the farm at ``base``.
+
+    Numbers are written with five digits: a path part of four (``/articles/1997/0.html``)
+    reads as a year to the reader's date extraction, which then dates the article 1997 and
+    the story desk holds it back as too old (Newsdesk's rule, right for a real dated path).
+    """
+    return f"{base}/articles/{n:05d}/{k:05d}.html"
 
 
 @dataclass(frozen=True)
