@@ -59,7 +59,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 import random
 import statistics
 import sys
@@ -75,7 +74,7 @@ from typing import Any
 from bench.support.arguments import bench_parser, write_figures
 from bench.support.databases import (
     DEFAULT_SERVER,
-    SERVER_VARIABLE,
+    add_postgres_option,
     bench_database,
     create_database,
     fresh_name,
@@ -767,12 +766,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--replace-after", type=float, metavar="SECONDS",
                         help=f"distributed: start the replacement this long after a kill"
                         f" (default {DEFAULT_REPLACE_AFTER:g}; quick {QUICK_REPLACE_AFTER:g})")
-    parser.add_argument(
-        "--postgres", metavar="ADDRESS",
-        default=os.environ.get(SERVER_VARIABLE, "").strip() or DEFAULT_SERVER,
-        help=f"distributed: the PostgreSQL server (default ${SERVER_VARIABLE}, else"
-        f" {DEFAULT_SERVER})",
-    )
+    add_postgres_option(parser, "distributed: the PostgreSQL server")
     args = parser.parse_args(argv)
     if args.quick:
         plan, sample = QUICK, QUICK_SAMPLE_SECONDS
