@@ -8,7 +8,7 @@ on how fast this machine runs.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
@@ -16,14 +16,8 @@ import pytest
 from bot.discord_io.pacing import SharedPace
 from storage import Database
 from storage.pace import PaceRow
+from tests.fixtures.engines import on_postgres
 
-postgres_only = pytest.mark.parametrize("storage_engine", ["postgres"], indirect=True)
-
-
-def on_postgres(test: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
-    """Run ``test`` on PostgreSQL only (the shared pace's engine)."""
-    marked: Callable[..., Awaitable[None]] = pytest.mark.postgres(postgres_only(test))
-    return marked
 SPACING = 1 / 48
 
 

@@ -13,6 +13,7 @@ import pytest
 from storage import Database, Repositories
 from storage.database import is_unique_violation
 from storage.outbox import ChannelOrderViolation
+from tests.fixtures.engines import on_postgres
 from tests.storage.test_repositories import (
     CHANNEL_A,
     CHANNEL_A2,
@@ -101,8 +102,7 @@ async def until_a_lock_is_awaited(database: Database) -> None:
         waiting = int(row[0]) if row is not None else 0
 
 
-@pytest.mark.postgres
-@pytest.mark.parametrize("storage_engine", ["postgres"], indirect=True)
+@on_postgres
 async def test_a_claim_that_would_put_a_second_row_in_flight_fails_loudly(
     repositories: Repositories, database: Database, caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -131,8 +131,7 @@ async def test_a_claim_that_would_put_a_second_row_in_flight_fails_loudly(
     assert status is not None and status.state.value == "pending"
 
 
-@pytest.mark.postgres
-@pytest.mark.parametrize("storage_engine", ["postgres"], indirect=True)
+@on_postgres
 async def test_claimers_side_by_side_keep_every_channel_in_order(
     repositories: Repositories,
 ) -> None:

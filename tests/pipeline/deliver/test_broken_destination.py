@@ -44,6 +44,23 @@ async def record_reading(repositories: Repositories, article_id: int) -> None:
     await repositories.stories.record_reading(article_id, reading, None, NOW)
 
 
+async def queue_two_articles(repositories: Repositories) -> list[int]:
+    """Subscribe ``CHANNEL`` to a feed and ingest two articles; return their outbox rows
+    (waiting for their readings)."""
+    snapshot = FeedSnapshot(
+        url="https://news.example/feed", title="News", site_url=None, etag=None,
+        last_modified=None, body_sha256="a", interval_seconds=600, next_check_at=NOW, entries=[],
+    )
+    subscribed = await repositories.subscriptions.subscribe(
+        GUILD, CHANNEL, snapshot, created_by=1, now=NOW, max_feeds=10
+    )
+    check = FeedCheck(title="News", site_url=None, etag=None, last_modified=None,
+                      body_sha256="b", next_check_at=NOW)
+    return await repositories.articles.ingest(
+        subscribed.subscription.feed_id, [entry("one"), entry("two")], check, NOW
+    )
+
+
 class ClosedChannel:
     """A sender for a channel closed to the bot; the next article is read meanwhile."""
 
@@ -84,18 +101,7 @@ class ClosedChannel:
 async def test_no_later_row_of_a_refused_channel_can_be_claimed_meanwhile(
     repositories: Repositories,
 ) -> None:
-    snapshot = FeedSnapshot(
-        url="https://news.example/feed", title="News", site_url=None, etag=None,
-        last_modified=None, body_sha256="a", interval_seconds=600, next_check_at=NOW, entries=[],
-    )
-    subscribed = await repositories.subscriptions.subscribe(
-        GUILD, CHANNEL, snapshot, created_by=1, now=NOW, max_feeds=10
-    )
-    check = FeedCheck(title="News", site_url=None, etag=None, last_modified=None,
-                      body_sha256="b", next_check_at=NOW)
-    first, second = await repositories.articles.ingest(
-        subscribed.subscription.feed_id, [entry("one"), entry("two")], check, NOW
-    )
+    first, second = await queue_two_articles(repositories)
     first_article = (await repositories.stories.unread(10))[0].article.id
     await record_reading(repositories, first_article)
     (claimed,) = await repositories.outbox.claim(NOW, 10)

@@ -7,24 +7,24 @@ for the new leader to give back and send (under the same nonce) or find.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 import pytest
 
 from bot.core.errors import LeadershipLost
-from bot.core.models import ArticleCard, Delivery, FeedCheck, FeedSnapshot
+from bot.core.models import ArticleCard, Delivery
 from bot.pipeline.deliver.deliverer import Deliverer
 from bot.pipeline.timings import PipelineTimings
 from storage import Database, Repositories
 from storage.leases import Fence
-from tests.pipeline.deliver.test_broken_destination import entry, record_reading
+from tests.fixtures.engines import on_postgres
+from tests.pipeline.deliver.test_broken_destination import (
+    NOW,
+    queue_two_articles,
+    record_reading,
+)
 
-NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
-GUILD, CHANNEL = 111, 1001
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.parametrize("storage_engine", ["postgres"], indirect=True),
-]
+pytestmark = on_postgres
 
 
 async def lead(database: Database, epoch: int) -> Fence:
@@ -40,18 +40,7 @@ async def lead(database: Database, epoch: int) -> Fence:
 
 
 async def queue_two_posts(repositories: Repositories) -> list[int]:
-    snapshot = FeedSnapshot(
-        url="https://news.example/feed", title="News", site_url=None, etag=None,
-        last_modified=None, body_sha256="a", interval_seconds=600, next_check_at=NOW, entries=[],
-    )
-    subscribed = await repositories.subscriptions.subscribe(
-        GUILD, CHANNEL, snapshot, created_by=1, now=NOW, max_feeds=10
-    )
-    check = FeedCheck(title="News", site_url=None, etag=None, last_modified=None,
-                      body_sha256="b", next_check_at=NOW)
-    created = await repositories.articles.ingest(
-        subscribed.subscription.feed_id, [entry("one"), entry("two")], check, NOW
-    )
+    created = await queue_two_articles(repositories)
     for unread in await repositories.stories.unread(10):
         await record_reading(repositories, unread.article.id)
     return created
