@@ -261,7 +261,7 @@ class Watch:
 
 
 def holder_pid(holder: str) -> int | None:
-    """The pid in a lease holder's name (``host:pid:random``, ``contender_name``)."""
+    """The pid in a lease holder's name (``host:pid:random``, ``bot.app.roles.process_name``)."""
     parts = holder.split(":")
     try:
         return int(parts[-2])

@@ -25,7 +25,10 @@ import asyncio
 import contextlib
 import importlib
 import logging
+import os
 import signal
+import socket
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,6 +42,19 @@ log = logging.getLogger(__name__)
 
 ROLES = ("all", "gateway", "poller", "reader", "desk", "deliverer")
 DISTRIBUTED_ROLES = ROLES[1:]
+
+
+def process_name() -> str:
+    """Return this process's name in lease rows (leaders, host buckets, reading claims): host,
+    pid and a random part, so a restarted process with the same pid is someone new."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+async def sleep_unless_stopped(stop: asyncio.Event, seconds: float) -> bool:
+    """Sleep ``seconds`` or until ``stop`` is set; return whether it was set."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
+    return stop.is_set()
 
 
 def needs_postgres(role: str) -> str:

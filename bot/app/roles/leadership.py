@@ -19,13 +19,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
-import socket
 import time
-import uuid
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from bot.app.roles import process_name, sleep_unless_stopped
 from storage.database import Database
 from storage.leases import Fence, LeaseKeeper
 
@@ -37,11 +35,6 @@ SAFETY_SECONDS = 2.0
 # How often a standby tries for the advisory lock, and how long it waits after an error.
 STANDBY_POLL_SECONDS = 0.5
 RETRY_SECONDS = 2.0
-
-
-def contender_name() -> str:
-    """Return a name for this process that no other contender has (shown in the lease row)."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 class Leadership:
@@ -56,7 +49,7 @@ class Leadership:
             raise ValueError("leadership across processes needs PostgreSQL")
         self._database = database
         self.role = role
-        self.holder = holder or contender_name()
+        self.holder = holder or process_name()
         self._lease = lease_seconds
         self._renew = renew_seconds
         self._safety = safety_seconds
@@ -79,7 +72,7 @@ class Leadership:
                 raise
             except Exception:
                 log.exception("leadership contest failed role=%s; trying again", self.role)
-                await _sleep_or_stop(stop, RETRY_SECONDS)
+                await sleep_unless_stopped(stop, RETRY_SECONDS)
             finally:
                 self.leading.clear()
                 if connection is not None:
@@ -88,14 +81,14 @@ class Leadership:
 
     async def _become_leader(self, keeper: LeaseKeeper, stop: asyncio.Event) -> int | None:
         while not await keeper.try_lock():
-            if await _sleep_or_stop(stop, STANDBY_POLL_SECONDS):
+            if await sleep_unless_stopped(stop, STANDBY_POLL_SECONDS):
                 return None
         while True:
             taken = await keeper.take_over(self._lease)
             if isinstance(taken, int):
                 return taken
             # The last leader died holding a lease: it may still be finishing a send.
-            if await _sleep_or_stop(stop, min(taken, self._lease) + 0.05):
+            if await sleep_unless_stopped(stop, min(taken, self._lease) + 0.05):
                 return None
 
     async def _run_term(
@@ -146,13 +139,6 @@ class Leadership:
             if reason in {"stopped", "work ended"}:
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(keeper.step_down(epoch), timeout=2.0)
-
-
-async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> bool:
-    """Sleep ``seconds`` or until ``stop`` is set; return whether it was set."""
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), timeout=seconds)
-    return stop.is_set()
 
 
 async def _first_of(stop: asyncio.Event, task: asyncio.Task[None], seconds: float) -> None:

@@ -22,13 +22,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
-import socket
-import uuid
 from datetime import UTC, datetime
 
 from bot.app.polling import feed_pool_for, fetch_settings_for, poller_for
-from bot.app.roles import RoleContext
+from bot.app.roles import RoleContext, process_name, sleep_unless_stopped
 from bot.app.roles.hints import HintSender
 from bot.pipeline.fetch.fetcher import Fetcher
 from bot.pipeline.parse import FeedParser
@@ -51,12 +48,6 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def poller_name() -> str:
-    """Return this process's name in the bucket leases: host, pid and a random part (a
-    restarted process with the same pid is someone new)."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-
-
 async def serve(context: RoleContext) -> None:
     """Poll this poller's share of the due feeds until ``context.stop`` is set."""
     settings = context.settings
@@ -71,7 +62,7 @@ async def serve(context: RoleContext) -> None:
         await wakeups.hint(Topic.POLLERS_CHANGED)
 
     buckets = HostBuckets(
-        context.repositories.poll_buckets, poller_name(), settings.poll_bucket_lease_seconds,
+        context.repositories.poll_buckets, process_name(), settings.poll_bucket_lease_seconds,
         changed=pollers_changed, took=look_again.set,
     )
     poller = poller_for(
@@ -99,8 +90,7 @@ async def serve(context: RoleContext) -> None:
                     )
                 except Exception:  # a bug: its claims were given back; poll again shortly
                     log.exception("polling crashed; starting again")
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(context.stop.wait(), RESTART_SECONDS)
+                    await sleep_unless_stopped(context.stop, RESTART_SECONDS)
 
         polling = asyncio.create_task(keep_polling(), name="newsdesk-poller")
         log.info("poller started holder=%s buckets=%d", buckets.holder, len(buckets.held))

@@ -20,9 +20,8 @@ import contextlib
 import logging
 
 from bot.app.polling import fetch_settings_for
-from bot.app.roles import RoleContext
+from bot.app.roles import RoleContext, process_name
 from bot.app.roles.hints import HintSender
-from bot.app.roles.leadership import contender_name
 from bot.app.services import reading_pool_for, utc_now
 from bot.pipeline.fetch.fetcher import Fetcher
 from bot.pipeline.read.reader import ArticleReader, ReadingLease
@@ -39,7 +38,7 @@ async def serve(context: RoleContext, timings: PipelineTimings | None = None) ->
     session = Fetcher.create_session(fetch_settings)
     reading_pool = reading_pool_for(settings)
     hints = HintSender(context.wakeups)
-    lease = ReadingLease(contender_name(), settings.reading_lease_seconds)
+    lease = ReadingLease(process_name(), settings.reading_lease_seconds)
     reader = ArticleReader(
         context.repositories, Fetcher(session, fetch_settings), utc_now, pool=reading_pool,
         timings=timings or PipelineTimings(), lease=lease,
