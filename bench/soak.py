@@ -235,6 +235,22 @@ def rss_growth(samples: list[tuple[float, float]], warm_up: float) -> float:
     return (last - base) / base * 100.0
 
 
+async def collect_final(
+    control: Control, control_url: str, farm_base: str, result: SoakResult
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Once the posts have drained: wait (up to a minute) for the command stream to finish,
+    then read the commands, the posts, the sandbox's and the farm's counters."""
+    for _ in range(int(60 / 0.5)):
+        commands: dict[str, Any] = await control.get(control_url + "/commands")
+        if commands["done"]:
+            break
+        await asyncio.sleep(0.5)
+    posts: list[dict[str, Any]] = await control.get(control_url + "/posts")
+    result.sandbox = await control.get(control_url + "/stats")
+    result.farm = await control.get(farm_base + "/_farm/stats")
+    return commands, posts
+
+
 async def run_soak(plan: Plan, seconds: float, sample_seconds: float, workdir: Path) -> SoakResult:
     """Run one soak of ``seconds`` of items and commands; return its figures."""
     plan.check()
@@ -314,14 +330,7 @@ async def run_soak(plan: Plan, seconds: float, sample_seconds: float, workdir: P
         result.rss.append((time.time() - start, rss_mb(bot.pid)))
         result.bot_cpu_seconds = cpu_seconds(bot.pid) - cpu_before
 
-        for _ in range(int(60 / 0.5)):
-            commands = await control.get(control_url + "/commands")
-            if commands["done"]:
-                break
-            await asyncio.sleep(0.5)
-        posts = await control.get(control_url + "/posts")
-        result.sandbox = await control.get(control_url + "/stats")
-        result.farm = await control.get(farm_base + "/_farm/stats")
+        commands, posts = await collect_final(control, control_url, farm_base, result)
     finally:
         for child in reversed(children):
             child.stop()
@@ -469,14 +478,7 @@ async def run_distributed_soak(
             result.drain_seconds = time.time() - drain_started
             supervisor.sample()
 
-            for _ in range(int(60 / 0.5)):
-                commands = await control.get(control_url + "/commands")
-                if commands["done"]:
-                    break
-                await asyncio.sleep(0.5)
-            posts = await control.get(control_url + "/posts")
-            result.sandbox = await control.get(control_url + "/stats")
-            result.farm = await control.get(farm_base + "/_farm/stats")
+            commands, posts = await collect_final(control, control_url, farm_base, result)
         finally:
             if supervisor is not None:
                 supervisor.stop_all()
