@@ -72,6 +72,7 @@ from bench.support.delivery import (
     bench_storage,
     burst_minimum,
     invalid_requests,
+    outbox_states,
     queue_articles,
     running_bot,
     subscribe_channels,
@@ -188,10 +189,7 @@ async def run_burst(
             newsdesk.deliverer.wake()
             finished = await newsdesk.deliverer.wait_until_delivered(burst.outbox_ids, timeout)
             seconds = time.monotonic() - started
-            states: Counter[str] = Counter()
-            for outbox_id in burst.outbox_ids:
-                status = await repositories.outbox.status(outbox_id)
-                states[status.state.value if status else "missing"] += 1
+            states = await outbox_states(repositories, burst.outbox_ids)
         after = await sandbox.stats()
         recorded = await sandbox.posts()
     burst_posts = [p for p in recorded if p["url"] is not None]
@@ -213,7 +211,7 @@ async def run_burst(
         rate_limit_hits=int(after["rate_limit_hits"]) - int(before["rate_limit_hits"]),
         invalid_requests=invalid_requests(after) - invalid_requests(before),
         statuses=statuses,
-        outbox_states=dict(states),
+        outbox_states=states,
         tally=tally(burst_posts, burst.expected),
     )
 
@@ -297,10 +295,7 @@ async def run_distributed_burst(
                         log.warning("a role process exited during the burst; see %s", workdir)
                     await asyncio.sleep(FINISHED_POLL_SECONDS)
                 seconds = time.monotonic() - started
-                states: Counter[str] = Counter()
-                for outbox_id in burst.outbox_ids:
-                    status = await repositories.outbox.status(outbox_id)
-                    states[status.state.value if status else "missing"] += 1
+                states = await outbox_states(repositories, burst.outbox_ids)
             for _ in range(int(60 / 0.5)):
                 commands = await control.get(control_url + "/commands")
                 if commands["done"]:
@@ -334,7 +329,7 @@ async def run_distributed_burst(
         rate_limit_hits=int(after["rate_limit_hits"]),
         invalid_requests=invalid_requests(after),
         statuses=statuses,
-        outbox_states=dict(states),
+        outbox_states=states,
         tally=tally(burst_posts, burst.expected),
         rate_limits=dict(after["rate_limits"]),
         commands={

@@ -583,6 +583,15 @@ class Tally:
     unexpected: int
 
 
+async def outbox_states(repositories: Repositories, outbox_ids: Sequence[int]) -> dict[str, int]:
+    """How many of these outbox rows are in each state (``missing``: no such row)."""
+    states: Counter[str] = Counter()
+    for outbox_id in outbox_ids:
+        status = await repositories.outbox.status(outbox_id)
+        states[status.state.value if status else "missing"] += 1
+    return dict(states)
+
+
 def tally(posts: Sequence[dict[str, Any]], expected: frozenset[tuple[str, int]]) -> Tally:
     """Count delivered, lost and duplicated (article, channel) pairs, and repeated nonces."""
     per_pair = Counter((str(p["url"]), int(p["channel_id"])) for p in posts)
