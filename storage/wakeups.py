@@ -18,7 +18,6 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable
 from enum import StrEnum
-from typing import Any
 
 from storage.database import Database
 
@@ -49,7 +48,6 @@ class Wakeups:
     def __init__(self, database: Database) -> None:
         self._database = database
         self._listeners: dict[Topic, list[Callable[[], None]]] = defaultdict(list)
-        self._connection: Any = None
         self._keeper: asyncio.Task[None] | None = None
 
     @property
