@@ -13,7 +13,9 @@ When the markup declares a date and trafilatura finds one more than a day away, 
 declaration is one of several (modified, updated, a comment's ``<time>``) and htmldate,
 which weighs them all, is followed, unless the feed's own date for the entry agrees with
 the declaration and not with htmldate; a widget date is never followed. A page that
-gives no date at all takes the feed's.
+gives no date at all takes the feed's, and so does a page whose only date is htmldate's
+first-of-a-month guess (a bare year or month in the text, such as a headline's "1998")
+that disagrees with the feed's.
 
 Values are normalised to timezone-aware UTC; a date without a time is midnight UTC and a
 naive time is taken as UTC. Dates in the future (beyond a day) or before 1995 are refused.
@@ -200,5 +202,12 @@ def choose_publish_date(
         if agreeing:
             return agreeing[0]
     if parsed is not None and parsed.date() in set(widget_dates):
+        parsed = None
+    if (
+        declared is None and parsed is not None and feed_date is not None
+        and parsed.day == 1 and abs(parsed - feed_date) > AGREE
+    ):
+        # htmldate pads a bare year or month found in the text ("the 1998 floods") to the
+        # first day; such a guess does not outweigh the date the feed gives the entry.
         parsed = None
     return parsed or declared

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime
 
 from bot.pipeline.read.extraction import extract_article
+from bot.pipeline.read.extraction.article import FeedFallback
 from bot.pipeline.read.extraction.dates import choose_publish_date
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -58,3 +59,26 @@ def test_a_teaser_date_in_the_page_header_is_no_today_widget() -> None:
     )
     address = "https://club.example/news/2022/01/31/transfer"
     assert extract_article(today_widget, url=address).published is None
+
+
+def test_a_year_in_the_headline_does_not_outweigh_the_feeds_date() -> None:
+    # A page with no date markup: htmldate reads "1998" in the headline as 1998-01-01. The
+    # feed dates the entry today; the headline's year must not make the article 28 years old
+    # (the desk would hold it back as too old).
+    paragraph = "<p>Residents gathered by the river to remember the night the water rose.</p>"
+    page = (
+        "<html><head><title>Remembering the 1998 floods</title></head><body><article>"
+        f"<h1>Remembering the 1998 floods</h1>{paragraph * 6}</article></body></html>"
+    )
+    feed_date = datetime(2026, 12, 2, 9, 30, tzinfo=UTC)
+    fallback = FeedFallback(title="Remembering the 1998 floods", text="", published=feed_date)
+    article = extract_article(page, url="https://river.example/news/floods", fallback=fallback)
+    assert article.published == feed_date
+    # without the feed's date, htmldate's guess is all there is
+    assert extract_article(page, url="https://river.example/news/floods").published == datetime(
+        1998, 1, 1, tzinfo=UTC
+    )
+    # a full date in the text (not a padded guess) is still followed over the feed's
+    dated = page.replace("<h1>", "<p>Published on 14 March 2021.</p><h1>")
+    republished = extract_article(dated, url="https://river.example/news/floods", fallback=fallback)
+    assert republished.published == datetime(2021, 3, 14, tzinfo=UTC)
