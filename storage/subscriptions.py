@@ -20,6 +20,7 @@ from bot.core.models import (
 )
 from storage.articles import insert_articles_and_queue
 from storage.database import Database, Row, from_epoch, require_epoch, to_epoch
+from storage.leases import Fence, check_fence
 from storage.stories import decide_rows_of_read_articles
 
 _SUBSCRIPTION_COLUMNS = (
@@ -439,10 +440,13 @@ class SubscriptionRepository:
         return None if row is None else (int(row[0]), str(row[1]))
 
     async def replace_channel_webhook(
-        self, guild_id: int, channel_id: int, gone_id: int, webhook: tuple[int, str]
+        self, guild_id: int, channel_id: int, gone_id: int, webhook: tuple[int, str],
+        *, fence: Fence | None = None,
     ) -> None:
-        """Store the webhook made to replace a deleted one (``gone_id``) in a channel."""
+        """Store the webhook made to replace a deleted one (``gone_id``) in a channel (under
+        the deliverer's ``fence``: a deliverer that lost its lease stores nothing)."""
         async with self._db.transaction() as tx:
+            await check_fence(tx, fence)
             await tx.execute(
                 "UPDATE channel_webhooks SET webhook_id = ?, token = ?"
                 " WHERE guild_id = ? AND channel_id = ? AND webhook_id = ?",
@@ -476,9 +480,13 @@ class SubscriptionRepository:
         )
         return None if row is None else row[0]
 
-    async def disable(self, guild_id: int, subscription_id: int, reason: str) -> None:
-        """Stop delivering a subscription (listed with the reason) and cancel its queue."""
+    async def disable(
+        self, guild_id: int, subscription_id: int, reason: str, *, fence: Fence | None = None
+    ) -> None:
+        """Stop delivering a subscription (listed with the reason) and cancel its queue (under
+        the deliverer's ``fence`` when the deliverer disables it: a stale one changes nothing)."""
         async with self._db.transaction() as tx:
+            await check_fence(tx, fence)
             await tx.execute(
                 "UPDATE outbox SET state = 'failed', failure = ? WHERE guild_id = ?"
                 " AND subscription_id = ? AND state IN ('waiting', 'pending', 'sending')",

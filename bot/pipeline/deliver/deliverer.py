@@ -442,7 +442,7 @@ class Deliverer:
         assert delivery.webhook is not None
         made = await self._sender.replace_webhook(delivery.guild_id, delivery.channel_id)
         await self._repos.subscriptions.replace_channel_webhook(
-            delivery.guild_id, delivery.channel_id, delivery.webhook[0], made
+            delivery.guild_id, delivery.channel_id, delivery.webhook[0], made, fence=self._fence
         )
         log.info(
             "deleted webhook replaced guild_id=%s channel_id=%s webhook_id=%s",
@@ -473,7 +473,9 @@ class Deliverer:
                 # Disabled first: it fails the subscription's later rows together with this
                 # one, so a delivery round beside this worker never sees this row failed and
                 # the next one free to claim.
-                await self._repos.subscriptions.disable(delivery.guild_id, broken, rejected.reason)
+                await self._repos.subscriptions.disable(
+                    delivery.guild_id, broken, rejected.reason, fence=self._fence
+                )
             await self._repos.outbox.mark_failed(
                 delivery.outbox_id, rejected.reason, fence=self._fence
             )

@@ -116,9 +116,11 @@ async def test_no_later_row_of_a_refused_channel_can_be_claimed_meanwhile(
         claimed_meanwhile.extend(row.outbox_id for row in await outbox.claim(NOW, 10))
         await mark_failed(outbox_id, reason, fence)
 
-    async def claim_then_disable(guild_id: int, subscription_id: int, reason: str) -> None:
+    async def claim_then_disable(
+        guild_id: int, subscription_id: int, reason: str, *, fence: Fence | None = None
+    ) -> None:
         claimed_meanwhile.extend(row.outbox_id for row in await outbox.claim(NOW, 10))
-        await disable(guild_id, subscription_id, reason)
+        await disable(guild_id, subscription_id, reason, fence=fence)
 
     outbox.mark_failed = claim_then_mark_failed  # type: ignore[method-assign]
     subscriptions.disable = claim_then_disable  # type: ignore[method-assign]

@@ -125,3 +125,29 @@ async def test_a_deliverer_that_lost_the_lease_leaves_its_row_claimed_for_the_ne
     assert await repositories.outbox.release_interrupted(Fence("deliverer", 2)) == 1
     (again,) = await repositories.outbox.claim(NOW, 10, Fence("deliverer", 2))
     assert (again.outbox_id, again.send_began_at) == (first, NOW)
+
+
+async def test_a_stale_fence_neither_disables_a_subscription_nor_replaces_a_webhook(
+    repositories: Repositories, database: Database
+) -> None:
+    await queue_two_posts(repositories)
+    (claimed,) = await repositories.outbox.claim(NOW, 10, await lead(database, 1))
+    assert claimed.subscription_id is not None
+    stale, current = Fence("deliverer", 1), await lead(database, 2)
+    with pytest.raises(LeadershipLost):
+        await repositories.subscriptions.disable(
+            claimed.guild_id, claimed.subscription_id, "gone", fence=stale
+        )
+    with pytest.raises(LeadershipLost):
+        await repositories.subscriptions.replace_channel_webhook(
+            claimed.guild_id, claimed.channel_id, 1, (2, "token"), fence=stale
+        )
+    status = await repositories.outbox.status(claimed.outbox_id)
+    assert status is not None and status.state.value == "sending", "the stale disable wrote"
+    listed = await repositories.subscriptions.get(claimed.guild_id, claimed.subscription_id)
+    assert listed is not None and listed.subscription.enabled
+    await repositories.subscriptions.disable(
+        claimed.guild_id, claimed.subscription_id, "gone", fence=current
+    )
+    listed = await repositories.subscriptions.get(claimed.guild_id, claimed.subscription_id)
+    assert listed is not None and not listed.subscription.enabled
