@@ -6,7 +6,8 @@ Usage (the benches start it)::
     python -m bench.support.poller_process '{"database_url": "postgresql://…", …}'
 
 A process of its own (not a ``multiprocessing`` child, which would import the bench that
-started it): it imports only what the poller role does.
+started it): it imports only what the poller role does. It stops when the bench that
+started it dies (``bench.support.orphan_watch``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from bench.support.orphan_watch import stop_when_orphaned
 from bot.app.roles import ShardPlan, serve_role
 from bot.app.settings import Settings
 
@@ -28,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def poller_main(fields: dict[str, Any]) -> None:
     """Run the poller role with ``Settings(**fields)`` until SIGTERM."""
     logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s %(message)s")
+    stop_when_orphaned()
     asyncio.run(serve_role("poller", Settings(**fields), ShardPlan()))
 
 

@@ -15,6 +15,9 @@ It does what ``newsdesk run --role ROLE --shards … --shard-count …`` does
   accepts, and reach the farm on 127.0.0.1.
 
 Nothing else of the role is touched: what runs is the code ``newsdesk run`` runs.
+
+A role process stops itself (SIGTERM, then exit) when the bench that started it dies
+(``bench.support.orphan_watch``).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.support.delivery import SandboxInfo, point_discord_at
+from bench.support.orphan_watch import stop_when_orphaned
 from bot.app.roles import ROLES, ShardPlan, serve_role
 from bot.app.settings import Settings
 
@@ -84,6 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
     for name in ROLE_LOGGERS:
         logging.getLogger(name).setLevel(logging.INFO)
+    stop_when_orphaned()
     settings = read_settings(args.settings)
     point_discord_at(SandboxInfo.load(args.sandbox_info))
     asyncio.run(serve_role(args.role, settings, ShardPlan.parse(args.shards, args.shard_count)))
