@@ -92,6 +92,17 @@ async def database(database_target: Path | str) -> AsyncIterator[Database]:
 
 
 @pytest.fixture
+async def second_process(database_target: Path | str) -> AsyncIterator[Database]:
+    """Another connection pool on the same database: what another process of the bot (a
+    second poller, gateway or role) has."""
+    other = await Database.open(database_target)
+    try:
+        yield other
+    finally:
+        await other.close()
+
+
+@pytest.fixture
 def repositories(database: Database) -> Repositories:
     """Every repository over the fresh database."""
     return Repositories.over(database)

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
@@ -23,15 +21,6 @@ def storage_engine() -> str:
     """The turns are shared by processes through PostgreSQL only."""
     return "postgres"
 
-
-@pytest.fixture
-async def second_process(database_target: Path | str) -> AsyncIterator[Database]:
-    """Another connection pool on the same database: what a second gateway process has."""
-    other = await Database.open(database_target)
-    try:
-        yield other
-    finally:
-        await other.close()
 
 
 def granted(turn: IdentifyTurn) -> float:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import functools
 from collections import Counter
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -23,15 +23,6 @@ LISTENING_BACKENDS = (
     " AND query LIKE 'LISTEN %newsdesk_%' AND pid <> pg_backend_pid()"
 )
 
-
-@pytest.fixture
-async def second_process(database_target: Path | str) -> AsyncIterator[Database]:
-    """Another connection pool on the same database: what another role process has."""
-    other = await Database.open(database_target)
-    try:
-        yield other
-    finally:
-        await other.close()
 
 
 class Woken:

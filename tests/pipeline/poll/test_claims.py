@@ -5,9 +5,7 @@ host buckets; on SQLite (role all) overlapping rounds check each due feed once."
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from aiohttp import web
@@ -93,26 +91,17 @@ async def test_a_cancelled_round_gives_its_unchecked_feeds_back_at_once(
 # -- PostgreSQL: pollers in several processes -----------------------------------------------
 
 
-@pytest.fixture
-async def second_database(database_target: Path | str) -> AsyncIterator[Database]:
-    """Another pool on the same database: another poller process."""
-    database = await Database.open(database_target)
-    try:
-        yield database
-    finally:
-        await database.close()
-
 
 @on_postgres
 async def test_two_pollers_claiming_at_once_never_take_the_same_feed(
-    repositories: Repositories, second_database: Database
+    repositories: Repositories, second_process: Database
 ) -> None:
     now = datetime.now(UTC)
     ids = await follow(
         repositories, [f"https://host{n % 7}.example/{n}" for n in range(400)],
         now - timedelta(minutes=1),
     )
-    pollers = [repositories.feeds, Repositories.over(second_database).feeds]
+    pollers = [repositories.feeds, Repositories.over(second_process).feeds]
 
     async def claim_all(poller_index: int) -> list[int]:
         taken: list[int] = []
