@@ -22,7 +22,6 @@ def storage_engine() -> str:
     return "postgres"
 
 
-
 def granted(turn: IdentifyTurn) -> float:
     assert turn.at is not None and turn.wait_seconds is not None, turn
     return turn.at

@@ -24,7 +24,6 @@ LISTENING_BACKENDS = (
 )
 
 
-
 class Woken:
     """Counts the wakes of each topic and lets a test wait for the next one."""
 

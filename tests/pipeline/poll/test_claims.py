@@ -91,7 +91,6 @@ async def test_a_cancelled_round_gives_its_unchecked_feeds_back_at_once(
 # -- PostgreSQL: pollers in several processes -----------------------------------------------
 
 
-
 @on_postgres
 async def test_two_pollers_claiming_at_once_never_take_the_same_feed(
     repositories: Repositories, second_process: Database
