@@ -91,8 +91,12 @@ class WakeLoop:
                 self.rounds += 1
                 async with self._finished:
                     self._finished.notify_all()
+                # asyncio.timeout, not wait_for: on Python 3.11 wait_for returns a wake that
+                # lands in the same turn as a cancel and drops the cancel, so the loop went
+                # on forever and whoever stopped it waited for ever.
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=self._idle_wake_seconds)
+                    async with asyncio.timeout(self._idle_wake_seconds):
+                        await self._wake.wait()
                 self._wake.clear()
         finally:
             if self._timer is not None:
@@ -102,7 +106,6 @@ class WakeLoop:
         """Wait until more than ``rounds`` rounds have finished; False after ``wait_seconds``."""
         async with self._finished:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(
-                    self._finished.wait_for(lambda: self.rounds > rounds), timeout=wait_seconds
-                )
+                async with asyncio.timeout(wait_seconds):
+                    await self._finished.wait_for(lambda: self.rounds > rounds)
         return self.rounds > rounds

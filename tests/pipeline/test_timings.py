@@ -136,3 +136,21 @@ async def test_a_crashing_round_is_logged_and_the_loop_goes_on(
     (crash,) = [record for record in caplog.records if record.levelno == logging.ERROR]
     assert crash.getMessage() == "test round crashed; retrying shortly"
     assert crash.exc_info is not None and "a bug in one round" in str(crash.exc_info[1])
+
+
+async def test_a_loop_woken_in_the_moment_it_is_stopped_stops() -> None:
+    # The wake (a worker finishing, a retry falling due) lands in the same turn of the event
+    # loop as the stop's cancel. asyncio.wait_for on Python 3.11 then returns the wake and
+    # drops the cancel: the loop ran on forever and the bot's shutdown waited on it.
+    rounds: list[float] = []
+    loop = counting(rounds)
+    task = asyncio.create_task(loop.run_forever())
+    try:
+        await eventually(lambda: loop.rounds == 1, timeout=2)
+        loop.wake()
+        await asyncio.sleep(0)  # the wait sees its wake…
+        task.cancel()  # …in the turn the stop arrives
+        done, _ = await asyncio.wait({task}, timeout=2)
+        assert done == {task} and task.cancelled(), "the cancelled loop went on running"
+    finally:
+        task.cancel()
