@@ -23,6 +23,21 @@ Rules:
   process: Discord counts invalid requests per IP, so per machine, and one role process
   per machine counts them all; several on one machine each brake on their own count
   (each then pauses late by at most the others' share).
+- A shared turn is on the database's clock. Each process maps it onto its own
+  (``DatabaseClock``: the offset seen by the quickest recent reservation), sleeps until it,
+  and checks it is not late just before the request goes: a turn judged late from the
+  moment the reservation's answer arrived hid its round trip (up to 0.28 s in the
+  distributed soak, the database or this event loop busy), and late requests bunched with
+  the next ones in Discord's window (issue 18). A turn later than ``LATE_TURN_SECONDS`` is
+  given up and a fresh one reserved; the next reservation then asks for a turn no sooner
+  than that lateness (the lead), so an idle row's turn is still ahead when its answer lands.
+- The shared pace runs at ``SHARED_REQUESTS_PER_SECOND`` (46), below a single process's 48:
+  Discord counts each request when it arrives, and a request may arrive after its turn by
+  the lateness allowed plus the send and the network (the distributed soak measured a p99
+  of 35 ms, turn to the sandbox's stamp, two cores under fifteen processes). At ``r`` a
+  second, a window holds at most ``r × (1 + spread) + 1`` requests: at 48 a spread over
+  21 ms makes 51; at 46 up to 65 ms fits in 50, and a burst still runs at 0.92 of 50 a
+  second (the delivery burst's target is 0.9).
 - When the database cannot be reached, a shared pace falls back to this process's own turns
   (logged): requests slow to one process's pace, never stop.
 """
@@ -31,6 +46,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import re
 import time
 from collections import deque
@@ -41,11 +57,16 @@ from typing import Protocol
 import aiohttp
 
 from storage import Database
-from storage.pace import PaceRow
+from storage.pace import PaceRow, ReservedTurn
 
 log = logging.getLogger(__name__)
 
 GLOBAL_REQUESTS_PER_SECOND = 48  # Discord allows 50; the margin absorbs network jitter
+SHARED_REQUESTS_PER_SECOND = 46  # across processes: see the rules above
+LATE_TURN_SECONDS = 0.01  # a shared turn later than this is given up for a fresh one
+RESERVE_LEAD_SECONDS = 0.025  # an idle row's turn comes this long after the reservation
+MAX_RESERVE_LEAD_SECONDS = 1.0
+CLOCK_REFRESH_SECONDS = 10.0
 INVALID_WINDOW_SECONDS = 600.0
 INVALID_PAUSE_THRESHOLD = 1000
 INVALID_PAUSE_SECONDS = 300.0
@@ -160,6 +181,43 @@ class SendPacer:
         return trace
 
 
+class DatabaseClock:
+    """The database's clock seen from this process: ``database time - offset`` is local time.
+
+    Each reservation brackets the database's now between the local clock before and after
+    its round trip; the offset is taken from the quickest one (the narrowest bracket, so
+    the most exact), and renewed from the quickest of the last ``CLOCK_REFRESH_SECONDS``
+    so that the two clocks' drift never adds up.
+    """
+
+    def __init__(self) -> None:
+        self._offset = 0.0
+        self._round_trip = math.inf
+        self._candidate: tuple[float, float] | None = None
+        self._candidate_since: float | None = None
+
+    def observe(self, started: float, reserved: ReservedTurn, finished: float) -> None:
+        """Learn from one reservation sent at ``started`` and answered at ``finished``."""
+        round_trip = finished - started
+        offset = reserved.now - (started + finished) / 2
+        if round_trip <= self._round_trip:
+            self._round_trip, self._offset = round_trip, offset
+        if self._candidate is None or round_trip <= self._candidate[0]:
+            self._candidate = (round_trip, offset)
+        if self._candidate_since is None:
+            self._candidate_since = finished
+        elif finished - self._candidate_since >= CLOCK_REFRESH_SECONDS:
+            self._round_trip, self._offset = self._candidate
+            self._candidate, self._candidate_since = None, finished
+
+    def turn_at(self, started: float, reserved: ReservedTurn, finished: float) -> float:
+        """The local time of the reserved turn. The database read its now between
+        ``started`` and ``finished``, whatever the offset says (the first reservations of
+        a process may all be slow ones)."""
+        estimate = reserved.turn - self._offset
+        return min(max(estimate, started + reserved.wait), finished + reserved.wait)
+
+
 class SharedPace(SendPacer):
     """The global limit's turns taken from the database's pace row (``storage.pace``),
     shared by every process of the bot; exemptions and the brake as ``SendPacer``'s."""
@@ -167,27 +225,33 @@ class SharedPace(SendPacer):
     def __init__(
         self,
         database: Database,
-        per_second: int = GLOBAL_REQUESTS_PER_SECOND,
+        per_second: int = SHARED_REQUESTS_PER_SECOND,
         clock: Callable[[], float] = time.monotonic,
+        row: PaceRow | None = None,
     ) -> None:
         super().__init__(per_second, clock)
-        self._row = PaceRow(database)
+        self._row = row if row is not None else PaceRow(database)
+        self._database_clock = DatabaseClock()
         self._falling_back = False
         self.turn_seconds: deque[float] = deque(maxlen=100_000)
         """How long each reservation took (the statement's round trip), newest last."""
         self.turns = 0
+        self.late_turns = 0
+        """Turns given up because the request would have gone later than its turn allows."""
 
     async def wait_turn(self) -> None:
         """Wait for the invalid-request brake, then for a turn reserved from the pace row.
 
-        A request that wakes later than one turn after its own (the event loop was busy)
-        reserves a fresh turn rather than going with the next ones, as ``SendPacer`` does.
+        A request later than ``LATE_TURN_SECONDS`` after its turn (the reservation's answer
+        or this event loop was slow) reserves a fresh turn rather than going with the next
+        ones; lateness is judged on the database's clock, so a slow round trip counts too.
         """
         await self.wait_exempt()
+        lead = RESERVE_LEAD_SECONDS
         while True:
             started = self._clock()
             try:
-                wait = await self._row.reserve(self._spacing)
+                reserved = await self._row.reserve(self._spacing, lead)
             except Exception:
                 if not self._falling_back:
                     log.warning(
@@ -197,14 +261,18 @@ class SharedPace(SendPacer):
                     self._falling_back = True
                 await super().wait_turn()
                 return
-            reserved = self._clock()
+            finished = self._clock()
             if self._falling_back:
                 log.warning("the shared pace row answers again")
                 self._falling_back = False
-            self.turn_seconds.append(reserved - started)
+            self.turn_seconds.append(finished - started)
             self.turns += 1
-            if wait <= 0:
+            self._database_clock.observe(started, reserved, finished)
+            turn = self._database_clock.turn_at(started, reserved, finished)
+            if turn > finished:
+                await asyncio.sleep(turn - finished)
+            late = self._clock() - turn
+            if late <= LATE_TURN_SECONDS:
                 return
-            await asyncio.sleep(wait)
-            if self._clock() - (reserved + wait) <= self._spacing:
-                return
+            self.late_turns += 1
+            lead = min(late + RESERVE_LEAD_SECONDS, MAX_RESERVE_LEAD_SECONDS)

@@ -43,14 +43,16 @@ NO_TOKEN = "The deliverer posts to Discord: set DISCORD_TOKEN to the bot's token
 
 
 def pace_report(pace: SharedPace) -> str:
-    """One log line: turns taken from the pace row and how long reserving one took."""
+    """One log line: turns taken from the pace row, how long reserving one took, and how
+    many turns were given up as late."""
     taken = sorted(pace.turn_seconds)
     if not taken:
-        return f"shared pace turns={pace.turns}"
+        return f"shared pace turns={pace.turns} late={pace.late_turns}"
     p99 = taken[min(len(taken) - 1, int(len(taken) * 0.99))]
     return (
         f"shared pace turns={pace.turns} reserve_p50_ms={statistics.median(taken) * 1000:.2f}"
         f" reserve_p99_ms={p99 * 1000:.2f} reserve_max_ms={taken[-1] * 1000:.2f}"
+        f" late={pace.late_turns}"
     )
 
 
