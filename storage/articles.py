@@ -158,6 +158,15 @@ class ArticleRepository:
             if database.dialect.is_postgres else None
         )
 
+    async def recent_entry_keys(self, feed_id: int, limit: int) -> frozenset[str]:
+        """The entry keys of the feed's ``limit`` most recently stored articles: a poll need
+        not clean the text of entries it already stored (``ingest`` skips them)."""
+        rows = await self._db.fetch_all(
+            "SELECT entry_key FROM articles WHERE feed_id = ? ORDER BY id DESC LIMIT ?",
+            (feed_id, limit),
+        )
+        return frozenset(str(row["entry_key"]) for row in rows)
+
     async def ingest(
         self, feed_id: int, articles: Sequence[NewArticle], check: FeedCheck, now: datetime
     ) -> list[int]:

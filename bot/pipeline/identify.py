@@ -10,12 +10,12 @@ publication order.
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 
 from bot.core.models import NewArticle
 from bot.pipeline.parse import ParsedEntry
+from bot.pipeline.parse.entry_keys import identity_keys
 from bot.pipeline.story.copies import normalise_url
 
 
@@ -24,24 +24,20 @@ def _content_hash(entry: ParsedEntry) -> str:
     return f"hash:{digest[:32]}"
 
 
-def _key(entry: ParsedEntry, guid_usable: bool) -> str:
-    if entry.guid and guid_usable:
-        return f"guid:{entry.guid}"
-    if entry.link:
-        return f"link:{entry.link}"
-    return _content_hash(entry)
-
-
 def articles_from_entries(entries: Sequence[ParsedEntry]) -> list[NewArticle]:
-    """Turn a document's entries into keyed articles, oldest first, each key once."""
-    guid_counts = Counter(entry.guid for entry in entries if entry.guid)
+    """Turn a document's entries into keyed articles, oldest first, each key once; entries
+    the parse found already stored (``ParsedEntry.known``) count for the keys but are not
+    returned."""
+    keys = identity_keys([(entry.guid, entry.link) for entry in entries])
     seen: set[str] = set()
     keyed: list[tuple[int, NewArticle]] = []
-    for position, entry in enumerate(entries):
-        key = _key(entry, guid_usable=guid_counts[entry.guid] == 1 if entry.guid else False)
+    for position, (entry, identity_key) in enumerate(zip(entries, keys, strict=True)):
+        key = identity_key or _content_hash(entry)
         if key in seen:
             continue
         seen.add(key)
+        if entry.known:
+            continue
         keyed.append(
             (
                 position,

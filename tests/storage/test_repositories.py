@@ -98,6 +98,24 @@ async def test_new_entries_are_queued_once_for_every_subscriber(
     assert feed is not None and feed.etag == '"v2"' and feed.error_count == 0
 
 
+async def test_recent_entry_keys_are_the_feeds_latest_stored_ones(
+    repositories: Repositories,
+) -> None:
+    first = await repositories.subscriptions.subscribe(
+        GUILD_A, CHANNEL_A, snapshot("https://news.example/feed", "a"), created_by=1, now=NOW,
+        max_feeds=10,
+    )
+    await repositories.subscriptions.subscribe(
+        GUILD_A, CHANNEL_A, snapshot("https://other.example/feed", "x"), created_by=1, now=NOW,
+        max_feeds=10,
+    )
+    feed_id = first.subscription.feed_id
+    await repositories.articles.ingest(feed_id, [article("b"), article("c")], check(), NOW)
+    articles = repositories.articles
+    assert await articles.recent_entry_keys(feed_id, 10) == {"guid:a", "guid:b", "guid:c"}
+    assert await articles.recent_entry_keys(feed_id, 2) == {"guid:b", "guid:c"}
+
+
 async def test_a_second_channel_subscribing_later_is_not_sent_the_backlog(
     repositories: Repositories,
 ) -> None:

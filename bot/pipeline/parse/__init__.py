@@ -26,6 +26,12 @@ Rules:
   or absurd date (more than two days in the future) is None, never "now".
 - With ``max_items``, only the document's newest ``max_items`` items are read
   (``newest``); ``ParsedFeed.listed_items`` says how many it listed.
+- With ``known_keys`` (the keys of the entries a feed's poll already stored, as
+  ``bot.pipeline.identify`` makes them), an entry whose guid or link gives one of those keys
+  is read only for its guid, link and date (``ParsedEntry.known``): cleaning text, summaries
+  above all, is most of the time parsing takes, and a changed feed's entries are mostly old.
+  Only the fastfeedparser path leaves them uncleaned; the rare documents read otherwise are
+  cleaned whole.
 - ``parse_feed`` is pure and synchronous (CPU-bound); async code calls ``FeedParser.parse``,
   which runs it in the worker pool: a document not parsed within the pool's deadline (or
   that stops its worker) raises ``FeedParseError`` like any unreadable feed, and the event
@@ -34,6 +40,7 @@ Rules:
 
 from __future__ import annotations
 
+from collections.abc import Container
 from dataclasses import dataclass
 
 from bot.core.errors import FeedParseError
@@ -49,10 +56,12 @@ DEFAULT_MAX_ITEMS = 500
 
 
 def parse_feed(
-    body: bytes, *, url: str, content_type: str | None = None, max_items: int | None = None
+    body: bytes, *, url: str, content_type: str | None = None, max_items: int | None = None,
+    known_keys: Container[str] = frozenset(),
 ) -> ParsedFeed:
     """Parse a fetched feed document (RSS, RDF, Atom or JSON Feed) into plain data, its newest
-    ``max_items`` items only when given.
+    ``max_items`` items only when given, entries whose key is in ``known_keys`` left
+    uncleaned (see the rules).
 
     Raises:
         FeedParseError: when the document is not a feed at all.
@@ -60,14 +69,18 @@ def parse_feed(
     document = json_feed_document(body, content_type)
     if document is not None:
         return parse_json_feed(document, url, max_items)
-    fast = parse_fast_syndication(body, url, content_type, max_items)
+    fast = parse_fast_syndication(body, url, content_type, max_items, known_keys)
     if fast is not None:
         return fast
     return parse_syndication_feed(body, url, content_type, max_items)
 
 
-def _parse_job(body: bytes, url: str, content_type: str | None, max_items: int) -> ParsedFeed:
-    return parse_feed(body, url=url, content_type=content_type, max_items=max_items)
+def _parse_job(
+    body: bytes, url: str, content_type: str | None, max_items: int, known_keys: frozenset[str]
+) -> ParsedFeed:
+    return parse_feed(
+        body, url=url, content_type=content_type, max_items=max_items, known_keys=known_keys
+    )
 
 
 @dataclass(frozen=True)
@@ -78,15 +91,19 @@ class FeedParser:
     max_items: int = DEFAULT_MAX_ITEMS
 
     async def parse(
-        self, body: bytes, *, url: str, content_type: str | None = None
+        self, body: bytes, *, url: str, content_type: str | None = None,
+        known_keys: frozenset[str] = frozenset(),
     ) -> ParsedFeed:
-        """Parse a document in a worker process, within the pool's deadline.
+        """Parse a document in a worker process, within the pool's deadline (``known_keys``:
+        as ``parse_feed``'s).
 
         Raises:
             FeedParseError: the document is not a feed, or was not parsed in time.
         """
         try:
-            return await self.pool.run(_parse_job, body, url, content_type, self.max_items)
+            return await self.pool.run(
+                _parse_job, body, url, content_type, self.max_items, known_keys
+            )
         except JobTimedOut as slow:
             raise FeedParseError(
                 f"Newsdesk took longer than {slow.deadline_seconds:g} s to read that feed, so "

@@ -33,7 +33,7 @@ from __future__ import annotations
 import contextlib
 import html
 import re
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
@@ -44,6 +44,7 @@ from urllib.parse import urljoin
 from feedparser.html import _cp1252 as feedparser_cp1252
 from feedparser.sanitizer import _HTMLSanitizer
 
+from bot.pipeline.parse.entry_keys import identity_keys
 from bot.pipeline.parse.fast_reading import (
     DocumentRead,
     feedparser_date,
@@ -376,6 +377,65 @@ class _Document:
         return extras
 
 
+class _MappedEntry:
+    """One entry mapped as far as the fast path's decisions need; its text (the costly part:
+    summaries are HTML read into text) is cleaned only when ``cleaned`` is asked for."""
+
+    def __init__(
+        self, mapper: _EntryMapper, item: dict[str, Any], extras: ItemExtras | None,
+        content_html: str | None, summary_source: tuple[str, str] | None,
+    ) -> None:
+        self.mapper = mapper
+        self.item = item
+        self.extras = extras
+        self.content_html = content_html
+        self.summary_source = summary_source
+        self.guid: str | None = None
+        self.link: str | None = None
+        self.title = ""
+        self.title_type = "text/plain"
+        self.published: datetime | None = None
+        self.image_url: str | None = None
+
+    @cached_property
+    def summary(self) -> str:
+        if self.summary_source is None:
+            return ""
+        value, kind = self.summary_source
+        return summary_text(value, kind, self.mapper.text)
+
+    def known(self) -> ParsedEntry:
+        """The entry as one already stored: what identifies and dates it, no text."""
+        return ParsedEntry(
+            guid=self.guid, link=self.link, title="", summary="", content_html=None,
+            published=self.published, author=None, image_url=None, known=True,
+        )
+
+    def cleaned(self) -> ParsedEntry:
+        """The whole entry, every text field cleaned."""
+        mapper, item, extras = self.mapper, self.item, self.extras
+        author = mapper.text(item.get("author") or "")
+        if author and mapper.kind != "atom":
+            author = _author_name(author)
+        tags: Iterable[object] = (
+            extras.tags if extras is not None and mapper.document.wants_extras
+            else (tag.get("label") or tag.get("term") for tag in item.get("tags") or ())
+        )
+        if mapper.text is feedparser_text:
+            tags = [feedparser_text(tag) if isinstance(tag, str) else tag for tag in tags]
+        return ParsedEntry(
+            guid=self.guid,
+            link=self.link,
+            title=plain_text(self.title, self.title_type) if self.title else "",
+            summary=self.summary,
+            content_html=self.content_html,
+            published=self.published,
+            author=plain_text(author, "text/plain") or None,
+            image_url=self.image_url,
+            categories=entry_categories(tags),
+        )
+
+
 class _EntryMapper:
     """Maps fastfeedparser's entries to ``ParsedEntry``, as ``syndication`` maps
     feedparser's."""
@@ -389,7 +449,9 @@ class _EntryMapper:
         # long body is not read through for them).
         self.text = feedparser_text if document.read.encoding_is_utf8 else str
 
-    def entry(self, position: int, item: dict[str, Any]) -> ParsedEntry:
+    def entry(self, position: int, item: dict[str, Any]) -> _MappedEntry:
+        """Map an entry as far as deciding whether the fast path reads it as feedparser does
+        needs (raise when not); its text is cleaned by ``_MappedEntry.cleaned``."""
         document = self.document
         text = self.text
         extras = document.extras[position] if document.wants_extras else None
@@ -419,6 +481,7 @@ class _EntryMapper:
                 content_html = content_value  # RSS content that is the description is not
         else:
             content_value, content_kind = "", "text/html"
+        summary_source: tuple[str, str] | None = None
         if description:
             summary_kind = (
                 "text/html" if self.kind != "atom"
@@ -426,12 +489,11 @@ class _EntryMapper:
             )
             if content_html is None and "html" in summary_kind:
                 content_html = description
-            summary = summary_text(description, summary_kind, text)
+            summary_source = (description, summary_kind)
         elif content_value:
-            summary = summary_text(content_value, content_kind, text)
-        else:
-            summary = ""
-        if not summary and content_html is None:
+            summary_source = (content_value, content_kind)
+        mapped = _MappedEntry(self, item, extras, content_html, summary_source)
+        if content_html is None and not mapped.summary:
             if (
                 document.holds(b"body>") or document.holds(b"fullitem>")
                 or _DESCRIPTION_WITH_ELEMENTS.search(document.read.body)
@@ -442,38 +504,24 @@ class _EntryMapper:
             if document.declares_media:
                 extras = extras or document.extras[position]
                 if extras.media_description:
-                    content_html = text(extras.media_description)
-                    summary = summary_text(content_html, "text/html")
-        image_url = self.image(item, content_html, extras)
-        if image_url is None and extras is None and document.declares_media:
+                    mapped.content_html = text(extras.media_description)
+                    mapped.summary = summary_text(mapped.content_html, "text/html")
+        mapped.image_url = self.image(item, mapped.content_html, extras)
+        if mapped.image_url is None and extras is None and document.declares_media:
             # fastfeedparser drops the thumbnails beside a media:content
-            image_url = self.image(item, content_html, document.extras[position])
-        guid, link = self.identity(position, item)
-        if self.kind == "rss" and not guid and not link and (
+            mapped.image_url = self.image(item, mapped.content_html, document.extras[position])
+        mapped.guid, mapped.link = self.identity(position, item)
+        if self.kind == "rss" and not mapped.guid and not mapped.link and (
             document.holds(b"<link href") or document.holds(b"<id>")
         ):
             raise _NeedsFeedparser  # Atom's elements in RSS, which only feedparser reads
-        title = text(item.get("title") or "")
-        author = text(item.get("author") or "")
-        if author and self.kind != "atom":
-            author = _author_name(author)
-        tags: Iterable[object] = (
-            extras.tags if extras is not None and document.wants_extras
-            else (tag.get("label") or tag.get("term") for tag in item.get("tags") or ())
-        )
-        if self.text is feedparser_text:
-            tags = [feedparser_text(tag) if isinstance(tag, str) else tag for tag in tags]
-        return ParsedEntry(
-            guid=guid,
-            link=link,
-            title=plain_text(title, document.text_type(b"title", title)) if title else "",
-            summary=summary,
-            content_html=content_html,
-            published=sane_date(self.published(item), self.now),
-            author=plain_text(author, "text/plain") or None,
-            image_url=image_url,
-            categories=entry_categories(tags),
-        )
+        title = item.get("title") or ""
+        if title:
+            title = text(title)
+            mapped.title_type = document.text_type(b"title", title)
+        mapped.title = title
+        mapped.published = sane_date(self.published(item), self.now)
+        return mapped
 
     def identity(self, position: int, item: dict[str, Any]) -> tuple[str | None, str | None]:
         """The entry's guid and link, by feedparser's rules: a guid without a scheme is
@@ -620,10 +668,12 @@ def _feed(document: _Document, entries: tuple[ParsedEntry, ...], listed: int) ->
 
 
 def parse_fast_syndication(
-    body: bytes, url: str, content_type: str | None, max_items: int | None = None
+    body: bytes, url: str, content_type: str | None, max_items: int | None = None,
+    known_keys: Container[str] = frozenset(),
 ) -> ParsedFeed | None:
     """Read RSS, Atom or RDF with fastfeedparser and map it as feedparser's path would; None
-    when the document needs feedparser (see the rules)."""
+    when the document needs feedparser (see the rules). An entry whose key is in
+    ``known_keys`` is not cleaned (``ParsedEntry.known``)."""
     read = read_document(body, content_type)
     if read is None:
         return None
@@ -641,7 +691,12 @@ def parse_fast_syndication(
             raise _NeedsFeedparser  # items fastfeedparser does not see (RSS 0.90 and such)
         if read.kind == "atom" and (document.holds(b"xhtml") or document.holds(b"base64")):
             document.atom_text_types  # noqa: B018 - raises on inline XHTML or base64 text
-        entries = tuple(mapper.entry(n, read.entries[n]) for n in positions)
+        mapped = [mapper.entry(n, read.entries[n]) for n in positions]
+        keys = identity_keys([(entry.guid, entry.link) for entry in mapped])
+        entries = tuple(
+            entry.known() if key is not None and key in known_keys else entry.cleaned()
+            for entry, key in zip(mapped, keys, strict=True)
+        )
         return _feed(document, entries, listed)
     except _NeedsFeedparser:
         return None

@@ -8,7 +8,13 @@ from datetime import datetime
 
 @dataclass(frozen=True)
 class ParsedEntry:
-    """One item of a feed, as plain values."""
+    """One item of a feed, as plain values.
+
+    ``known``: its key (``bot.pipeline.identify``) was among the keys ``parse_feed`` was told
+    are stored already, so only what identifies and dates it was read: ``guid``, ``link`` and
+    ``published``; its text fields are empty and ``content_html``, ``author`` and
+    ``image_url`` None.
+    """
 
     guid: str | None
     link: str | None
@@ -19,6 +25,7 @@ class ParsedEntry:
     author: str | None
     image_url: str | None
     categories: tuple[str, ...] = ()
+    known: bool = False
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,8 @@
 Rules:
 - One fetch per feed URL per check, whatever the number of servers following it.
 - Conditional GET with the stored validators; an unchanged body (same SHA-256) is not parsed.
+  A changed one is parsed told the keys of the feed's recently stored entries, whose text
+  is then not cleaned again (``bot.pipeline.parse``): they are only keyed, never stored twice.
 - The next check honours the feed's interval, ``Cache-Control``/``Expires`` and RSS ``<ttl>``,
   never later than a day (each number is clamped before any arithmetic, so no value a site
   sends can overflow).
@@ -45,6 +47,9 @@ CONCURRENT_FEEDS = 20
 # a busy host rather than claim more. An empty claim is not retried for a moment.
 TOP_UP_BATCHES = 3
 TOP_UP_PAUSE_SECONDS = 1.0
+# Stored entry keys a check hands the parser, per item it reads of a document: a document's
+# items are among the feed's latest stored, and any older entry is merely cleaned for nothing.
+KNOWN_KEYS_PER_ITEM = 2
 
 
 @dataclass
@@ -272,8 +277,12 @@ class Poller:
                 ),
             )
             return []
+        # Entries stored by earlier checks are only keyed and dated, not cleaned again.
+        known_keys = await self._repos.articles.recent_entry_keys(
+            feed.id, KNOWN_KEYS_PER_ITEM * self._feeds.max_items
+        )
         parsed = await self._feeds.parse(
-            result.body, url=feed.url, content_type=result.content_type
+            result.body, url=feed.url, content_type=result.content_type, known_keys=known_keys
         )
         if parsed.cut_off:
             log.warning("feed document cut off feed_id=%s url=%s entries=%d",

@@ -1,0 +1,21 @@
+"""The part of an entry's per-feed identity key that its guid and link decide (the rule is
+``bot.pipeline.identify``'s): parsing needs it to know which entries a poll already stored
+before it cleans their text."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+
+__all__ = ["identity_keys"]
+
+
+def identity_keys(identities: Sequence[tuple[str | None, str | None]]) -> list[str | None]:
+    """Each entry's key from its (guid, link): its guid when no other entry of the document
+    has it, else its link; None for an entry with neither, whose key is a hash of its title
+    and summary."""
+    guid_counts = Counter(guid for guid, _ in identities if guid)
+    return [
+        f"guid:{guid}" if guid and guid_counts[guid] == 1 else f"link:{link}" if link else None
+        for guid, link in identities
+    ]
