@@ -29,12 +29,13 @@ Rules:
   moment the reservation's answer arrived hid its round trip (up to 0.28 s in the
   distributed soak, the database or this event loop busy), and late requests bunched with
   the next ones in Discord's window (issue 18). A turn later than ``LATE_TURN_SECONDS`` is
-  given up and a fresh one reserved; the next reservation then asks for a turn no sooner
-  than that lateness (the lead), so an idle row's turn is still ahead when its answer lands.
+  given up and a fresh one reserved. A reservation asks for a turn at least a lead ahead
+  (``RESERVE_LEAD_SECONDS``, plus the lateness of a turn just given up), so an idle row's
+  turn is still ahead when its answer lands.
 - The shared pace runs at ``SHARED_REQUESTS_PER_SECOND`` (46), below a single process's 48:
   Discord counts each request when it arrives, and a request may arrive after its turn by
-  the lateness allowed plus the send and the network (the distributed soak measured a p99
-  of 35 ms, turn to the sandbox's stamp, two cores under fifteen processes). At ``r`` a
+  the lateness allowed plus the send and the network (the distributed soak measured p99s
+  of 20-57 ms, turn to the sandbox's stamp, two cores under fifteen processes). At ``r`` a
   second, a window holds at most ``r × (1 + spread) + 1`` requests: at 48 a spread over
   21 ms makes 51; at 46 up to 65 ms fits in 50, and a burst still runs at 0.92 of 50 a
   second (the delivery burst's target is 0.9).
