@@ -31,7 +31,10 @@ Rules:
   is read only for its guid, link and date (``ParsedEntry.known``): cleaning text, summaries
   above all, is most of the time parsing takes, and a changed feed's entries are mostly old.
   Only the fastfeedparser path leaves them uncleaned; the rare documents read otherwise are
-  cleaned whole.
+  cleaned whole. Its checks of whether it reads an entry as feedparser would are made on
+  the entries it cleans, and on known ones only as far as their key and date go: the new
+  entries read as in an eager parse, unless that parse would hand the whole document to
+  feedparser for a stored entry's sake alone, and then the fast path reads them.
 - ``parse_feed`` is pure and synchronous (CPU-bound); async code calls ``FeedParser.parse``,
   which runs it in the worker pool: a document not parsed within the pool's deadline (or
   that stops its worker) raises ``FeedParseError`` like any unreadable feed, and the event

@@ -21,6 +21,8 @@ Rules:
   items; items fastfeedparser does not see; a date that may be the guid's (feedparser never
   reads one there).
 - Facts about the document's bytes are looked for only when an entry needs them, once.
+- Every entry is keyed and dated first; then an entry whose key is known (``known_keys``)
+  is done, and the others are mapped whole and cleaned (``_MappedEntry``).
 - Text is cleaned by ``field_cleaning`` as on feedparser's path (fastfeedparser keeps
   ``<script>`` in bodies; the cleaning drops it).
 - Of a document listing more than ``max_items`` items, the newest are mapped, chosen by
@@ -378,23 +380,25 @@ class _Document:
 
 
 class _MappedEntry:
-    """One entry mapped as far as the fast path's decisions need; its text (the costly part:
-    summaries are HTML read into text) is cleaned only when ``cleaned`` is asked for."""
+    """One entry: first keyed and dated (``_EntryMapper.identified``); then, unless it is
+    known, mapped as far as the fast path's decisions need (``_EntryMapper.complete``) and its
+    text cleaned (``cleaned``), the costly part (summaries are HTML read into text)."""
 
     def __init__(
-        self, mapper: _EntryMapper, item: dict[str, Any], extras: ItemExtras | None,
-        content_html: str | None, summary_source: tuple[str, str] | None,
+        self, mapper: _EntryMapper, position: int, item: dict[str, Any], *,
+        guid: str | None, link: str | None, published: datetime | None,
     ) -> None:
         self.mapper = mapper
+        self.position = position
         self.item = item
-        self.extras = extras
-        self.content_html = content_html
-        self.summary_source = summary_source
-        self.guid: str | None = None
-        self.link: str | None = None
+        self.guid = guid
+        self.link = link
+        self.published = published
+        self.extras: ItemExtras | None = None
+        self.content_html: str | None = None
+        self.summary_source: tuple[str, str] | None = None
         self.title = ""
         self.title_type = "text/plain"
-        self.published: datetime | None = None
         self.image_url: str | None = None
 
     @cached_property
@@ -449,9 +453,22 @@ class _EntryMapper:
         # long body is not read through for them).
         self.text = feedparser_text if document.read.encoding_is_utf8 else str
 
-    def entry(self, position: int, item: dict[str, Any]) -> _MappedEntry:
-        """Map an entry as far as deciding whether the fast path reads it as feedparser does
-        needs (raise when not); its text is cleaned by ``_MappedEntry.cleaned``."""
+    def identified(self, position: int, item: dict[str, Any]) -> _MappedEntry:
+        """An entry's guid, link and date (raise when the fast path would not read them as
+        feedparser does): what keys it, and all a known entry needs."""
+        guid, link = self.identity(position, item)
+        if self.kind == "rss" and not guid and not link and (
+            self.document.holds(b"<link href") or self.document.holds(b"<id>")
+        ):
+            raise _NeedsFeedparser  # Atom's elements in RSS, which only feedparser reads
+        published = sane_date(self.published(item), self.now)
+        return _MappedEntry(self, position, item, guid=guid, link=link, published=published)
+
+    def complete(self, mapped: _MappedEntry) -> _MappedEntry:
+        """Map the rest of an entry as far as deciding whether the fast path reads it as
+        feedparser does needs (raise when not); its text is cleaned by
+        ``_MappedEntry.cleaned``."""
+        position, item = mapped.position, mapped.item
         document = self.document
         text = self.text
         extras = document.extras[position] if document.wants_extras else None
@@ -492,7 +509,8 @@ class _EntryMapper:
             summary_source = (description, summary_kind)
         elif content_value:
             summary_source = (content_value, content_kind)
-        mapped = _MappedEntry(self, item, extras, content_html, summary_source)
+        mapped.extras, mapped.content_html = extras, content_html
+        mapped.summary_source = summary_source
         if content_html is None and not mapped.summary:
             if (
                 document.holds(b"body>") or document.holds(b"fullitem>")
@@ -510,17 +528,11 @@ class _EntryMapper:
         if mapped.image_url is None and extras is None and document.declares_media:
             # fastfeedparser drops the thumbnails beside a media:content
             mapped.image_url = self.image(item, mapped.content_html, document.extras[position])
-        mapped.guid, mapped.link = self.identity(position, item)
-        if self.kind == "rss" and not mapped.guid and not mapped.link and (
-            document.holds(b"<link href") or document.holds(b"<id>")
-        ):
-            raise _NeedsFeedparser  # Atom's elements in RSS, which only feedparser reads
         title = item.get("title") or ""
         if title:
             title = text(title)
             mapped.title_type = document.text_type(b"title", title)
         mapped.title = title
-        mapped.published = sane_date(self.published(item), self.now)
         return mapped
 
     def identity(self, position: int, item: dict[str, Any]) -> tuple[str | None, str | None]:
@@ -691,11 +703,12 @@ def parse_fast_syndication(
             raise _NeedsFeedparser  # items fastfeedparser does not see (RSS 0.90 and such)
         if read.kind == "atom" and (document.holds(b"xhtml") or document.holds(b"base64")):
             document.atom_text_types  # noqa: B018 - raises on inline XHTML or base64 text
-        mapped = [mapper.entry(n, read.entries[n]) for n in positions]
-        keys = identity_keys([(entry.guid, entry.link) for entry in mapped])
+        identified = [mapper.identified(n, read.entries[n]) for n in positions]
+        keys = identity_keys([(entry.guid, entry.link) for entry in identified])
         entries = tuple(
-            entry.known() if key is not None and key in known_keys else entry.cleaned()
-            for entry, key in zip(mapped, keys, strict=True)
+            entry.known() if key is not None and key in known_keys
+            else mapper.complete(entry).cleaned()
+            for entry, key in zip(identified, keys, strict=True)
         )
         return _feed(document, entries, listed)
     except _NeedsFeedparser:
