@@ -134,10 +134,14 @@ def _iso_to_datetime(value: object) -> datetime | None:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
+# A CDATA section or a comment, to its first end, written out rather than as a lazy ``.*?``
+# (which the regex engine steps through a character at a time: ten times slower on big
+# documents).
+_CDATA_OR_COMMENT = rb"!\[CDATA\[[^\]]*(?:\](?!\]>)[^\]]*)*\]\]>|!--[^-]*(?:-(?!->)[^-]*)*-->"
 # Atom's text types as feedparser names them; CDATA sections and comments are matched (and
 # skipped) so the HTML in them is not read as elements.
 _ATOM_TEXT = re.compile(
-    rb"<!\[CDATA\[.*?\]\]>|<!--.*?-->|<(title|summary|subtitle|content)\b([^>]*)>", re.S
+    rb"<(?:" + _CDATA_OR_COMMENT + rb"|(title|summary|subtitle|content)\b([^>]*)>)"
 )
 _TYPE_ATTRIBUTE = re.compile(rb"""\stype\s*=\s*["']([^"']*)["']""")
 _BASE64_MODE = re.compile(rb"""\smode\s*=\s*["']base64["']""")
@@ -175,7 +179,8 @@ _PERMALINK = re.compile(rb"""\sisPermaLink\s*=\s*["']([^"']*)["']""", re.I)
 _CDATA = re.compile(rb"<!\[CDATA\[(.*?)\]\]>", re.S)
 _RSS_LINK = re.compile(rb"<link\s*>\s*(?:<!\[CDATA\[\s*)?[^<\s]")
 _ATOM_ID = re.compile(
-    rb"<!\[CDATA\[.*?\]\]>|<!--.*?-->|<source\b.*?</source\s*>|(<id\s*>)", re.S
+    rb"<(?:" + _CDATA_OR_COMMENT
+    + rb"|source\b[^<]*(?:<(?!/source\s*>)[^<]*)*</source\s*>|(id\s*>))"
 )
 _RDF_ITEM_ABOUT = re.compile(rb"<(?:[\w.-]+:)?item\b[^>]*\srdf:about\s*=")
 _ITEM_START = re.compile(rb"<(?:item|entry)[\s>]")

@@ -124,7 +124,6 @@ _ANY_TAG = re.compile(r"<(?:/?[a-zA-Z]" + _ATTRIBUTES + r"|![^>]*|\?[^>]*)>")
 _BREAK = "\uffff"
 _SPACE_RUN = re.compile("  +")
 _OTHER_SPACES = re.compile(r"[\t\r\f\v\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
-_RARE_LINE_SPACE = re.compile(r"[\u1680\u2028\u2029]")
 _AROUND_LINE_BREAK = re.compile(r"[ \u1680\u2028\u2029]*\n\s*")
 _LINE_BREAKS = re.compile(r"\n\n+")
 _REPEATED_BREAKS = re.compile(r"\uffff\uffff+")
@@ -145,6 +144,10 @@ def _markup_to_text(html: str) -> str:
 
 def tidy_text(text: str) -> str:
     """Remove invisible characters and collapse whitespace into single spaces."""
+    if text.isascii() and text.isprintable():  # no invisible character, no space but " "
+        if "  " not in text and text[:1] != " " and text[-1:] != " ":
+            return text
+        return " ".join(text.split())
     return " ".join(_INVISIBLE.sub("", text).split())
 
 
@@ -160,7 +163,7 @@ def _tidy_paragraphs(text: str) -> str:
     if "  " in text:
         text = _SPACE_RUN.sub(" ", text)
     # Whitespace that str.strip() removes at line ends but that is no space to collapse.
-    rare = not text.isascii() and _RARE_LINE_SPACE.search(text) is not None
+    rare = not text.isascii() and ("\u1680" in text or "\u2028" in text or "\u2029" in text)
     if "\n" in text:
         if rare:
             text = _AROUND_LINE_BREAK.sub("\n", text)
@@ -245,7 +248,6 @@ def plain_text(value: str | None, content_type: str | None = "text/html") -> str
 # whitespace or control characters, a host, no brackets, and no empty query, fragment or
 # parameters (which ``urljoin`` drops).
 _PLAIN_HTTP_URL = re.compile(r"https?://[^/?#\s\[\]\x00-\x1f\x7f]+(?:[/?#][^\s\[\]\x00-\x1f\x7f]*)?")
-_EMPTY_URL_PARTS = ("?#", ";?", ";#")
 
 
 def absolute_http_url(value: object, base: str) -> str | None:
@@ -254,7 +256,8 @@ def absolute_http_url(value: object, base: str) -> str | None:
         return None
     if (
         value.isascii() and _PLAIN_HTTP_URL.fullmatch(value)
-        and not value.endswith(("?", "#", ";")) and not any(p in value for p in _EMPTY_URL_PARTS)
+        and not value.endswith(("?", "#", ";"))
+        and "?#" not in value and ";?" not in value and ";#" not in value
     ):
         return value
     if not value.strip():
