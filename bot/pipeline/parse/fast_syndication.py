@@ -62,7 +62,7 @@ from bot.pipeline.parse.field_cleaning import (
     summary_text,
     tidy_text,
 )
-from bot.pipeline.parse.item_extras import ItemExtras, read_item_extras
+from bot.pipeline.parse.item_extras import ItemExtras, ItemsExtras, read_item_extras
 from bot.pipeline.parse.newest import keep_newest
 from bot.pipeline.parse.records import ParsedEntry, ParsedFeed
 
@@ -377,7 +377,7 @@ class _Document:
         return any(self.holds(tag) for tag in _EXTRA_TAGS)
 
     @cached_property
-    def extras(self) -> list[ItemExtras]:
+    def extras(self) -> ItemsExtras:
         extras = read_item_extras(self.read.body, len(self.read.entries))
         if extras is None:
             raise _NeedsFeedparser

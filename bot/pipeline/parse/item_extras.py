@@ -15,7 +15,7 @@ from typing import Any
 
 from lxml import etree  # type: ignore[import-untyped,unused-ignore]
 
-__all__ = ["ItemExtras", "read_item_extras"]
+__all__ = ["ItemExtras", "ItemsExtras", "read_item_extras"]
 
 _MEDIA = frozenset({"http://search.yahoo.com/mrss/", "http://search.yahoo.com/mrss"})
 _ITUNES = frozenset(
@@ -38,7 +38,25 @@ class ItemExtras:
     encoded_content: str | None = None
 
 
-def read_item_extras(body: bytes, entries: int) -> list[ItemExtras] | None:
+class ItemsExtras:
+    """The extras of a document's items by position (document order), each read when first
+    asked for: a poll reads only its new entries'."""
+
+    def __init__(self, items: list[Any]) -> None:
+        self._items = items
+        self._read: dict[int, ItemExtras] = {}
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __getitem__(self, position: int) -> ItemExtras:
+        extras = self._read.get(position)
+        if extras is None:
+            extras = self._read[position] = _item_extras(self._items[position])
+        return extras
+
+
+def read_item_extras(body: bytes, entries: int) -> ItemsExtras | None:
     """Every item's extras, in document order; None when the document does not parse or its
     items are not ``entries`` in number."""
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
@@ -53,7 +71,7 @@ def read_item_extras(body: bytes, entries: int) -> list[ItemExtras] | None:
     ]
     if len(items) != entries:
         return None
-    return [_item_extras(item) for item in items]
+    return ItemsExtras(items)
 
 
 def _keywords(text: str | None) -> list[str]:
