@@ -262,7 +262,12 @@ class _Document:
         """Where the items are: from the first item's start to the last one's end."""
         body = self.read.body
         first = _ITEM_START.search(body)
-        last = max(body.rfind(end) for end in _ITEM_ENDS)
+        # The document's own kind of item end is found near the end; the other kind is then
+        # looked for only after it (a search from the end through a whole big document for
+        # an end tag it does not hold is most of the time this takes).
+        own, other = _ITEM_ENDS[::-1] if self.read.kind == "atom" else _ITEM_ENDS
+        last = body.rfind(own)
+        last = max(last, body.rfind(other, max(last, 0)))
         return (first.start(), last) if first is not None and last > first.start() else (0, 0)
 
     @cached_property
