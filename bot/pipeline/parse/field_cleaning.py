@@ -124,6 +124,9 @@ _ANY_TAG = re.compile(r"<(?:/?[a-zA-Z]" + _ATTRIBUTES + r"|![^>]*|\?[^>]*)>")
 _BREAK = "\uffff"
 _SPACE_RUN = re.compile("  +")
 _OTHER_SPACES = re.compile(r"[\t\r\f\v\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+_INVISIBLE_OR_OTHER_SPACE = re.compile(
+    "[" + _INVISIBLE.pattern[1:-1] + _OTHER_SPACES.pattern[1:-2] + "]"
+)
 _AROUND_LINE_BREAK = re.compile(r"[ \u1680\u2028\u2029]*\n\s*")
 _LINE_BREAKS = re.compile(r"\n\n+")
 _REPEATED_BREAKS = re.compile(r"\uffff\uffff+")
@@ -159,7 +162,8 @@ def tidy_paragraph(text: str) -> str:
 def _tidy_paragraphs(text: str) -> str:
     """Tidy a text whose paragraphs are marked: in each line spaces collapse, line ends lose
     theirs, empty lines go; paragraphs end up separated by blank lines, empty ones dropped."""
-    text = _OTHER_SPACES.sub(" ", _INVISIBLE.sub("", text))
+    if _INVISIBLE_OR_OTHER_SPACE.search(text):  # most texts have neither: one pass, not two
+        text = _OTHER_SPACES.sub(" ", _INVISIBLE.sub("", text))
     if "  " in text:
         text = _SPACE_RUN.sub(" ", text)
     # Whitespace that str.strip() removes at line ends but that is no space to collapse.
