@@ -64,10 +64,9 @@ def read_item_extras(body: bytes, entries: int) -> ItemsExtras | None:
         root = etree.fromstring(body, parser)
     except (etree.XMLSyntaxError, ValueError):
         return None
-    items = [
-        element for element in root.iter()
-        if isinstance(element.tag, str) and etree.QName(element).localname in _ITEM_NAMES
-        and etree.QName(element).namespace not in _MEDIA
+    items = [  # lxml picks the elements by local name, in document order
+        element for element in root.iter(*(f"{{*}}{name}" for name in _ITEM_NAMES))
+        if etree.QName(element).namespace not in _MEDIA
     ]
     if len(items) != entries:
         return None
