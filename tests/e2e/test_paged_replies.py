@@ -83,14 +83,15 @@ async def test_long_lists_page_with_buttons_and_one_subscription_can_be_asked_fo
             )
             if summary.feed_url.endswith("/feed-1.xml")
         ]
-        # Only feed 1's harbour stories are posted: the test is about replies, not a backlog.
+        # Only feed 1's harbour stories are posted: the test is about replies, not a backlog
+        # (the other feeds gain no item: 19 more posts cost 20 s of #news's 5-per-5-s limit).
         await sandbox.run_command(
             f"/filter add target:subscription number:{harbour} action:include match:word "
             "pattern:harbour"
         )
-        for number in range(1, FEEDS + 1):
-            server.set_body(f"/feed-{number}.xml", outlet_feed(number, 40 if number == 1 else 1))
+        server.set_body("/feed-1.xml", outlet_feed(1, 40))
         await poll_and_deliver(bot, wait_seconds=60)
+        assert len(sandbox.posts("news")) == 8
         for number in range(1, 31):
             await sandbox.run_command(
                 f'/follow add topic:"topic{number:02d} regional council budget vote" channel:#world'
