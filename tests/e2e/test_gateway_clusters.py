@@ -4,8 +4,10 @@ every server's commands and posts working.
 One sandbox Discord holds 30 servers. Gateway process A runs shards 0-1 and process B shard
 2, each a real child process running ``serve_role("gateway", …)`` (what ``newsdesk run --role
 gateway --shards … --shard-count 3`` runs) pointed at the sandbox, over one PostgreSQL
-database. Their IDENTIFYs share one bucket (``max_concurrency`` 1): the sandbox refuses any two
-within 5 s, so none refused means the processes took turns through the database.
+database. With ``max_concurrency`` 2 a shard's IDENTIFY bucket is ``shard_id % 2``: shard 0 (process
+A) and shard 2 (process B) share bucket 0, and the sandbox refuses any two of a bucket within
+5 s, so none refused means the processes took turns through the database; shard 1 has bucket 1
+to itself and starts alongside (one 5 s turn to wait, not two).
 
 Every server's ``/feed add`` (with one backfilled item) must be answered, and only the
 session of the server's shard ``(guild_id >> 22) % 3`` may have received it. Its post must
@@ -141,7 +143,7 @@ async def test_thirty_servers_over_three_shards_in_two_processes_all_work(
                                 rss(index, title=guild.name))
         for index, guild in enumerate(world.guilds)
     }
-    sharding = ShardingOptions(recommended_shards=SHARD_COUNT, max_concurrency=1)
+    sharding = ShardingOptions(recommended_shards=SHARD_COUNT, max_concurrency=2)
     async with (
         Sandbox(world=world, sharding=sharding, openapi_spec=openapi_spec_folder()) as sandbox,
         serve_routes(feeds) as feed_server,
