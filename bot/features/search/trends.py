@@ -14,12 +14,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-import matplotlib
-
-matplotlib.use("Agg")
-from matplotlib import pyplot
-from matplotlib.ticker import MaxNLocator
-
 from bot.core.errors import InvalidInput
 from bot.core.text import trim_text
 from bot.features.search.search import fts_query
@@ -87,6 +81,11 @@ def render_trend_chart(series: Sequence[TrendSeries], title: str) -> bytes:
     Terms and title are drawn as typed: with mathtext off, ``$\\frac{a}{b}$`` is those
     characters, never a formula (nor an error, when it is not a valid one).
     """
+    # Imported here, not at the top: matplotlib was a quarter of the bot's start-up imports,
+    # paid by every process, role and `newsdesk` command, and only /trend draws.
+    import matplotlib  # noqa: PLC0415 (only /trend draws)
+
+    matplotlib.use("Agg")
     # Discord's dark theme colours (most members read in it): a white chart would glare.
     with matplotlib.rc_context({
         "text.parse_math": False,
@@ -106,6 +105,9 @@ def render_trend_chart(series: Sequence[TrendSeries], title: str) -> bytes:
 
 
 def _draw(series: Sequence[TrendSeries], title: str) -> bytes:
+    from matplotlib import pyplot  # noqa: PLC0415
+    from matplotlib.ticker import MaxNLocator  # noqa: PLC0415
+
     figure, axes = pyplot.subplots(figsize=(9, 4.5), dpi=100)
     try:
         for one in series:
