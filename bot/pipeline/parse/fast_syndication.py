@@ -185,8 +185,9 @@ _ATOM_ID = re.compile(
 _RDF_ITEM_ABOUT = re.compile(rb"<(?:[\w.-]+:)?item\b[^>]*\srdf:about\s*=")
 _ITEM_START = re.compile(rb"<(?:item|entry)[\s>]")
 _ITEM_ENDS = (b"</item>", b"</entry>")
-# xml:base on content or summary changes no link that feedparser's path resolves.
-_LINK_BASE = re.compile(rb"<(?!content\b|summary\b)[A-Za-z_][\w:.-]*\b[^>]*?\sxml:base\s*=")
+# An element's start tag (not content's or summary's: xml:base there changes no link that
+# feedparser's path resolves), up to its first letter.
+_LINK_ELEMENT_START = re.compile(rb"<(?!content\b|summary\b)[A-Za-z_]")
 _XML_BASE_VALUE = re.compile(rb"""\sxml:base\s*=\s*["']([^"']*)["']""")
 _TTL = re.compile(rb"<ttl\s*>\s*([^<]*?)\s*</ttl\s*>")
 _ITUNES_IMAGE = re.compile(rb"""<itunes:image\b[^>]*\shref\s*=\s*["']([^"']*)["']""")
@@ -195,6 +196,36 @@ _ITUNES_NAMESPACES = (b"itunes.com/dtds", b"itunes.com/DTDs")
 _EXTRA_TAGS = (b"keywords>", b"itunes:category", b"media:category")
 MAX_TTL_MINUTES = 24 * 60
 _SYNTHESIZED_LENGTH = 512  # fastfeedparser makes no description longer
+
+
+# What ``\s`` matches in a bytes pattern.
+_WHITESPACE = frozenset(b" \t\n\r\x0b\x0c")
+
+
+def _sets_link_base(body: bytes, start: int) -> bool:
+    """Whether an element from ``start`` on (but content and summary) sets ``xml:base``: a
+    "<", a name, no ">", then whitespace, ``xml:base``, optional whitespace and "=" (the
+    pattern ``<(?!content\\b|summary\\b)[A-Za-z_][\\w:.-]*\\b[^>]*?\\sxml:base\\s*=`` did
+    this, trying every "<" of the document; each ``xml:base`` is found by ``bytes.find``
+    and its tag looked at instead)."""
+    position = start
+    while (at := body.find(b"xml:base", position)) >= 0:
+        position = at + 1
+        equals = at + 8
+        while equals < len(body) and body[equals] in _WHITESPACE:
+            equals += 1
+        if (
+            at - 3 < start or body[at - 1] not in _WHITESPACE
+            or equals >= len(body) or body[equals] != 0x3D
+        ):
+            continue  # not "<" + a name + "\sxml:base\s*=" after ``start``
+        # Its tag opens after the last ">" before it; a name needs one byte and the space.
+        floor = max(body.rfind(b">", start, at - 1) + 1, start)
+        while (opening := body.find(b"<", floor, at - 2)) >= 0:
+            if _LINK_ELEMENT_START.match(body, opening):
+                return True
+            floor = opening + 1
+    return False
 
 
 def _element_text(raw: bytes | None) -> str:
@@ -244,7 +275,7 @@ class _Document:
             return self.feed_url
         body, start = self.read.body, self.read.root_start
         root_end = body.find(b">", start) + 1
-        if _LINK_BASE.search(body, root_end):
+        if _sets_link_base(body, root_end):
             raise _NeedsFeedparser
         on_root = _XML_BASE_VALUE.search(body, start, root_end)
         if on_root is None:
