@@ -10,6 +10,7 @@ from discord.ext import commands
 
 from bot.core.errors import InvalidInput
 from bot.discord_io.client import NewsdeskGateway
+from bot.discord_io.directory import channel_kind
 from bot.features.follows.replies import (
     describe_added_follow,
     describe_follow,
@@ -93,6 +94,7 @@ class FollowCommands(commands.GroupCog, group_name="follow", group_description="
             interaction.guild_id, target.id, kind, topic,
             role_id=role.id if role else None, feeds=feeds, added_by=interaction.user.id,
             clear_role=clear_role, notify_button=notify_button,
+            channel_kind=channel_kind(target),
         )
         reply_text = describe_added_follow(
             follow, created, role_given=role is not None, cleared_role=clear_role

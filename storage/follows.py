@@ -59,11 +59,12 @@ class FollowRepository:
         self, guild_id: int, channel_id: int, kind: str, topic: str, *,
         role_id: int | None, subscription_ids: Sequence[int] | None, created_by: int,
         now: datetime, keep_role: bool = False, notify_button: bool | None = None,
+        channel_kind: str | None = None,
     ) -> tuple[Follow, bool]:
         """Add a follow (or update the role and feeds of the same one); return it and
         whether it is new. With ``keep_role``, an update without a role keeps the one the
         follow had; ``notify_button`` None keeps the follow's "Notify me" switch (off for a
-        new one)."""
+        new one). ``channel_kind`` (``text`` or ``forum``) is recorded for the deliverer."""
         async with self._db.transaction() as tx:
             async with tx.execute(
                 "SELECT id FROM follows WHERE guild_id = ? AND channel_id = ? AND kind = ?"
@@ -74,15 +75,16 @@ class FollowRepository:
             ids = json.dumps(sorted(subscription_ids)) if subscription_ids else None
             async with tx.execute(
                 "INSERT INTO follows (guild_id, channel_id, kind, topic, role_id,"
-                " subscription_ids, created_by, created_at, notify_button)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " subscription_ids, created_by, created_at, notify_button, channel_kind)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT (guild_id, channel_id, kind, topic) DO UPDATE SET"
                 f" role_id = {_KEPT_ROLE if keep_role else 'excluded.role_id'},"
                 " subscription_ids = excluded.subscription_ids, notify_button ="
-                f" {'follows' if notify_button is None else 'excluded'}.notify_button"
+                f" {'follows' if notify_button is None else 'excluded'}.notify_button,"
+                " channel_kind = COALESCE(excluded.channel_kind, follows.channel_kind)"
                 f" RETURNING {_FOLLOW_COLUMNS}",
                 (guild_id, channel_id, kind, topic, role_id, ids, created_by, to_epoch(now),
-                 int(bool(notify_button))),
+                 int(bool(notify_button)), channel_kind),
             ) as cursor:
                 row = await cursor.fetchone()
         assert row is not None

@@ -136,6 +136,7 @@ class OutboxRepository:
             "SELECT o.id AS outbox_id, o.guild_id, o.channel_id, o.subscription_id, o.story_id,"
             " COALESCE(o.ping_role_id, s.ping_role_id) AS ping_role_id, s.template,"
             " s.forum_tag_id, s.embed_style, s.embed_colour,"
+            " COALESCE(s.channel_kind, fo.channel_kind) AS channel_kind,"
             " CASE WHEN o.ping_role_id IS NOT NULL"
             " THEN COALESCE(fo.notify_button, 0) ELSE COALESCE(s.notify_button, 0) END"
             " AS notify_button,"
@@ -173,6 +174,7 @@ class OutboxRepository:
                 embed_colour=row["embed_colour"],
                 notify_button=bool(row["notify_button"]),
                 feed_url=row["feed_url"],
+                channel_kind=row["channel_kind"],
                 webhook=(row["webhook_id"], row["webhook_token"])
                 if row["webhook_id"] is not None else None,
             )

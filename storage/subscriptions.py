@@ -62,8 +62,12 @@ class SubscriptionRepository:
         max_feeds: int,
         backfill: int = 0,
         forum_tag_id: int | None = None,
+        channel_kind: str | None = None,
     ) -> SubscribeResult:
         """Follow ``snapshot.url`` in a channel, seeding its current entries as already seen.
+
+        ``channel_kind`` (``text`` or ``forum``, None when unknown) is recorded for the
+        deliverer; an existing subscription without one gets it.
 
         Raises:
             SubscriptionLimitReached: the server already follows ``max_feeds`` distinct feeds.
@@ -96,6 +100,12 @@ class SubscriptionRepository:
             ) as cursor:
                 existing = await cursor.fetchone()
             if existing is not None:
+                if channel_kind is not None:
+                    await tx.execute(
+                        "UPDATE subscriptions SET channel_kind = ?"
+                        " WHERE id = ? AND channel_kind IS NULL",
+                        (channel_kind, existing["id"]),
+                    )
                 return SubscribeResult(subscription_from_row(existing), True, [])
 
             async with tx.execute(
@@ -112,9 +122,10 @@ class SubscriptionRepository:
             _, queued = await insert_articles_and_queue(tx, feed_id, snapshot.entries, now)
             async with tx.execute(
                 "INSERT INTO subscriptions (guild_id, channel_id, feed_id, created_by, created_at,"
-                " forum_tag_id) VALUES (?, ?, ?, ?, ?, ?)"
+                " forum_tag_id, channel_kind) VALUES (?, ?, ?, ?, ?, ?, ?)"
                 f" RETURNING {_SUBSCRIPTION_COLUMNS.replace('s.', '')}",
-                (guild_id, channel_id, feed_id, created_by, to_epoch(now), forum_tag_id),
+                (guild_id, channel_id, feed_id, created_by, to_epoch(now), forum_tag_id,
+                 channel_kind),
             ) as cursor:
                 created = await cursor.fetchone()
             assert created is not None

@@ -52,6 +52,7 @@ from bench.support.databases import database_fields, database_option
 from bot.app.runtime import open_newsdesk
 from bot.app.settings import Settings
 from bot.core.models import (
+    TEXT_CHANNEL,
     Article,
     ArticleDetails,
     ArticleReading,
@@ -484,7 +485,8 @@ class Burst:
 async def subscribe_channels(
     repositories: Repositories, guild_id: int, channel_ids: Sequence[int], now: datetime
 ) -> int:
-    """Subscribe every channel to the bench feed (nothing queued); return the feed id."""
+    """Subscribe every channel to the bench feed (nothing queued), each recorded as a text
+    channel as ``/feed add`` records it; return the feed id."""
     snapshot = FeedSnapshot(
         url=FEED_URL, title=FEED_TITLE, site_url="https://bench.example/", etag=None,
         last_modified=None, body_sha256="0" * 64, interval_seconds=86400,
@@ -492,7 +494,8 @@ async def subscribe_channels(
     )
     for channel_id in channel_ids:
         await repositories.subscriptions.subscribe(
-            guild_id, channel_id, snapshot, created_by=ADMIN_USER_ID, now=now, max_feeds=10
+            guild_id, channel_id, snapshot, created_by=ADMIN_USER_ID, now=now, max_feeds=10,
+            channel_kind=TEXT_CHANNEL,
         )
     feed = await repositories.feeds.get_by_url(FEED_URL)
     assert feed is not None

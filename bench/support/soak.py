@@ -76,7 +76,7 @@ from bench.support.delivery import SandboxInfo, bound_port, counting_build_app, 
 from bench.support.loop_watchdog import LoopWatchdog
 from bot.app.runtime import open_newsdesk
 from bot.app.settings import Settings
-from bot.core.models import FeedSnapshot
+from bot.core.models import TEXT_CHANNEL, FeedSnapshot
 from bot.sandbox.fake_discord import Sandbox, SandboxWorld
 from bot.sandbox.fake_discord.state import ShardingOptions
 from bot.sandbox.fake_discord.world import OWNER_USER_ID, UserSpec
@@ -821,7 +821,7 @@ async def seed(plan: Plan, database: Path | str, farm_base: str) -> int:
             )
             await repositories.subscriptions.subscribe(
                 ids[guild], ids[guild] + offset, snapshot, created_by=OWNER_USER_ID, now=now,
-                max_feeds=100,
+                max_feeds=100, channel_kind=TEXT_CHANNEL,  # as /feed add records a text channel
             )
         return plan.subscriptions
     finally:

@@ -447,6 +447,12 @@ class OutboxStatus:
     attempts: int
 
 
+TEXT_CHANNEL = "text"
+"""A channel kind: posts go to ``POST /channels/{id}/messages`` (text, news, threads)."""
+FORUM_CHANNEL = "forum"
+"""A channel kind: each post opens a thread (forum and media channels)."""
+
+
 @dataclass(frozen=True)
 class Delivery:
     """A claimed outbox row with everything needed to post it."""
@@ -476,6 +482,9 @@ class Delivery:
     """Whether the post carries a "Notify me" button giving or taking ``ping_role_id``."""
     feed_url: str | None = None
     """The address of the article's feed (for templates' ``{feed.url}``)."""
+    channel_kind: str | None = None
+    """``text`` or ``forum``, as recorded when the subscription or follow was made (None:
+    made before kinds were recorded; the sender looks the channel up)."""
 
 
 @dataclass(frozen=True)

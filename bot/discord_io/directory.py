@@ -23,10 +23,17 @@ from collections.abc import Callable
 
 import discord
 
+from bot.core.models import FORUM_CHANNEL, TEXT_CHANNEL
+
 CAPACITY = 512
 FRESH_SECONDS = 300.0
 
 Destination = discord.abc.GuildChannel | discord.Thread
+
+
+def channel_kind(channel: Destination) -> str:
+    """Return the kind recorded for a channel a subscription or follow posts to."""
+    return FORUM_CHANNEL if isinstance(channel, discord.ForumChannel) else TEXT_CHANNEL
 
 
 class Directory:

@@ -7,7 +7,10 @@ a follow, which is pinged for that follow's posts. Discord's refusals become ``S
 sentences that name what to fix (the missing permissions, from the bot's view of the channel),
 and say whether they stop the subscription (the destination refused) or only this post.
 Servers and channels are looked up through ``bot.discord_io.directory``: the gateway's cache
-when the process has one, else REST (the deliverer role runs without a gateway).
+when the process has one, else REST (the deliverer role runs without a gateway). A post to a
+channel whose kind was recorded as text when its subscription or follow was made skips the
+lookup (it is only needed to tell a forum apart); on a 403 the server is looked up then, to
+name the missing permissions.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import aiohttp
 import discord
 
 from bot.core.errors import InvalidInput
-from bot.core.models import ArticleCard, Delivery
+from bot.core.models import TEXT_CHANNEL, ArticleCard, Delivery
 from bot.core.text import trim_text
 from bot.core.urls import is_web_url
 from bot.discord_io.channel_webhooks import UNKNOWN_WEBHOOK, make_webhook
@@ -184,6 +187,13 @@ class DiscordPostSender:
         role = delivery.ping_role_id
         if delivery.webhook is not None:
             return await self._post_through_webhook(delivery, embed, content, view)
+        if delivery.channel_kind == TEXT_CHANNEL:
+            # Recorded when the subscription was made: no lookup of the server (3 requests
+            # for a REST-only deliverer) just to tell a forum from a text channel.
+            return await self._send_naming_permissions(
+                delivery.guild_id, delivery.channel_id, nonce, embed=embed, view=view,
+                content=content, mentions=mentions_for(role),
+            )
         with self._refusals(delivery.guild_id, delivery.channel_id):
             forum = await self._directory.channel(delivery.guild_id, delivery.channel_id)
         if isinstance(forum, discord.ForumChannel):
@@ -192,6 +202,31 @@ class DiscordPostSender:
             delivery.guild_id, delivery.channel_id, nonce, embed=embed, view=view,
             content=content, mentions=mentions_for(role),
         )
+
+    async def _send_naming_permissions(
+        self, guild_id: int, channel_id: int, nonce: str, *, content: str | None,
+        embed: discord.Embed | None, view: discord.ui.View | None,
+        mentions: discord.AllowedMentions,
+    ) -> int:
+        """``_send`` to a channel known to be a text one, whose server may not have been looked
+        up: on a 403, look it up then, so the sentence names the missing permissions."""
+        try:
+            return await self._send(
+                guild_id, channel_id, nonce, content=content, embed=embed, view=view,
+                mentions=mentions,
+            )
+        except SendRejected as rejected:
+            refusal = rejected.__cause__
+            if not (
+                isinstance(refusal, discord.HTTPException) and refusal.status == 403
+                and self._directory.cached_guild(guild_id) is None
+            ):
+                raise
+            with contextlib.suppress(
+                discord.HTTPException, OSError, TimeoutError, aiohttp.ClientError
+            ):
+                await self._directory.guild(guild_id)
+            raise rejection(refusal, self._forbidden_reason(guild_id, channel_id)) from refusal
 
     async def _post_in_forum(
         self, forum: discord.ForumChannel, delivery: Delivery, embed: discord.Embed | None,
@@ -244,6 +279,8 @@ class DiscordPostSender:
         a webhook execution and a forum post take none."""
         if delivery.webhook is not None:
             return False
+        if delivery.channel_kind is not None:
+            return delivery.channel_kind == TEXT_CHANNEL
         with self._refusals(delivery.guild_id, delivery.channel_id):
             channel = await self._directory.channel(delivery.guild_id, delivery.channel_id)
         return not isinstance(channel, discord.ForumChannel)

@@ -11,6 +11,7 @@ from discord.ext import commands
 from bot.core.text import plural
 from bot.discord_io import markup
 from bot.discord_io.client import NewsdeskGateway
+from bot.discord_io.directory import channel_kind
 from bot.features.feeds.discovery import SeveralFeedsFound
 from bot.features.feeds.replies import (
     describe_added_feed,
@@ -68,7 +69,7 @@ class FeedCommands(
             await think_privately(answering)
             added = await self.bot.services.subscriptions.add(
                 guild_id, channel.id, address, added_by=user_id, backfill=backfill,
-                forum_tag_id=tag_id,
+                forum_tag_id=tag_id, channel_kind=channel_kind(channel),
             )
             if added.backfill or added.queued_outbox_ids:
                 await self.bot.posts_queued()

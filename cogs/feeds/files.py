@@ -15,6 +15,7 @@ from discord.ext import commands
 
 from bot.core.errors import InvalidInput
 from bot.discord_io.client import NewsdeskGateway
+from bot.discord_io.directory import channel_kind
 from bot.features.feeds.opml import MAX_OPML_BYTES, OpmlFeed, write_opml
 from bot.features.feeds.opml_import import import_opml
 from cogs.shared.channel_checks import channel_name, ensure_bot_can_post
@@ -57,6 +58,7 @@ class FeedFileCommands(commands.Cog):
         report = await import_opml(
             self.bot.services.subscriptions, interaction.guild_id, channel.id, data,
             added_by=interaction.user.id, progress=reporter.update,
+            channel_kind=channel_kind(channel),
         )
         if report.count("added"):
             await self.bot.feeds_changed()

@@ -4,18 +4,22 @@ REST, against the sandbox Discord, with no guild or channel in discord.py's cach
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import discord
 import pytest
 
-from bot.core.models import Article, ArticleCard, Delivery
+from bot.core.models import FORUM_CHANNEL, TEXT_CHANNEL, Article, ArticleCard, Delivery
 from bot.discord_io.directory import Directory
 from bot.discord_io.pacing import SendPacer
 from bot.discord_io.rest_client import rest_client
 from bot.discord_io.sender import DiscordPostSender
+from bot.pipeline.deliver.deliverer import SendRejected
 from bot.sandbox.fake_discord import Sandbox
+from bot.sandbox.fake_discord.permissions import SEND_MESSAGES
 from bot.sandbox.fake_discord.world import PRIMARY_GUILD_ID
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
@@ -95,3 +99,55 @@ async def test_posts_forum_posts_edits_and_notices_go_out_without_a_cache(
     edits = [record for record in sandbox.state.records if record.kind == "edit"]
     assert [edit.edited_message_id for edit in edits] == [opened]
     assert sandbox.unknown_routes == []
+
+
+def with_kind(posting: Delivery, kind: str | None) -> Delivery:
+    return dataclasses.replace(posting, channel_kind=kind)
+
+
+async def test_a_post_to_a_channel_recorded_as_text_goes_out_without_looking_it_up(
+    rest_only: discord.Client, sandbox: Sandbox,
+) -> None:
+    sender = DiscordPostSender(rest_only)
+    before = sandbox.requests
+    assert await sender.nonce_deduplicates(with_kind(delivery(NEWS, 1), TEXT_CHANNEL))
+    posted = await sender.send_post(
+        with_kind(delivery(NEWS, 1), TEXT_CHANNEL), card(1), "n1", content=None,
+        quotes_button=False,
+    )
+    made = Counter(sandbox.requests) - Counter(before)
+
+    assert made == Counter({"POST /channels/{channel_id}/messages": 1})
+    assert [r.id for r in sandbox.state.records if r.kind == "post"] == [posted]
+
+
+async def test_forum_posts_and_rows_without_a_kind_still_look_the_channel_up(
+    rest_only: discord.Client, sandbox: Sandbox,
+) -> None:
+    sender = DiscordPostSender(rest_only)
+    opened = await sender.send_post(
+        with_kind(delivery(FORUM, 2), FORUM_CHANNEL), card(2), "n2", content=None,
+        quotes_button=False,
+    )
+    posted = await sender.send_post(
+        with_kind(delivery(NEWS, 3), None), card(3), "n3", content=None, quotes_button=False,
+    )
+
+    assert sandbox.requests["GET /guilds/{guild_id}"] == 1  # one lookup served both
+    assert sandbox.requests["POST /channels/{channel_id}/threads"] == 1
+    assert [r.id for r in sandbox.state.records if r.kind == "post"] == [opened, posted]
+
+
+async def test_a_refused_text_channel_post_still_names_the_missing_permission(
+    rest_only: discord.Client, sandbox: Sandbox,
+) -> None:
+    sandbox.set_channel_overwrite("news", "role:Newsdesk", deny=SEND_MESSAGES)
+    sender = DiscordPostSender(rest_only)
+    with pytest.raises(SendRejected) as refused:
+        await sender.send_post(
+            with_kind(delivery(NEWS, 4), TEXT_CHANNEL), card(4), "n4", content=None,
+            quotes_button=False,
+        )
+
+    assert refused.value.permanent
+    assert "Send Messages" in str(refused.value)

@@ -58,8 +58,9 @@ async def import_opml(
     *,
     added_by: int,
     progress: Progress | None = None,
+    channel_kind: str | None = None,
 ) -> ImportReport:
-    """Subscribe ``channel_id`` to every feed in an OPML document.
+    """Subscribe ``channel_id`` (of ``channel_kind``) to every feed in an OPML document.
 
     Raises:
         InvalidInput: the file is not usable OPML.
@@ -76,7 +77,7 @@ async def import_opml(
         async with limit:
             results[position] = await _import_one(
                 service, guild_id, channel_id, feed, added_by=added_by,
-                limit_reached=limit_reached,
+                limit_reached=limit_reached, channel_kind=channel_kind,
             )
         done += 1
         if progress is not None:
@@ -92,14 +93,15 @@ async def import_opml(
 
 async def _import_one(
     service: SubscriptionService, guild_id: int, channel_id: int, feed: OpmlFeed, *,
-    added_by: int, limit_reached: list[str],
+    added_by: int, limit_reached: list[str], channel_kind: str | None,
 ) -> ImportedFeed:
     url = feed.url
     if limit_reached:
         return ImportedFeed(url, "failed", limit_reached[0])
     try:
         added = await service.add(
-            guild_id, channel_id, url, added_by=added_by, by_hand=False
+            guild_id, channel_id, url, added_by=added_by, by_hand=False,
+            channel_kind=channel_kind,
         )
     except SeveralFeedsFound as several:
         detail = f"the page offers {len(several.candidates)} feeds; add the one you want by hand"

@@ -151,6 +151,7 @@ class SubscriptionService:
         backfill: int = 0,
         by_hand: bool = True,
         forum_tag_id: int | None = None,
+        channel_kind: str | None = None,
     ) -> AddedFeed:
         """Validate a feed by fetching it, then follow it in a channel.
 
@@ -202,7 +203,7 @@ class SubscriptionService:
             outcome = await self._repos.subscriptions.subscribe(
                 guild_id, channel_id, snapshot, created_by=added_by, now=now,
                 max_feeds=self._settings.max_feeds_per_server, backfill=backfill,
-                forum_tag_id=forum_tag_id,
+                forum_tag_id=forum_tag_id, channel_kind=channel_kind,
             )
         except SubscriptionLimitReached as full:
             raise LimitReached(

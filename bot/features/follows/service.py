@@ -79,7 +79,7 @@ class FollowService:
     async def add(
         self, guild_id: int, channel_id: int, kind: str, topic: str, *, role_id: int | None,
         feeds: str | None, added_by: int, clear_role: bool = False,
-        notify_button: bool | None = None,
+        notify_button: bool | None = None, channel_kind: str | None = None,
     ) -> tuple[Follow, bool]:
         """Follow a topic in a channel; return the follow and whether it is new.
 
@@ -108,7 +108,7 @@ class FollowService:
         return await self._repos.follows.add(
             guild_id, channel_id, kind, cleaned, role_id=None if clear_role else role_id,
             subscription_ids=numbers, created_by=added_by, now=self._clock(),
-            keep_role=not clear_role, notify_button=notify_button,
+            keep_role=not clear_role, notify_button=notify_button, channel_kind=channel_kind,
         )
 
     async def list_follows(self, guild_id: int) -> list[Follow]:

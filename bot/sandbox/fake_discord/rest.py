@@ -109,6 +109,7 @@ async def _keep_refusal(request: web.Request, response: web.StreamResponse) -> N
 
 async def _answer(request: web.Request, handler: Handler, template: str) -> web.StreamResponse:
     state = request.app[STATE]
+    state.requests[f"{request.method} {template}"] += 1
     needs_auth = not template.startswith(TOKEN_ROUTES)
     if template.startswith("/webhooks/{webhook_id}/{webhook_token}"):
         needs_auth = False

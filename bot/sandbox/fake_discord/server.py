@@ -392,6 +392,11 @@ class Sandbox:
         return self.state.limiter.hits
 
     @property
+    def requests(self) -> dict[str, int]:
+        """How many API requests the sandbox has had, by "METHOD /route/{template}"."""
+        return dict(self.state.requests)
+
+    @property
     def unknown_routes(self) -> list[str]:
         """Every "METHOD /path" the bot called that the sandbox does not answer."""
         return list(self.state.unknown_routes)

@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -120,6 +121,8 @@ class SandboxState:
         self.unknown_routes: list[str] = []
         self.refused_requests: list[RefusedRequest] = []
         self.route_latency: dict[str, float] = {}
+        self.requests: Counter[str] = Counter()
+        """Every API request answered or refused, by "METHOD /route/{template}"."""
         self._callbacks: list[MessageCallback] = []
         self._changed = asyncio.Event()
 
