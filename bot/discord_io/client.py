@@ -20,6 +20,7 @@ from discord.ext import commands
 from bot.app.services import Services
 from bot.core.errors import LoginRefused
 from bot.discord_io.pacing import RequestPacer, SendPacer
+from bot.discord_io.route_buckets import answer_first
 from bot.discord_io.sender import DiscordPostSender
 from bot.discord_io.session_starts import (
     IdentifyGate,
@@ -117,6 +118,7 @@ class NewsdeskGateway(commands.AutoShardedBot):
             http_trace=self.pacer.trace_config(),
             **client_options,
         )
+        answer_first(self)
         self.services = services
         self.work = work
         self.identify_gate = IdentifyGate(identify_turns, self._session_start_limit)

@@ -16,6 +16,7 @@ import discord
 from bot.core.errors import LoginRefused
 from bot.discord_io.client import BAD_TOKEN
 from bot.discord_io.pacing import SendPacer
+from bot.discord_io.route_buckets import answer_first
 
 
 @asynccontextmanager
@@ -29,6 +30,7 @@ async def rest_client(token: str, pacer: SendPacer) -> AsyncIterator[discord.Cli
         intents=discord.Intents.none(), http_trace=pacer.trace_config(),
         allowed_mentions=discord.AllowedMentions.none(),
     )
+    answer_first(client)
     try:
         try:
             await client.login(token)
