@@ -16,7 +16,7 @@ from bot.app.settings import Settings
 from bot.discord_io.client import NewsdeskBot
 from bot.pipeline.timings import PipelineTimings
 from bot.sandbox.bot_runner import bot_in_sandbox
-from bot.sandbox.fake_discord import Sandbox
+from bot.sandbox.fake_discord import RecordedMessage, Sandbox
 from bot.sandbox.fake_discord.gateway import IDENTIFY_WINDOW_SECONDS
 from tests.fixtures.discord_spec import describe_schema_refusals, openapi_spec_folder
 from tests.fixtures.http_servers import Route, RouteServer, serve_routes
@@ -107,6 +107,13 @@ async def poll_and_deliver(bot: NewsdeskBot, wait_seconds: float = 30.0) -> list
     report = await bot.services.poller.poll_all()
     assert await bot.settle(report.outbox_ids, wait_seconds)
     return report.outbox_ids
+
+
+def last_edit(sandbox: Sandbox, message_id: int) -> RecordedMessage:
+    """The latest version of a message: the original, or its last edit."""
+    return [
+        m for m in sandbox.messages if message_id in (m.id, m.edited_message_id)
+    ][-1]
 
 
 def fast_and_slow_opml(feed_server: RouteServer, path: Path) -> tuple[Path, asyncio.Event]:

@@ -5,18 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.features.feeds.opml import read_opml
-from bot.sandbox.fake_discord import RecordedMessage, Sandbox
-from tests.e2e.conftest import BotStarter, rss
+from bot.sandbox.fake_discord import Sandbox
+from tests.e2e.conftest import BotStarter, last_edit, rss
 from tests.fixtures.http_servers import Route, RouteServer
 
 RSS = {"Content-Type": "application/rss+xml"}
-
-
-def last_edit(sandbox: Sandbox, message_id: int) -> RecordedMessage:
-    """The latest version of a message: the original, or its last edit."""
-    return [
-        m for m in sandbox.messages if message_id in (m.id, m.edited_message_id)
-    ][-1]
 
 
 async def test_import_then_export_round_trips(

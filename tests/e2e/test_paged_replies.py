@@ -8,7 +8,7 @@ from xml.sax.saxutils import escape
 
 from bot.sandbox.fake_discord import Sandbox
 from bot.sandbox.fake_discord.records import RecordedMessage
-from tests.e2e.conftest import BotStarter, poll_and_deliver
+from tests.e2e.conftest import BotStarter, last_edit, poll_and_deliver
 from tests.fixtures.http_servers import Route, serve_routes
 
 FEEDS = 20
@@ -74,7 +74,10 @@ async def test_long_lists_page_with_buttons_and_one_subscription_can_be_asked_fo
         imported = await sandbox.run_command(
             "/feed import channel:#news", files={"file": ("feeds.opml", opml)}
         )
-        assert f"{FEEDS} added" in imported.messages[-1].content, imported
+        # The answer comes with the first progress message; the report once the import ends.
+        assert await bot.commands_finished(60)
+        report = last_edit(sandbox, imported.messages[-1].id)
+        assert f"{FEEDS} added" in report.content, imported
         # Imported a few at a time, so numbered in no set order: find feed 1's number.
         (harbour,) = [
             summary.subscription.id
