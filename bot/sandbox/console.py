@@ -4,7 +4,8 @@ Script lines, run in order as the current user in the current channel:
 - ``/command [sub] option:value option:"value with spaces"`` (channels ``#name``, roles ``@name``)
 - ``:as admin|member|owner`` · ``:channel NAME`` · ``:guild NAME`` (another server, created
   the first time, with the same channels, roles and people) · ``:poll`` (check every followed
-  feed now and return once the posts it caused are sent) · ``:wait SECONDS``
+  feed now and return once the posts it caused are sent) · ``:wait SECONDS`` · ``:wait post``
+  (until the bot's next post, a minute at most)
 - what a person does with what the bot sent: ``:click LABEL [on N]`` (a button on the latest
   message that has it, or on message N) · ``:select VALUE... [on N]`` (options of a menu) ·
   ``:modal field=value ...`` (fill in and submit the form the bot opened) · ``:attach PATH``
@@ -65,6 +66,7 @@ from storage.database import printable
 T = TypeVar("T")
 
 POLL_TIMEOUT = 120.0
+POST_WAIT_SECONDS = 60.0
 COMMAND_TIMEOUT = 3600.0
 DEMO_PORT = 47_801
 DEMO_ADDRESS = f"http://127.0.0.1:{DEMO_PORT}"
@@ -79,8 +81,8 @@ _TARGET = re.compile(r"^(?P<what>.*?)\s+on\s+(?P<number>\d+)$")
 PROMPT_HELP = (
     "Type a slash command as in Discord, e.g. /feed list or /feed add url:URL channel:#news\n"
     "Directives: :as admin|member|owner, :channel NAME, :guild NAME, :poll, :wait SECONDS,\n"
-    "  :click LABEL [on N], :select VALUE... [on N], :modal field=value..., :attach PATH,\n"
-    "  :help /command, :quit\n"
+    "  :wait post, :click LABEL [on N], :select VALUE... [on N], :modal field=value...,\n"
+    "  :attach PATH, :help /command, :quit\n"
     "As a server admin: :delete-webhook #CHANNEL|NAME, :delete-channel NAME, "
     ":delete-role NAME, :require-tags FORUM on|off, :automod CHANNEL WORD...,\n"
     "  :manage-roles on|off"
@@ -324,6 +326,8 @@ class Console:
             await self._switch_guild(argument)
         elif name == "poll":
             await self._poll()
+        elif name == "wait" and argument == "post":
+            await self._wait_for_post()
         elif name == "wait":
             try:
                 seconds = float(argument)
@@ -358,6 +362,19 @@ class Console:
         report = await self.bot.services.poller.poll_all()
         if not await self.bot.settle(report.outbox_ids, POLL_TIMEOUT):
             self.say("(some posts were still being sent when :poll gave up waiting)")
+
+    async def _wait_for_post(self) -> None:
+        posted = self._post_count()
+        deadline = asyncio.get_running_loop().time() + POST_WAIT_SECONDS
+        # Polling: posts land in the sandbox's records, which have no event to wait on.
+        while self._post_count() == posted:
+            if asyncio.get_running_loop().time() >= deadline:
+                self.say(f"(no post came within {POST_WAIT_SECONDS:g} s)")
+                return
+            await asyncio.sleep(0.1)
+
+    def _post_count(self) -> int:
+        return sum(1 for message in self.sandbox.state.records if message.kind == "post")
 
     async def _switch_guild(self, name: str) -> None:
         world = self.sandbox.world
