@@ -40,9 +40,10 @@ answer a command stream (``/help``, ``/feed list``, ``/feed status``, ``/search`
 until after it. Every request that counts toward Discord's global limit, in any of the
 three processes, takes its turn from the one pace row in the database. The end point is
 every outbox row recorded sent, read from the database by this process every 50 ms. Also
-printed: the commands' first response, and the 429s split into the global limit's and each
-route's. Targets: ratio >= 0.9, zero 429s (zero global ones in particular), every post once,
-every command answered.
+printed: the commands' first response, the 429s split into the global limit's and each
+route's, and the deliverer's last pace report (turns reserved, turns given up as late).
+Targets: ratio >= 0.9, zero 429s (zero global ones in particular), every post once, every
+command answered.
 """
 
 from __future__ import annotations
@@ -122,6 +123,8 @@ class BurstResult:
     tally: Tally
     rate_limits: dict[str, int] = field(default_factory=dict)
     commands: dict[str, Any] = field(default_factory=dict)
+    deliverer_pace: str = ""
+    """Distributed: the deliverer's last pace report (turns reserved, given up as late)."""
 
     @property
     def ratio(self) -> float:
@@ -310,6 +313,7 @@ async def run_distributed_burst(
             if sandbox is not None:
                 sandbox.stop()
             await control.close()
+    deliverer_pace = last_pace_report(workdir / "deliverer-0.log")
     burst_posts = [p for p in recorded if p["url"] is not None]
     arrivals = sorted(float(p["at"]) for p in burst_posts) or [wall_started]
     # Over the whole run, the gateway processes' start-up included.
@@ -332,6 +336,7 @@ async def run_distributed_burst(
         outbox_states=states,
         tally=tally(burst_posts, burst.expected),
         rate_limits=dict(after["rate_limits"]),
+        deliverer_pace=deliverer_pace,
         commands={
             "sent": len(rows), "skipped": int(commands["skipped"]), "rate": command_rate,
             "outcomes": dict(Counter(str(r["outcome"]) for r in rows)),
@@ -345,6 +350,13 @@ async def run_distributed_burst(
             )),
         },
     )
+
+
+def last_pace_report(log_path: Path) -> str:
+    """The last "shared pace turns=…" line a deliverer process logged (at its stop)."""
+    lines = log_path.read_text().splitlines() if log_path.exists() else []
+    reports = [line[line.index("shared pace"):] for line in lines if "shared pace turns=" in line]
+    return reports[-1] if reports else "no pace report"
 
 
 def report(result: BurstResult) -> str:
@@ -396,6 +408,7 @@ def distributed_lines(result: BurstResult) -> list[str]:
         f" answered per shard {json.dumps(c['answered_by_shard'], sort_keys=True)}",
         f"first response: p50 {ms(c['first_response_p50'])}, p99 {ms(c['first_response_p99'])},"
         f" max {ms(c['first_response_max'])}",
+        f"deliverer's {result.deliverer_pace} (late: turns given up and reserved again)",
     ]
 
 
