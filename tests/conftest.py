@@ -27,6 +27,13 @@ if TYPE_CHECKING:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "postgres: runs on a PostgreSQL database")
+    config.addinivalue_line(
+        "markers",
+        "alone: a distributed smoke test left out of the suite's run (`-m 'not alone'` in"
+        " addopts) and run by itself afterwards (`pytest -m alone -n 0`): its sandbox stands"
+        " for Discord's edge, and the suite's own load starving it would stamp paced requests"
+        " together into 429s Discord would never see",
+    )
 
 
 @pytest.fixture(scope="session")

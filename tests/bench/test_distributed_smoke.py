@@ -5,6 +5,9 @@ replaced, posts every expected post exactly once with no 429 and answers every c
 reached a live shard, and every killed role is replaced and catches up; the burst, sent by
 the deliverer process while two gateway processes answer commands, delivers every post once
 with no 429 and every command answered.
+
+Both are marked ``alone``: the suite's command leaves them out and ``pytest -m alone -n 0``
+runs them afterwards (`.ci/run` does both).
 """
 
 from __future__ import annotations
@@ -19,7 +22,9 @@ from tests.bench.bench_runs import figures_written, load_bench, run_bench
 if TYPE_CHECKING:
     from tests.fixtures.postgres import PostgresServer
 
-pytestmark = pytest.mark.postgres
+# Every role is a process of its own beside the sandbox: run alone (see the `alone` mark in
+# tests/conftest.py), so that the only load on the machine is the deployment under test.
+pytestmark = [pytest.mark.postgres, pytest.mark.alone]
 
 
 @pytest.mark.timeout(240)
