@@ -52,8 +52,11 @@ def process_name() -> str:
 
 async def sleep_unless_stopped(stop: asyncio.Event, seconds: float) -> bool:
     """Sleep ``seconds`` or until ``stop`` is set; return whether it was set."""
+    # asyncio.timeout, not wait_for: on Python 3.11 wait_for drops a cancel that lands in
+    # the same turn as the stop (see WakeLoop in bot/pipeline/timings.py).
     with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), timeout=seconds)
+        async with asyncio.timeout(seconds):
+            await stop.wait()
     return stop.is_set()
 
 

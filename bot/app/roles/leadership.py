@@ -118,9 +118,9 @@ class Leadership:
                     break
                 sent_at = time.monotonic()
                 try:
-                    renewed = await asyncio.wait_for(
-                        keeper.renew(epoch, self._lease), timeout=max(deadline - sent_at, 0.01)
-                    )
+                    # asyncio.timeout, not wait_for: see WakeLoop (bot/pipeline/timings.py).
+                    async with asyncio.timeout(max(deadline - sent_at, 0.01)):
+                        renewed = await keeper.renew(epoch, self._lease)
                 except (TimeoutError, OSError) as error:
                     log.warning("lease renewal failed role=%s error=%r", self.role, error)
                     reason = "lease renewal failed"
