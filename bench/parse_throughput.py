@@ -14,7 +14,7 @@ rotating which goes first each round:
 - "parse_feed, a poll": as the poller calls it for a changed feed, told the keys of the
   entries it stored before (``known_keys``). Assumed: every feed changed by
   ``NEW_ENTRIES_PER_CHANGED_FEED`` new entries (its newest), the others stored, so those are
-  keyed and dated but their text is not cleaned. The target is judged on this figure: it is
+  keyed but neither dated nor cleaned. The target is judged on this figure: it is
   what polling does for each changed feed, the work that grows with the feeds followed.
 - "parse_feed, eager": every field of every entry cleaned, as for a feed seen for the first
   time (subscribing, discovery) or one whose entries are all new.
@@ -180,7 +180,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     megabytes = sum(len(d.body) for d in documents) / 1e6
     print(f"corpus: {len(documents)} feeds, {megabytes:.1f} MB decompressed ({args.data})")
     print(f"a poll: each feed changed by {NEW_ENTRIES_PER_CHANGED_FEED} new entries, its "
-          "others stored (keyed and dated, not cleaned); eager: every entry cleaned")
+          "others stored (keyed only, not dated or cleaned); eager: every entry cleaned")
     parsers: dict[str, Callable[[Document], tuple[int, bool]]] = {
         POLL: poll_parse,
         NEWSDESK: newsdesk_parse,

@@ -28,11 +28,11 @@ Rules:
   (``newest``); ``ParsedFeed.listed_items`` says how many it listed.
 - With ``known_keys`` (the keys of the entries a feed's poll already stored, as
   ``bot.pipeline.identify`` makes them), an entry whose guid or link gives one of those keys
-  is read only for its guid, link and date (``ParsedEntry.known``): cleaning text, summaries
+  is read only for its guid and link (``ParsedEntry.known``): cleaning text, summaries
   above all, is most of the time parsing takes, and a changed feed's entries are mostly old.
   Only the fastfeedparser path leaves them uncleaned; the rare documents read otherwise are
   cleaned whole. Its checks of whether it reads an entry as feedparser would are made on
-  the entries it cleans, and on known ones only as far as their key and date go: the new
+  the entries it cleans, and on known ones only as far as their key goes: the new
   entries read as in an eager parse, unless that parse would hand the whole document to
   feedparser for a stored entry's sake alone, and then the fast path reads them.
 - ``parse_feed`` is pure and synchronous (CPU-bound); async code calls ``FeedParser.parse``,

@@ -21,8 +21,8 @@ Rules:
   items; items fastfeedparser does not see; a date that may be the guid's (feedparser never
   reads one there).
 - Facts about the document's bytes are looked for only when an entry needs them, once.
-- Every entry is keyed and dated first; then an entry whose key is known (``known_keys``)
-  is done, and the others are mapped whole and cleaned (``_MappedEntry``).
+- Every entry is keyed first; then an entry whose key is known (``known_keys``) is done,
+  and the others are dated, mapped whole and cleaned (``_MappedEntry``).
 - Text is cleaned by ``field_cleaning`` as on feedparser's path (fastfeedparser keeps
   ``<script>`` in bodies; the cleaning drops it).
 - Of a document listing more than ``max_items`` items, the newest are mapped, chosen by
@@ -184,6 +184,12 @@ _ATOM_ID = re.compile(
 )
 _RDF_ITEM_ABOUT = re.compile(rb"<(?:[\w.-]+:)?item\b[^>]*\srdf:about\s*=")
 _ITEM_START = re.compile(rb"<(?:item|entry)[\s>]")
+# An entry's start tag, CDATA sections and comments matched (and skipped) on the way.
+_ENTRY_START = re.compile(rb"<(?:" + _CDATA_OR_COMMENT + rb"|(entry)[\s/>])")
+_RSS_ITEM_START = re.compile(rb"<(?:" + _CDATA_OR_COMMENT + rb"|(item)[\s/>])")
+# What marks Atom text that only feedparser reads: inline XHTML, base64.
+_INLINE_MARKS = (b"xhtml", b"base64")
+_UNPLAIN = frozenset("&<>\"'")
 _ITEM_ENDS = (b"</item>", b"</entry>")
 # An element's start tag (not content's or summary's: xml:base there changes no link that
 # feedparser's path resolves), up to its first letter.
@@ -228,6 +234,15 @@ def _sets_link_base(body: bytes, start: int) -> bool:
     return False
 
 
+def _is_plain(value: object) -> bool:
+    """Whether a value fastfeedparser read is written in the document as it is: ASCII
+    without characters XML escapes."""
+    return (
+        isinstance(value, str) and bool(value) and value.isascii()
+        and not _UNPLAIN.intersection(value)
+    )
+
+
 def _element_text(raw: bytes | None) -> str:
     """The text of an element's raw content: CDATA unwrapped, references decoded."""
     if not raw:
@@ -257,6 +272,11 @@ class _Document:
     read: DocumentRead
     feed_url: str
     _found: dict[bytes, bool] = field(default_factory=dict)
+    cleaned_region: tuple[int, int] | None = None
+    """Where the entries being cleaned are, when they are not all the entries and could be
+    located surely (``locate_cleaned``); the facts only their reading needs are looked for
+    there alone. None: everywhere, as for an eager parse."""
+    _found_in_region: dict[bytes, bool] = field(default_factory=dict)
 
     def holds(self, needle: bytes) -> bool:
         """Whether the document's bytes hold ``needle``."""
@@ -264,6 +284,54 @@ class _Document:
         if found is None:
             found = self._found[needle] = needle in self.read.body
         return found
+
+    def cleaned_hold(self, needle: bytes) -> bool:
+        """Whether the entries being cleaned hold ``needle`` (with no region: the document)."""
+        if self.cleaned_region is None:
+            return self.holds(needle)
+        found = self._found_in_region.get(needle)
+        if found is None:
+            found = self.read.body.find(needle, *self.cleaned_region) >= 0
+            self._found_in_region[needle] = found
+        return found
+
+    def cleaned_search(self, pattern: re.Pattern[bytes]) -> bool:
+        """Whether ``pattern`` matches in the entries being cleaned (or the document)."""
+        start, end = self.cleaned_region or (0, len(self.read.body))
+        return pattern.search(self.read.body, start, end) is not None
+
+    def locate_cleaned(self, positions: list[int]) -> None:
+        """Note where the entries at ``positions`` (in document order) are, when they are
+        not all the entries: from the first one's start tag to the next entry's, found by
+        counting item start tags from the first item (CDATA sections and comments skipped;
+        an entry's tags cannot hide in attribute values), for RSS and Atom. Each must hold
+        its own id or link as fastfeedparser read it, or nothing is noted."""
+        entries = self.read.entries
+        if not positions or len(positions) == len(entries) or self.read.kind == "rdf":
+            return
+        first, last = positions[0], positions[-1]
+        start, end = self.items_region
+        starts: list[int] = []
+        pattern = _ENTRY_START if self.read.kind == "atom" else _RSS_ITEM_START
+        for found in pattern.finditer(self.read.body, start, end):
+            if found.group(1) is not None:
+                starts.append(found.start())
+                if len(starts) > last + 1:
+                    break
+        if len(starts) <= last or (len(starts) == last + 1 and last + 1 != len(entries)):
+            return  # fewer start tags than entries: not the items fastfeedparser read
+        starts.append(end)
+        body = self.read.body
+        for position in positions:
+            item = entries[position]
+            mark = next(
+                (value for value in (item.get("link"), item.get("id")) if _is_plain(value)),
+                None,
+            )
+            own_start, own_end = starts[position], starts[position + 1]
+            if mark is None or body.find(mark.encode("ascii"), own_start, own_end) < 0:
+                return
+        self.cleaned_region = (starts[first], starts[last + 1])
 
     @cached_property
     def base(self) -> str:
@@ -360,7 +428,7 @@ class _Document:
     def atom_text_types(self) -> dict[bytes, str]:
         """The MIME types of the entries' Atom text elements (title, summary, content) and
         of the feed's title (``b"feed title"``)."""
-        start, end = self.items_region
+        start, end = self.cleaned_region or self.items_region
         types = _atom_text_types(self.read.body, start, end)
         header = self.read.header
         types[b"feed title"] = _atom_text_types(header, 0, len(header)).get(
@@ -383,7 +451,7 @@ class _Document:
         which says "text/html" both for ``type="text/html"`` and for no type (text)."""
         kind = _ATOM_MIME.get(declared, declared)
         if declared == "text/html" and (
-            self.holds(b'type="text/html"') or self.holds(b"type='text/html'")
+            self.cleaned_hold(b'type="text/html"') or self.cleaned_hold(b"type='text/html'")
         ):
             kind = self.atom_text_types.get(b"content", "text/plain")
         elif declared == "text/html":
@@ -410,7 +478,7 @@ class _Document:
             return True
         if not self.declares_media and not any(n in self.head for n in _ITUNES_NAMESPACES):
             return False
-        return any(self.holds(tag) for tag in _EXTRA_TAGS)
+        return any(self.cleaned_hold(tag) for tag in _EXTRA_TAGS)
 
     @cached_property
     def extras(self) -> ItemsExtras:
@@ -421,20 +489,20 @@ class _Document:
 
 
 class _MappedEntry:
-    """One entry: first keyed and dated (``_EntryMapper.identified``); then, unless it is
-    known, mapped as far as the fast path's decisions need (``_EntryMapper.complete``) and its
+    """One entry: first keyed (``_EntryMapper.identified``); then, unless it is known, dated
+    and mapped as far as the fast path's decisions need (``_EntryMapper.complete``) and its
     text cleaned (``cleaned``), the costly part (summaries are HTML read into text)."""
 
     def __init__(
         self, mapper: _EntryMapper, position: int, item: dict[str, Any], *,
-        guid: str | None, link: str | None, published: datetime | None,
+        guid: str | None, link: str | None,
     ) -> None:
         self.mapper = mapper
         self.position = position
         self.item = item
         self.guid = guid
         self.link = link
-        self.published = published
+        self.published: datetime | None = None
         self.extras: ItemExtras | None = None
         self.content_html: str | None = None
         self.summary_source: tuple[str, str] | None = None
@@ -450,10 +518,10 @@ class _MappedEntry:
         return summary_text(value, kind, self.mapper.text)
 
     def known(self) -> ParsedEntry:
-        """The entry as one already stored: what identifies and dates it, no text."""
+        """The entry as one already stored: what identifies it, no text and no date."""
         return ParsedEntry(
             guid=self.guid, link=self.link, title="", summary="", content_html=None,
-            published=self.published, author=None, image_url=None, known=True,
+            published=None, author=None, image_url=None, known=True,
         )
 
     def cleaned(self) -> ParsedEntry:
@@ -495,15 +563,14 @@ class _EntryMapper:
         self.text = feedparser_text if document.read.encoding_is_utf8 else str
 
     def identified(self, position: int, item: dict[str, Any]) -> _MappedEntry:
-        """An entry's guid, link and date (raise when the fast path would not read them as
+        """An entry's guid and link (raise when the fast path would not read them as
         feedparser does): what keys it, and all a known entry needs."""
         guid, link = self.identity(position, item)
         if self.kind == "rss" and not guid and not link and (
             self.document.holds(b"<link href") or self.document.holds(b"<id>")
         ):
             raise _NeedsFeedparser  # Atom's elements in RSS, which only feedparser reads
-        published = sane_date(self.published(item), self.now)
-        return _MappedEntry(self, position, item, guid=guid, link=link, published=published)
+        return _MappedEntry(self, position, item, guid=guid, link=link)
 
     def complete(self, mapped: _MappedEntry) -> _MappedEntry:
         """Map the rest of an entry as far as deciding whether the fast path reads it as
@@ -512,6 +579,7 @@ class _EntryMapper:
         position, item = mapped.position, mapped.item
         document = self.document
         text = self.text
+        mapped.published = sane_date(self.published(item), self.now)
         extras = document.extras[position] if document.wants_extras else None
         contents = item.get("content")
         content = contents[0] if contents else None
@@ -521,7 +589,7 @@ class _EntryMapper:
         content_html: str | None = None
         if (
             content is not None and not content.get("value") and self.kind == "atom"
-            and _CONTENT_WITH_ELEMENTS.search(document.read.body)
+            and document.cleaned_search(_CONTENT_WITH_ELEMENTS)
         ):
             raise _NeedsFeedparser  # content in child elements, which only feedparser reads
         if content is not None and (raw := content.get("value") or ""):
@@ -554,8 +622,8 @@ class _EntryMapper:
         mapped.summary_source = summary_source
         if content_html is None and not mapped.summary:
             if (
-                document.holds(b"body>") or document.holds(b"fullitem>")
-                or _DESCRIPTION_WITH_ELEMENTS.search(document.read.body)
+                document.cleaned_hold(b"body>") or document.cleaned_hold(b"fullitem>")
+                or document.cleaned_search(_DESCRIPTION_WITH_ELEMENTS)
             ):
                 # an XHTML <body>, a <fullitem> or markup in a description that is not text:
                 # only feedparser reads those
@@ -742,14 +810,19 @@ def parse_fast_syndication(
     try:
         if not read.entries and document.items_region != (0, 0):
             raise _NeedsFeedparser  # items fastfeedparser does not see (RSS 0.90 and such)
-        if read.kind == "atom" and (document.holds(b"xhtml") or document.holds(b"base64")):
-            document.atom_text_types  # noqa: B018 - raises on inline XHTML or base64 text
         identified = [mapper.identified(n, read.entries[n]) for n in positions]
         keys = identity_keys([(entry.guid, entry.link) for entry in identified])
+        known = [key is not None and key in known_keys for key in keys]
+        document.locate_cleaned(
+            [entry.position for entry, stored in zip(identified, known, strict=True) if not stored]
+        )
+        if read.kind == "atom" and any(
+            document.cleaned_hold(needle) or needle in read.header for needle in _INLINE_MARKS
+        ):
+            document.atom_text_types  # noqa: B018 - raises on inline XHTML or base64 text
         entries = tuple(
-            entry.known() if key is not None and key in known_keys
-            else mapper.complete(entry).cleaned()
-            for entry, key in zip(identified, keys, strict=True)
+            entry.known() if stored else mapper.complete(entry).cleaned()
+            for entry, stored in zip(identified, known, strict=True)
         )
         return _feed(document, entries, listed)
     except _NeedsFeedparser:

@@ -11,9 +11,9 @@ class ParsedEntry:
     """One item of a feed, as plain values.
 
     ``known``: its key (``bot.pipeline.identify``) was among the keys ``parse_feed`` was told
-    are stored already, so only what identifies and dates it was read: ``guid``, ``link`` and
-    ``published``; its text fields are empty and ``content_html``, ``author`` and
-    ``image_url`` None.
+    are stored already, so only what identifies it was read: ``guid`` and ``link``; its text
+    fields are empty and ``published``, ``content_html``, ``author`` and ``image_url`` None
+    (a stored entry is never stored again, so nothing reads them).
     """
 
     guid: str | None

@@ -169,10 +169,41 @@ def _without_undeclared_prefixes(body: bytes) -> bytes | None:
 
 _DECLARED_PREFIX = re.compile(rb"xmlns:([A-Za-z_][\w.-]*)\s*=")
 _ELEMENT_PREFIX = re.compile(rb"</?([A-Za-z_][\w.-]*):[A-Za-z_]")
+_ITEM_ELEMENT = re.compile(rb"<(?:([A-Za-z_][\w.-]*):)?(item|entry)[\s/>]")
 # How a whole RSS, RDF or Atom document ends; an ill-formed one that does not was cut off.
 _CLOSED_ROOT = re.compile(rb"</(?:[\w.-]+:)?(?:rss|feed|RDF)\s*>\s*$", re.I)
 # Reasons feedparser flags that say nothing about the document being ill-formed.
 _HARMLESS_BOZO = (feedparser.NonXMLContentType, feedparser.CharacterEncodingOverride)
+
+
+def _read_with_prefixes_repaired(body: bytes, url: str, content_type: str | None) -> Any:
+    """feedparser's reading of a document, or of it without its undeclared element prefixes
+    when only that finds entries (``<rss:item>``, no ``xmlns:rss``). A document whose every
+    item carries an undeclared prefix is read repaired first: feedparser would find no item
+    in it (it reads ``<p:item>`` as an item only when ``p`` is declared), and a second read
+    of a whole document is most of the time such a feed takes."""
+    repaired_first = _every_item_prefix_undeclared(body)
+    if repaired_first and (repaired := _without_undeclared_prefixes(body)) is not None:
+        retried = _run_feedparser(repaired, url, content_type)
+        if retried.get("entries"):
+            return retried
+    result = _run_feedparser(body, url, content_type)
+    if not repaired_first and result.get("bozo") and not result.get("entries"):
+        repaired = _without_undeclared_prefixes(body)
+        if repaired is not None:
+            retried = _run_feedparser(repaired, url, content_type)
+            if retried.get("entries"):
+                return retried
+    return result
+
+
+def _every_item_prefix_undeclared(body: bytes) -> bool:
+    """Whether the document has item (or entry) elements and every one carries a prefix
+    that no ``xmlns:`` declares."""
+    prefixes = {prefix for prefix, _ in _ITEM_ELEMENT.findall(body)}
+    if not prefixes or b"" in prefixes:
+        return False
+    return not prefixes & set(_DECLARED_PREFIX.findall(body))
 
 
 def parse_syndication_feed(
@@ -183,13 +214,7 @@ def parse_syndication_feed(
     listed: int | None = None
     if max_items is not None:
         body, listed = newest_items_xml(body, max_items)
-    result = _run_feedparser(body, url, content_type)
-    if result.get("bozo") and not result.get("entries"):
-        repaired = _without_undeclared_prefixes(body)
-        if repaired is not None:
-            retried = _run_feedparser(repaired, url, content_type)
-            if retried.get("entries"):
-                result = retried
+    result = _read_with_prefixes_repaired(body, url, content_type)
     version = result.get("version", "")
     feed = result.get("feed", {})
     if not version and not result.get("entries"):

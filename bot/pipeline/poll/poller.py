@@ -277,7 +277,7 @@ class Poller:
                 ),
             )
             return []
-        # Entries stored by earlier checks are only keyed and dated, not cleaned again.
+        # Entries stored by earlier checks are only keyed, not dated or cleaned again.
         known_keys = await self._repos.articles.recent_entry_keys(
             feed.id, KNOWN_KEYS_PER_ITEM * self._feeds.max_items
         )

@@ -1,5 +1,5 @@
 """Parsing told the keys a poll already stored (``known_keys``): those entries come back
-keyed and dated only, every other one exactly as an eager parse reads it, and the articles
+keyed only, every other one exactly as an eager parse reads it, and the articles
 a poll stores from them are the eager parse's new ones."""
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ FEED_URL = "https://news.example.org/feed.xml"
 def _as_known(entry: ParsedEntry) -> ParsedEntry:
     return ParsedEntry(
         guid=entry.guid, link=entry.link, title="", summary="", content_html=None,
-        published=entry.published, author=None, image_url=None, known=True,
+        published=None, author=None, image_url=None, known=True,
     )
 
 
@@ -78,3 +78,84 @@ def test_an_entry_without_guid_or_link_is_always_read_whole() -> None:
     assert polled.entries[2].summary == "Three"
     # the one cleaned is handed on (and stored once: its key is taken)
     assert [a.title for a in articles_from_entries(polled.entries)] == ["No guid, no link"]
+
+
+def _atom(entries: str) -> bytes:
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
+        f"<title>Desk</title><id>urn:desk</id>{entries}</feed>"
+    ).encode()
+
+
+def _atom_entry(number: int, title: str = "", body: str = "Body") -> str:
+    title = title or f"<title>Story {number}</title>"
+    return (
+        f"<entry>{title}<id>urn:story:{number}</id>"
+        f'<link href="https://news.example.org/{number}"/>'
+        f"<updated>2026-01-0{number}T00:00:00Z</updated>"
+        f'<content type="html">{body}</content></entry>'
+    )
+
+
+_XHTML_TITLE = (
+    '<title type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml">Story <b>2</b></div></title>'
+)
+
+
+def _stored_but_newest(body: bytes, new: int = 1) -> frozenset[str]:
+    articles = articles_from_entries(parse_feed(body, url=FEED_URL).entries)
+    return frozenset(article.entry_key for article in articles[:-new])
+
+
+def test_what_only_feedparser_reads_in_a_stored_entry_leaves_the_new_ones_to_the_fast_path() -> (
+    None
+):
+    # an eager parse hands the document to feedparser for entry 2's inline XHTML title; a
+    # poll does not read entry 2's text at all, and reads entry 3 as the eager parse does
+    body = _atom(_atom_entry(3) + _atom_entry(2, title=_XHTML_TITLE) + _atom_entry(1))
+    eager = parse_feed(body, url=FEED_URL)
+    polled = parse_feed(body, url=FEED_URL, known_keys=_stored_but_newest(body))
+    assert [entry.known for entry in polled.entries] == [False, True, True]
+    assert polled.entries[0] == eager.entries[0]
+    assert eager.entries[1].title == "Story 2"
+
+
+def test_what_only_feedparser_reads_in_a_new_entry_still_sends_the_document_to_it() -> None:
+    body = _atom(_atom_entry(3, title=_XHTML_TITLE) + _atom_entry(2) + _atom_entry(1))
+    eager = parse_feed(body, url=FEED_URL)
+    polled = parse_feed(body, url=FEED_URL, known_keys=_stored_but_newest(body))
+    assert polled.entries[0] == eager.entries[0]
+    assert polled.entries[0].title == "Story 2"  # feedparser's reading of the XHTML
+
+
+def test_an_entry_tag_inside_cdata_does_not_shift_where_new_entries_are_looked_for() -> None:
+    # entry 3, stored, quotes an entry start tag in CDATA; entry 2 is new; entry 1, stored,
+    # holds inline XHTML: found where entry 2 is, the fast path reads entry 2 (counting the
+    # quoted tag, the new entry would not be found and feedparser would read everything)
+    quoted = "<![CDATA[<p>Feeds look like <entry><title>x</title></entry></p>]]>"
+    body = _atom(
+        _atom_entry(3, body=quoted) + _atom_entry(2) + _atom_entry(1, title=_XHTML_TITLE)
+    )
+    eager = parse_feed(body, url=FEED_URL)
+    articles = articles_from_entries(eager.entries)
+    stored = frozenset(a.entry_key for a in articles if a.url != "https://news.example.org/2")
+    polled = parse_feed(body, url=FEED_URL, known_keys=stored)
+    assert [entry.known for entry in polled.entries] == [True, False, True]
+    assert polled.entries[1] == eager.entries[1]
+
+
+def test_a_document_whose_items_all_carry_an_undeclared_prefix_is_read_repaired() -> None:
+    body = (
+        b'<?xml version="1.0"?><rss version="2.0"><rss:channel><rss:title>Desk</rss:title>'
+        b"<rss:item><rss:title>One</rss:title><rss:link>https://news.example.org/1</rss:link>"
+        b"</rss:item><rss:item><rss:title>Two</rss:title>"
+        b"<rss:link>https://news.example.org/2</rss:link></rss:item></rss:channel></rss>"
+    )
+    parsed = parse_feed(body, url=FEED_URL)
+    assert [entry.title for entry in parsed.entries] == ["One", "Two"]
+    assert parsed.title == "Desk"
+    # items without a prefix beside an undeclared one elsewhere: read as they are
+    plain = body.replace(b"rss:item", b"item").replace(b"rss:link", b"link")
+    assert [entry.link for entry in parse_feed(plain, url=FEED_URL).entries] == [
+        "https://news.example.org/1", "https://news.example.org/2",
+    ]
