@@ -234,9 +234,9 @@ def _server_charset(content_type: str | None) -> str | None:
 def _prepared(
     body: bytes, content_type: str | None
 ) -> tuple[bytes, bytes, str | None, bool] | None:
-    """The document in UTF-8 (ending where its root element ends), its root element's name,
-    what was wrong with it, and whether it came in UTF-8; None when it is no document for
-    fastfeedparser (see the rules)."""
+    """The document in UTF-8 (ending where its root element ends, or in whitespace after
+    it), its root element's name, what was wrong with it, and whether it came in UTF-8; None
+    when it is no document for fastfeedparser (see the rules)."""
     root = root_element(body)
     if root is None or root[0] not in (b"", b"rdf:") or root[1] not in _ROOTS:
         return None
@@ -251,7 +251,8 @@ def _prepared(
     trailer = _TRAILER.match(body, close_end)
     if trailer is None or trailer.end() != len(body):
         problem = "the document is not well-formed (text after the root element)"
-    body = body[:close_end]
+    if body[close_end:].strip():  # (only a document's closing whitespace is not copied)
+        body = body[:close_end]
     if start > 0 and (doctype := _DOCTYPE.search(body, 0, start)) is not None:
         body = body[: doctype.start()] + body[doctype.end() :]
     declared = _declared_encoding(body)

@@ -277,6 +277,7 @@ class _Document:
     located surely (``locate_cleaned``); the facts only their reading needs are looked for
     there alone. None: everywhere, as for an eager parse."""
     _found_in_region: dict[bytes, bool] = field(default_factory=dict)
+    _located: tuple[int, int, int] | None = None  # first, last position, first item's start
 
     def holds(self, needle: bytes) -> bool:
         """Whether the document's bytes hold ``needle``."""
@@ -332,6 +333,7 @@ class _Document:
             if mark is None or body.find(mark.encode("ascii"), own_start, own_end) < 0:
                 return
         self.cleaned_region = (starts[first], starts[last + 1])
+        self._located = (first, last, starts[0])
 
     @cached_property
     def base(self) -> str:
@@ -482,10 +484,32 @@ class _Document:
 
     @cached_property
     def extras(self) -> ItemsExtras:
+        """The extras of the items (``item_extras``): only of those where the entries being
+        cleaned are, when that part of the document, closed as the document is, reads."""
+        if self._cleaned_items is not None:
+            first, last, sub_document = self._cleaned_items
+            extras = read_item_extras(sub_document, last - first + 1, first)
+            if extras is not None:
+                return extras
         extras = read_item_extras(self.read.body, len(self.read.entries))
         if extras is None:
             raise _NeedsFeedparser
         return extras
+
+    @property
+    def _cleaned_items(self) -> tuple[int, int, bytes] | None:
+        """(first, last position, the document with only the items from the first to the
+        last) of the entries being cleaned, when located."""
+        if self._located is None or self.cleaned_region is None:
+            return None
+        first, last, items_start = self._located
+        start, end = self.cleaned_region
+        body = self.read.body
+        close = self.items_region[1]
+        tail = close + len(_ITEM_ENDS[1] if self.read.kind == "atom" else _ITEM_ENDS[0])
+        if end == close:  # the last item: up to and with its end tag
+            end = tail
+        return first, last, body[:items_start] + body[start:end] + body[tail:]
 
 
 class _MappedEntry:
@@ -519,10 +543,7 @@ class _MappedEntry:
 
     def known(self) -> ParsedEntry:
         """The entry as one already stored: what identifies it, no text and no date."""
-        return ParsedEntry(
-            guid=self.guid, link=self.link, title="", summary="", content_html=None,
-            published=None, author=None, image_url=None, known=True,
-        )
+        return ParsedEntry.stored(self.guid, self.link)
 
     def cleaned(self) -> ParsedEntry:
         """The whole entry, every text field cleaned."""

@@ -42,8 +42,9 @@ class ItemsExtras:
     """The extras of a document's items by position (document order), each read when first
     asked for: a poll reads only its new entries'."""
 
-    def __init__(self, items: list[Any]) -> None:
+    def __init__(self, items: list[Any], first: int = 0) -> None:
         self._items = items
+        self._first = first
         self._read: dict[int, ItemExtras] = {}
 
     def __len__(self) -> int:
@@ -52,13 +53,14 @@ class ItemsExtras:
     def __getitem__(self, position: int) -> ItemExtras:
         extras = self._read.get(position)
         if extras is None:
-            extras = self._read[position] = _item_extras(self._items[position])
+            extras = self._read[position] = _item_extras(self._items[position - self._first])
         return extras
 
 
-def read_item_extras(body: bytes, entries: int) -> ItemsExtras | None:
-    """Every item's extras, in document order; None when the document does not parse or its
-    items are not ``entries`` in number."""
+def read_item_extras(body: bytes, entries: int, first: int = 0) -> ItemsExtras | None:
+    """Every item's extras, in document order, the first being the document's item at
+    position ``first`` (``body`` may hold only some of them); None when it does not parse
+    or its items are not ``entries`` in number."""
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
     try:
         root = etree.fromstring(body, parser)
@@ -70,7 +72,7 @@ def read_item_extras(body: bytes, entries: int) -> ItemsExtras | None:
     ]
     if len(items) != entries:
         return None
-    return ItemsExtras(items)
+    return ItemsExtras(items, first)
 
 
 def _keywords(text: str | None) -> list[str]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import gzip
 import json
-from dataclasses import replace
+from dataclasses import FrozenInstanceError, fields, replace
 
 import pytest
 
@@ -159,3 +159,12 @@ def test_a_document_whose_items_all_carry_an_undeclared_prefix_is_read_repaired(
     assert [entry.link for entry in parse_feed(plain, url=FEED_URL).entries] == [
         "https://news.example.org/1", "https://news.example.org/2",
     ]
+
+
+def test_a_stored_entry_made_quickly_equals_one_made_by_the_dataclass() -> None:
+    quick = ParsedEntry.stored("urn:1", "https://news.example.org/1")
+    assert quick == _as_known(replace(quick, known=False))
+    assert set(vars(quick)) == {field.name for field in fields(ParsedEntry)}
+    assert hash(quick) == hash(_as_known(quick))
+    with pytest.raises(FrozenInstanceError):
+        quick.title = "changed"  # type: ignore[misc]
