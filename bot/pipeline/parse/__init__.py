@@ -31,10 +31,17 @@ Rules:
   is read only for its guid and link (``ParsedEntry.known``): cleaning text, summaries
   above all, is most of the time parsing takes, and a changed feed's entries are mostly old.
   Only the fastfeedparser path leaves them uncleaned; the rare documents read otherwise are
-  cleaned whole. Its checks of whether it reads an entry as feedparser would are made on
-  the entries it cleans, and on known ones only as far as their key goes: the new
-  entries read as in an eager parse, unless that parse would hand the whole document to
-  feedparser for a stored entry's sake alone, and then the fast path reads them.
+  cleaned whole. A stored entry is recognised by its key as a regular document gives it,
+  without searching the document: relative links resolved against the root's
+  ``xml:base`` (or the feed's URL), and where only a search would tell (an id equal to the
+  link may be fastfeedparser's copy of it; ``isPermaLink`` decides whether a guid resolves
+  like a link) each reading tried. For an unchanged document that is the key an eager parse
+  gives; for one whose shape changed since (guids dropped, an ``xml:base`` added) the entry
+  stays recognised rather than being posted a second time. The checks of whether the fast
+  path reads an entry as feedparser would, and the searches they need, are made only where
+  the entries it cleans are: those read as in an eager parse, unless that parse would hand
+  the whole document to feedparser for a stored entry's sake alone, and then the fast
+  path reads them.
 - ``parse_feed`` is pure and synchronous (CPU-bound); async code calls ``FeedParser.parse``,
   which runs it in the worker pool: a document not parsed within the pool's deadline (or
   that stops its worker) raises ``FeedParseError`` like any unreadable feed, and the event

@@ -20,9 +20,12 @@ Rules:
   ``<body>``, a ``<fullitem>``, a link given as text; guids that do not line up with their
   items; items fastfeedparser does not see; a date that may be the guid's (feedparser never
   reads one there).
-- Facts about the document's bytes are looked for only when an entry needs them, once.
-- Every entry is keyed first; then an entry whose key is known (``known_keys``) is done,
-  and the others are dated, mapped whole and cleaned (``_MappedEntry``).
+- Facts about the document's bytes are looked for only when an entry needs them, once, and
+  only where the entries being cleaned are when a poll cleans some of them
+  (``_Document.locate_cleaned``).
+- With ``known_keys``, the stored entries are recognised first, by their key as a regular
+  document gives it (``_EntryMapper.recognise_stored``, no search of the document) and are
+  done; the others are keyed exactly, dated, mapped whole and cleaned (``_MappedEntry``).
 - Text is cleaned by ``field_cleaning`` as on feedparser's path (fastfeedparser keeps
   ``<script>`` in bodies; the cleaning drops it).
 - Of a document listing more than ``max_items`` items, the newest are mapped, chosen by
@@ -35,6 +38,7 @@ from __future__ import annotations
 import contextlib
 import html
 import re
+from collections import Counter
 from collections.abc import Container, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -208,14 +212,15 @@ _SYNTHESIZED_LENGTH = 512  # fastfeedparser makes no description longer
 _WHITESPACE = frozenset(b" \t\n\r\x0b\x0c")
 
 
-def _sets_link_base(body: bytes, start: int) -> bool:
-    """Whether an element from ``start`` on (but content and summary) sets ``xml:base``: a
+def _sets_link_base(body: bytes, start: int, end: int | None = None) -> bool:
+    """Whether an element from ``start`` on (to ``end``; but content and summary) sets
+    ``xml:base``: a
     "<", a name, no ">", then whitespace, ``xml:base``, optional whitespace and "=" (the
     pattern ``<(?!content\\b|summary\\b)[A-Za-z_][\\w:.-]*\\b[^>]*?\\sxml:base\\s*=`` did
     this, trying every "<" of the document; each ``xml:base`` is found by ``bytes.find``
     and its tag looked at instead)."""
     position = start
-    while (at := body.find(b"xml:base", position)) >= 0:
+    while (at := body.find(b"xml:base", position, len(body) if end is None else end)) >= 0:
         position = at + 1
         equals = at + 8
         while equals < len(body) and body[equals] in _WHITESPACE:
@@ -335,28 +340,54 @@ class _Document:
         self.cleaned_region = (starts[first], starts[last + 1])
         self._located = (first, last, starts[0])
 
+    @property
+    def _fact_span(self) -> tuple[int, int, int, int]:
+        """(start, end, first position, last position) of the items whose facts are looked
+        for: those from the first to the last entry being cleaned when located, else all."""
+        if self._located is not None and self.cleaned_region is not None:
+            first, last, _ = self._located
+            return (*self.cleaned_region, first, last)
+        return (*self.items_region, 0, len(self.read.entries) - 1)
+
     @cached_property
-    def base(self) -> str:
-        """The URL relative links resolve against: the feed's, or the root element's
-        ``xml:base`` resolved against it; raise when another element (but content and
-        summary) sets one, since feedparser's path then resolves each element its own
-        way."""
-        if not self.holds(b"xml:base"):
-            return self.feed_url
+    def root_base(self) -> str:
+        """The feed's URL, or the root element's ``xml:base`` resolved against it."""
         body, start = self.read.body, self.read.root_start
         root_end = body.find(b">", start) + 1
-        if _sets_link_base(body, root_end):
-            raise _NeedsFeedparser
         on_root = _XML_BASE_VALUE.search(body, start, root_end)
         if on_root is None:
             return self.feed_url
         return urljoin(self.feed_url, html.unescape(on_root.group(1).decode("utf-8", "replace")))
+
+    @cached_property
+    def base(self) -> str:
+        """The URL relative links resolve against (``root_base``); raise when another
+        element (but content and summary) sets ``xml:base`` before the items or among those
+        whose facts are looked for (``_fact_span``), since feedparser's path then resolves
+        each element its own way."""
+        body, root_start = self.read.body, self.read.root_start
+        root_end = body.find(b">", root_start) + 1
+        spans = (
+            [(root_start, len(body))] if self.cleaned_region is None
+            else [(root_start, self.items_region[0]), self.cleaned_region]
+        )
+        if all(body.find(b"xml:base", start, end) < 0 for start, end in spans):
+            return self.feed_url
+        if any(_sets_link_base(body, max(start, root_end), end) for start, end in spans):
+            raise _NeedsFeedparser
+        return self.root_base
 
     def url(self, value: object) -> str | None:
         """An absolute http(s) URL, relative ones resolved against ``base``."""
         if not isinstance(value, str):
             return None
         return absolute_http_url(value, self.feed_url if value.startswith(_HTTP) else self.base)
+
+    def regular_url(self, value: str) -> str | None:
+        """``url`` as a regular document reads it: relative ones resolved against
+        ``root_base``, whatever other element sets ``xml:base``."""
+        base = self.feed_url if value.startswith(_HTTP) else self.root_base
+        return absolute_http_url(value, base)
 
     @cached_property
     def items_region(self) -> tuple[int, int]:
@@ -376,7 +407,7 @@ class _Document:
         """Each RSS entry's guid by position (entries without one are absent): the non-empty
         guid elements in document order, matched to the entries whose id they are; raise
         when they do not line up."""
-        start, end = self.items_region
+        start, end, first, last = self._fact_span
         guids = []
         for attributes, raw in _GUID.findall(self.read.body, start, end):
             if text := _element_text(raw):
@@ -384,8 +415,12 @@ class _Document:
                 guids.append(_Guid(text, declared is None or declared.group(1) == b"true"))
         matched: dict[int, _Guid] = {}
         pointer = 0
-        for position, entry in enumerate(self.read.entries):
-            if pointer < len(guids) and str(entry.get("id") or "").strip() == guids[pointer].text:
+        entries = self.read.entries
+        for position in range(first, last + 1):
+            if (
+                pointer < len(guids)
+                and str(entries[position].get("id") or "").strip() == guids[pointer].text
+            ):
                 matched[position] = guids[pointer]
                 pointer += 1
         if pointer != len(guids):
@@ -394,9 +429,10 @@ class _Document:
 
     @cached_property
     def every_rss_item_has_a_link(self) -> bool:
-        """Whether every RSS item has a non-empty ``<link>``; raise when only some have."""
-        start, end = self.items_region
-        if len(_RSS_LINK.findall(self.read.body, start, end)) == len(self.read.entries):
+        """Whether every RSS item (of ``_fact_span``) has a non-empty ``<link>``; raise when
+        only some have."""
+        start, end, first, last = self._fact_span
+        if len(_RSS_LINK.findall(self.read.body, start, end)) == last - first + 1:
             return True
         raise _NeedsFeedparser
 
@@ -404,14 +440,14 @@ class _Document:
     def atom_ids_are_real(self) -> bool:
         """Whether every Atom entry's id is its own (not fastfeedparser's copy of its link):
         one id element per entry (those of ``<source>`` aside); False when no entry has one;
-        raise when only some have."""
-        start, end = self.items_region
+        raise when only some have (of the entries of ``_fact_span``)."""
+        start, end, first, last = self._fact_span
         body = self.read.body
         if body.find(b"<source", start, end) < 0:
             found = body.count(b"<id>", start, end)
         else:  # a <source> names the entry's origin with an id of its own
             found = sum(1 for own in _ATOM_ID.findall(body, start, end) if own)
-        if found == len(self.read.entries):
+        if found == last - first + 1:
             return True
         if found == 0:
             return False
@@ -513,9 +549,9 @@ class _Document:
 
 
 class _MappedEntry:
-    """One entry: first keyed (``_EntryMapper.identified``); then, unless it is known, dated
-    and mapped as far as the fast path's decisions need (``_EntryMapper.complete``) and its
-    text cleaned (``cleaned``), the costly part (summaries are HTML read into text)."""
+    """One entry not stored before: first keyed (``_EntryMapper.identified``); then dated and
+    mapped as far as the fast path's decisions need (``_EntryMapper.complete``) and its text
+    cleaned (``cleaned``), the costly part (summaries are HTML read into text)."""
 
     def __init__(
         self, mapper: _EntryMapper, position: int, item: dict[str, Any], *,
@@ -540,10 +576,6 @@ class _MappedEntry:
             return ""
         value, kind = self.summary_source
         return summary_text(value, kind, self.mapper.text)
-
-    def known(self) -> ParsedEntry:
-        """The entry as one already stored: what identifies it, no text and no date."""
-        return ParsedEntry.stored(self.guid, self.link)
 
     def cleaned(self) -> ParsedEntry:
         """The whole entry, every text field cleaned."""
@@ -588,7 +620,7 @@ class _EntryMapper:
         feedparser does): what keys it, and all a known entry needs."""
         guid, link = self.identity(position, item)
         if self.kind == "rss" and not guid and not link and (
-            self.document.holds(b"<link href") or self.document.holds(b"<id>")
+            self.document.cleaned_hold(b"<link href") or self.document.cleaned_hold(b"<id>")
         ):
             raise _NeedsFeedparser  # Atom's elements in RSS, which only feedparser reads
         return _MappedEntry(self, position, item, guid=guid, link=link)
@@ -665,6 +697,73 @@ class _EntryMapper:
         mapped.title = title
         return mapped
 
+    def recognise_stored(
+        self, positions: list[int], known_keys: Container[str]
+    ) -> dict[int, tuple[str | None, str | None]]:
+        """The (guid, link) of each entry at ``positions`` whose key is in ``known_keys``, by
+        position. RSS and Atom entries are keyed as a regular document reads them
+        (``regular_readings``: relative links resolved against the root's ``xml:base`` or
+        the feed's URL, whatever other element sets one), with no search of the document;
+        RDF's exactly."""
+        if self.kind == "rdf":
+            identified = [self.identified(n, self.document.read.entries[n]) for n in positions]
+            pairs = [(entry.guid, entry.link) for entry in identified]
+            return {
+                n: pair
+                for n, pair, key in zip(positions, pairs, identity_keys(pairs), strict=True)
+                if key is not None and key in known_keys
+            }
+        entries = self.document.read.entries
+        plans = [self.regular_readings(entries[n]) for n in positions]
+        firsts = [self.regular_guid(*plan[1][0]) for plan in plans]
+        guid_counts = Counter(tidy for _, tidy in firsts if tidy)
+        stored: dict[int, tuple[str | None, str | None]] = {}
+        for position, (link, readings), first in zip(positions, plans, firsts, strict=True):
+            unique = first[1] is not None and guid_counts[first[1]] == 1
+            for number, (read, permalink) in enumerate(readings):
+                value, guid = first if number == 0 else self.regular_guid(read, permalink)
+                own_link = link or (value if permalink else "")
+                resolved = self.document.regular_url(own_link) if own_link else None
+                key = (
+                    f"guid:{guid}" if guid and unique else f"link:{resolved}" if resolved
+                    else None
+                )
+                if key is not None and key in known_keys:
+                    stored[position] = (guid, resolved)
+                    break
+        return stored
+
+    def regular_readings(self, item: dict[str, Any]) -> tuple[str, tuple[tuple[str, bool], ...]]:
+        """An RSS or Atom entry's link and the readings of its id, (id, whether it is a
+        permalink), as ``identity`` reads them when the document is regular: where
+        ``identity`` would look the document through (an id equal to the link, which may be
+        fastfeedparser's copy of it; an RSS guid whose ``isPermaLink`` decides whether it is
+        resolved like a link), each reading, the likelier first."""
+        guid = (item.get("id") or "").strip()
+        link = (item.get("link") or "").strip()
+        copied = bool(guid) and guid == link  # may be fastfeedparser's copy of the link
+        if self.kind == "atom":
+            link = _atom_link(item.get("links") or ())
+            return link, ((guid, True), ("", True)) if copied else ((guid, True),)
+        if copied:  # a permalink guid equal to the link, a guid that is not, or no guid
+            return link, ((guid, True), (guid, False), ("", False))
+        if guid and not _HAS_SCHEME.match(guid):  # an id, or a relative permalink
+            return link, ((guid, False), (guid, True))
+        return link, ((guid, False),)
+
+    def regular_guid(self, read: str, permalink: bool) -> tuple[str, str | None]:
+        """An id as read (a permalink resolved like a link, against the root's ``xml:base``
+        or the feed's URL, whatever other element sets one) and as the entry's guid."""
+        value = read
+        if value and permalink and (
+            not _HAS_SCHEME.match(value) or (
+                value[:6].lower().startswith(("http:", "https:"))
+                and absolute_http_url(value, self.document.feed_url) != value
+            )
+        ):
+            value = _feedparser_urljoin(self.document.root_base, value)
+        return value, (tidy_text(value) or None) if value else None
+
     def identity(self, position: int, item: dict[str, Any]) -> tuple[str | None, str | None]:
         """The entry's guid and link, by feedparser's rules: a guid without a scheme is
         resolved like a link unless it is no permalink, and a permalink guid is the link of
@@ -678,7 +777,9 @@ class _EntryMapper:
             guid = ""
         if self.kind == "atom":
             link = _atom_link(item.get("links") or ())
-            if not link and document.holds(b"</link>") and _TEXT_LINK.search(document.read.body):
+            if not link and document.cleaned_hold(b"</link>") and (
+                document.cleaned_search(_TEXT_LINK)
+            ):
                 raise _NeedsFeedparser  # a link given as text, which only feedparser reads
         relative = bool(guid) and not _HAS_SCHEME.match(guid)
         permalink = self.kind == "atom"
@@ -831,19 +932,19 @@ def parse_fast_syndication(
     try:
         if not read.entries and document.items_region != (0, 0):
             raise _NeedsFeedparser  # items fastfeedparser does not see (RSS 0.90 and such)
-        identified = [mapper.identified(n, read.entries[n]) for n in positions]
-        keys = identity_keys([(entry.guid, entry.link) for entry in identified])
-        known = [key is not None and key in known_keys for key in keys]
-        document.locate_cleaned(
-            [entry.position for entry, stored in zip(identified, known, strict=True) if not stored]
-        )
+        positions = list(positions)
+        stored = mapper.recognise_stored(positions, known_keys) if known_keys else {}
+        new = [n for n in positions if n not in stored]
+        document.locate_cleaned(new)
+        identified = {n: mapper.identified(n, read.entries[n]) for n in new}
         if read.kind == "atom" and any(
             document.cleaned_hold(needle) or needle in read.header for needle in _INLINE_MARKS
         ):
             document.atom_text_types  # noqa: B018 - raises on inline XHTML or base64 text
         entries = tuple(
-            entry.known() if stored else mapper.complete(entry).cleaned()
-            for entry, stored in zip(identified, known, strict=True)
+            ParsedEntry.stored(*stored[n]) if n in stored
+            else mapper.complete(identified[n]).cleaned()
+            for n in positions
         )
         return _feed(document, entries, listed)
     except _NeedsFeedparser:

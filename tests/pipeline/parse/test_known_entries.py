@@ -168,3 +168,66 @@ def test_a_stored_entry_made_quickly_equals_one_made_by_the_dataclass() -> None:
     assert hash(quick) == hash(_as_known(quick))
     with pytest.raises(FrozenInstanceError):
         quick.title = "changed"  # type: ignore[misc]
+
+
+def _rss_items(items: str, head: str = "") -> bytes:
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"'
+        f' xmlns:atom="http://www.w3.org/2005/Atom"{head}><channel><title>Desk</title>'
+        f"<link>https://news.example.org/</link>{items}</channel></rss>"
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    ("name", "body"),
+    [
+        # a guid equal to the link, and a link alone (fastfeedparser copies it as the id)
+        ("permalink guid", _rss_items("".join(
+            f"<item><title>Story {n}</title><link>https://news.example.org/{n}</link>"
+            f"<guid>https://news.example.org/{n}</guid></item>" for n in (3, 2, 1)
+        ))),
+        ("link alone", _rss_items("".join(
+            f"<item><title>Story {n}</title><link>https://news.example.org/{n}</link></item>"
+            for n in (3, 2, 1)
+        ))),
+        # an id that is no link, and a relative permalink resolved against the feed's URL
+        ("opaque id", _rss_items("".join(
+            f'<item><title>Story {n}</title><guid isPermaLink="false">story-{n}</guid></item>'
+            for n in (3, 2, 1)
+        ))),
+        ("relative permalink", _rss_items("".join(
+            f"<item><title>Story {n}</title><guid>/stories/{n}</guid></item>" for n in (3, 2, 1)
+        ))),
+        ("atom without ids", _atom("".join(
+            f'<entry><title>Story {n}</title><link href="https://news.example.org/{n}"/>'
+            "</entry>" for n in (3, 2, 1)
+        ))),
+        ("atom relative ids, root base", _atom("".join(
+            f"<entry><title>Story {n}</title><id>/stories/{n}</id></entry>" for n in (3, 2, 1)
+        )).replace(b"<feed ", b'<feed xml:base="https://base.example.org/a/" ', 1)),
+    ],
+)
+def test_stored_entries_are_recognised_whatever_shape_their_guids_and_links_take(
+    name: str, body: bytes
+) -> None:
+    eager = parse_feed(body, url=FEED_URL)
+    polled = parse_feed(body, url=FEED_URL, known_keys=_stored_but_newest(body))
+    assert [entry.known for entry in polled.entries] == [False, True, True], name
+    assert polled.entries[0] == eager.entries[0], name
+    for before, after in zip(eager.entries[1:], polled.entries[1:], strict=True):
+        assert after == _as_known(before), name
+
+
+def test_an_irregular_stored_entry_is_recognised_without_reading_the_document_through() -> None:
+    # entry 1, stored, sets its own xml:base: an eager parse hands the document to
+    # feedparser; a poll recognises entry 1 by its link as a regular document reads it (the
+    # one it was stored under, here) and reads only entry 3, the new one, as eagerly
+    entry_1 = (
+        '<entry xml:base="https://elsewhere.example.org/"><title>Story 1</title>'
+        '<id>urn:story:1</id><link href="https://news.example.org/1"/></entry>'
+    )
+    body = _atom(_atom_entry(3) + _atom_entry(2) + entry_1)
+    eager = parse_feed(body, url=FEED_URL)
+    polled = parse_feed(body, url=FEED_URL, known_keys=_stored_but_newest(body))
+    assert [entry.known for entry in polled.entries] == [False, True, True]
+    assert polled.entries[0] == eager.entries[0]
