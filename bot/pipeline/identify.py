@@ -9,19 +9,13 @@ publication order.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from datetime import datetime
 
 from bot.core.models import NewArticle
 from bot.pipeline.parse import ParsedEntry
-from bot.pipeline.parse.entry_keys import identity_keys
+from bot.pipeline.parse.entry_keys import content_key, identity_keys
 from bot.pipeline.story.copies import normalise_url
-
-
-def _content_hash(entry: ParsedEntry) -> str:
-    digest = hashlib.sha256(f"{entry.title}\n{entry.summary}".encode()).hexdigest()
-    return f"hash:{digest[:32]}"
 
 
 def articles_from_entries(entries: Sequence[ParsedEntry]) -> list[NewArticle]:
@@ -32,7 +26,7 @@ def articles_from_entries(entries: Sequence[ParsedEntry]) -> list[NewArticle]:
     seen: set[str] = set()
     keyed: list[tuple[int, NewArticle]] = []
     for position, (entry, identity_key) in enumerate(zip(entries, keys, strict=True)):
-        key = identity_key or _content_hash(entry)
+        key = identity_key or content_key(entry.title, entry.summary)
         if key in seen:
             continue
         seen.add(key)

@@ -1,13 +1,14 @@
-"""The part of an entry's per-feed identity key that its guid and link decide (the rule is
-``bot.pipeline.identify``'s): parsing needs it to know which entries a poll already stored
-before it cleans their text."""
+"""An entry's per-feed identity key (the rule is ``bot.pipeline.identify``'s): from its guid
+and link, else from its cleaned title and summary. Parsing needs it to know which entries a
+poll already stored before it cleans the rest of their text."""
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from collections.abc import Sequence
 
-__all__ = ["identity_keys"]
+__all__ = ["content_key", "identity_keys"]
 
 
 def identity_keys(identities: Sequence[tuple[str | None, str | None]]) -> list[str | None]:
@@ -19,3 +20,9 @@ def identity_keys(identities: Sequence[tuple[str | None, str | None]]) -> list[s
         f"guid:{guid}" if guid and guid_counts[guid] == 1 else f"link:{link}" if link else None
         for guid, link in identities
     ]
+
+
+def content_key(title: str, summary: str) -> str:
+    """The key of an entry with neither guid nor link: a hash of its title and summary."""
+    digest = hashlib.sha256(f"{title}\n{summary}".encode()).hexdigest()
+    return f"hash:{digest[:32]}"

@@ -25,7 +25,8 @@ Rules:
   (``_Document.locate_cleaned``).
 - With ``known_keys``, the stored entries are recognised first, by their key as a regular
   document gives it (``_EntryMapper.recognise_stored``, no search of the document) and are
-  done; the others are keyed exactly, dated, mapped whole and cleaned (``_MappedEntry``).
+  done; the others are keyed exactly, mapped, dated and cleaned (``_MappedEntry``), but for
+  those without guid or link whose title and summary, their key, show them stored.
 - Text is cleaned by ``field_cleaning`` as on feedparser's path (fastfeedparser keeps
   ``<script>`` in bodies; the cleaning drops it).
 - Of a document listing more than ``max_items`` items, the newest are mapped, chosen by
@@ -50,7 +51,7 @@ from urllib.parse import urljoin
 from feedparser.html import _cp1252 as feedparser_cp1252
 from feedparser.sanitizer import _HTMLSanitizer
 
-from bot.pipeline.parse.entry_keys import identity_keys
+from bot.pipeline.parse.entry_keys import content_key, identity_keys
 from bot.pipeline.parse.fast_reading import (
     DocumentRead,
     feedparser_date,
@@ -549,9 +550,10 @@ class _Document:
 
 
 class _MappedEntry:
-    """One entry not stored before: first keyed (``_EntryMapper.identified``); then dated and
-    mapped as far as the fast path's decisions need (``_EntryMapper.complete``) and its text
-    cleaned (``cleaned``), the costly part (summaries are HTML read into text)."""
+    """One entry not recognised as stored: first keyed (``_EntryMapper.identified``); then
+    mapped as far as the fast path's decisions need (``_EntryMapper.complete``); then, unless
+    its title and summary are its key and a stored one (``read``), dated, and its text cleaned
+    (``cleaned``), the costly part (summaries are HTML read into text)."""
 
     def __init__(
         self, mapper: _EntryMapper, position: int, item: dict[str, Any], *,
@@ -562,13 +564,11 @@ class _MappedEntry:
         self.item = item
         self.guid = guid
         self.link = link
-        self.published: datetime | None = None
         self.extras: ItemExtras | None = None
         self.content_html: str | None = None
         self.summary_source: tuple[str, str] | None = None
         self.title = ""
         self.title_type = "text/plain"
-        self.image_url: str | None = None
 
     @cached_property
     def summary(self) -> str:
@@ -577,9 +577,28 @@ class _MappedEntry:
         value, kind = self.summary_source
         return summary_text(value, kind, self.mapper.text)
 
+    @property
+    def plain_title(self) -> str:
+        return plain_text(self.title, self.title_type) if self.title else ""
+
+    def read(self, known_keys: Container[str]) -> ParsedEntry:
+        """The entry cleaned; or, when it has neither guid nor link and its key (a hash of
+        its title and summary) is in ``known_keys``, as a stored one with those two."""
+        if self.guid is None and self.link is None and known_keys:
+            title = self.plain_title
+            if content_key(title, self.summary) in known_keys:
+                return ParsedEntry.stored(None, None, title, self.summary)
+        return self.cleaned()
+
     def cleaned(self) -> ParsedEntry:
         """The whole entry, every text field cleaned."""
         mapper, item, extras = self.mapper, self.item, self.extras
+        document = mapper.document
+        published = sane_date(mapper.published(item), mapper.now)
+        image_url = mapper.image(item, self.content_html, extras)
+        if image_url is None and extras is None and document.declares_media:
+            # fastfeedparser drops the thumbnails beside a media:content
+            image_url = mapper.image(item, self.content_html, document.extras[self.position])
         author = mapper.text(item.get("author") or "")
         if author and mapper.kind != "atom":
             author = _author_name(author)
@@ -592,12 +611,12 @@ class _MappedEntry:
         return ParsedEntry(
             guid=self.guid,
             link=self.link,
-            title=plain_text(self.title, self.title_type) if self.title else "",
+            title=self.plain_title,
             summary=self.summary,
             content_html=self.content_html,
-            published=self.published,
+            published=published,
             author=plain_text(author, "text/plain") or None,
-            image_url=self.image_url,
+            image_url=image_url,
             categories=entry_categories(tags),
         )
 
@@ -632,7 +651,6 @@ class _EntryMapper:
         position, item = mapped.position, mapped.item
         document = self.document
         text = self.text
-        mapped.published = sane_date(self.published(item), self.now)
         extras = document.extras[position] if document.wants_extras else None
         contents = item.get("content")
         content = contents[0] if contents else None
@@ -686,10 +704,6 @@ class _EntryMapper:
                 if extras.media_description:
                     mapped.content_html = text(extras.media_description)
                     mapped.summary = summary_text(mapped.content_html, "text/html")
-        mapped.image_url = self.image(item, mapped.content_html, extras)
-        if mapped.image_url is None and extras is None and document.declares_media:
-            # fastfeedparser drops the thumbnails beside a media:content
-            mapped.image_url = self.image(item, mapped.content_html, document.extras[position])
         title = item.get("title") or ""
         if title:
             title = text(title)
@@ -943,7 +957,7 @@ def parse_fast_syndication(
             document.atom_text_types  # noqa: B018 - raises on inline XHTML or base64 text
         entries = tuple(
             ParsedEntry.stored(*stored[n]) if n in stored
-            else mapper.complete(identified[n]).cleaned()
+            else mapper.complete(identified[n]).read(known_keys)
             for n in positions
         )
         return _feed(document, entries, listed)

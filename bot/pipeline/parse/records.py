@@ -11,9 +11,10 @@ class ParsedEntry:
     """One item of a feed, as plain values.
 
     ``known``: its key (``bot.pipeline.identify``) was among the keys ``parse_feed`` was told
-    are stored already, so only what identifies it was read: ``guid`` and ``link``; its text
-    fields are empty and ``published``, ``content_html``, ``author`` and ``image_url`` None
-    (a stored entry is never stored again, so nothing reads them).
+    are stored already, so only what identifies it was read: ``guid`` and ``link`` (and
+    ``title`` and ``summary`` when it has neither: they are its key); its other text fields
+    are empty and ``published``, ``content_html``, ``author`` and ``image_url`` None (a
+    stored entry is never stored again, so nothing reads them).
     """
 
     guid: str | None
@@ -28,12 +29,15 @@ class ParsedEntry:
     known: bool = False
 
     @classmethod
-    def stored(cls, guid: str | None, link: str | None) -> ParsedEntry:
-        """A ``known`` entry: equal to one made by ``ParsedEntry(...)``, made without the
-        frozen dataclass's ``__init__`` (a field at a time through ``object.__setattr__``),
-        five times slower, and a poll makes one for each of thousands of stored entries."""
+    def stored(
+        cls, guid: str | None, link: str | None, title: str = "", summary: str = ""
+    ) -> ParsedEntry:
+        """A ``known`` entry (with its title and summary when they are its key): equal to one
+        made by ``ParsedEntry(...)``, made without the frozen dataclass's ``__init__`` (a
+        field at a time through ``object.__setattr__``), five times slower, and a poll makes
+        one for each of thousands of stored entries."""
         entry = object.__new__(cls)
-        entry.__dict__.update(_STORED_FIELDS, guid=guid, link=link)
+        entry.__dict__.update(_STORED_FIELDS, guid=guid, link=link, title=title, summary=summary)
         return entry
 
 

@@ -21,8 +21,10 @@ FEED_URL = "https://news.example.org/feed.xml"
 
 
 def _as_known(entry: ParsedEntry) -> ParsedEntry:
+    keyed_by_text = entry.guid is None and entry.link is None
     return ParsedEntry(
-        guid=entry.guid, link=entry.link, title="", summary="", content_html=None,
+        guid=entry.guid, link=entry.link, title=entry.title if keyed_by_text else "",
+        summary=entry.summary if keyed_by_text else "", content_html=None,
         published=None, author=None, image_url=None, known=True,
     )
 
@@ -67,16 +69,21 @@ RSS = b"""<?xml version="1.0" encoding="utf-8"?>
 </channel></rss>"""
 
 
-def test_an_entry_without_guid_or_link_is_always_read_whole() -> None:
-    # its key is a hash of its title and summary: it cannot be known without them
+def test_an_entry_without_guid_or_link_is_read_for_its_title_and_summary_only() -> None:
+    # its key is a hash of its title and summary: stored, it is read for those alone
     eager = parse_feed(RSS, url=FEED_URL)
     every_key = frozenset(article.entry_key for article in articles_from_entries(eager.entries))
     polled = parse_feed(RSS, url=FEED_URL, known_keys=every_key)
-    assert [entry.known for entry in polled.entries] == [True, True, False]
+    assert [entry.known for entry in polled.entries] == [True, True, True]
     assert polled.entries[0] == _as_known(eager.entries[0])
+    assert polled.entries[2] == _as_known(eager.entries[2])
+    assert (polled.entries[2].title, polled.entries[2].summary) == ("No guid, no link", "Three")
+    assert articles_from_entries(polled.entries) == []
+    # not stored, it is read whole and handed on (and stored once: its key is taken)
+    stored = every_key - {key for key in every_key if key.startswith("hash:")}
+    polled = parse_feed(RSS, url=FEED_URL, known_keys=stored)
+    assert [entry.known for entry in polled.entries] == [True, True, False]
     assert polled.entries[2] == eager.entries[2]
-    assert polled.entries[2].summary == "Three"
-    # the one cleaned is handed on (and stored once: its key is taken)
     assert [a.title for a in articles_from_entries(polled.entries)] == ["No guid, no link"]
 
 
@@ -164,6 +171,8 @@ def test_a_document_whose_items_all_carry_an_undeclared_prefix_is_read_repaired(
 def test_a_stored_entry_made_quickly_equals_one_made_by_the_dataclass() -> None:
     quick = ParsedEntry.stored("urn:1", "https://news.example.org/1")
     assert quick == _as_known(replace(quick, known=False))
+    by_text = ParsedEntry.stored(None, None, "Title", "Summary")
+    assert by_text == _as_known(replace(by_text, known=False))
     assert set(vars(quick)) == {field.name for field in fields(ParsedEntry)}
     assert hash(quick) == hash(_as_known(quick))
     with pytest.raises(FrozenInstanceError):
