@@ -579,6 +579,7 @@ class _MappedEntry:
 
     @property
     def plain_title(self) -> str:
+        """The title as plain text."""
         return plain_text(self.title, self.title_type) if self.title else ""
 
     def read(self, known_keys: Container[str]) -> ParsedEntry:
