@@ -28,7 +28,7 @@ Rules:
   (``newest``); ``ParsedFeed.listed_items`` says how many it listed.
 - With ``known_keys`` (the keys of the entries a feed's poll already stored, as
   ``bot.pipeline.identify`` makes them), an entry whose guid or link gives one of those keys
-  is read only for its guid and link (``ParsedEntry.known``): cleaning text, summaries
+  is read only for what makes its key (``ParsedEntry.known``): cleaning text, summaries
   above all, is most of the time parsing takes, and a changed feed's entries are mostly old.
   Only the fastfeedparser path leaves them uncleaned; the rare documents read otherwise are
   cleaned whole. A stored entry is recognised by its key as a regular document gives it,

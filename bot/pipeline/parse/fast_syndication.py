@@ -716,16 +716,18 @@ class _EntryMapper:
         self, positions: list[int], known_keys: Container[str]
     ) -> dict[int, tuple[str | None, str | None]]:
         """The (guid, link) of each entry at ``positions`` whose key is in ``known_keys``, by
-        position. RSS and Atom entries are keyed as a regular document reads them
-        (``regular_readings``: relative links resolved against the root's ``xml:base`` or
-        the feed's URL, whatever other element sets one), with no search of the document;
-        RDF's exactly."""
+        position (the link None when the guid is the key). RSS and Atom entries are keyed as
+        a regular document reads them (``regular_readings``: relative links resolved against
+        the root's ``xml:base`` or the feed's URL, whatever other element sets one), with no
+        search of the document; RDF's exactly."""
         if self.kind == "rdf":
             identified = [self.identified(n, self.document.read.entries[n]) for n in positions]
             pairs = [(entry.guid, entry.link) for entry in identified]
             return {
-                n: pair
-                for n, pair, key in zip(positions, pairs, identity_keys(pairs), strict=True)
+                n: (guid, None if key.startswith("guid:") else link)
+                for n, (guid, link), key in zip(
+                    positions, pairs, identity_keys(pairs), strict=True
+                )
                 if key is not None and key in known_keys
             }
         entries = self.document.read.entries
@@ -737,13 +739,14 @@ class _EntryMapper:
             unique = first[1] is not None and guid_counts[first[1]] == 1
             for number, (read, permalink) in enumerate(readings):
                 value, guid = first if number == 0 else self.regular_guid(read, permalink)
+                if guid and unique:  # the guid is the key: the link is not needed
+                    if f"guid:{guid}" in known_keys:
+                        stored[position] = (guid, None)
+                        break
+                    continue
                 own_link = link or (value if permalink else "")
                 resolved = self.document.regular_url(own_link) if own_link else None
-                key = (
-                    f"guid:{guid}" if guid and unique else f"link:{resolved}" if resolved
-                    else None
-                )
-                if key is not None and key in known_keys:
+                if resolved and f"link:{resolved}" in known_keys:
                     stored[position] = (guid, resolved)
                     break
         return stored

@@ -11,10 +11,10 @@ class ParsedEntry:
     """One item of a feed, as plain values.
 
     ``known``: its key (``bot.pipeline.identify``) was among the keys ``parse_feed`` was told
-    are stored already, so only what identifies it was read: ``guid`` and ``link`` (and
-    ``title`` and ``summary`` when it has neither: they are its key); its other text fields
-    are empty and ``published``, ``content_html``, ``author`` and ``image_url`` None (a
-    stored entry is never stored again, so nothing reads them).
+    are stored already, so only what makes its key was read: ``guid``, and ``link`` unless
+    the guid is the key (or ``title`` and ``summary`` when it has neither guid nor link);
+    its other text fields are empty and ``published``, ``content_html``, ``author`` and
+    ``image_url`` None (a stored entry is never stored again, so nothing reads them).
     """
 
     guid: str | None
