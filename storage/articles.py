@@ -3,9 +3,7 @@
 Rules:
 - An article and the outbox rows it causes (one per enabled subscription of its feed) are
   written in one transaction, together with the feed's new polling state. An entry already
-  stored for the feed (same ``entry_key``) is never stored or queued again. A subscription
-  stopped meanwhile is stopped before or after that transaction, never beside it
-  (``insert_articles_and_queue``).
+  stored for the feed (same ``entry_key``) is never stored or queued again.
 - A search scans the full-text index newest first (its rowid is the article id), narrowed
   inside the index to the server's feeds and, with a date filter, to ids from
   ``article_days``; it stops after the ``window`` newest matches, and only those are scored
@@ -32,7 +30,6 @@ from bot.core.models import (
     SearchHit,
 )
 from storage.database import Database, Row, Transaction, from_epoch, require_epoch, to_epoch
-from storage.engines.dialects import Dialect
 from storage.feeds import record_success_in
 from storage.search_postgres import PostgresSearch
 
@@ -105,8 +102,7 @@ def article_from_row(row: Row) -> Article:
 
 
 async def insert_articles_and_queue(
-    tx: Transaction, feed_id: int, articles: Sequence[NewArticle], now: datetime,
-    dialect: Dialect,
+    tx: Transaction, feed_id: int, articles: Sequence[NewArticle], now: datetime
 ) -> tuple[int, list[int]]:
     """Store the entries not yet known for the feed and queue them for every subscriber.
 
@@ -115,14 +111,6 @@ async def insert_articles_and_queue(
     """
     new_articles = 0
     outbox_ids: list[int] = []
-    if dialect.is_postgres and articles:
-        # Held to commit, before anything is written: stopping a subscription (disable,
-        # remove) updates its row first, so it waits for this queueing, then cancels the
-        # rows queued here; one stopped first is seen stopped. (On SQLite writers take
-        # turns.) Without it a row queued beside a stop outlived it, to be posted anyway.
-        await tx.execute(
-            "SELECT id FROM subscriptions WHERE feed_id = ? ORDER BY id FOR SHARE", (feed_id,)
-        )
     for article in articles:
         async with tx.execute(
             "INSERT INTO articles (feed_id, entry_key, url, title, summary, author, image_url,"
@@ -187,9 +175,7 @@ class ArticleRepository:
         Returns the ids of the outbox rows created, in the order they should be delivered.
         """
         async with self._db.transaction() as tx:
-            _, outbox_ids = await insert_articles_and_queue(
-                tx, feed_id, articles, now, self._db.dialect
-            )
+            _, outbox_ids = await insert_articles_and_queue(tx, feed_id, articles, now)
             await record_success_in(tx, feed_id, now, check.recovery_notice)
             await tx.execute(
                 "UPDATE feeds SET title = ?, site_url = ?, etag = ?, last_modified = ?,"

@@ -142,6 +142,8 @@ class OutboxRepository:
             " AS notify_button,"
             " f.icon_url AS feed_icon_url, w.webhook_id, w.token AS webhook_token,"
             " o.attempts, o.send_began_at, f.title AS feed_title,"
+            " CASE WHEN (o.subscription_id IS NULL AND o.follow_id IS NULL) OR s.enabled = 0"
+            " THEN 1 ELSE 0 END AS stopped,"
             " f.site_url AS feed_site_url, f.url AS feed_url,"
             f" {ARTICLE_COLUMNS}"
             " FROM outbox o JOIN articles a ON a.id = o.article_id"
@@ -175,6 +177,7 @@ class OutboxRepository:
                 notify_button=bool(row["notify_button"]),
                 feed_url=row["feed_url"],
                 channel_kind=row["channel_kind"],
+                stopped=bool(row["stopped"]),
                 webhook=(row["webhook_id"], row["webhook_token"])
                 if row["webhook_id"] is not None else None,
             )

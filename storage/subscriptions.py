@@ -119,9 +119,7 @@ class SubscriptionRepository:
             if not follows_this_feed and followed >= max_feeds:
                 raise SubscriptionLimitReached(followed, max_feeds)
 
-            _, queued = await insert_articles_and_queue(
-                tx, feed_id, snapshot.entries, now, self._db.dialect
-            )
+            _, queued = await insert_articles_and_queue(tx, feed_id, snapshot.entries, now)
             async with tx.execute(
                 "INSERT INTO subscriptions (guild_id, channel_id, feed_id, created_by, created_at,"
                 " forum_tag_id, channel_kind) VALUES (?, ?, ?, ?, ?, ?, ?)"
@@ -221,12 +219,6 @@ class SubscriptionRepository:
     async def remove(self, guild_id: int, subscription_id: int) -> bool:
         """Delete one of the server's subscriptions and cancel its undelivered posts."""
         async with self._db.transaction() as tx:
-            # Its row first (a poll queueing for it finishes first; see
-            # ``insert_articles_and_queue``), then its queue, then it.
-            await tx.execute(
-                "UPDATE subscriptions SET enabled = 0 WHERE guild_id = ? AND id = ?",
-                (guild_id, subscription_id),
-            )
             await tx.execute(
                 "UPDATE outbox SET state = 'failed', failure = 'subscription removed'"
                 " WHERE guild_id = ? AND subscription_id = ? AND state IN ('waiting', 'pending')",
@@ -325,7 +317,7 @@ class SubscriptionRepository:
                 row = await cursor.fetchone()
             if row is None:
                 return False
-            await insert_articles_and_queue(tx, int(row[0]), seed, now, self._db.dialect)
+            await insert_articles_and_queue(tx, int(row[0]), seed, now)
             cursor = await tx.execute(
                 f"UPDATE subscriptions SET {change}, resumed_at = ?"
                 " WHERE guild_id = ? AND id = ?",
@@ -336,16 +328,15 @@ class SubscriptionRepository:
     async def disable_guild(self, guild_id: int, reason: str) -> int:
         """Disable every subscription of a server and cancel their queue; return how many."""
         async with self._db.transaction() as tx:
-            # The subscriptions first: see ``remove``.
-            cursor = await tx.execute(
-                "UPDATE subscriptions SET enabled = 0, disabled_reason = ?"
-                " WHERE guild_id = ? AND enabled = 1",
-                (reason, guild_id),
-            )
             await tx.execute(
                 "UPDATE outbox SET state = 'failed', failure = ? WHERE guild_id = ?"
                 " AND state IN ('waiting', 'pending', 'sending')",
                 (f"subscription disabled: {reason}", guild_id),
+            )
+            cursor = await tx.execute(
+                "UPDATE subscriptions SET enabled = 0, disabled_reason = ?"
+                " WHERE guild_id = ? AND enabled = 1",
+                (reason, guild_id),
             )
             return cursor.rowcount
 
@@ -507,14 +498,13 @@ class SubscriptionRepository:
         the deliverer's ``fence`` when the deliverer disables it: a stale one changes nothing)."""
         async with self._db.transaction() as tx:
             await check_fence(tx, fence)
-            # The subscription first: see ``remove``.
-            await tx.execute(
-                "UPDATE subscriptions SET enabled = 0, disabled_reason = ?"
-                " WHERE guild_id = ? AND id = ?",
-                (reason, guild_id, subscription_id),
-            )
             await tx.execute(
                 "UPDATE outbox SET state = 'failed', failure = ? WHERE guild_id = ?"
                 " AND subscription_id = ? AND state IN ('waiting', 'pending', 'sending')",
                 (f"subscription disabled: {reason}", guild_id, subscription_id),
+            )
+            await tx.execute(
+                "UPDATE subscriptions SET enabled = 0, disabled_reason = ?"
+                " WHERE guild_id = ? AND id = ?",
+                (reason, guild_id, subscription_id),
             )

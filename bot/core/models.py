@@ -485,6 +485,9 @@ class Delivery:
     channel_kind: str | None = None
     """``text`` or ``forum``, as recorded when the subscription or follow was made (None:
     made before kinds were recorded; the sender looks the channel up)."""
+    stopped: bool = False
+    """Its subscription was disabled or removed, or its follow removed, after the row was
+    queued (a poll's transaction running beside the stop): it is not to be posted."""
 
 
 @dataclass(frozen=True)

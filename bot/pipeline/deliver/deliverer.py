@@ -377,6 +377,19 @@ class Deliverer:
     async def _deliver_one(self, delivery: Delivery) -> None:
         """Post one claimed row (or find the post an earlier attempt made) and record it:
         sent, failed, or put back to be retried."""
+        if delivery.stopped:
+            # Queued by a transaction that ran beside the stop, so the stop's own cancelling
+            # of the queue did not see it: posting it would refuse again (a second notice to
+            # the admins) or post for a feed they removed.
+            log.info(
+                "row of a stopped subscription not posted guild_id=%s channel_id=%s"
+                " outbox_id=%s", delivery.guild_id, delivery.channel_id, delivery.outbox_id,
+            )
+            await self._repos.outbox.mark_failed(
+                delivery.outbox_id, "its subscription was disabled or removed",
+                fence=self._fence,
+            )
+            return
         card, original, lead_quotes = await self._card_for(
             (delivery.guild_id, delivery.channel_id, delivery.outbox_id), delivery.article,
             delivery.feed_title, delivery.feed_site_url, delivery.story_id,
