@@ -23,6 +23,7 @@ from bot.pipeline.timings import PipelineTimings
 from storage import Repositories
 from storage.leases import Fence
 from tests.fixtures.engines import on_both_engines
+from tests.pipeline.deliver.senders import UnexpectedCalls
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 GUILD, CHANNEL = 111, 1001
@@ -61,7 +62,7 @@ async def queue_two_articles(repositories: Repositories) -> list[int]:
     )
 
 
-class ClosedChannel:
+class ClosedChannel(UnexpectedCalls):
     """A sender for a channel closed to the bot; the next article is read meanwhile."""
 
     def __init__(self, repositories: Repositories, read_meanwhile: int) -> None:
@@ -75,26 +76,8 @@ class ClosedChannel:
         await record_reading(self._repositories, self._read_meanwhile)
         raise SendRejected("it lacks Send Messages there", permanent=True)
 
-    async def send_text(self, guild_id: int, channel_id: int, text: str, nonce: str) -> int:
-        raise AssertionError("notices are not sent here")
-
     async def fallback_notice_channel(self, guild_id: int, avoid_channel_id: int) -> int | None:
         return 2002
-
-    async def nonce_deduplicates(self, delivery: Delivery) -> bool:
-        return True
-
-    async def find_post(self, delivery: Delivery, link: str, since: datetime) -> int | None:
-        raise AssertionError("nothing was sent before")
-
-    async def edit_post(
-        self, guild_id: int, channel_id: int, message_id: int, card: ArticleCard, *,
-        quotes_of: int | None = None, notify_role: int | None = None,
-    ) -> None:
-        raise AssertionError("nothing is edited here")
-
-    async def replace_webhook(self, guild_id: int, channel_id: int) -> tuple[int, str]:
-        raise AssertionError("no webhook here")
 
 
 @on_both_engines

@@ -18,6 +18,7 @@ from bot.pipeline.timings import PipelineTimings
 from storage import Database, Repositories
 from storage.leases import Fence
 from tests.fixtures.engines import on_postgres
+from tests.pipeline.deliver.senders import UnexpectedCalls
 from tests.pipeline.deliver.test_broken_destination import (
     NOW,
     queue_two_articles,
@@ -65,7 +66,7 @@ async def test_a_stale_fence_claims_and_records_nothing(
     assert status is not None and status.message_id == 42
 
 
-class TakenOverMidSend:
+class TakenOverMidSend(UnexpectedCalls):
     """Posts fine, but another deliverer takes the lease over while the post is in flight."""
 
     def __init__(self, database: Database) -> None:
@@ -80,26 +81,11 @@ class TakenOverMidSend:
         self.sent.append(delivery.outbox_id)
         return 7000 + delivery.outbox_id
 
-    async def send_text(self, guild_id: int, channel_id: int, text: str, nonce: str) -> int:
-        raise AssertionError("no notices here")
-
     async def fallback_notice_channel(self, guild_id: int, avoid_channel_id: int) -> int | None:
         return None
 
-    async def nonce_deduplicates(self, delivery: Delivery) -> bool:
-        return True
-
     async def find_post(self, delivery: Delivery, link: str, since: datetime) -> int | None:
         return None
-
-    async def edit_post(
-        self, guild_id: int, channel_id: int, message_id: int, card: ArticleCard, *,
-        quotes_of: int | None = None, notify_role: int | None = None,
-    ) -> None:
-        raise AssertionError("nothing is edited here")
-
-    async def replace_webhook(self, guild_id: int, channel_id: int) -> tuple[int, str]:
-        raise AssertionError("no webhook here")
 
 
 async def test_a_deliverer_that_lost_the_lease_leaves_its_row_claimed_for_the_next(

@@ -9,17 +9,16 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Coroutine
-from datetime import datetime
 from typing import Any
 
 import pytest
 
-from bot.core.models import ArticleCard, Delivery
 from bot.pipeline.deliver.deliverer import Deliverer
 from bot.pipeline.timings import PipelineTimings
 from storage import Database, Repositories
 from storage.articles import insert_articles_and_queue
 from tests.fixtures.engines import on_both_engines
+from tests.pipeline.deliver.senders import UnexpectedCalls
 from tests.storage.test_repositories import (
     CHANNEL_A,
     GUILD_A,
@@ -44,37 +43,6 @@ async def _disable_guild(repositories: Repositories, subscription_id: int) -> No
     await repositories.subscriptions.disable_guild(GUILD_A, "the server removed Newsdesk")
 
 
-class NothingPosted:
-    """A sender that must not be asked to post anything."""
-
-    async def send_post(
-        self, delivery: Delivery, card: ArticleCard, nonce: str, *,
-        content: str | None, quotes_button: bool,
-    ) -> int:
-        raise AssertionError(f"posted outbox row {delivery.outbox_id} of a stopped subscription")
-
-    async def send_text(self, guild_id: int, channel_id: int, text: str, nonce: str) -> int:
-        raise AssertionError(f"sent a notice: {text}")
-
-    async def fallback_notice_channel(self, guild_id: int, avoid_channel_id: int) -> int | None:
-        raise AssertionError("looked for a channel to tell admins")
-
-    async def nonce_deduplicates(self, delivery: Delivery) -> bool:
-        return True
-
-    async def find_post(self, delivery: Delivery, link: str, since: datetime) -> int | None:
-        raise AssertionError("nothing was posted before")
-
-    async def edit_post(
-        self, guild_id: int, channel_id: int, message_id: int, card: ArticleCard, *,
-        quotes_of: int | None = None, notify_role: int | None = None,
-    ) -> None:
-        raise AssertionError("nothing is edited here")
-
-    async def replace_webhook(self, guild_id: int, channel_id: int) -> tuple[int, str]:
-        raise AssertionError("no webhook here")
-
-
 @on_both_engines
 @pytest.mark.parametrize("stop", [_disable, _remove, _disable_guild])
 async def test_a_row_queued_beside_a_stop_is_never_posted(
@@ -96,7 +64,7 @@ async def test_a_row_queued_beside_a_stop_is_never_posted(
     claimed = await repositories.outbox.claim(NOW, 10)
     if storage_engine == "postgres":  # the stop could not see the row: the deliverer must
         assert [delivery.stopped for delivery in claimed] == [True]
-    deliverer = Deliverer(repositories, NothingPosted(), lambda: NOW, timings=PipelineTimings())
+    deliverer = Deliverer(repositories, UnexpectedCalls(), lambda: NOW, timings=PipelineTimings())
     for delivery in claimed:
         await deliverer._deliver_channel(delivery)
 
