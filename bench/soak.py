@@ -588,6 +588,22 @@ def record_commands(result: SoakResult, commands: dict[str, Any], start: float) 
     ]
 
 
+def when_refused(sandbox: dict[str, Any]) -> str:
+    """When the sandbox served its latest 429s (UTC), a count a minute and by limit; "" when
+    it served none."""
+    refusals = sandbox.get("rate_limit_refusals") or []
+    if not refusals:
+        return ""
+    minutes = Counter(time.strftime("%H:%M", time.gmtime(at)) for at, _ in refusals)
+    limits = Counter(limit for _, limit in refusals)
+    first, last = (time.strftime("%H:%M:%S", time.gmtime(at)) for at in (refusals[0][0],
+                                                                         refusals[-1][0]))
+    return (
+        f"429s served from {first} to {last} UTC (the latest {len(refusals)}): a minute"
+        f" {json.dumps(dict(sorted(minutes.items())))}; by limit {json.dumps(dict(limits))}"
+    )
+
+
 def report(result: SoakResult) -> str:
     """Format the figures for the terminal."""
     plan, t = result.plan, result.tally
@@ -638,6 +654,8 @@ def report(result: SoakResult) -> str:
         f" commands all answered {'met' if result.commands_ok else 'MISSED'};"
         f" zero 429s {'met' if result.sandbox.get('rate_limit_hits') == 0 else 'MISSED'}",
     ]
+    if refused := when_refused(result.sandbox):
+        lines.insert(-1, refused)
     return "\n".join(lines)
 
 
@@ -716,6 +734,8 @@ def distributed_report(result: SoakResult, ms: Callable[[dict[str, float], str],
         f" (max {f['rss_max_mb']:.0f}, with workers {f['with_workers_rss_max_mb']:.0f})"
         for name, f in d.per_slot.items()
     ))
+    if refused := when_refused(result.sandbox):
+        lines.append(refused)
     lines.append(
         f"targets: p99 first response < 1 s {'met' if result.latency_ok else 'MISSED'};"
         f" every post once {'met' if result.posts_ok else 'MISSED'};"

@@ -588,6 +588,7 @@ async def serve_sandbox(plan: Plan, info_path: Path) -> None:
                     "posts": sum(1 for m in state.records if m.kind == "post"),
                     "records": len(state.records),
                     "rate_limit_hits": sandbox.rate_limit_hits,
+                    "rate_limit_refusals": [list(r) for r in sandbox.rate_limit_refusals],
                     "rate_limits": dict(limits),
                     "statuses": {str(code): statuses[code] for code in (401, 403, 429)},
                     "connected_shards": [list(shard) for shard in hub.connected_shards()],

@@ -34,3 +34,15 @@ def test_quick_soak_posts_everything_once_and_answers_every_command(tmp_path: Pa
     assert result["first_response"]["count"] == commands["sent"]
     assert result["farm"]["article_200"] > 0  # pages were read before posting
     assert result["behaviour_ok"]
+
+
+def test_the_soak_report_says_when_the_sandbox_served_its_429s() -> None:
+    soak = load_bench("soak")
+    assert soak.when_refused({"rate_limit_refusals": []}) == ""
+    line = soak.when_refused({"rate_limit_refusals": [
+        [1_796_300_000.2, "global"], [1_796_300_001.5, "global"],
+        [1_796_300_075.0, "POST /channels/{channel_id}/messages"],
+    ]})
+    assert line.startswith("429s served from 12:13:20 to 12:14:35 UTC (the latest 3)")
+    assert '{"12:13": 2, "12:14": 1}' in line
+    assert '"global": 2' in line and '"POST /channels/{channel_id}/messages": 1' in line

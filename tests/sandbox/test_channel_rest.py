@@ -153,6 +153,7 @@ async def test_burst_is_paced_by_discord_py(running: RunningBot) -> None:
 
 async def test_raw_burst_gets_429s(sandbox: Sandbox, raw: aiohttp.ClientSession) -> None:
     url = f"{sandbox.api_base}/channels/{sandbox.world.channel_id('general')}/messages"
+    started = time.time()
     statuses = []
     for index in range(6):
         async with raw.post(url, json={"content": f"raw {index}"}) as response:
@@ -167,6 +168,9 @@ async def test_raw_burst_gets_429s(sandbox: Sandbox, raw: aiohttp.ClientSession)
                 assert "X-RateLimit-Bucket" in response.headers
     assert statuses == [200] * 5 + [429]
     assert sandbox.rate_limit_hits == 1
+    ((at, limit),) = sandbox.rate_limit_refusals  # when, and which limit, for long runs
+    assert started <= at <= time.time()
+    assert "messages" in limit and limit != "global"
 
 
 async def test_global_limit(sandbox: Sandbox, raw: aiohttp.ClientSession) -> None:
@@ -179,6 +183,7 @@ async def test_global_limit(sandbox: Sandbox, raw: aiohttp.ClientSession) -> Non
                 assert response.headers["X-RateLimit-Global"] == "true"
                 assert (await response.json())["global"] is True
     assert statuses.count(429) == 1 and statuses[-1] == 429
+    assert [limit for _, limit in sandbox.rate_limit_refusals] == ["global"]
 
 
 async def test_wrong_token_and_unknown_route(sandbox: Sandbox, raw: aiohttp.ClientSession) -> None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import math
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -59,13 +60,22 @@ def bucket_hash(route_key: str) -> str:
     return hashlib.sha1(route_key.encode()).hexdigest()[:16]
 
 
+RECENT_REFUSALS = 1000
+
+
 @dataclass
 class RateLimiter:
-    """Tracks buckets and the global window; counts 429s served."""
+    """Tracks buckets and the global window; counts 429s served, and keeps when the latest
+    ``RECENT_REFUSALS`` were served and by which limit (``refusals``), so a long run can
+    tell its own stalls from the bot's pacing."""
 
     clock: Callable[[], float] = time.time
     global_limit: tuple[int, float] = GLOBAL_LIMIT
     hits: int = 0
+    refusals: deque[tuple[float, str]] = field(
+        default_factory=lambda: deque(maxlen=RECENT_REFUSALS)
+    )
+    """(``clock`` time, "global" or the route the bucket limits) of each recent 429."""
     _buckets: dict[str, _Window] = field(default_factory=dict)
     _global: _Window | None = None
 
@@ -77,6 +87,7 @@ class RateLimiter:
                 self._global = _Window(*self.global_limit)
             self._global.refresh(now)
             if self._global.used >= self._global.limit:
+                self.refusals.append((now, "global"))
                 return self._refuse(self._global.reset_at - now, is_global=True, headers={})
             self._global.used += 1
         limit, length = ROUTE_LIMITS.get(route_key, DEFAULT_LIMIT)
@@ -91,6 +102,7 @@ class RateLimiter:
         }
         if window.used >= window.limit:
             headers["X-RateLimit-Remaining"] = "0"
+            self.refusals.append((now, route_key))
             return self._refuse(reset_after, is_global=False, headers=headers)
         window.used += 1
         headers["X-RateLimit-Remaining"] = str(window.limit - window.used)

@@ -392,6 +392,11 @@ class Sandbox:
         return self.state.limiter.hits
 
     @property
+    def rate_limit_refusals(self) -> list[tuple[float, str]]:
+        """(epoch seconds, "global" or the limited route) of the latest 429s served."""
+        return list(self.state.limiter.refusals)
+
+    @property
     def requests(self) -> dict[str, int]:
         """How many API requests the sandbox has had, by "METHOD /route/{template}"."""
         return dict(self.state.requests)
