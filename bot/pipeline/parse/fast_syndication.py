@@ -732,21 +732,11 @@ class _EntryMapper:
             }
         entries = self.document.read.entries
         plans = [self.regular_readings(entries[n]) for n in positions]
-        firsts = [
-            # (a plain id, the likeliest reading of most, needs no resolving)
-            (read, (tidy_text(read) or None) if read else None) if not permalink
-            else self.regular_guid(read, permalink)
-            for read, permalink in (plan[1][0] for plan in plans)
-        ]
+        firsts = [self.regular_guid(*plan[1][0]) for plan in plans]
         guid_counts = Counter(tidy for _, tidy in firsts if tidy)
         stored: dict[int, tuple[str | None, str | None]] = {}
         for position, (link, readings), first in zip(positions, plans, firsts, strict=True):
-            guid = first[1]
-            unique = guid is not None and guid_counts[guid] == 1
-            if guid is not None and unique and len(readings) == 1:  # keyed by its one guid
-                if "guid:" + guid in known_keys:
-                    stored[position] = (guid, None)
-                continue
+            unique = first[1] is not None and guid_counts[first[1]] == 1
             for number, (read, permalink) in enumerate(readings):
                 value, guid = first if number == 0 else self.regular_guid(read, permalink)
                 if guid and unique:  # the guid is the key: the link is not needed
