@@ -215,11 +215,10 @@ _WHITESPACE = frozenset(b" \t\n\r\x0b\x0c")
 
 def _sets_link_base(body: bytes, start: int, end: int | None = None) -> bool:
     """Whether an element from ``start`` on (to ``end``; but content and summary) sets
-    ``xml:base``: a
-    "<", a name, no ">", then whitespace, ``xml:base``, optional whitespace and "=" (the
-    pattern ``<(?!content\\b|summary\\b)[A-Za-z_][\\w:.-]*\\b[^>]*?\\sxml:base\\s*=`` did
-    this, trying every "<" of the document; each ``xml:base`` is found by ``bytes.find``
-    and its tag looked at instead)."""
+    ``xml:base``: a "<", a name, no ">", then whitespace, ``xml:base``, optional whitespace
+    and "=" (the pattern ``<(?!content\\b|summary\\b)[A-Za-z_][\\w:.-]*\\b[^>]*?\\sxml:base\\s*=``
+    did this, trying every "<" of the document; each ``xml:base`` is found by
+    ``bytes.find`` and its tag looked at instead)."""
     position = start
     while (at := body.find(b"xml:base", position, len(body) if end is None else end)) >= 0:
         position = at + 1
@@ -270,6 +269,19 @@ class _Guid:
     permalink: bool
 
 
+@dataclass(frozen=True)
+class _Located:
+    """Where the entries being cleaned are: positions ``first`` to ``last``, from ``start``
+    to ``end`` (the next entry's start tag, or the last entry's end tag); ``items_start``:
+    where the first item of the document starts."""
+
+    first: int
+    last: int
+    items_start: int
+    start: int
+    end: int
+
+
 @dataclass
 class _Document:
     """Facts about a read document that some entries need, each found once, when first
@@ -278,12 +290,8 @@ class _Document:
     read: DocumentRead
     feed_url: str
     _found: dict[bytes, bool] = field(default_factory=dict)
-    cleaned_region: tuple[int, int] | None = None
-    """Where the entries being cleaned are, when they are not all the entries and could be
-    located surely (``locate_cleaned``); the facts only their reading needs are looked for
-    there alone. None: everywhere, as for an eager parse."""
     _found_in_region: dict[bytes, bool] = field(default_factory=dict)
-    _located: tuple[int, int, int] | None = None  # first, last position, first item's start
+    _located: _Located | None = None
 
     def holds(self, needle: bytes) -> bool:
         """Whether the document's bytes hold ``needle``."""
@@ -291,6 +299,14 @@ class _Document:
         if found is None:
             found = self._found[needle] = needle in self.read.body
         return found
+
+    @property
+    def cleaned_region(self) -> tuple[int, int] | None:
+        """Where the entries being cleaned are, when they are not all the entries and could
+        be located surely (``locate_cleaned``); the facts only their reading needs are looked
+        for there alone. None: everywhere, as for an eager parse."""
+        located = self._located
+        return None if located is None else (located.start, located.end)
 
     def cleaned_hold(self, needle: bytes) -> bool:
         """Whether the entries being cleaned hold ``needle`` (with no region: the document)."""
@@ -338,16 +354,15 @@ class _Document:
             own_start, own_end = starts[position], starts[position + 1]
             if mark is None or body.find(mark.encode("ascii"), own_start, own_end) < 0:
                 return
-        self.cleaned_region = (starts[first], starts[last + 1])
-        self._located = (first, last, starts[0])
+        self._located = _Located(first, last, starts[0], starts[first], starts[last + 1])
 
     @property
     def _fact_span(self) -> tuple[int, int, int, int]:
         """(start, end, first position, last position) of the items whose facts are looked
         for: those from the first to the last entry being cleaned when located, else all."""
-        if self._located is not None and self.cleaned_region is not None:
-            first, last, _ = self._located
-            return (*self.cleaned_region, first, last)
+        located = self._located
+        if located is not None:
+            return located.start, located.end, located.first, located.last
         return (*self.items_region, 0, len(self.read.entries) - 1)
 
     @cached_property
@@ -537,16 +552,16 @@ class _Document:
     def _cleaned_items(self) -> tuple[int, int, bytes] | None:
         """(first, last position, the document with only the items from the first to the
         last) of the entries being cleaned, when located."""
-        if self._located is None or self.cleaned_region is None:
+        located = self._located
+        if located is None:
             return None
-        first, last, items_start = self._located
-        start, end = self.cleaned_region
-        body = self.read.body
+        body, end = self.read.body, located.end
         close = self.items_region[1]
         tail = close + len(_ITEM_ENDS[1] if self.read.kind == "atom" else _ITEM_ENDS[0])
         if end == close:  # the last item: up to and with its end tag
             end = tail
-        return first, last, body[:items_start] + body[start:end] + body[tail:]
+        sub_document = body[: located.items_start] + body[located.start : end] + body[tail:]
+        return located.first, located.last, sub_document
 
 
 class _MappedEntry:
@@ -636,8 +651,8 @@ class _EntryMapper:
         self.text = feedparser_text if document.read.encoding_is_utf8 else str
 
     def identified(self, position: int, item: dict[str, Any]) -> _MappedEntry:
-        """An entry's guid and link (raise when the fast path would not read them as
-        feedparser does): what keys it, and all a known entry needs."""
+        """An entry's guid and link, read exactly (raise when the fast path would not read
+        them as feedparser does): what keys it."""
         guid, link = self.identity(position, item)
         if self.kind == "rss" and not guid and not link and (
             self.document.cleaned_hold(b"<link href") or self.document.cleaned_hold(b"<id>")

@@ -182,19 +182,16 @@ def _read_with_prefixes_repaired(body: bytes, url: str, content_type: str | None
     item carries an undeclared prefix is read repaired first: feedparser would find no item
     in it (it reads ``<p:item>`` as an item only when ``p`` is declared), and a second read
     of a whole document is most of the time such a feed takes."""
-    repaired_first = _every_item_prefix_undeclared(body)
-    if repaired_first and (repaired := _without_undeclared_prefixes(body)) is not None:
-        retried = _run_feedparser(repaired, url, content_type)
-        if retried.get("entries"):
-            return retried
-    result = _run_feedparser(body, url, content_type)
-    if not repaired_first and result.get("bozo") and not result.get("entries"):
+    as_it_is = (
+        None if _every_item_prefix_undeclared(body) else _run_feedparser(body, url, content_type)
+    )
+    if as_it_is is None or (as_it_is.get("bozo") and not as_it_is.get("entries")):
         repaired = _without_undeclared_prefixes(body)
         if repaired is not None:
             retried = _run_feedparser(repaired, url, content_type)
             if retried.get("entries"):
                 return retried
-    return result
+    return as_it_is if as_it_is is not None else _run_feedparser(body, url, content_type)
 
 
 def _every_item_prefix_undeclared(body: bytes) -> bool:
