@@ -218,7 +218,7 @@ def _control_app(
     """The control server: what the sandbox recorded, as JSON."""
 
     async def stats(_: web.Request) -> web.Response:
-        posts = sum(1 for m in sandbox.state.records if m.kind == "post")
+        posts = sandbox.post_count
         return web.json_response(
             {
                 "posts": posts,

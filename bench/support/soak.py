@@ -585,7 +585,7 @@ async def serve_sandbox(plan: Plan, info_path: Path) -> None:
             hub = state.gateway
             return web.json_response(
                 {
-                    "posts": sum(1 for m in state.records if m.kind == "post"),
+                    "posts": sandbox.post_count,
                     "records": len(state.records),
                     "rate_limit_hits": sandbox.rate_limit_hits,
                     "rate_limit_refusals": [list(r) for r in sandbox.rate_limit_refusals],

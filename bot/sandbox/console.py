@@ -364,17 +364,14 @@ class Console:
             self.say("(some posts were still being sent when :poll gave up waiting)")
 
     async def _wait_for_post(self) -> None:
-        posted = self._post_count()
+        posted = self.sandbox.post_count
         deadline = asyncio.get_running_loop().time() + POST_WAIT_SECONDS
         # Polling: posts land in the sandbox's records, which have no event to wait on.
-        while self._post_count() == posted:
+        while self.sandbox.post_count == posted:
             if asyncio.get_running_loop().time() >= deadline:
                 self.say(f"(no post came within {POST_WAIT_SECONDS:g} s)")
                 return
             await asyncio.sleep(0.1)
-
-    def _post_count(self) -> int:
-        return sum(1 for message in self.sandbox.state.records if message.kind == "post")
 
     async def _switch_guild(self, name: str) -> None:
         world = self.sandbox.world

@@ -48,5 +48,5 @@ async def test_the_message_that_fills_a_window_is_answered_before_the_reset(
     assert channel_bucket_spent(rest_only, NEWS)
     await channel.send("the next window's first")
 
-    assert len([r for r in sandbox.state.records if r.kind == "post"]) == WINDOW_MESSAGES + 1
+    assert sandbox.post_count == WINDOW_MESSAGES + 1
     assert sandbox.rate_limit_hits == 0

@@ -309,6 +309,11 @@ class Sandbox:
         """Every recorded message, in arrival order."""
         return list(self.state.records)
 
+    @property
+    def post_count(self) -> int:
+        """How many "post" messages the sandbox has recorded, in every channel."""
+        return sum(1 for message in self.state.records if message.kind == "post")
+
     def posts(self, channel: str | int) -> list[RecordedMessage]:
         """Recorded "post" messages in a channel (name or id) or its threads, or in a thread (id).
 
